@@ -1,0 +1,166 @@
+/*
+ * metrics.h — every metric of SPEC §4, for every period type and breakdown.
+ *
+ * Pure: metrics_compute() reads a struct model and returns raw cells. Raw
+ * cells are NOT publishable (they rest on any number of children); only the
+ * disclosure stage turns them into protected cells, and only protected cells
+ * reach a snapshot or the wire.
+ *
+ * The catalog (metrics_catalog[]) is the single table that says what each
+ * metric is: id, title, unit, definition, kind, allowed breakdowns and period
+ * types. Everything else (API catalog, OpenAPI enum lists, docs) reads it.
+ * docs/metrics.md fixes every reading of the spec the engine follows.
+ */
+#ifndef CASA_METRICS_H
+#define CASA_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casa/common.h"
+#include "casa/date.h"
+#include "casa/model.h"
+
+enum metric_id {
+	METRIC_PLACEMENT_MOVES_PER_1000_DAYS,
+	METRIC_MOVES_PER_1000_DAYS_IN_CARE,
+	METRIC_TWO_OR_FEWER_PLACEMENTS_PCT,
+	METRIC_RUNAWAY_EPISODES_PER_1000_DAYS,
+	METRIC_YOUTH_WITH_RUNAWAY_PCT,
+	METRIC_REPEAT_RUNAWAY_PCT,
+	METRIC_DAYS_MISSING_MEDIAN,
+	METRIC_DAYS_MISSING_P90,
+	METRIC_RETURNED_WITHIN_7_DAYS_PCT,
+	METRIC_STILL_MISSING_COUNT,
+	METRIC_REPORTED_LE_24H_PCT,
+	METRIC_REPORTED_NCMEC_24H_PCT,
+	METRIC_SCREENED_AFTER_RETURN_PCT,
+	METRIC_SCREENED_POSITIVE_PCT,
+	METRIC_RUNAWAY_DISCHARGES_PCT,
+	METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT,
+	METRIC_COUNT
+};
+
+/* How a cell's value is formed, which also decides the disclosure rules. */
+enum metric_kind {
+	METRIC_KIND_RATE,     /* value = 1000 * numerator / denominator (days) */
+	METRIC_KIND_PERCENT,  /* value = 100 * numerator / denominator; complement rule */
+	METRIC_KIND_QUANTILE, /* value = a duration in days; denominator = episodes;
+	                         numerator not applicable (null) */
+	METRIC_KIND_COUNT     /* value = numerator = a count; denominator null */
+};
+
+enum dim {
+	DIM_TOTAL, /* no breakdown: one group */
+	DIM_COUNTY,
+	DIM_AGE_BAND,
+	DIM_SEX,
+	DIM_RACE_ETHNICITY,
+	DIM_ADVOCATE,
+	DIM_LOS_BAND, /* only two_or_fewer_placements_pct */
+	DIM_SETTING,  /* runaway metrics */
+	DIM_COUNT
+};
+
+enum age_band { AGE_0_5, AGE_6_11, AGE_12_14, AGE_15_17, AGE_18_PLUS, AGE_BAND_COUNT };
+enum advocate { ADVOCATE_ASSIGNED, ADVOCATE_NOT_ASSIGNED, ADVOCATE_COUNT };
+enum los_band { LOS_LT12M, LOS_12TO24M, LOS_24MPLUS, LOS_BAND_COUNT };
+/* Groups of DIM_SETTING: the enum setting values, then "no_placement" for
+ * days in care that no placement covers. */
+#define SETTING_GROUP_NO_PLACEMENT SETTING_COUNT
+#define SETTING_GROUP_COUNT (SETTING_COUNT + 1)
+
+#define DIM_BIT(d) (1u << (d))
+#define PERIOD_BIT(p) (1u << (p))
+
+struct metric_def {
+	const char *id;          /* "runaway_episodes_per_1000_days" */
+	const char *title;       /* short, for charts */
+	const char *unit;        /* "per 1,000 days in care", "percent", "days", "children" */
+	const char *definition;  /* the SPEC §4 text, served by the API */
+	enum metric_kind kind;   /* see above */
+	int scale;               /* 1000, 100 or 1 */
+	uint32_t dims;           /* DIM_BIT mask of allowed breakdowns (DIM_TOTAL always) */
+	uint32_t period_types;   /* PERIOD_BIT mask of allowed period types */
+	bool child_based;        /* counts children: one group per child */
+	bool additive_in_time;   /* numerators and denominators of months add up
+	                            to quarters, years and fiscal years (day- and
+	                            event-based metrics; see docs/metrics.md) */
+	bool higher_is_better;   /* for dashboards' arrows */
+};
+
+extern const struct metric_def metrics_catalog[METRIC_COUNT];
+
+/* Dimension names as in the API ("county", "age_band", ...; DIM_TOTAL: "total"). */
+const char *metrics_dim_name(enum dim dim);
+bool metrics_dim_parse(const char *name, enum dim *out);
+/* Group labels of the fixed dimensions ("0-5", "assigned", "lt12m", a setting
+ * code, a sex or race code). Counties come from model.counties. */
+const char *metrics_group_label(enum dim dim, uint32_t group);
+/* false when id is not a metric. */
+bool metrics_find(const char *id, enum metric_id *out);
+
+/*
+ * One raw cell. Exact integers; value is derived by the disclosure stage
+ * (value = scale * numerator / denominator, rounded to 4 decimals) except for
+ * quantiles, where `quantile_2s` holds the exact statistic.
+ */
+struct metrics_cell {
+	int64_t numerator;        /* events, moves, children, episodes meeting the test */
+	int64_t denominator;      /* days in care, children, episodes */
+	int64_t children;         /* distinct children the cell rests on */
+	int64_t quantile_2s;      /* METRIC_KIND_QUANTILE: twice the statistic in
+	                             seconds, so a median of an even count (mean of
+	                             two middle values) stays exact; value in days =
+	                             quantile_2s / (2 * 86400) */
+};
+
+/*
+ * One table: a metric for one period type and one breakdown. Cells are laid
+ * out [period][group]: cell (p, g) = cells[p * group_count + g], for period
+ * index first_period + p. Periods run from the one containing model.first_day
+ * to the one containing as_of, every one of them present (zeros included).
+ */
+struct metrics_table {
+	enum metric_id metric;
+	enum period_type period_type;
+	enum dim dim;
+	int32_t first_period;   /* period index (see date.h) of row 0 */
+	uint32_t period_count;  /* rows of periods */
+	uint32_t group_count;   /* 1 for DIM_TOTAL */
+	struct metrics_cell *cells; /* period_count * group_count */
+};
+
+struct metrics_result {
+	int32_t as_of;             /* copied from the model */
+	int fy_start_month;        /* 1..12 */
+	struct metrics_table *tables; /* every allowed (metric, period type, dim),
+	                                 ordered by metric, period type, dim */
+	size_t table_count;
+	char **counties;           /* copy of model.counties (group labels) */
+	size_t county_count;
+};
+
+struct metrics_options {
+	int fy_start_month;           /* 1..12, default 10 */
+	int64_t screening_window_s;   /* default 72 h = 259200 s */
+};
+
+/* Finds the table for (metric, period type, dim); NULL when not allowed. */
+const struct metrics_table *metrics_table_find(const struct metrics_result *result,
+					       enum metric_id metric,
+					       enum period_type period_type, enum dim dim);
+/* Number of groups of a dimension for this result (counties vary). */
+uint32_t metrics_group_count(const struct metrics_result *result, enum dim dim);
+/* Label of group g of dim for this result (county names included). */
+const char *metrics_result_group_label(const struct metrics_result *result,
+				       enum dim dim, uint32_t group);
+
+/* Computes every table. Returns false only when memory runs out. Caller frees
+ * with metrics_free(). model is not modified and may be freed afterwards. */
+bool metrics_compute(const struct model *model, const struct metrics_options *options,
+		     struct metrics_result *out) CASA_MUSTCHECK;
+void metrics_free(struct metrics_result *result);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * model.h — the validated, in-memory form of the de-identified source.
+ *
+ * Pipeline: source (raw rows, exactly as COPY gave them) -> model_build()
+ * -> struct model (validated, compact, sorted) -> metrics.
+ *
+ * model_build() applies every data-quality rule of SPEC §2, counts each
+ * violation per rule (never per row: no key is kept outside the arrays),
+ * leaves out what a rule drops and clips what a rule keeps. The metrics
+ * stage can then trust the model completely:
+ *   - every episode has removal <= as_of, removal < discharge, and
+ *     discharge == DATE_OPEN when it was null or after as_of; its child exists;
+ *   - placements of an episode are sorted by (start, placement_key), start in
+ *     care, start < end, end cut at discharge; DATE_OPEN when open or after
+ *     as_of; temporary settings kept (metrics decides what counts);
+ *   - missing episodes of an episode are sorted by (went_missing_at,
+ *     missing_key), begin on a day in care, and end (if returned by as_of)
+ *     on or after the day they begin; timestamps after as_of are TS_NONE;
+ *   - assignments of an episode are sorted by (start, assignment_key), start
+ *     in care, start < end, DATE_OPEN when open or after as_of;
+ *   - episodes are sorted by (child, removal_date, episode_key), children by
+ *     child_key, so one pass visits a child's episodes together.
+ *
+ * Ownership: model_build() returns a model that owns all its arrays; free
+ * it with model_free(). It does not keep pointers into the raw rows.
+ */
+#ifndef CASA_MODEL_H
+#define CASA_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casa/common.h"
+
+#define TS_NONE INT64_MIN /* null timestamp */
+
+enum sex { SEX_FEMALE, SEX_MALE, SEX_OTHER, SEX_UNKNOWN, SEX_COUNT };
+
+enum race {
+	RACE_AIAN,
+	RACE_ASIAN,
+	RACE_BLACK,
+	RACE_HISPANIC,
+	RACE_NHPI,
+	RACE_WHITE,
+	RACE_MULTIRACIAL,
+	RACE_UNKNOWN,
+	RACE_COUNT
+};
+
+enum discharge_reason {
+	REASON_REUNIFICATION,
+	REASON_RELATIVE,
+	REASON_ADOPTION,
+	REASON_GUARDIANSHIP,
+	REASON_EMANCIPATION,
+	REASON_TRANSFER,
+	REASON_RUNAWAY,
+	REASON_DEATH,
+	REASON_OTHER,
+	REASON_NONE, /* still in care (null discharge_reason) */
+	REASON_COUNT
+};
+
+enum setting {
+	SETTING_RELATIVE_HOME,
+	SETTING_FOSTER_HOME,
+	SETTING_PRE_ADOPTIVE_HOME,
+	SETTING_GROUP_HOME,
+	SETTING_INSTITUTION,
+	SETTING_SUPERVISED_INDEPENDENT_LIVING,
+	/* temporary settings: never a placement move (SPEC §4) */
+	SETTING_TRIAL_HOME_VISIT,
+	SETTING_RUNAWAY,
+	SETTING_RESPITE,
+	SETTING_HOSPITAL,
+	SETTING_DETENTION,
+	SETTING_COUNT
+};
+
+enum screen_result {
+	SCREEN_NONE, /* null */
+	SCREEN_POSITIVE,
+	SCREEN_NEGATIVE,
+	SCREEN_INCONCLUSIVE,
+	SCREEN_OTHER, /* a code outside the contract */
+	SCREEN_COUNT
+};
+
+/* Code lists in enum order; the text is the source's (and the API's) code. */
+extern const char *const model_sex_codes[SEX_COUNT];
+extern const char *const model_race_codes[RACE_COUNT];
+extern const char *const model_reason_codes[REASON_COUNT];   /* REASON_NONE: "" */
+extern const char *const model_setting_codes[SETTING_COUNT];
+
+bool model_setting_is_temporary(enum setting setting);
+
+struct model_child {
+	int64_t child_key;   /* pseudonymous; never leaves the process */
+	int32_t birth_month; /* date, the 1st of a month */
+	uint8_t sex;         /* enum sex */
+	uint8_t race;        /* enum race */
+};
+
+struct model_episode {
+	int64_t episode_key;         /* pseudonymous; never leaves the process */
+	uint32_t child;              /* index into model.children */
+	uint16_t county;             /* index into model.counties */
+	uint8_t discharge_reason;    /* enum discharge_reason */
+	int32_t removal_date;        /* first day in care */
+	int32_t discharge_date;      /* first day not in care, or DATE_OPEN */
+	uint32_t first_placement;    /* index into model.placements */
+	uint32_t placement_count;    /* placements of this episode */
+	uint32_t first_missing;      /* index into model.missing */
+	uint32_t missing_count;      /* missing episodes of this episode */
+	uint32_t first_assignment;   /* index into model.assignments */
+	uint32_t assignment_count;   /* advocate assignments of this episode */
+};
+
+struct model_placement {
+	int64_t placement_key; /* tie-break for ordering only */
+	int64_t provider_key;  /* pseudonymous caregiver; valid if has_provider */
+	bool has_provider;     /* provider_key was not null */
+	uint8_t setting;       /* enum setting */
+	int32_t start_date;    /* first day covered */
+	int32_t end_date;      /* first day not covered, or DATE_OPEN */
+};
+
+/* Timestamps are Unix seconds; the *_day fields are the same instants as
+ * dates in the configured time zone (SPEC §3). */
+struct model_missing {
+	int64_t went_missing_at;    /* never TS_NONE */
+	int64_t agency_informed_at; /* went_missing_at when null in the source */
+	int64_t returned_at;        /* TS_NONE: not returned by as_of */
+	int64_t reported_le_at;     /* TS_NONE: none by as_of */
+	int64_t reported_ncmec_at;  /* TS_NONE: none by as_of */
+	int64_t screened_at;        /* TS_NONE: none by as_of */
+	int32_t begin_day;          /* date of went_missing_at */
+	int32_t end_day;            /* date of returned_at, or DATE_OPEN */
+	uint8_t screen_result;      /* enum screen_result */
+};
+
+struct model_assignment {
+	int32_t start_date; /* first day covered */
+	int32_t end_date;   /* first day not covered, or DATE_OPEN */
+};
+
+/* Data-quality rules (SPEC §2). DQ_DROP_* rows are left out; DQ_KEEP_* rows
+ * are kept (possibly clipped or recoded) and counted; DQ_IGNORED_* are not
+ * violations, only information. */
+enum dq_rule {
+	DQ_DROP_DUPLICATE_KEY,              /* second row with the same key, any table */
+	DQ_DROP_DANGLING_PARENT,            /* parent key not found (or itself dropped) */
+	DQ_DROP_EPISODE_ENDS_BEFORE_START,  /* with its child rows */
+	DQ_DROP_PLACEMENT_ENDS_BEFORE_START,
+	DQ_DROP_PLACEMENT_UNKNOWN_SETTING,
+	DQ_DROP_PLACEMENT_OUTSIDE_CARE,     /* starts on a day not in care */
+	DQ_DROP_ASSIGNMENT_ENDS_BEFORE_START,
+	DQ_DROP_ASSIGNMENT_OUTSIDE_CARE,
+	DQ_DROP_MISSING_RETURNS_BEFORE_MISSING,
+	DQ_DROP_MISSING_OUTSIDE_CARE,       /* begins on a day not in care */
+	DQ_DROP_NULL_REQUIRED,              /* a not-null contract column was null */
+	DQ_KEEP_OVERLAPPING_PLACEMENTS,     /* later-starting one wins the days */
+	DQ_KEEP_PLACEMENT_AFTER_DISCHARGE,  /* cut at discharge */
+	DQ_KEEP_REPORT_BEFORE_INFORMED,     /* LE or NCMEC report before the clock */
+	DQ_KEEP_SCREEN_BEFORE_RETURN,
+	DQ_KEEP_UNKNOWN_SEX,
+	DQ_KEEP_UNKNOWN_RACE,
+	DQ_KEEP_UNKNOWN_DISCHARGE_REASON,
+	DQ_KEEP_UNKNOWN_SCREEN_RESULT,
+	DQ_KEEP_BIRTH_MONTH_NOT_FIRST,      /* truncated to the 1st */
+	DQ_IGNORED_AFTER_AS_OF,             /* rows starting after as_of */
+	DQ_RULE_COUNT
+};
+
+/* Stable snake_case names used by /api/v1/quality and /metrics. */
+extern const char *const model_dq_rule_names[DQ_RULE_COUNT];
+/* One sentence per rule, for the API and docs. */
+extern const char *const model_dq_rule_descriptions[DQ_RULE_COUNT];
+
+enum model_table {
+	MODEL_CHILDREN,
+	MODEL_EPISODES,
+	MODEL_PLACEMENTS,
+	MODEL_MISSING,
+	MODEL_ASSIGNMENTS,
+	MODEL_TABLE_COUNT
+};
+extern const char *const model_table_names[MODEL_TABLE_COUNT]; /* SQL names */
+
+struct model_quality {
+	uint64_t violations[DQ_RULE_COUNT];  /* rows per rule */
+	uint64_t rows_read[MODEL_TABLE_COUNT]; /* as the source gave them */
+	uint64_t rows_kept[MODEL_TABLE_COUNT]; /* in the model */
+};
+
+struct model {
+	int32_t as_of;                      /* last day of data */
+	int32_t first_day;                  /* earliest removal_date, or as_of if none */
+	struct model_child *children;       /* sorted by child_key */
+	size_t child_count;
+	struct model_episode *episodes;     /* sorted by (child, removal, key) */
+	size_t episode_count;
+	struct model_placement *placements; /* grouped by episode, see above */
+	size_t placement_count;
+	struct model_missing *missing;      /* grouped by episode */
+	size_t missing_count;
+	struct model_assignment *assignments; /* grouped by episode */
+	size_t assignment_count;
+	char **counties;                    /* sorted, distinct county names */
+	size_t county_count;
+	struct model_quality quality;       /* per-rule counts */
+};
+
+/*
+ * Raw rows, as the source stage hands them over: columns already parsed into
+ * numbers and dates, codes still text (the model recodes them and counts the
+ * unknown ones). A `has_*` flag false means SQL NULL.
+ */
+struct model_raw_child {
+	int64_t child_key;
+	int32_t birth_month;
+	bool has_birth_month;
+	char sex[16];  /* code, "" for null; longer codes are cut (still unknown) */
+	char race[16];
+};
+
+struct model_raw_episode {
+	int64_t episode_key;
+	int64_t child_key;
+	uint32_t county;         /* index into model_raw.counties */
+	bool has_county;
+	int32_t removal_date;
+	bool has_removal_date;
+	int32_t discharge_date;
+	bool has_discharge_date;
+	char discharge_reason[16]; /* "" for null */
+};
+
+struct model_raw_placement {
+	int64_t placement_key;
+	int64_t episode_key;
+	int64_t provider_key;
+	bool has_provider;
+	char setting[32];
+	int32_t start_date;
+	bool has_start_date;
+	int32_t end_date;
+	bool has_end_date;
+};
+
+/* Each timestamp: Unix seconds plus its date in the configured time zone
+ * (the source asks PostgreSQL for both). *_at == TS_NONE for null. */
+struct model_raw_missing {
+	int64_t missing_key;
+	int64_t episode_key;
+	int64_t went_missing_at;
+	int32_t went_missing_day;
+	int64_t agency_informed_at;
+	int64_t returned_at;
+	int32_t returned_day;
+	int64_t reported_le_at;
+	int64_t reported_ncmec_at;
+	int64_t screened_at;
+	int32_t screened_day;
+	int32_t reported_le_day;
+	int32_t reported_ncmec_day;
+	int32_t agency_informed_day;
+	char screen_result[16];
+};
+
+struct model_raw_assignment {
+	int64_t assignment_key;
+	int64_t episode_key;
+	int32_t start_date;
+	bool has_start_date;
+	int32_t end_date;
+	bool has_end_date;
+};
+
+/* Growable arrays filled by the source stage; freed by model_raw_free(). */
+struct model_raw {
+	struct model_raw_child *children;
+	size_t child_count, child_cap;
+	struct model_raw_episode *episodes;
+	size_t episode_count, episode_cap;
+	struct model_raw_placement *placements;
+	size_t placement_count, placement_cap;
+	struct model_raw_missing *missing;
+	size_t missing_count, missing_cap;
+	struct model_raw_assignment *assignments;
+	size_t assignment_count, assignment_cap;
+	char **counties;       /* distinct county names, in first-seen order */
+	size_t county_count, county_cap;
+	int64_t refresh_key;   /* max(batch_id) of extract_batches, -1 if none */
+};
+
+/* Interns a county name (n bytes) into raw->counties; returns its index, or
+ * false on allocation failure. */
+bool model_raw_county(struct model_raw *raw, const char *name, size_t n,
+		      uint32_t *index) CASA_MUSTCHECK;
+void model_raw_free(struct model_raw *raw);
+
+/* Validates and sorts raw rows into *out (SPEC §2). Does not modify raw.
+ * Returns false only when memory runs out. Caller frees with model_free(). */
+bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out)
+    CASA_MUSTCHECK;
+void model_free(struct model *model);
+
+/* Code lookups: false when the text is not a contract code. */
+bool model_setting_parse(const char *code, enum setting *out);
+
+#endif
