@@ -8,7 +8,7 @@ packages=(
   libpq-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
   check libsubunit-dev
   postgresql postgresql-contrib
-  curl procps util-linux
+  curl jq procps util-linux
 )
 # Browser test and HTTP benchmarks (skipped with CASA_DEPS_MINIMAL=1).
 if [ "${CASA_DEPS_MINIMAL:-0}" != 1 ]; then

@@ -4,7 +4,6 @@
  */
 #include "casa/date.h"
 
-#include <stdio.h>
 #include <string.h>
 
 int32_t date_from_ymd(int year, int month, int day)
@@ -69,11 +68,28 @@ bool date_parse(const char *text, size_t n, int32_t *out)
 	return true;
 }
 
+/* Writes n decimal digits of value (years outside 0..9999 wrap, which no
+ * source date reaches) and returns the end. */
+static char *put_digits(char *out, int value, int n)
+{
+	unsigned v = (unsigned)value;
+	for (int i = n - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return out + n;
+}
+
 void date_format(int32_t date, char out[DATE_TEXT_LEN])
 {
 	int y, m, d;
 	date_to_ymd(date, &y, &m, &d);
-	snprintf(out, DATE_TEXT_LEN, "%04d-%02d-%02d", y % 10000, m, d);
+	char *p = put_digits(out, y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p = '\0';
 }
 
 int32_t date_add_years(int32_t date, int years)
@@ -180,23 +196,30 @@ int32_t period_last_day(enum period_type type, int fy_start_month, int32_t index
 
 void period_label(enum period_type type, int32_t index, char out[PERIOD_LABEL_LEN])
 {
+	char *p = out;
 	switch (type) {
 	case PERIOD_MONTH:
-		snprintf(out, PERIOD_LABEL_LEN, "%04d-%02d", (int)floor_div(index, 12),
-			 (int)(index - floor_div(index, 12) * 12 + 1));
+		p = put_digits(p, floor_div(index, 12), 4);
+		*p++ = '-';
+		p = put_digits(p, index - floor_div(index, 12) * 12 + 1, 2);
 		break;
 	case PERIOD_QUARTER:
-		snprintf(out, PERIOD_LABEL_LEN, "%04d-Q%d", (int)floor_div(index, 4),
-			 (int)(index - floor_div(index, 4) * 4 + 1));
+		p = put_digits(p, floor_div(index, 4), 4);
+		*p++ = '-';
+		*p++ = 'Q';
+		p = put_digits(p, index - floor_div(index, 4) * 4 + 1, 1);
 		break;
 	case PERIOD_YEAR:
-		snprintf(out, PERIOD_LABEL_LEN, "%04d", (int)index);
+		p = put_digits(p, index, 4);
 		break;
 	case PERIOD_FISCAL_YEAR:
 	default:
-		snprintf(out, PERIOD_LABEL_LEN, "FY%04d", (int)index);
+		*p++ = 'F';
+		*p++ = 'Y';
+		p = put_digits(p, index, 4);
 		break;
 	}
+	*p = '\0';
 }
 
 bool period_label_parse(enum period_type type, const char *text, int32_t *index)
