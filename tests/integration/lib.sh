@@ -36,7 +36,8 @@ free_port() {
 fresh_db() {
 	local admin
 	admin=$("$PG" conninfo "$CASA_PG_DIR")
-	psql "$admin" -XqAt -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" \
+	PGOPTIONS="-c client_min_messages=warning" psql "$admin" -XqAt -v ON_ERROR_STOP=1 \
+		-c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" \
 		-c "CREATE DATABASE $1" >/dev/null
 	local conn=${admin/dbname=casa/dbname=$1}
 	psql "$conn" -Xq -v ON_ERROR_STOP=1 -f "$CASA_SOURCE_DIR/sql/schema.sql" >/dev/null

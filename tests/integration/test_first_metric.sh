@@ -23,8 +23,14 @@ source "$(dirname "$0")/lib.sh"
 conn=$(fresh_db first_metric)
 psql "$conn" -Xq -v ON_ERROR_STOP=1 -f "$CASA_SOURCE_DIR/tests/fixtures/first_metric.sql" >/dev/null
 
+# The daemon connects as the read-only role of sql/roles.sql, which cannot write.
+ro_conn=${conn/user=casa_admin/user=casa_metricsd}
+if psql "$ro_conn" -Xqc "CREATE TABLE deid.should_fail (x int)" 2>/dev/null; then
+	fail "the read-only role could create a table"
+fi
+
 port=$(free_port)
-start_daemon "$port" --db "$conn" --as-of 2025-06-30 --min-cell 5 --timezone UTC \
+start_daemon "$port" --db "$ro_conn" --as-of 2025-06-30 --min-cell 5 --timezone UTC \
 	--state-dir "$TEST_TMP/state" --refresh 3600
 
 body=$TEST_TMP/year.json
@@ -76,7 +82,7 @@ curl -fsS "http://127.0.0.1:$port/healthz" -o /dev/null || fail "/healthz"
 [ "$(curl -fsS "http://127.0.0.1:$port/readyz" | jq -r '.ready')" = true ] || fail "/readyz"
 
 # --once writes the same table to disk.
-"$CASA_BUILD_DIR/casa-metricsd" --db "$conn" --as-of 2025-06-30 --min-cell 5 --timezone UTC \
+"$CASA_BUILD_DIR/casa-metricsd" --db "$ro_conn" --as-of 2025-06-30 --min-cell 5 --timezone UTC \
 	--state-dir "$TEST_TMP/state-once" --once --output "$TEST_TMP/out" >/dev/null 2>&1 ||
 	fail "--once failed"
 once=$(find "$TEST_TMP/out" -path '*runaway_episodes_per_1000_days*' -name 'year.json' | head -n1)
