@@ -1,0 +1,1145 @@
+/*
+ * casa-metricsd dashboard — the program director's page served at /.
+ *
+ * Reads only the public API (SPEC §6): /api/v1/metrics (catalog),
+ * /api/v1/metrics/{id} (tables), /api/v1/summary (tiles) and /readyz
+ * (freshness). No library, no external request: charts are hand-written SVG.
+ * Every value read from the API is put in the page with textContent or
+ * setAttribute, never as HTML.
+ */
+'use strict';
+
+(function () {
+	const API = 'api/v1/'; /* relative: works behind a reverse proxy prefix */
+	const SVGNS = 'http://www.w3.org/2000/svg';
+	/* Okabe–Ito palette: distinguishable with the common colour-vision
+	 * deficiencies (Okabe & Ito 2008). Yellow last: weak on white. */
+	const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9',
+		'#000000', '#F0E442'];
+	/* Past 8 series colours repeat with a dash pattern, so lines stay apart. */
+	const DASHES = ['', '7 3', '2 3', '9 3 2 3'];
+	const GOOD = '#009E73';
+	const BAD = '#D55E00';
+	const POLL_MS = 60000; /* freshness poll; bodies are served from memory */
+	const PRINT_WIDTH = 680; /* px: A4 portrait less 12 mm margins, at 96 dpi */
+	const CFSR_REFERENCE = 4.48; /* national performance, CFSR round 4 (SPEC §4) */
+
+	/* The headline tiles, in the order a director reads them. */
+	const TILES = [
+		{ id: 'runaway_episodes_per_1000_days', label: 'Runaway episodes per 1,000 days in care' },
+		{ id: 'youth_with_runaway_pct', label: 'Youth (12+) with a runaway episode' },
+		{ id: 'reported_ncmec_24h_pct', label: 'Reported to NCMEC within 24 hours' },
+		{ id: 'screened_after_return_pct', label: 'Screened for trafficking after return' },
+		{ id: 'placement_moves_per_1000_days', label: 'Placement moves per 1,000 days (CFSR)' },
+		{ id: 'still_missing_count', label: 'Children still missing' },
+	];
+	const PERIOD_TYPE_LABEL = {
+		month: 'Month', quarter: 'Quarter', year: 'Calendar year', fiscal_year: 'Fiscal year',
+	};
+	/* Default span of the explorer's range: two years of months or quarters. */
+	const DEFAULT_SPAN = { month: 24, quarter: 8, year: 0, fiscal_year: 0 };
+	const BY_LABEL = {
+		county: 'County', age_band: 'Age band', sex: 'Sex', race_ethnicity: 'Race/ethnicity',
+		advocate: 'CASA advocate', setting: 'Placement setting', los_band: 'Time in care',
+	};
+	const GROUP_LABEL = {
+		assigned: 'Advocate assigned', not_assigned: 'No advocate',
+		lt12m: 'Under 12 months', '12to24m': '12 to 24 months', '24mplus': '24 months or more',
+		female: 'Female', male: 'Male', other: 'Other', unknown: 'Unknown',
+		aian: 'American Indian / Alaska Native', asian: 'Asian', black: 'Black',
+		hispanic: 'Hispanic', nhpi: 'Native Hawaiian / Pacific Islander', white: 'White',
+		multiracial: 'Multiracial',
+		relative_home: 'Relative home', foster_home: 'Foster home',
+		pre_adoptive_home: 'Pre-adoptive home', group_home: 'Group home',
+		institution: 'Institution', supervised_independent_living: 'Supervised independent living',
+		trial_home_visit: 'Trial home visit', runaway: 'Runaway (as placement)',
+		respite: 'Respite', hospital: 'Hospital', detention: 'Detention',
+		no_placement: 'No placement recorded',
+	};
+
+	const state = {
+		catalog: null,      /* GET /api/v1/metrics */
+		snapshotId: null,   /* id of the snapshot the page shows */
+		staleHeader: false, /* an API response carried X-Casa-Stale */
+		ready: null,        /* last /readyz body */
+		k: 11,              /* disclosure.min_cell (SPEC §5 default) */
+		cache: new Map(),   /* URL -> table body, for the current snapshot */
+		metric: null, periodType: null, from: null, to: null, by: '',
+		periods: [],        /* period labels of the explorer's period type */
+		seq: 0,             /* render generation: late answers are dropped */
+		printWidth: 0,      /* chart width while printing (A4), 0 on screen */
+		token: readToken(), /* bearer token when the daemon has api_tokens */
+		polling: null,      /* interval id of the freshness poll */
+	};
+	let uid = 0;
+
+	/* The token lives in this tab's sessionStorage only: it is gone when the
+	 * tab closes and never sits in a URL, a link or the page. */
+	function readToken() {
+		try {
+			return sessionStorage.getItem('casa-metricsd-token') || '';
+		} catch (e) {
+			return '';
+		}
+	}
+	function saveToken(token) {
+		try {
+			if (token)
+				sessionStorage.setItem('casa-metricsd-token', token);
+			else
+				sessionStorage.removeItem('casa-metricsd-token');
+		} catch (e) {
+			/* storage disabled: the token lasts until the page reloads */
+		}
+		state.token = token;
+	}
+	class AuthError extends Error {}
+
+	/* ---- DOM helpers (text only, never innerHTML with API data) ---- */
+	function h(tag, attrs, ...kids) {
+		const el = document.createElement(tag);
+		setAttrs(el, attrs);
+		append(el, kids);
+		return el;
+	}
+	function s(tag, attrs, ...kids) {
+		const el = document.createElementNS(SVGNS, tag);
+		setAttrs(el, attrs);
+		append(el, kids);
+		return el;
+	}
+	function setAttrs(el, attrs) {
+		for (const [k, v] of Object.entries(attrs || {})) {
+			if (v !== null && v !== undefined && v !== false)
+				el.setAttribute(k, v === true ? '' : String(v));
+		}
+	}
+	function append(el, kids) {
+		for (const kid of kids.flat()) {
+			if (kid === null || kid === undefined || kid === false)
+				continue;
+			el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
+		}
+	}
+	const $ = (sel) => document.querySelector(sel);
+
+	/* ---- formatting ---- */
+	const nf = (digits) => new Intl.NumberFormat('en-US', { maximumFractionDigits: digits });
+	const fmtExact = nf(4); /* tables: the API's value, up to its 4 decimals */
+	const fmtInt = nf(0);
+	function unitDigits(unit) {
+		if (unit === 'children')
+			return 0;
+		if (unit && unit.startsWith('per'))
+			return 2;
+		return 1;
+	}
+	function fmtValue(v, unit) {
+		if (v === null || v === undefined)
+			return '—';
+		const t = nf(unitDigits(unit)).format(v);
+		return unit === 'percent' ? t + '%' : t;
+	}
+	function unitSuffix(unit) {
+		if (unit === 'percent')
+			return '';
+		return unit || '';
+	}
+	function groupLabel(g) {
+		return Object.prototype.hasOwnProperty.call(GROUP_LABEL, g) ? GROUP_LABEL[g] : g;
+	}
+	function suppressedText() {
+		return `suppressed (fewer than ${state.k} children)`;
+	}
+	function fmtDate(iso) {
+		const d = new Date(iso + 'T00:00:00Z');
+		if (isNaN(d))
+			return iso;
+		return d.toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+	}
+	function fmtTimestamp(t) {
+		if (t === null || t === undefined)
+			return 'unknown';
+		const d = typeof t === 'number' ? new Date(t * 1000) : new Date(t);
+		if (isNaN(d))
+			return String(t);
+		return d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+	}
+	function metricById(id) {
+		return state.catalog.metrics.find((m) => m.id === id) || null;
+	}
+
+	/* ---- API ---- */
+	function tableUrl(metric, params, csv) {
+		const q = new URLSearchParams();
+		q.set('period_type', params.periodType);
+		if (params.by)
+			q.set('by', params.by);
+		if (params.from)
+			q.set('from', params.from);
+		if (params.to)
+			q.set('to', params.to);
+		if (csv)
+			q.set('format', 'csv');
+		return API + 'metrics/' + encodeURIComponent(metric) + '?' + q.toString();
+	}
+	function apiHeaders(accept) {
+		const headers = { Accept: accept };
+		if (state.token)
+			headers.Authorization = 'Bearer ' + state.token;
+		return headers;
+	}
+	async function getJson(url, allowError) {
+		const res = await fetch(url, { headers: apiHeaders('application/json') });
+		if (res.status === 401)
+			throw new AuthError('this daemon requires an access token');
+		if (res.headers.get('X-Casa-Stale') !== null &&
+		    res.headers.get('X-Casa-Stale') !== '0' &&
+		    res.headers.get('X-Casa-Stale') !== 'false')
+			state.staleHeader = true;
+		let body = null;
+		try {
+			body = await res.json();
+		} catch (e) {
+			body = null;
+		}
+		if (!res.ok && !allowError) {
+			const msg = body && body.error && body.error.message ? body.error.message : res.statusText;
+			throw new Error(`${res.status} ${msg}`);
+		}
+		return { status: res.status, body };
+	}
+	async function getTable(metric, params) {
+		const url = tableUrl(metric, params, false);
+		if (!state.cache.has(url))
+			state.cache.set(url, getJson(url).then((r) => r.body));
+		try {
+			return await state.cache.get(url);
+		} catch (e) {
+			state.cache.delete(url);
+			throw e;
+		}
+	}
+
+	/* ---- banner: freshness and the stale state (SPEC §7) ---- */
+	function renderBanner() {
+		const b = $('#banner');
+		b.replaceChildren();
+		const ready = state.ready;
+		const snap = (ready && ready.snapshot) || (state.catalog && state.catalog.snapshot);
+		const stale = state.staleHeader || (ready && ready.stale === true);
+		if (!snap) {
+			b.className = 'banner warn';
+			b.append(h('strong', null, 'No data yet. '),
+				'The daemon has not computed its first snapshot; this page will fill in once it has.');
+			return;
+		}
+		b.className = stale ? 'banner warn' : 'banner ok';
+		if (stale) {
+			b.append(h('strong', null, 'Stale data. '),
+				'The last refresh failed or the database is unreachable; the figures below are from the last good snapshot. ');
+		}
+		b.append('Data through ', h('strong', { 'data-testid': 'as-of' }, fmtDate(snap.as_of)),
+			' · computed ', h('span', { 'data-testid': 'generated-at' }, fmtTimestamp(snap.generated_at)),
+			' · snapshot ', h('code', null, String(snap.id).slice(0, 12)));
+		if (stale && ready && ready.last_success)
+			b.append(' · last successful refresh ', fmtTimestamp(ready.last_success));
+	}
+
+	async function pollReady() {
+		try {
+			const r = await getJson('readyz', true);
+			state.ready = r.body;
+			renderBanner();
+			const id = r.body && r.body.snapshot ? r.body.snapshot.id : null;
+			if (id && state.snapshotId && id !== state.snapshotId) {
+				/* A new snapshot: everything on the page is re-read. */
+				state.cache.clear();
+				state.staleHeader = false;
+				await loadAll();
+			}
+		} catch (e) {
+			if (e instanceof AuthError) {
+				askToken();
+				return;
+			}
+			const b = $('#banner');
+			b.className = 'banner warn';
+			b.textContent = 'The dashboard cannot reach the daemon: ' + e.message;
+		}
+	}
+
+	/* ---- headline tiles (GET /api/v1/summary) ---- */
+	function renderTiles(summary) {
+		const box = $('#tiles');
+		box.replaceChildren();
+		for (const t of TILES) {
+			const e = summary.metrics.find((m) => m.metric === t.id);
+			if (!e)
+				continue;
+			const tile = h('article', { class: 'tile', 'data-metric': t.id, title: e.title || '' });
+			tile.append(h('h3', null, t.label));
+			if (e.suppressed) {
+				tile.append(h('p', { class: 'tile-value suppressed', 'data-testid': 'tile-value' },
+					'Suppressed'),
+				h('p', { class: 'tile-note' }, `fewer than ${state.k} children`));
+			} else if (e.value === null || e.value === undefined) {
+				tile.append(h('p', { class: 'tile-value nodata', 'data-testid': 'tile-value' }, 'No data'));
+			} else {
+				tile.append(h('p', { class: 'tile-value', 'data-testid': 'tile-value' },
+					h('span', { class: 'num' }, fmtValue(e.value, e.unit)),
+					' ', h('span', { class: 'unit' }, unitSuffix(e.unit))));
+			}
+			const ref = e.reference !== undefined && e.reference !== null ? e.reference
+				: t.id === 'placement_moves_per_1000_days' ? CFSR_REFERENCE : null;
+			if (ref !== null) {
+				tile.append(h('p', { class: 'tile-ref', 'data-testid': 'tile-reference' },
+					'National reference: ', h('strong', null, fmtValue(ref, e.unit)),
+					e.value !== null && !e.suppressed
+						? (e.value <= ref ? ' — at or better than national' : ' — above national (worse)')
+						: ''));
+			}
+			tile.append(h('p', { class: 'tile-period' },
+				`${e.period}${e.partial ? ' (partial)' : ''} · ${fmtDate(e.period_start)} – ${fmtDate(e.period_end)}`));
+			tile.append(changeLine(e));
+			box.append(tile);
+		}
+	}
+	function changeLine(e) {
+		const p = h('p', { class: 'tile-change' });
+		if (!e.previous) {
+			p.textContent = 'No previous period';
+			return p;
+		}
+		if (e.change === null || e.change === undefined) {
+			p.textContent = `Change from ${e.previous.period} not shown` +
+				(e.previous.suppressed || e.suppressed ? ' (suppressed)' : '');
+			return p;
+		}
+		if (e.change === 0) {
+			p.textContent = `No change from ${e.previous.period}`;
+			return p;
+		}
+		const up = e.change > 0;
+		const better = up === (e.higher_is_better === true);
+		p.classList.add(better ? 'better' : 'worse');
+		p.append(arrow(up, better ? GOOD : BAD),
+			` ${up ? '+' : '−'}${changeText(Math.abs(e.change), e.unit)} from ${e.previous.period} `,
+			h('span', { class: 'verdict' }, better ? '(better)' : '(worse)'));
+		return p;
+	}
+	/* A change of a percentage is in percentage points, not percent. */
+	function changeText(v, unit) {
+		if (unit === 'percent')
+			return nf(2).format(v) + ' pts';
+		return fmtValue(v, unit);
+	}
+	function arrow(up, colour) {
+		return s('svg', { viewBox: '0 0 10 10', width: 12, height: 12, 'aria-hidden': 'true', class: 'arrow' },
+			s('path', { d: up ? 'M5 1 L9 8 L1 8 Z' : 'M5 9 L9 2 L1 2 Z', fill: colour }));
+	}
+
+	/* ---- charts ---- */
+	function chartFrame(width, height, title, desc) {
+		const n = ++uid;
+		const svg = s('svg', {
+			viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'chart',
+			'aria-labelledby': `ct${n} cd${n}`, preserveAspectRatio: 'xMidYMid meet',
+		});
+		svg.append(s('title', { id: `ct${n}` }, title), s('desc', { id: `cd${n}` }, desc));
+		/* Hatching marks a suppressed cell: visibly "not a value". */
+		svg.append(s('defs', null,
+			s('pattern', { id: `hatch${n}`, width: 6, height: 6, patternUnits: 'userSpaceOnUse',
+				patternTransform: 'rotate(45)' },
+			s('rect', { width: 6, height: 6, fill: '#ffffff' }),
+			s('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#6b6b6b', 'stroke-width': 2 }))));
+		return { svg, hatch: `url(#hatch${n})` };
+	}
+	/* Charts are drawn at the card's pixel width (and redrawn on resize), so
+	 * text keeps its size from a phone to a wide screen. */
+	function chartWidth(el) {
+		if (state.printWidth)
+			return state.printWidth;
+		const cs = getComputedStyle(el);
+		const w = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+		return Math.max(280, Math.round(w || 600));
+	}
+	function chartHeight(w) {
+		return Math.round(Math.min(320, Math.max(220, w * 0.42)));
+	}
+	function niceMax(v) {
+		if (!(v > 0))
+			return 1;
+		const p = Math.pow(10, Math.floor(Math.log10(v)));
+		for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+			if (m * p >= v)
+				return m * p;
+		}
+		return 10 * p;
+	}
+	function yAxis(svg, x0, x1, y0, y1, max, unit) {
+		const ticks = 4;
+		for (let i = 0; i <= ticks; i++) {
+			const v = (max * i) / ticks;
+			const y = y0 - ((y0 - y1) * i) / ticks;
+			svg.append(s('line', { x1: x0, x2: x1, y1: y, y2: y, class: i ? 'grid' : 'axis' }),
+				s('text', { x: x0 - 6, y: y + 4, 'text-anchor': 'end', class: 'tick' },
+					fmtValue(v, unit)));
+		}
+	}
+
+	/* Lines over periods; one series per group (or the total). */
+	function lineChart(opt) {
+		const W = opt.width, H = chartHeight(W), L = 56, R = 30, T = 16, B = 46; /* R: half a period label */
+		const { svg, hatch } = chartFrame(W, H, opt.title, opt.desc);
+		const periods = opt.periods;
+		const vals = [];
+		for (const se of opt.series) {
+			for (const r of se.rows.values()) {
+				if (r.value !== null && r.value !== undefined)
+					vals.push(r.value);
+			}
+		}
+		if (opt.reference)
+			vals.push(opt.reference);
+		const max = niceMax(Math.max(0, ...vals));
+		const x = (i) => (periods.length === 1 ? (L + W - R) / 2
+			: L + ((W - R - L) * i) / (periods.length - 1));
+		const y = (v) => H - B - ((H - B - T) * v) / max;
+		yAxis(svg, L, W - R, H - B, T, max, opt.unit);
+		/* Labels counted back from the latest period, about 70px apart. */
+		const every = Math.max(1, Math.ceil(periods.length / Math.max(2, Math.floor((W - L - R) / 70))));
+		periods.forEach((p, i) => {
+			if ((periods.length - 1 - i) % every)
+				return;
+			svg.append(s('text', { x: x(i), y: H - B + 16, 'text-anchor': 'middle', class: 'tick' },
+				p.period));
+			if (p.partial) {
+				svg.append(s('text', { x: x(i), y: H - B + 30, 'text-anchor': 'middle', class: 'tick partial-label' },
+					'partial'));
+			}
+		});
+		if (opt.reference) {
+			svg.append(s('line', { x1: L, x2: W - R, y1: y(opt.reference), y2: y(opt.reference), class: 'reference' }),
+				s('text', { x: L + 6, y: y(opt.reference) - 5, class: 'tick reference-label' },
+					`national ${fmtValue(opt.reference, opt.unit)}`));
+		}
+		const single = opt.series.length === 1;
+		opt.series.forEach((se, si) => {
+			const colour = PALETTE[si % PALETTE.length];
+			const dash = DASHES[Math.floor(si / PALETTE.length) % DASHES.length];
+			const g = s('g', { class: 'series', 'data-series': se.key });
+			let prev = null;
+			periods.forEach((p, i) => {
+				const r = se.rows.get(p.period);
+				const label = `${se.label ? se.label + ', ' : ''}${p.period}`;
+				if (!r || r.suppressed) {
+					if (r && r.suppressed) {
+						/* A labelled gap: the line stops, a hatched marker says why. */
+						const w = 12;
+						if (single) {
+							g.append(s('rect', { x: x(i) - w / 2, y: T, width: w, height: H - B - T,
+								fill: hatch, class: 'suppressed-mark', 'data-suppressed': 'true' },
+							s('title', null, `${label}: ${suppressedText()}`)));
+						} else {
+							g.append(s('rect', { x: x(i) - 5, y: H - B - 12 - 11 * (si % 8), width: 10, height: 10,
+								fill: hatch, stroke: colour, class: 'suppressed-mark', 'data-suppressed': 'true' },
+							s('title', null, `${label}: ${suppressedText()}`)));
+						}
+					}
+					prev = null;
+					return;
+				}
+				if (r.value === null || r.value === undefined) {
+					g.append(s('text', { x: x(i), y: H - B - 4, 'text-anchor': 'middle', class: 'tick nodata' }, '×',
+						s('title', null, `${label}: no data`)));
+					prev = null;
+					return;
+				}
+				const pt = { x: x(i), y: y(r.value) };
+				if (prev) {
+					g.append(s('line', { x1: prev.x, y1: prev.y, x2: pt.x, y2: pt.y, stroke: colour,
+						'stroke-width': 2.5, 'stroke-dasharray': p.partial ? '5 4' : dash || null,
+						class: p.partial ? 'partial' : null }));
+				}
+				g.append(s('circle', { cx: pt.x, cy: pt.y, r: 3.5, fill: p.partial ? '#ffffff' : colour,
+					stroke: colour, 'stroke-width': 2 },
+				s('title', null, `${label}: ${fmtValue(r.value, opt.unit)} ${unitSuffix(opt.unit)}${p.partial ? ' (partial period)' : ''}`)));
+				prev = pt;
+			});
+			svg.append(g);
+		});
+		return svg;
+	}
+
+	/* Horizontal bars: one per group (county, setting). */
+	function barChart(opt) {
+		const W = opt.width, L = Math.min(220, Math.round(W * 0.4)), R = 64, T = 8, BAR = 22, GAP = 6;
+		const maxChars = Math.floor((L - 10) / 6.6); /* 12px system font: about 6.6px a character */
+		const rows = opt.rows;
+		const H = T + rows.length * (BAR + GAP) + 24;
+		const { svg, hatch } = chartFrame(W, H, opt.title, opt.desc);
+		const max = niceMax(Math.max(0, ...rows.filter((r) => r.value !== null).map((r) => r.value),
+			opt.reference || 0));
+		const x = (v) => L + ((W - L - R) * v) / max;
+		rows.forEach((r, i) => {
+			const yy = T + i * (BAR + GAP);
+			const g = s('g', { class: 'bar', 'data-group': r.key });
+			const shortLabel = r.label.length > maxChars ? r.label.slice(0, maxChars - 1) + '…' : r.label;
+			g.append(s('text', { x: L - 8, y: yy + BAR / 2 + 4, 'text-anchor': 'end', class: 'tick' }, shortLabel,
+				s('title', null, r.label)));
+			if (r.suppressed) {
+				g.append(s('rect', { x: L, y: yy, width: W - L - R, height: BAR, fill: hatch, stroke: '#6b6b6b',
+					class: 'suppressed-mark', 'data-suppressed': 'true' },
+				s('title', null, `${r.label}: ${suppressedText()}`)),
+				s('text', { x: L + 8, y: yy + BAR / 2 + 4, class: 'tick on-hatch' },
+					W - L - R > 260 ? suppressedText() : 'suppressed'));
+			} else if (r.value === null) {
+				g.append(s('text', { x: L + 4, y: yy + BAR / 2 + 4, class: 'tick nodata' }, 'no data'));
+			} else {
+				g.append(s('rect', { x: L, y: yy, width: Math.max(1, x(r.value) - L), height: BAR,
+					fill: opt.colour || PALETTE[0] },
+				s('title', null, `${r.label}: ${fmtValue(r.value, opt.unit)} ${unitSuffix(opt.unit)}`)),
+				s('text', { x: x(r.value) + 6, y: yy + BAR / 2 + 4, class: 'tick value' },
+					fmtValue(r.value, opt.unit)));
+			}
+			svg.append(g);
+		});
+		const axisY = T + rows.length * (BAR + GAP);
+		svg.append(s('line', { x1: L, x2: W - R, y1: axisY, y2: axisY, class: 'axis' }),
+			s('text', { x: L, y: axisY + 16, class: 'tick' }, fmtValue(0, opt.unit)),
+			s('text', { x: W - R, y: axisY + 16, 'text-anchor': 'end', class: 'tick' }, fmtValue(max, opt.unit)));
+		if (opt.reference) {
+			svg.append(s('line', { x1: x(opt.reference), x2: x(opt.reference), y1: T, y2: axisY, class: 'reference' }));
+		}
+		return svg;
+	}
+
+	/* Vertical bars side by side: groups (advocate) within each period. */
+	function groupedBars(opt) {
+		const W = opt.width, H = chartHeight(W), L = 56, R = 30, T = 16, B = 46; /* R: half a period label */
+		const { svg, hatch } = chartFrame(W, H, opt.title, opt.desc);
+		const periods = opt.periods, groups = opt.groups;
+		const vals = [];
+		for (const r of opt.cells.values()) {
+			if (r.value !== null && r.value !== undefined)
+				vals.push(r.value);
+		}
+		const max = niceMax(Math.max(0, ...vals));
+		const y = (v) => H - B - ((H - B - T) * v) / max;
+		yAxis(svg, L, W - R, H - B, T, max, opt.unit);
+		const band = (W - R - L) / Math.max(1, periods.length);
+		const bw = Math.min(40, (band * 0.8) / groups.length);
+		periods.forEach((p, i) => {
+			const cx = L + band * i + band / 2;
+			svg.append(s('text', { x: cx, y: H - B + 16, 'text-anchor': 'middle', class: 'tick' }, p.period));
+			if (p.partial)
+				svg.append(s('text', { x: cx, y: H - B + 30, 'text-anchor': 'middle', class: 'tick partial-label' }, 'partial'));
+			groups.forEach((gk, gi) => {
+				const r = opt.cells.get(p.period + '\u0000' + gk);
+				const bx = cx - (bw * groups.length) / 2 + gi * bw;
+				const colour = PALETTE[gi % PALETTE.length];
+				const label = `${groupLabel(gk)}, ${p.period}`;
+				if (!r)
+					return;
+				if (r.suppressed) {
+					svg.append(s('rect', { x: bx + 1, y: T, width: bw - 2, height: H - B - T, fill: hatch,
+						stroke: colour, class: 'suppressed-mark', 'data-suppressed': 'true' },
+					s('title', null, `${label}: ${suppressedText()}`)));
+				} else if (r.value === null) {
+					svg.append(s('text', { x: bx + bw / 2, y: H - B - 4, 'text-anchor': 'middle', class: 'tick nodata' }, '×',
+						s('title', null, `${label}: no data`)));
+				} else {
+					svg.append(s('rect', { x: bx + 1, y: y(r.value), width: bw - 2, height: H - B - y(r.value),
+						fill: colour, 'fill-opacity': p.partial ? 0.55 : 1, stroke: colour,
+						'stroke-dasharray': p.partial ? '4 3' : null },
+					s('title', null, `${label}: ${fmtValue(r.value, opt.unit)} ${unitSuffix(opt.unit)}${p.partial ? ' (partial period)' : ''}`)));
+				}
+			});
+		});
+		return svg;
+	}
+
+	function legend(items, hasSuppressed, hasPartial) {
+		const ul = h('ul', { class: 'legend' });
+		items.forEach((it, i) => {
+			const colour = PALETTE[i % PALETTE.length];
+			const dash = DASHES[Math.floor(i / PALETTE.length) % DASHES.length];
+			ul.append(h('li', null, s('svg', { viewBox: '0 0 24 10', width: 24, height: 10, 'aria-hidden': 'true' },
+				s('line', { x1: 1, y1: 5, x2: 23, y2: 5, stroke: colour, 'stroke-width': 3, 'stroke-dasharray': dash || null })),
+			' ', it));
+		});
+		if (hasSuppressed)
+			ul.append(h('li', { class: 'key-suppressed' }, h('span', { class: 'hatch-swatch', 'aria-hidden': 'true' }),
+				' hatched: ' + suppressedText()));
+		if (hasPartial)
+			ul.append(h('li', null, 'dashed or pale: partial period, measured through the as-of date'));
+		return ul;
+	}
+
+	/* ---- tables (the accessible alternative to every chart) ---- */
+	function dataTable(body, caption) {
+		const by = body.by || null;
+		const unit = body.unit;
+		const t = h('table', { class: 'data', 'data-testid': 'data-table' });
+		t.append(h('caption', null, caption));
+		const head = h('tr', null, h('th', { scope: 'col' }, 'Period'));
+		if (by)
+			head.append(h('th', { scope: 'col' }, BY_LABEL[by] || by));
+		head.append(h('th', { scope: 'col', class: 'n' }, `Value (${unit})`),
+			h('th', { scope: 'col', class: 'n' }, 'Numerator'),
+			h('th', { scope: 'col', class: 'n' }, 'Denominator'),
+			h('th', { scope: 'col' }, 'Note'));
+		t.append(h('thead', null, head));
+		const tb = h('tbody');
+		for (const r of body.rows) {
+			const tr = h('tr', { 'data-period': r.period, 'data-group': by ? r[by] : null });
+			tr.append(h('th', { scope: 'row', class: 'period' }, r.period));
+			if (by)
+				tr.append(h('td', { class: 'group', title: groupLabel(r[by]) }, r[by]));
+			if (r.suppressed) {
+				tr.append(h('td', { class: 'n value suppressed' }, suppressedText()),
+					h('td', { class: 'n numerator suppressed' }, 'suppressed'),
+					h('td', { class: 'n denominator suppressed' }, 'suppressed'));
+			} else {
+				tr.append(h('td', { class: 'n value' + (r.value === null ? ' nodata' : '') },
+					r.value === null ? 'no data' : fmtExact.format(r.value)),
+				h('td', { class: 'n numerator' }, r.numerator === null ? '—' : fmtInt.format(r.numerator)),
+				h('td', { class: 'n denominator' }, r.denominator === null ? '—' : fmtInt.format(r.denominator)));
+			}
+			const notes = [];
+			if (r.partial)
+				notes.push(`partial: through ${state.catalog.snapshot ? state.catalog.snapshot.as_of : 'as-of date'}`);
+			if (!r.suppressed && r.value === null && r.denominator === 0)
+				notes.push('no children or days in this cell');
+			tr.append(h('td', { class: 'note' }, notes.join('; ')));
+			tb.append(tr);
+		}
+		t.append(tb);
+		return t;
+	}
+
+	function periodsOf(rows) {
+		const seen = new Map();
+		for (const r of rows) {
+			if (!seen.has(r.period))
+				seen.set(r.period, { period: r.period, partial: r.partial === true, start: r.period_start });
+		}
+		return [...seen.values()];
+	}
+
+	/* One card: heading, chart, legend, table in a <details>, CSV link. */
+	function fillCard(el, spec) {
+		const wasOpen = !!el.querySelector('details.table-toggle[open]');
+		el.replaceChildren();
+		el.append(h('h3', null, spec.heading));
+		if (spec.sub)
+			el.append(h('p', { class: 'card-sub' }, spec.sub));
+		if (spec.error) {
+			el.append(h('p', { class: 'error', role: 'alert' }, spec.error));
+			return;
+		}
+		const fig = h('figure', { class: 'figure' }, spec.chart);
+		el.append(fig);
+		if (spec.legend)
+			el.append(spec.legend);
+		const details = h('details', { class: 'table-toggle', open: wasOpen },
+			h('summary', null, 'Show the table'),
+			h('div', { class: 'table-scroll' }, dataTable(spec.body, spec.heading)));
+		el.append(details);
+		el.append(h('p', { class: 'downloads' },
+			h('a', { href: spec.csv, download: `${spec.body.metric}-${spec.body.period_type}${spec.body.by ? '-by-' + spec.body.by : ''}.csv`,
+				class: 'csv' }, 'Download CSV'),
+			' · ', h('a', { href: spec.json, class: 'json' }, 'JSON')));
+	}
+	function cardError(el, heading, err) {
+		fillCard(el, { heading, error: 'Could not load this chart: ' + err.message });
+	}
+	function loading(el, heading) {
+		el.redraw = null;
+		el.replaceChildren(h('h3', null, heading), h('p', { class: 'muted' }, 'Loading…'));
+	}
+
+	function describe(body, periods) {
+		const first = periods.length ? periods[0].period : '';
+		const last = periods.length ? periods[periods.length - 1].period : '';
+		const nsup = body.rows.filter((r) => r.suppressed).length;
+		return `${body.title || body.metric}, ${PERIOD_TYPE_LABEL[body.period_type] || body.period_type}` +
+			`${body.by ? ' by ' + (BY_LABEL[body.by] || body.by) : ''}, ${first} to ${last}, in ${body.unit}. ` +
+			`${nsup ? nsup + ' cells suppressed (fewer than ' + state.k + ' children). ' : ''}` +
+			'The same numbers are in the table below the chart.';
+	}
+
+	/* Line chart (total or per group), or bars of the last period when a
+	 * breakdown has too many groups for lines to stay readable. */
+	function trendCard(el, body, params, heading, opts) {
+		el.redraw = () => trendCard(el, body, params, heading, opts);
+		const periods = periodsOf(body.rows);
+		const by = body.by;
+		const series = [];
+		if (by) {
+			const keys = [];
+			for (const r of body.rows) {
+				if (!keys.includes(r[by]))
+					keys.push(r[by]);
+			}
+			for (const k of keys) {
+				series.push({ key: k, label: groupLabel(k),
+					rows: new Map(body.rows.filter((r) => r[by] === k).map((r) => [r.period, r])) });
+			}
+		} else {
+			series.push({ key: 'total', label: '', rows: new Map(body.rows.map((r) => [r.period, r])) });
+		}
+		const nsup = body.rows.filter((r) => r.suppressed).length;
+		const hasPartial = periods.some((p) => p.partial);
+		let chart, leg;
+		if (by && series.length > PALETTE.length) {
+			const lastP = periods.length ? periods[periods.length - 1] : null;
+			const rows = body.rows.filter((r) => lastP && r.period === lastP.period)
+				.map((r) => ({ key: r[by], label: groupLabel(r[by]), value: r.suppressed ? null : r.value, suppressed: r.suppressed }));
+			chart = barChart({ width: chartWidth(el), title: `${heading}: ${lastP ? lastP.period : ''}`, desc: describe(body, periods) +
+				' The chart shows the last period of the range; the table has every period.', rows, unit: body.unit });
+			leg = legend([], rows.some((r) => r.suppressed), lastP && lastP.partial);
+		} else {
+			chart = lineChart({ width: chartWidth(el), title: heading, desc: describe(body, periods), periods, series, unit: body.unit,
+				reference: opts && opts.reference, suppressedCount: nsup });
+			leg = legend(by ? series.map((se) => se.label) : [], nsup > 0, hasPartial);
+		}
+		fillCard(el, {
+			heading, sub: opts && opts.sub, chart, legend: leg, body,
+			csv: tableUrl(body.metric, withRange(params, periods), true),
+			json: tableUrl(body.metric, withRange(params, periods), false),
+		});
+	}
+	/* CSV links always name their range, so a download is reproducible. */
+	function withRange(params, periods) {
+		if (!periods.length)
+			return params;
+		return Object.assign({}, params, {
+			from: params.from || periods[0].period,
+			to: params.to || periods[periods.length - 1].period,
+		});
+	}
+
+	/* Many groups (a state's counties, most of them small): bars for the
+	 * published cells, largest first, and the suppressed and empty groups
+	 * named in one line each, so the chart stays one screen tall. */
+	const COMPACT_BARS = 16;
+	function barsCard(el, body, params, heading, sub) {
+		el.redraw = () => barsCard(el, body, params, heading, sub);
+		const by = body.by;
+		const periods = periodsOf(body.rows);
+		let rows = body.rows.map((r) => ({ key: r[by], label: groupLabel(r[by]),
+			value: r.suppressed ? null : r.value, suppressed: r.suppressed }));
+		const notes = [];
+		const anySuppressed = rows.some((r) => r.suppressed);
+		if (rows.length > COMPACT_BARS) {
+			const sup = rows.filter((r) => r.suppressed);
+			const empty = rows.filter((r) => !r.suppressed && r.value === null);
+			rows = rows.filter((r) => r.value !== null).sort((a, b) => b.value - a.value);
+			if (sup.length) {
+				notes.push(h('p', { class: 'group-list suppressed-list', 'data-testid': 'suppressed-groups' },
+					h('span', { class: 'hatch-swatch', 'aria-hidden': 'true' }),
+					` ${sup.length} ${sup.length === 1 ? 'group' : 'groups'} ${suppressedText()}: `,
+					sup.map((r) => r.label).join(', ')));
+			}
+			if (empty.length) {
+				notes.push(h('p', { class: 'group-list nodata-list', 'data-testid': 'nodata-groups' },
+					`No data (nothing to count) in ${empty.length}: `, empty.map((r) => r.label).join(', ')));
+			}
+		}
+		const chart = barChart({ width: chartWidth(el), title: heading, desc: describe(body, periods) +
+			(notes.length ? ' Groups without a published value are listed below the chart.' : ''), rows, unit: body.unit });
+		fillCard(el, { heading, sub, chart, body,
+			legend: h('div', null, notes, legend([], anySuppressed && !notes.length, periods.some((p) => p.partial))),
+			csv: tableUrl(body.metric, withRange(params, periods), true),
+			json: tableUrl(body.metric, withRange(params, periods), false) });
+	}
+
+	function sideBySideCard(el, body, params, heading, sub) {
+		el.redraw = () => sideBySideCard(el, body, params, heading, sub);
+		const by = body.by;
+		const periods = periodsOf(body.rows);
+		const groups = [];
+		const cells = new Map();
+		for (const r of body.rows) {
+			if (!groups.includes(r[by]))
+				groups.push(r[by]);
+			cells.set(r.period + '\u0000' + r[by], r);
+		}
+		const chart = groupedBars({ width: chartWidth(el), title: heading, desc: describe(body, periods), periods, groups, cells, unit: body.unit });
+		fillCard(el, { heading, sub, chart, body,
+			legend: legend(groups.map(groupLabel), body.rows.some((r) => r.suppressed), periods.some((p) => p.partial)),
+			csv: tableUrl(body.metric, withRange(params, periods), true),
+			json: tableUrl(body.metric, withRange(params, periods), false) });
+	}
+
+	/* ---- pickers ---- */
+	function option(value, label, selected) {
+		return h('option', { value, selected: selected || null }, label);
+	}
+	function fillMetricPicker() {
+		const sel = $('#pick-metric');
+		sel.replaceChildren(...state.catalog.metrics.map((m) => option(m.id, m.title, m.id === state.metric)));
+	}
+	function fillPeriodTypePicker(m) {
+		if (!m.period_types.includes(state.periodType))
+			state.periodType = m.period_types.includes('quarter') ? 'quarter' : m.period_types[m.period_types.length - 1];
+		$('#pick-period-type').replaceChildren(...m.period_types.map((p) =>
+			option(p, PERIOD_TYPE_LABEL[p] || p, p === state.periodType)));
+	}
+	function fillByPicker(m) {
+		if (state.by && !m.by.includes(state.by))
+			state.by = '';
+		$('#pick-by').replaceChildren(option('', 'Total (no breakdown)', state.by === ''),
+			...m.by.map((b) => option(b, BY_LABEL[b] || b, b === state.by)));
+	}
+	async function fillRangePickers(m) {
+		/* The periods a table has come from the table itself (total rows). */
+		const total = await getTable(m.id, { periodType: state.periodType });
+		state.periods = periodsOf(total.rows).map((p) => p.period);
+		const n = state.periods.length;
+		if (!state.periods.includes(state.to))
+			state.to = n ? state.periods[n - 1] : null;
+		if (!state.periods.includes(state.from)) {
+			const span = DEFAULT_SPAN[state.periodType] || n;
+			state.from = n ? state.periods[Math.max(0, n - span)] : null;
+		}
+		if (state.periods.indexOf(state.from) > state.periods.indexOf(state.to))
+			[state.from, state.to] = [state.to, state.from];
+		$('#pick-from').replaceChildren(...state.periods.map((p) => option(p, p, p === state.from)));
+		$('#pick-to').replaceChildren(...state.periods.map((p) => option(p, p, p === state.to)));
+	}
+	function saveHash() {
+		const q = new URLSearchParams({ metric: state.metric, period_type: state.periodType });
+		if (state.by)
+			q.set('by', state.by);
+		if (state.from)
+			q.set('from', state.from);
+		if (state.to)
+			q.set('to', state.to);
+		history.replaceState(null, '', '#' + q.toString());
+	}
+	function readHash() {
+		const q = new URLSearchParams(location.hash.slice(1));
+		if (q.get('metric') && metricById(q.get('metric')))
+			state.metric = q.get('metric');
+		state.periodType = q.get('period_type') || state.periodType;
+		state.by = q.get('by') || '';
+		state.from = q.get('from') || null;
+		state.to = q.get('to') || null;
+	}
+
+	/* ---- rendering the explorer and the overview ---- */
+	async function renderExplorer(seq) {
+		const m = metricById(state.metric);
+		const el = $('#card-explore');
+		const heading = `${m.title} by ${(PERIOD_TYPE_LABEL[state.periodType] || state.periodType).toLowerCase()}` +
+			(state.by ? `, by ${(BY_LABEL[state.by] || state.by).toLowerCase()}` : '');
+		el.setAttribute('aria-busy', 'true');
+		loading(el, heading);
+		const params = { periodType: state.periodType, by: state.by, from: state.from, to: state.to };
+		try {
+			const body = await getTable(m.id, params);
+			if (seq !== state.seq)
+				return;
+			trendCard(el, body, params, heading, {
+				sub: `${state.from} to ${state.to} · ${m.unit}`,
+				reference: m.id === 'placement_moves_per_1000_days' && !state.by ? CFSR_REFERENCE : null,
+			});
+		} catch (e) {
+			if (seq === state.seq)
+				cardError(el, heading, e);
+		} finally {
+			if (seq === state.seq)
+				el.setAttribute('aria-busy', 'false');
+		}
+	}
+
+	function lastComplete(rows) {
+		const done = rows.filter((r) => !r.partial);
+		const pick = done.length ? done[done.length - 1] : rows[rows.length - 1];
+		return pick ? pick.period : null;
+	}
+
+	async function overviewCard(el, heading, seq, build) {
+		el.setAttribute('aria-busy', 'true');
+		loading(el, heading);
+		try {
+			await build();
+		} catch (e) {
+			if (seq === state.seq)
+				cardError(el, heading, e);
+		} finally {
+			if (seq === state.seq)
+				el.setAttribute('aria-busy', 'false');
+		}
+	}
+
+	async function renderOverview(seq) {
+		const m = metricById(state.metric);
+		$('#overview-metric').textContent = m.title;
+		const ref = m.id === 'placement_moves_per_1000_days' ? CFSR_REFERENCE : null;
+		const fyType = m.period_types.includes('fiscal_year') ? 'fiscal_year' : m.period_types[m.period_types.length - 1];
+		const fyTotal = getTable(m.id, { periodType: fyType });
+		const jobs = [];
+
+		const qType = m.period_types.includes('quarter') ? 'quarter' : 'year';
+		const qHeading = qType === 'quarter' ? 'Trend by quarter' : 'Trend by calendar year';
+		jobs.push(overviewCard($('#card-quarter'), qHeading, seq, async () => {
+			const all = await getTable(m.id, { periodType: qType });
+			const ps = periodsOf(all.rows).map((p) => p.period);
+			/* The last 16 quarters: four years on one laptop-width chart. */
+			const params = { periodType: qType, from: ps[Math.max(0, ps.length - 16)], to: ps[ps.length - 1] };
+			const body = ps.length ? await getTable(m.id, params) : all;
+			if (seq !== state.seq)
+				return;
+			trendCard($('#card-quarter'), body, params, qHeading, { reference: ref,
+				sub: qType === 'quarter' ? m.unit : `${m.unit} · this metric is published by year and fiscal year only` });
+		}));
+
+		const fyHeading = 'Trend by fiscal year';
+		jobs.push(overviewCard($('#card-fy'), fyHeading, seq, async () => {
+			const body = await fyTotal;
+			if (seq !== state.seq)
+				return;
+			trendCard($('#card-fy'), body, { periodType: fyType }, fyHeading, { reference: ref, sub: m.unit });
+		}));
+
+		const cHeading = 'County comparison';
+		jobs.push(overviewCard($('#card-county'), cHeading, seq, async () => {
+			if (!m.by.includes('county'))
+				throw new Error('this metric has no county breakdown');
+			const p = lastComplete((await fyTotal).rows);
+			const params = { periodType: fyType, by: 'county', from: p, to: p };
+			const body = await getTable(m.id, params);
+			if (seq !== state.seq)
+				return;
+			barsCard($('#card-county'), body, params, cHeading, `${p} · ${m.unit}`);
+		}));
+
+		const aHeading = 'CASA advocate assigned versus not';
+		jobs.push(overviewCard($('#card-advocate'), aHeading, seq, async () => {
+			if (!m.by.includes('advocate'))
+				throw new Error('this metric has no advocate breakdown');
+			const params = { periodType: fyType, by: 'advocate' };
+			const body = await getTable(m.id, params);
+			if (seq !== state.seq)
+				return;
+			sideBySideCard($('#card-advocate'), body, params, aHeading, `${PERIOD_TYPE_LABEL[fyType]} · ${m.unit}`);
+		}));
+
+		/* By setting: the chosen metric when it has that breakdown, else the
+		 * runaway rate (the placement-setting question is about running away). */
+		const sm = m.by.includes('setting') ? m : metricById('runaway_episodes_per_1000_days');
+		const sHeading = sm ? `${sm.title} by placement setting` : 'By placement setting';
+		jobs.push(overviewCard($('#card-setting'), sHeading, seq, async () => {
+			if (!sm)
+				throw new Error('no metric with a setting breakdown in the catalog');
+			const smType = sm.period_types.includes('fiscal_year') ? 'fiscal_year' : sm.period_types[sm.period_types.length - 1];
+			const p = lastComplete((await getTable(sm.id, { periodType: smType })).rows);
+			const params = { periodType: smType, by: 'setting', from: p, to: p };
+			const body = await getTable(sm.id, params);
+			if (seq !== state.seq)
+				return;
+			barsCard($('#card-setting'), body, params, sHeading, `${p} · ${sm.unit}`);
+		}));
+		await Promise.all(jobs);
+	}
+
+	async function renderCharts(what) {
+		const seq = ++state.seq;
+		const m = metricById(state.metric);
+		document.body.setAttribute('data-state', 'loading');
+		$('#metric-definition').textContent = m.definition || '';
+		fillPeriodTypePicker(m);
+		fillByPicker(m);
+		try {
+			await fillRangePickers(m);
+		} catch (e) {
+			cardError($('#card-explore'), m.title, e);
+			document.body.setAttribute('data-state', 'error');
+			return;
+		}
+		if (seq !== state.seq)
+			return;
+		saveHash();
+		const jobs = [renderExplorer(seq)];
+		if (what === 'all')
+			jobs.push(renderOverview(seq));
+		try {
+			await Promise.all(jobs);
+		} catch (e) {
+			/* Cards show their own errors; this is a bug in the page. */
+			if (seq === state.seq) {
+				document.body.setAttribute('data-state', 'error');
+				$('#banner').className = 'banner warn';
+				$('#banner').textContent = 'The dashboard failed to draw: ' + e.message;
+			}
+			throw e;
+		}
+		if (seq === state.seq) {
+			renderBanner();
+			document.body.setAttribute('data-state', 'ready');
+		}
+	}
+
+	async function loadAll() {
+		const [cat, sum, rdy] = await Promise.all([getJson(API + 'metrics'), getJson(API + 'summary'),
+			getJson('readyz', true)]);
+		state.catalog = cat.body;
+		state.ready = rdy.body;
+		state.snapshotId = cat.body.snapshot ? cat.body.snapshot.id : null;
+		if (cat.body.disclosure && cat.body.disclosure.min_cell)
+			state.k = cat.body.disclosure.min_cell;
+		document.querySelectorAll('[data-k]').forEach((el) => { el.textContent = String(state.k); });
+		if (!state.metric)
+			readHash(); /* a shared link (#metric=...&period_type=...) */
+		if (!state.metric || !metricById(state.metric)) {
+			state.metric = metricById('runaway_episodes_per_1000_days') ? 'runaway_episodes_per_1000_days'
+				: cat.body.metrics[0].id;
+		}
+		renderBanner();
+		fillMetricPicker();
+		renderTiles(sum.body);
+		await renderCharts('all');
+	}
+
+	function wire() {
+		$('#pick-metric').addEventListener('change', (ev) => {
+			state.metric = ev.target.value;
+			renderCharts('all').catch(() => {}); /* the banner says what failed */
+		});
+		$('#pick-period-type').addEventListener('change', (ev) => {
+			state.periodType = ev.target.value;
+			state.from = state.to = null;
+			renderCharts('explore').catch(() => {}); /* the banner says what failed */
+		});
+		for (const [id, key] of [['#pick-from', 'from'], ['#pick-to', 'to'], ['#pick-by', 'by']]) {
+			$(id).addEventListener('change', (ev) => {
+				state[key] = ev.target.value;
+				renderCharts('explore').catch(() => {}); /* the banner says what failed */
+			});
+		}
+		$('#pickers').addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			renderCharts('explore').catch(() => {}); /* the banner says what failed */
+		});
+		const redrawAll = () => document.querySelectorAll('.card').forEach((el) => {
+			if (el.redraw)
+				el.redraw();
+		});
+		let lastWidth = window.innerWidth;
+		let timer = null;
+		window.addEventListener('resize', () => {
+			clearTimeout(timer);
+			timer = setTimeout(() => {
+				if (Math.abs(window.innerWidth - lastWidth) < 24)
+					return;
+				lastWidth = window.innerWidth;
+				redrawAll();
+			}, 150);
+		});
+		/* Printing: tables inside closed <details> would not print. */
+		const opened = [];
+		/* Charts are redrawn at the paper's width, then back. */
+		window.addEventListener('beforeprint', () => {
+			state.printWidth = PRINT_WIDTH;
+			redrawAll();
+			document.querySelectorAll('details:not([open])').forEach((d) => {
+				d.open = true;
+				opened.push(d);
+			});
+		});
+		window.addEventListener('afterprint', () => {
+			state.printWidth = 0;
+			redrawAll();
+			opened.splice(0).forEach((d) => { d.open = false; });
+		});
+	}
+
+	/* The daemon has bearer tokens (SPEC §7) and ours is missing or wrong. */
+	function askToken() {
+		const b = $('#banner');
+		b.className = 'banner warn';
+		const input = h('input', { type: 'password', id: 'token-input', autocomplete: 'off',
+			'aria-describedby': 'token-help', required: true });
+		const form = h('form', { id: 'token-form', class: 'token-form' },
+			h('label', { for: 'token-input' }, 'Access token '), input, ' ',
+			h('button', { type: 'submit' }, 'Use token'));
+		b.replaceChildren(h('p', { id: 'token-help' }, h('strong', null, 'Access token needed. '),
+			state.token ? 'The token given was not accepted. ' : '',
+			'This daemon serves its API to token holders only; ask its operator for one. ',
+			'It is kept in this browser tab only.'), form);
+		document.body.setAttribute('data-state', 'token');
+		form.addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			saveToken(input.value.trim());
+			b.replaceChildren('Loading data…');
+			b.className = 'banner';
+			waitReady();
+		});
+		input.focus();
+	}
+
+	/* With a token, a plain link cannot send it: fetch the CSV and save it. */
+	async function downloadWithToken(ev) {
+		const a = ev.target.closest('a.csv');
+		if (!a || !state.token)
+			return;
+		ev.preventDefault();
+		try {
+			const res = await fetch(a.getAttribute('href'), { headers: apiHeaders('text/csv') });
+			if (!res.ok)
+				throw new Error(`${res.status} ${res.statusText}`);
+			const url = URL.createObjectURL(await res.blob());
+			const tmp = h('a', { href: url, download: a.getAttribute('download') });
+			document.body.append(tmp);
+			tmp.click();
+			tmp.remove();
+			setTimeout(() => URL.revokeObjectURL(url), 10000);
+		} catch (e) {
+			a.after(h('span', { class: 'error', role: 'alert' }, ' download failed: ' + e.message));
+		}
+	}
+
+	/* Waits for the first snapshot (/readyz 503 until then), then loads. */
+	async function waitReady() {
+		try {
+			const r = await getJson('readyz', true);
+			state.ready = r.body;
+			if (!r.body || !r.body.snapshot) {
+				renderBanner();
+				setTimeout(waitReady, 5000);
+				return;
+			}
+		} catch (e) {
+			$('#banner').className = 'banner warn';
+			$('#banner').textContent = 'The dashboard cannot reach the daemon: ' + e.message;
+			document.body.setAttribute('data-state', 'error');
+			setTimeout(waitReady, 15000);
+			return;
+		}
+		try {
+			await loadAll();
+		} catch (e) {
+			if (e instanceof AuthError) {
+				askToken();
+				return;
+			}
+			$('#banner').className = 'banner warn';
+			$('#banner').textContent = 'Could not load the metrics: ' + e.message;
+			document.body.setAttribute('data-state', 'error');
+			return;
+		}
+		if (!state.polling)
+			state.polling = setInterval(pollReady, POLL_MS);
+	}
+	function start() {
+		wire();
+		document.addEventListener('click', downloadWithToken);
+		waitReady();
+	}
+
+	document.addEventListener('DOMContentLoaded', start);
+})();

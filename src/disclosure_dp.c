@@ -1,0 +1,335 @@
+/*
+ * disclosure_dp.c — the optional "dp" mode of SPEC §5.
+ *
+ * Every published count (numerators, and denominators that are counts) gets
+ * two-sided geometric noise (the discrete Laplace distribution,
+ * P(Z = z) proportional to exp(-eps_count * |z|)), sampled exactly with the
+ * algorithms of Canonne, Kamath and Steinke, "The Discrete Gaussian for
+ * Differential Privacy" (NeurIPS 2020), Algorithms 1 and 2: integer and
+ * rational arithmetic only, no floating-point sampling.
+ *
+ * The random bits come from HMAC-SHA-256 under the secret key over the cell
+ * identity (metric, period type, dim, period index, group, field) and the
+ * true count: the cell key method. The same cell with the same count always
+ * gets the same noise, so polling, or a cell unchanged across refreshes,
+ * cannot average the noise away (SPEC §5).
+ *
+ * Budget: the configured epsilon is split evenly over the published tables,
+ * and within a table over its counts per cell (two for rates and
+ * percentages, one otherwise): eps_count = epsilon / tables / counts. See
+ * docs/privacy.md for what that does and does not guarantee. Quantile cells
+ * are not noised; they keep the primary suppression rule.
+ */
+#include <string.h>
+
+#include "casa/disclosure.h"
+#include "disclosure_internal.h"
+
+/* ---- SHA-256 (FIPS 180-4) ---- */
+
+struct sha256 {
+	uint32_t state[8];  /* chaining value */
+	uint64_t length;    /* bytes hashed so far */
+	uint8_t buffer[64]; /* partial block */
+	size_t used;        /* bytes in buffer */
+};
+
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+static uint32_t rotr(uint32_t x, int n)
+{
+	return (x >> n) | (x << (32 - n));
+}
+
+static void sha256_block(struct sha256 *s, const uint8_t *p)
+{
+	uint32_t w[64];
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	uint32_t a = s->state[0], b = s->state[1], c = s->state[2], d = s->state[3];
+	uint32_t e = s->state[4], f = s->state[5], g = s->state[6], h = s->state[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
+			      sha256_k[i] + w[i];
+		uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		h = g;
+		g = f;
+		f = e;
+		e = d + t1;
+		d = c;
+		c = b;
+		b = a;
+		a = t1 + t2;
+	}
+	s->state[0] += a;
+	s->state[1] += b;
+	s->state[2] += c;
+	s->state[3] += d;
+	s->state[4] += e;
+	s->state[5] += f;
+	s->state[6] += g;
+	s->state[7] += h;
+}
+
+static void sha256_init(struct sha256 *s)
+{
+	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+	memcpy(s->state, iv, sizeof(iv));
+	s->length = 0;
+	s->used = 0;
+}
+
+static void sha256_update(struct sha256 *s, const uint8_t *p, size_t n)
+{
+	s->length += n;
+	while (n > 0) {
+		size_t take = 64 - s->used < n ? 64 - s->used : n;
+		memcpy(s->buffer + s->used, p, take);
+		s->used += take;
+		p += take;
+		n -= take;
+		if (s->used == 64) {
+			sha256_block(s, s->buffer);
+			s->used = 0;
+		}
+	}
+}
+
+static void sha256_final(struct sha256 *s, uint8_t out[DISCLOSURE_SHA256_LEN])
+{
+	uint64_t bits = s->length * 8;
+	uint8_t pad = 0x80;
+	sha256_update(s, &pad, 1);
+	pad = 0;
+	while (s->used != 56)
+		sha256_update(s, &pad, 1);
+	uint8_t len[8];
+	for (int i = 0; i < 8; i++)
+		len[i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha256_update(s, len, 8);
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (uint8_t)(s->state[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(s->state[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(s->state[i] >> 8);
+		out[4 * i + 3] = (uint8_t)s->state[i];
+	}
+}
+
+void disclosure_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg,
+			    size_t msg_len, uint8_t out[DISCLOSURE_SHA256_LEN])
+{
+	uint8_t block[64] = {0};
+	uint8_t pad[64];
+	uint8_t inner[DISCLOSURE_SHA256_LEN];
+	struct sha256 s;
+
+	if (key_len > 64) {
+		sha256_init(&s);
+		sha256_update(&s, key, key_len);
+		sha256_final(&s, block);
+	} else {
+		memcpy(block, key, key_len);
+	}
+	for (int i = 0; i < 64; i++)
+		pad[i] = block[i] ^ 0x36;
+	sha256_init(&s);
+	sha256_update(&s, pad, 64);
+	sha256_update(&s, msg, msg_len);
+	sha256_final(&s, inner);
+	for (int i = 0; i < 64; i++)
+		pad[i] = block[i] ^ 0x5c;
+	sha256_init(&s);
+	sha256_update(&s, pad, 64);
+	sha256_update(&s, inner, sizeof(inner));
+	sha256_final(&s, out);
+}
+
+/* ---- keyed bit stream ---- */
+
+void disclosure_prf_init(struct disclosure_prf *prf, const uint8_t key[DISCLOSURE_KEY_LEN],
+			 const uint8_t *seed, size_t seed_len)
+{
+	memset(prf, 0, sizeof(*prf));
+	memcpy(prf->key, key, DISCLOSURE_KEY_LEN);
+	if (seed_len > sizeof(prf->seed) - 4)
+		seed_len = sizeof(prf->seed) - 4;
+	memcpy(prf->seed, seed, seed_len);
+	prf->seed_len = seed_len;
+}
+
+static unsigned prf_bit(struct disclosure_prf *prf)
+{
+	if (prf->bits_left == 0) {
+		uint8_t msg[sizeof(prf->seed)];
+		memcpy(msg, prf->seed, prf->seed_len);
+		for (int i = 0; i < 4; i++)
+			msg[prf->seed_len + (size_t)i] = (uint8_t)(prf->counter >> (8 * i));
+		disclosure_hmac_sha256(prf->key, DISCLOSURE_KEY_LEN, msg, prf->seed_len + 4,
+				       prf->block);
+		prf->counter++;
+		prf->bits_left = 8 * DISCLOSURE_SHA256_LEN;
+	}
+	prf->bits_left--;
+	unsigned pos = 8 * DISCLOSURE_SHA256_LEN - 1 - prf->bits_left;
+	return (prf->block[pos / 8] >> (pos % 8)) & 1u;
+}
+
+/* Uniform on {0, ..., n - 1}, n >= 1, by rejection (exact). */
+static uint64_t prf_uniform(struct disclosure_prf *prf, uint64_t n)
+{
+	if (n <= 1)
+		return 0;
+	unsigned bits = 0;
+	while (bits < 64 && ((n - 1) >> bits) != 0)
+		bits++;
+	for (;;) {
+		uint64_t x = 0;
+		for (unsigned i = 0; i < bits; i++)
+			x = (x << 1) | prf_bit(prf);
+		if (x < n)
+			return x;
+	}
+}
+
+/* Bernoulli(num / den), 0 <= num <= den, den >= 1. */
+static bool bernoulli_rational(struct disclosure_prf *prf, uint64_t num, uint64_t den)
+{
+	return prf_uniform(prf, den) < num;
+}
+
+/* Bernoulli(exp(-num / den)), num >= 0, den >= 1 (CKS Algorithm 1). */
+static bool bernoulli_exp(struct disclosure_prf *prf, uint64_t num, uint64_t den)
+{
+	while (num > den) {
+		/* exp(-g) = exp(-1)^floor(g) * exp(-(g - floor(g))) */
+		if (!bernoulli_exp(prf, 1, 1))
+			return false;
+		num -= den;
+	}
+	uint64_t k = 1;
+	/* num / (den * k) <= 1; den * k stays far below 2^64 since k is a
+	 * Poisson-like count that is almost never above 20. */
+	while (k < UINT64_MAX / den && bernoulli_rational(prf, num, den * k))
+		k++;
+	return k % 2 == 1;
+}
+
+int64_t disclosure_dp_discrete_laplace(struct disclosure_prf *prf, uint64_t eps_num,
+				       uint64_t eps_den)
+{
+	/* CKS Algorithm 2 with s = eps_num, t = eps_den: scale t / s. */
+	uint64_t s = eps_num ? eps_num : 1, t = eps_den ? eps_den : 1;
+	for (;;) {
+		uint64_t u = prf_uniform(prf, t);
+		if (!bernoulli_exp(prf, u, t))
+			continue;
+		uint64_t v = 0;
+		while (bernoulli_exp(prf, 1, 1))
+			v++;
+		uint64_t x = u + t * v;
+		int64_t y = (int64_t)(x / s);
+		bool negative = prf_bit(prf);
+		if (negative && y == 0)
+			continue;
+		return negative ? -y : y;
+	}
+}
+
+/* ---- dp tables ---- */
+
+static size_t put_u32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+	return 4;
+}
+
+/* Noisy version of one true count of a cell, clamped at zero. */
+static int64_t noisy_count(const struct disclosure_options *options,
+			   const struct metrics_table *t, uint32_t p, uint32_t g, int field,
+			   int64_t count, uint64_t eps_num, uint64_t eps_den)
+{
+	uint8_t seed[32];
+	size_t n = 0;
+	seed[n++] = (uint8_t)t->metric;
+	seed[n++] = (uint8_t)t->period_type;
+	seed[n++] = (uint8_t)t->dim;
+	seed[n++] = (uint8_t)field;
+	n += put_u32(seed + n, (uint32_t)(t->first_period + (int32_t)p));
+	n += put_u32(seed + n, g);
+	n += put_u32(seed + n, (uint32_t)((uint64_t)count & 0xffffffffu));
+	n += put_u32(seed + n, (uint32_t)((uint64_t)count >> 32));
+	struct disclosure_prf prf;
+	disclosure_prf_init(&prf, options->key, seed, n);
+	int64_t noisy = count + disclosure_dp_discrete_laplace(&prf, eps_num, eps_den);
+	return noisy < 0 ? 0 : noisy;
+}
+
+void disclosure_dp_fill(const struct metrics_result *raw,
+			const struct disclosure_options *options, int min_cell,
+			struct disclosure_result *out)
+{
+	/* epsilon to a rational eps_units / 10^6, once (configuration, not a
+	 * random draw); at least one unit so the noise stays finite. */
+	double eps = options->epsilon > 0 ? options->epsilon : 0;
+	uint64_t eps_units = (uint64_t)(eps * DISCLOSURE_DP_EPS_UNITS + 0.5);
+	if (eps_units == 0)
+		eps_units = 1;
+	uint64_t tables = raw->table_count ? raw->table_count : 1;
+
+	for (size_t i = 0; i < raw->table_count; i++) {
+		const struct metrics_table *t = &raw->tables[i];
+		const struct metric_def *def = &metrics_catalog[t->metric];
+		bool has_num = disclosure_kind_has_numerator(def->kind);
+		bool has_den = disclosure_kind_has_denominator(def->kind);
+		uint64_t counts = (has_num && has_den) ? 2 : 1;
+		/* eps_count = epsilon / tables / counts = eps_units / (10^6 * tables * counts) */
+		uint64_t eps_den = (uint64_t)DISCLOSURE_DP_EPS_UNITS * tables * counts;
+		for (uint32_t p = 0; p < t->period_count; p++) {
+			for (uint32_t g = 0; g < t->group_count; g++) {
+				const struct metrics_cell *cell = &t->cells[(size_t)p * t->group_count + g];
+				struct disclosure_cell *dc =
+				    &out->tables[i].cells[(size_t)p * t->group_count + g];
+				memset(dc, 0, sizeof(*dc));
+				if (def->kind == METRIC_KIND_QUANTILE &&
+				    disclosure_primary_suppressed(def->kind, cell, min_cell)) {
+					dc->suppressed = true;
+					out->suppressed_primary++;
+					continue;
+				}
+				if (has_num) {
+					dc->numerator = noisy_count(options, t, p, g, 0, cell->numerator,
+								    eps_units, eps_den);
+					dc->has_numerator = true;
+				}
+				if (has_den) {
+					dc->denominator = noisy_count(options, t, p, g, 1,
+								      cell->denominator, eps_units, eps_den);
+					dc->has_denominator = true;
+				}
+				/* Post-processing: a percentage's numerator cannot exceed its
+				 * denominator. */
+				if (def->kind == METRIC_KIND_PERCENT && dc->numerator > dc->denominator)
+					dc->numerator = dc->denominator;
+				disclosure_set_value(def, cell->quantile_2s, dc);
+			}
+		}
+	}
+}

@@ -1,0 +1,56 @@
+/*
+ * main.c — casa-metricsd entry point: parse the configuration, then either
+ * check it, run once to files, or run as a daemon (SPEC §6, §7).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "casa/config.h"
+#include "casa/daemon.h"
+#include "casa/log.h"
+
+#ifndef CASA_VERSION
+#define CASA_VERSION "0.0.0"
+#endif
+
+int main(int argc, char *argv[])
+{
+	struct config config;
+	struct daemon daemon;
+	char err[CONFIG_ERROR_LEN];
+	char daemon_err[DAEMON_ERROR_LEN] = "";
+	int status;
+
+	if (!config_load(&config, argc, argv, err)) {
+		/* --check-config prints the error as its answer; otherwise it is a
+		 * start-up failure (fatal only at start-up). */
+		fatalx("%s", err);
+	}
+	if (config.show_help) {
+		config_usage(stdout);
+		config_free(&config);
+		return 0;
+	}
+	if (config.show_version) {
+		printf("casa-metricsd %s\n", CASA_VERSION);
+		config_free(&config);
+		return 0;
+	}
+	if (config.check_config) {
+		printf("configuration OK\n");
+		config_free(&config);
+		return 0;
+	}
+	if (config.once) {
+		status = daemon_once(&config);
+		config_free(&config);
+		return status;
+	}
+	if (!daemon_init(&daemon, &config, argc, argv, daemon_err)) {
+		daemon_free(&daemon);
+		fatalx("%s", daemon_err);
+	}
+	status = daemon_run(&daemon);
+	daemon_free(&daemon);
+	return status;
+}

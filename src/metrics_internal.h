@@ -1,0 +1,180 @@
+/*
+ * metrics_internal.h — shared by src/metrics*.c only (not a public header).
+ *
+ * metrics.c builds a struct metrics_ctx (period axes, a day -> period-row
+ * lookup, a pointer to every table and its child stamps) and runs three
+ * passes over the sorted model, each filling its own tables:
+ *   metrics_pass_days      (metrics_placement.c) days in care, moves, missing
+ *                          episodes per day, the placement-moves entry cohort;
+ *   metrics_pass_missing   (metrics_runaway.c) episode-based runaway metrics,
+ *                          quantiles, runaway discharges, the 12-month cohort;
+ *   metrics_pass_children  (metrics_runaway.c) the child-based metrics.
+ * Passes touch disjoint tables, so they may run on different threads.
+ * Every pass visits episodes in model order (sorted by child), which is what
+ * makes the per-cell `last child` stamp count distinct children.
+ */
+#ifndef CASA_METRICS_INTERNAL_H
+#define CASA_METRICS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casa/common.h"
+#include "casa/date.h"
+#include "casa/metrics.h"
+#include "casa/model.h"
+
+/* Rows of one period type: period first_period + r is row r. */
+struct metrics_axis {
+	int32_t first_period;  /* period index of row 0 */
+	uint32_t period_count; /* rows */
+	int32_t *bounds;       /* period_count + 1 first days: row r is
+	                          [bounds[r], bounds[r + 1]); owned by the ctx */
+	uint32_t *day_row;     /* row of each day first_day..as_of; owned */
+};
+
+/* One allowed table of a (metric, period type), for the hot loops. */
+struct metrics_slot {
+	struct metrics_table *table; /* in the result */
+	uint32_t *stamp;             /* child stamps of its cells */
+	enum dim dim;                /* the table's breakdown */
+};
+
+struct metrics_ctx {
+	const struct model *model;                   /* borrowed, read only */
+	int32_t as_of;                               /* last day of data */
+	int32_t first_day;                           /* day of day_row[0] (model.first_day) */
+	uint32_t day_count;                          /* as_of - first_day + 1 */
+	int fy_start_month;                          /* 1..12 */
+	int64_t screening_window_s;                  /* screened_after_return_pct window */
+	struct metrics_axis axes[PERIOD_TYPE_COUNT]; /* one per period type */
+	struct metrics_table *tab[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT]; /* NULL when
+	                          not allowed; points into the result */
+	uint32_t *stamp[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT];           /* per cell: child
+	                                    index + 1 last counted; owned */
+	struct metrics_slot slots[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT]; /* allowed
+	                          tables of (metric, type), packed */
+	uint8_t slot_count[METRIC_COUNT][PERIOD_TYPE_COUNT]; /* entries in slots */
+};
+
+/* Growable int32 scratch buffer, reused across episodes (no per-episode
+ * malloc). Owner frees v. */
+struct metrics_buf {
+	int32_t *v; /* values */
+	size_t len; /* used */
+	size_t cap; /* allocated */
+};
+
+bool metrics_buf_reserve(struct metrics_buf *buf, size_t cap) CASA_MUSTCHECK;
+
+/* The exclusive end of the days in care: min(discharge, as_of + 1). */
+static inline int32_t metrics_episode_end(const struct metrics_ctx *ctx,
+                                          const struct model_episode *episode)
+{
+	return episode->discharge_date <= ctx->as_of ? episode->discharge_date : ctx->as_of + 1;
+}
+
+/* Row of a day (first_day <= day <= as_of) for a period type. */
+static inline uint32_t metrics_row(const struct metrics_ctx *ctx, enum period_type type,
+                                   int32_t day)
+{
+	return ctx->axes[type].day_row[day - ctx->first_day];
+}
+
+/* The birthdays at which the SPEC §3 age band changes: 6, 12, 15, 18. */
+#define METRICS_BAND_BIRTHDAYS (AGE_BAND_COUNT - 1)
+#define METRICS_BIRTHDAY_12    1 /* index of the 12th birthday (youth, cohort) */
+#define METRICS_BIRTHDAY_18    3 /* index of the 18th birthday (adulthood) */
+struct metrics_birthdays {
+	int32_t at[METRICS_BAND_BIRTHDAYS]; /* dates of the 6th, 12th, 15th, 18th */
+};
+
+void metrics_birthdays_of(int32_t birth_month, struct metrics_birthdays *out);
+
+/* Age band on a day: the number of band birthdays passed, so a day before
+ * birth (bad data) is 0-5, as docs/metrics.md says. Same as banding
+ * date_age_years(), without calendar arithmetic. */
+static inline uint32_t metrics_band_on(const struct metrics_birthdays *birthdays, int32_t day)
+{
+	uint32_t band = 0;
+	while (band < METRICS_BAND_BIRTHDAYS && birthdays->at[band] <= day)
+		band++;
+	return band;
+}
+
+/* Adds to one cell and counts the child once per cell (visits come in
+ * child order). */
+static inline void metrics_cell_add(struct metrics_ctx *ctx, enum metric_id metric,
+                                    enum period_type type, enum dim dim, uint32_t row,
+                                    uint32_t group, int64_t numerator, int64_t denominator,
+                                    uint32_t child)
+{
+	struct metrics_table *table = ctx->tab[metric][type][dim];
+	size_t i = (size_t)row * table->group_count + group;
+	table->cells[i].numerator += numerator;
+	table->cells[i].denominator += denominator;
+	if (ctx->stamp[metric][type][dim][i] != child + 1) {
+		ctx->stamp[metric][type][dim][i] = child + 1;
+		table->cells[i].children++;
+	}
+}
+
+/* Adds to the cell of every allowed breakdown of metric for one period row;
+ * groups[dim] is the group of the thing counted in each dimension. */
+static inline void metrics_add_groups(struct metrics_ctx *ctx, enum metric_id metric,
+                                      enum period_type type, uint32_t row,
+                                      const uint32_t groups[DIM_COUNT], int64_t numerator,
+                                      int64_t denominator, uint32_t child)
+{
+	const struct metrics_slot *slot = ctx->slots[metric][type];
+	for (uint32_t k = ctx->slot_count[metric][type]; k-- > 0; slot++) {
+		size_t i = (size_t)row * slot->table->group_count + groups[slot->dim];
+		struct metrics_cell *cell = &slot->table->cells[i];
+		cell->numerator += numerator;
+		cell->denominator += denominator;
+		if (slot->stamp[i] != child + 1) {
+			slot->stamp[i] = child + 1;
+			cell->children++;
+		}
+	}
+}
+
+/* As metrics_add_groups, for a caller that adds each child at most once
+ * per (metric, period type, row): the child pass. No stamp to check. */
+static inline void metrics_add_groups_once(struct metrics_ctx *ctx, enum metric_id metric,
+                                           enum period_type type, uint32_t row,
+                                           const uint32_t groups[DIM_COUNT], int64_t numerator,
+                                           int64_t denominator)
+{
+	const struct metrics_slot *slot = ctx->slots[metric][type];
+	for (uint32_t k = ctx->slot_count[metric][type]; k-- > 0; slot++) {
+		struct metrics_cell *cell =
+		    &slot->table->cells[(size_t)row * slot->table->group_count + groups[slot->dim]];
+		cell->numerator += numerator;
+		cell->denominator += denominator;
+		cell->children++;
+	}
+}
+
+/* Setting of a day: the covering placement latest in (start, key) order, or
+ * SETTING_GROUP_NO_PLACEMENT. */
+uint32_t metrics_setting_on(const struct model *model, const struct model_episode *episode,
+                            int32_t day);
+/* The setting a missing episode beginning on `day` went missing from
+ * (docs/metrics.md, runaway_episodes_per_1000_days). */
+uint32_t metrics_went_missing_from(const struct model *model, const struct model_episode *episode,
+                                   int32_t day);
+/* ADVOCATE_ASSIGNED when one of the episode's assignments covers day. */
+uint32_t metrics_advocate_on(const struct model *model, const struct model_episode *episode,
+                             int32_t day);
+/* Dates of the episode's placement moves (SPEC §4), ascending, into
+ * moves->v (reserved here to placement_count); false when out of memory. */
+bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,
+                           struct metrics_buf *moves) CASA_MUSTCHECK;
+
+bool metrics_pass_days(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+bool metrics_pass_missing(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+bool metrics_pass_children(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+
+#endif

@@ -1,0 +1,1110 @@
+/*
+ * model.c — data-quality rules of SPEC §2 and the sorted, validated model.
+ *
+ * Each table goes through the same steps, in the order the counting
+ * conventions fix (first match wins, one count per row):
+ *   1. a contract NOT NULL column is null          -> drop_null_required
+ *   2. second and later rows with a seen key         -> drop_duplicate_key
+ *   3. the row's own start is after as_of            -> ignored_after_as_of
+ *   4. parent key absent from the parent table       -> drop_dangling_parent
+ *      (parent present but not kept: dropped silently)
+ *   5. the table's own rules (ends before start, unknown setting, outside
+ *      care), then the kept-and-counted rules (recoding, clipping).
+ *
+ * Keys are only sorted and joined: a stable LSD radix sort of (key, row)
+ * pairs gives both duplicate detection (the first of a run of equal keys is
+ * the earliest in stream order) and the parent joins (merge of two sorted
+ * key lists), in linear time. No key leaves this file except inside the
+ * model arrays.
+ */
+#include "casa/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "casa/date.h"
+
+/* The source stage stores a null key or parent-key column as this value
+ * (struct model_raw has no has_* flag for keys); see src/source.c. */
+#define MODEL_RAW_KEY_NULL INT64_MIN
+
+const char *const model_sex_codes[SEX_COUNT] = {"female", "male", "other", "unknown"};
+
+const char *const model_race_codes[RACE_COUNT] = {"aian", "asian", "black",       "hispanic",
+                                                  "nhpi", "white", "multiracial", "unknown"};
+
+const char *const model_reason_codes[REASON_COUNT] = {
+    "reunification", "relative", "adoption", "guardianship", "emancipation",
+    "transfer",      "runaway",  "death",    "other",        ""};
+
+const char *const model_setting_codes[SETTING_COUNT] = {
+    "relative_home",    "foster_home", "pre_adoptive_home",
+    "group_home",       "institution", "supervised_independent_living",
+    "trial_home_visit", "runaway",     "respite",
+    "hospital",         "detention"};
+
+/* Not exported: the contract's screen_result codes (SPEC §2), enum order
+ * from SCREEN_POSITIVE. */
+static const char *const screen_codes[] = {"positive", "negative", "inconclusive"};
+
+const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
+    "drop_duplicate_key",
+    "drop_dangling_parent",
+    "drop_episode_ends_before_start",
+    "drop_placement_ends_before_start",
+    "drop_placement_unknown_setting",
+    "drop_placement_outside_care",
+    "drop_assignment_ends_before_start",
+    "drop_assignment_outside_care",
+    "drop_missing_returns_before_missing",
+    "drop_missing_outside_care",
+    "drop_null_required",
+    "keep_overlapping_placements",
+    "keep_placement_after_discharge",
+    "keep_report_before_informed",
+    "keep_screen_before_return",
+    "keep_unknown_sex",
+    "keep_unknown_race",
+    "keep_unknown_discharge_reason",
+    "keep_unknown_screen_result",
+    "keep_birth_month_not_first",
+    "ignored_after_as_of",
+};
+
+const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
+    "Rows left out because an earlier row of the same table has the same key.",
+    "Rows left out because their parent key (child or episode) is not in the parent table.",
+    "Episodes left out, with their placements, missing episodes and assignments, because "
+    "the discharge date is not after the removal date.",
+    "Placements left out because the end date is not after the start date.",
+    "Placements left out because the setting is not a contract code.",
+    "Placements left out because they start on a day that is not in care of their episode.",
+    "Advocate assignments left out because the end date is not after the start date.",
+    "Advocate assignments left out because they start on a day that is not in care of their "
+    "episode.",
+    "Missing episodes left out because the return is before the child went missing.",
+    "Missing episodes left out because they begin on a day that is not in care of their "
+    "episode.",
+    "Rows left out because a required column is null.",
+    "Placements kept that overlap an earlier-starting placement of the same episode (the "
+    "later-starting one gives the setting of the shared days).",
+    "Placements kept that end after their episode's discharge (cut at discharge).",
+    "Law-enforcement or NCMEC reports dated before the agency learned the child was missing "
+    "(kept, not a timely report), one per report.",
+    "Trafficking screenings dated before the return (kept, not a screening after return).",
+    "Children kept whose sex is not a contract code (read as unknown).",
+    "Children kept whose race_ethnicity is not a contract code (read as unknown).",
+    "Episodes kept whose discharge_reason is not a contract code (read as other).",
+    "Missing episodes kept whose screen_result is not a contract code (read as not positive).",
+    "Children kept whose birth_month is not the 1st of a month (truncated to the 1st).",
+    "Rows starting after as_of, ignored (not a violation).",
+};
+
+const char *const model_table_names[MODEL_TABLE_COUNT] = {
+    "children", "episodes", "placements", "missing_episodes", "advocate_assignments"};
+
+bool model_setting_is_temporary(enum setting setting)
+{
+	/* SPEC §2: the temporary settings follow the six placement settings. */
+	return setting >= SETTING_TRIAL_HOME_VISIT && setting < SETTING_COUNT;
+}
+
+/* Index of text in codes[0..n), or -1. */
+static int code_index(const char *const *codes, int n, const char *text)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(codes[i], text) == 0)
+			return i;
+	}
+	return -1;
+}
+
+bool model_setting_parse(const char *code, enum setting *out)
+{
+	int i = code_index(model_setting_codes, SETTING_COUNT, code);
+	if (i < 0)
+		return false;
+	*out = (enum setting)i;
+	return true;
+}
+
+bool model_raw_county(struct model_raw *raw, const char *name, size_t n, uint32_t *index)
+{
+	/* Few distinct counties; the source keeps its own hash in front of this.
+	 * Search from the newest: rows of one county tend to come together. */
+	for (size_t i = raw->county_count; i-- > 0;) {
+		if (strncmp(raw->counties[i], name, n) == 0 && raw->counties[i][n] == '\0') {
+			*index = (uint32_t)i;
+			return true;
+		}
+	}
+	if (raw->county_count == raw->county_cap) {
+		size_t cap = raw->county_cap ? raw->county_cap * 2 : 64;
+		char **grown = realloc(raw->counties, cap * sizeof(*grown));
+		if (grown == NULL)
+			return false;
+		raw->counties = grown;
+		raw->county_cap = cap;
+	}
+	char *copy = malloc(n + 1);
+	if (copy == NULL)
+		return false;
+	memcpy(copy, name, n);
+	copy[n] = '\0';
+	raw->counties[raw->county_count] = copy;
+	*index = (uint32_t)raw->county_count++;
+	return true;
+}
+
+void model_raw_free(struct model_raw *raw)
+{
+	if (raw == NULL)
+		return;
+	free(raw->children);
+	free(raw->episodes);
+	free(raw->placements);
+	free(raw->missing);
+	free(raw->assignments);
+	for (size_t i = 0; i < raw->county_count; i++)
+		free(raw->counties[i]);
+	free(raw->counties);
+	memset(raw, 0, sizeof(*raw));
+}
+
+void model_free(struct model *model)
+{
+	if (model == NULL)
+		return;
+	free(model->children);
+	free(model->episodes);
+	free(model->placements);
+	free(model->missing);
+	free(model->assignments);
+	for (size_t i = 0; i < model->county_count; i++)
+		free(model->counties[i]);
+	free(model->counties);
+	memset(model, 0, sizeof(*model));
+}
+
+/* ---- sorting and joining ---------------------------------------------- */
+
+/* Maps a signed value to an unsigned one with the same order. */
+static uint64_t order_i64(int64_t value)
+{
+	return (uint64_t)value ^ (UINT64_C(1) << 63);
+}
+
+static uint32_t order_i32(int32_t value)
+{
+	return (uint32_t)value ^ (UINT32_C(1) << 31);
+}
+
+/* Sorting: one most-significant-digit pass on the top MSD_BITS varying bits
+ * splits the pairs into buckets small enough to stay in cache (a thousand
+ * or so at a million rows), then each bucket is finished by least-significant
+ * byte passes (or insertion sort when tiny). Every step is stable, so equal
+ * keys keep their input order, which the duplicate rule relies on (the first
+ * row of a key in stream order is the one kept). Pseudonymous keys from a
+ * keyed hash use all 64 bits; sequential keys only the low ones: both cost
+ * a couple of passes over memory. */
+#define MSD_BITS     12
+#define SMALL_BUCKET 32
+#define BYTE_BUCKETS 256
+
+/* Stable insertion sort of a tiny run. */
+static void insertion_sort(uint64_t *keys, uint32_t *rows, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		uint64_t key = keys[i];
+		uint32_t row = rows[i];
+		size_t j = i;
+		for (; j > 0 && keys[j - 1] > key; j--) {
+			keys[j] = keys[j - 1];
+			rows[j] = rows[j - 1];
+		}
+		keys[j] = key;
+		rows[j] = row;
+	}
+}
+
+/* Stable LSD sort of the pairs by their low `bits` bits, a byte per pass,
+ * using tmp_* as scratch; the result is left in keys/rows. */
+static void sort_low_bits(uint64_t *keys, uint32_t *rows, size_t n, unsigned bits,
+                          uint64_t *tmp_keys, uint32_t *tmp_rows)
+{
+	size_t count[BYTE_BUCKETS];
+	uint64_t *src_keys = keys, *dst_keys = tmp_keys;
+	uint32_t *src_rows = rows, *dst_rows = tmp_rows;
+	if (n <= SMALL_BUCKET) {
+		insertion_sort(keys, rows, n);
+		return;
+	}
+	for (unsigned shift = 0; shift < bits; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[(src_keys[i] >> shift) & (BYTE_BUCKETS - 1)]++;
+		if (count[(src_keys[0] >> shift) & (BYTE_BUCKETS - 1)] == n)
+			continue;
+		size_t offset = 0;
+		for (size_t d = 0; d < BYTE_BUCKETS; d++) {
+			size_t c = count[d];
+			count[d] = offset;
+			offset += c;
+		}
+		for (size_t i = 0; i < n; i++) {
+			size_t at = count[(src_keys[i] >> shift) & (BYTE_BUCKETS - 1)]++;
+			dst_keys[at] = src_keys[i];
+			dst_rows[at] = src_rows[i];
+		}
+		uint64_t *swap_keys = src_keys;
+		src_keys = dst_keys;
+		dst_keys = swap_keys;
+		uint32_t *swap_rows = src_rows;
+		src_rows = dst_rows;
+		dst_rows = swap_rows;
+	}
+	if (src_keys != keys) {
+		memcpy(keys, src_keys, n * sizeof(*keys));
+		memcpy(rows, src_rows, n * sizeof(*rows));
+	}
+}
+
+/* Stable sort of the pairs (keys[i], rows[i]) by key. */
+static bool radix_sort(uint64_t *keys, uint32_t *rows, size_t n)
+{
+	bool ok = false;
+	size_t *count = NULL;
+	uint64_t *tmp_keys = NULL;
+	uint32_t *tmp_rows = NULL;
+	uint64_t varying = 0;
+	for (size_t i = 1; i < n; i++)
+		varying |= keys[i] ^ keys[0];
+	if (varying == 0)
+		return true; /* all equal (or n < 2): already in order */
+	unsigned bits = 64 - (unsigned)__builtin_clzll(varying);
+	unsigned msd_bits = bits < MSD_BITS ? bits : MSD_BITS;
+	unsigned shift = bits - msd_bits;
+	size_t buckets = (size_t)1 << msd_bits;
+	count = calloc(buckets + 1, sizeof(*count));
+	tmp_keys = malloc(n * sizeof(*tmp_keys));
+	tmp_rows = malloc(n * sizeof(*tmp_rows));
+	if (count == NULL || tmp_keys == NULL || tmp_rows == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		count[((keys[i] >> shift) & (buckets - 1)) + 1]++;
+	for (size_t d = 1; d <= buckets; d++)
+		count[d] += count[d - 1];
+	/* count[d] is now where bucket d starts; scatter moves it to its end. */
+	for (size_t i = 0; i < n; i++) {
+		size_t at = count[(keys[i] >> shift) & (buckets - 1)]++;
+		tmp_keys[at] = keys[i];
+		tmp_rows[at] = rows[i];
+	}
+	size_t start = 0;
+	for (size_t d = 0; d < buckets; d++) {
+		size_t end = count[d];
+		if (end - start > 1 && shift > 0)
+			sort_low_bits(tmp_keys + start, tmp_rows + start, end - start, shift,
+			              keys + start, rows + start);
+		start = end;
+	}
+	memcpy(keys, tmp_keys, n * sizeof(*keys));
+	memcpy(rows, tmp_rows, n * sizeof(*rows));
+	ok = true;
+fail:
+	free(count);
+	free(tmp_keys);
+	free(tmp_rows);
+	return ok;
+}
+
+/* The key-order and output-order loops read raw rows out of stream order:
+ * asking for a row a few iterations early hides most of the memory latency. */
+#define PREFETCH_AHEAD 8
+#if defined(__GNUC__)
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)(address))
+#endif
+
+/* What became of a raw row. */
+enum fate {
+	FATE_PENDING, /* not decided yet */
+	FATE_KEPT,    /* in the model */
+	FATE_DROPPED, /* left out (counted, or silently with its parent) */
+	FATE_IGNORED, /* starts after as_of */
+};
+
+/* A table's distinct keys in ascending order with the stream index of the
+ * first row carrying each one. */
+struct key_index {
+	uint64_t *keys; /* order_i64() of the key, ascending, distinct */
+	uint32_t *rows; /* row of the first occurrence of keys[i] */
+	size_t count;   /* distinct non-null keys */
+};
+
+static void key_index_free(struct key_index *index)
+{
+	free(index->keys);
+	free(index->rows);
+	memset(index, 0, sizeof(*index));
+}
+
+/*
+ * Builds the key index of a table from keys[0..n) (row i has key keys[i],
+ * MODEL_RAW_KEY_NULL for null) and marks the second and later rows of a key
+ * as duplicates (rule 2), unless rule 1 already dropped them.
+ */
+static bool index_keys(const int64_t *keys, size_t n, uint8_t *fate, struct model_quality *quality,
+                       struct key_index *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->keys = malloc((n ? n : 1) * sizeof(*out->keys));
+	out->rows = malloc((n ? n : 1) * sizeof(*out->rows));
+	if (out->keys == NULL || out->rows == NULL)
+		goto fail;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i] == MODEL_RAW_KEY_NULL)
+			continue;
+		out->keys[m] = order_i64(keys[i]);
+		out->rows[m] = (uint32_t)i;
+		m++;
+	}
+	if (!radix_sort(out->keys, out->rows, m))
+		goto fail;
+	size_t distinct = 0;
+	for (size_t i = 0; i < m; i++) {
+		if (distinct > 0 && out->keys[distinct - 1] == out->keys[i]) {
+			uint32_t row = out->rows[i];
+			if (fate[row] == FATE_PENDING) {
+				fate[row] = FATE_DROPPED;
+				quality->violations[DQ_DROP_DUPLICATE_KEY]++;
+			}
+			continue;
+		}
+		out->keys[distinct] = out->keys[i];
+		out->rows[distinct] = out->rows[i];
+		distinct++;
+	}
+	out->count = distinct;
+	return true;
+fail:
+	key_index_free(out);
+	return false;
+}
+
+/*
+ * For every row still pending, finds the parent's first row by merging the
+ * rows sorted by parent key with the parent's key index: parent_row[i] is
+ * the parent row, or UINT32_MAX when the key is absent. Rows already decided
+ * are skipped.
+ */
+static bool join_parent(const int64_t *parent_keys, size_t n, const uint8_t *fate,
+                        const struct key_index *parent, uint32_t *parent_row)
+{
+	bool ok = false;
+	uint64_t *keys = malloc((n ? n : 1) * sizeof(*keys));
+	uint32_t *rows = malloc((n ? n : 1) * sizeof(*rows));
+	if (keys == NULL || rows == NULL)
+		goto fail;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		parent_row[i] = UINT32_MAX;
+		if (fate[i] != FATE_PENDING)
+			continue;
+		keys[m] = order_i64(parent_keys[i]);
+		rows[m] = (uint32_t)i;
+		m++;
+	}
+	if (!radix_sort(keys, rows, m))
+		goto fail;
+	size_t j = 0;
+	for (size_t i = 0; i < m; i++) {
+		while (j < parent->count && parent->keys[j] < keys[i])
+			j++;
+		if (j < parent->count && parent->keys[j] == keys[i])
+			parent_row[rows[i]] = parent->rows[j];
+	}
+	ok = true;
+fail:
+	free(keys);
+	free(rows);
+	return ok;
+}
+
+/*
+ * Rules 3 and 4 for a child table: decides rows still pending whose start is
+ * after as_of (ignored), whose parent is absent (dangling) or not kept
+ * (silently dropped). starts[i] is the row's own start day.
+ */
+static void apply_parent_rules(size_t n, const int32_t *starts, int32_t as_of,
+                               const uint32_t *parent_row, const uint8_t *parent_fate,
+                               uint8_t *fate, struct model_quality *quality)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fate[i] != FATE_PENDING)
+			continue;
+		if (starts[i] > as_of) {
+			fate[i] = FATE_IGNORED;
+			quality->violations[DQ_IGNORED_AFTER_AS_OF]++;
+		} else if (parent_row[i] == UINT32_MAX) {
+			fate[i] = FATE_DROPPED;
+			quality->violations[DQ_DROP_DANGLING_PARENT]++;
+		} else if (parent_fate[parent_row[i]] != FATE_KEPT) {
+			fate[i] = FATE_DROPPED;
+		}
+	}
+}
+
+/* The kept rows of a table in key order; returns how many. */
+static size_t collect_kept(const struct key_index *own, const uint8_t *fate, uint32_t *rows)
+{
+	size_t count = 0;
+	for (size_t k = 0; k < own->count; k++) {
+		if (fate[own->rows[k]] == FATE_KEPT)
+			rows[count++] = own->rows[k];
+	}
+	return count;
+}
+
+/* ---- the build ---------------------------------------------------------- */
+
+/* Scratch state of one model_build() call. */
+struct build {
+	const struct model_raw *raw;   /* input, not modified */
+	int32_t as_of;                 /* last day of data */
+	struct model *model;           /* output */
+	struct model_quality *quality; /* = &model->quality */
+	int64_t *keys;                 /* scratch keys, one per row of the largest table */
+	int64_t *parent_keys;          /* scratch parent keys, same size */
+	int32_t *starts;               /* scratch start days, same size */
+	uint32_t *parent_row;          /* scratch join result, same size */
+	uint8_t *child_fate;           /* per raw child row */
+	uint8_t *episode_fate;         /* per raw episode row */
+	uint32_t *child_out;           /* raw child row -> model.children index */
+	uint32_t *episode_out;         /* raw episode row -> model.episodes index */
+	int32_t *episode_end;          /* raw episode row -> first day not in care */
+	struct key_index children;     /* child keys */
+	struct key_index episodes;     /* episode keys */
+};
+
+/* Counts a kept row's code column: returns the code index, or fallback
+ * (counting `rule`) when the text is not a code; `null_value` for "". */
+static int recode(const char *const *codes, int n, const char *text, int null_value, int fallback,
+                  enum dq_rule rule, struct model_quality *quality)
+{
+	if (text[0] == '\0')
+		return null_value;
+	int i = code_index(codes, n, text);
+	if (i >= 0)
+		return i;
+	quality->violations[rule]++;
+	return fallback;
+}
+
+static bool build_children(struct build *b)
+{
+	const struct model_raw *raw = b->raw;
+	size_t n = raw->child_count;
+	struct model_quality *quality = b->quality;
+	b->child_fate = calloc(n ? n : 1, 1);
+	b->child_out = malloc((n ? n : 1) * sizeof(*b->child_out));
+	if (b->child_fate == NULL || b->child_out == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct model_raw_child *row = &raw->children[i];
+		b->keys[i] = row->child_key;
+		b->child_out[i] = UINT32_MAX;
+		if (row->child_key == MODEL_RAW_KEY_NULL || !row->has_birth_month) {
+			b->child_fate[i] = FATE_DROPPED;
+			quality->violations[DQ_DROP_NULL_REQUIRED]++;
+		}
+	}
+	if (!index_keys(b->keys, n, b->child_fate, quality, &b->children))
+		return false;
+	struct model *model = b->model;
+	model->children =
+	    malloc((b->children.count ? b->children.count : 1) * sizeof(*model->children));
+	if (model->children == NULL)
+		return false;
+	/* The index is in key order, so the kept children come out sorted. */
+	for (size_t k = 0; k < b->children.count; k++) {
+		uint32_t r = b->children.rows[k];
+		if (k + PREFETCH_AHEAD < b->children.count)
+			PREFETCH(&raw->children[b->children.rows[k + PREFETCH_AHEAD]]);
+		if (b->child_fate[r] != FATE_PENDING)
+			continue;
+		const struct model_raw_child *row = &raw->children[r];
+		struct model_child *child = &model->children[model->child_count];
+		int y, m, d;
+		b->child_fate[r] = FATE_KEPT;
+		b->child_out[r] = (uint32_t)model->child_count++;
+		child->child_key = row->child_key;
+		date_to_ymd(row->birth_month, &y, &m, &d);
+		child->birth_month = row->birth_month;
+		if (d != 1) {
+			child->birth_month = date_from_ymd(y, m, 1);
+			quality->violations[DQ_KEEP_BIRTH_MONTH_NOT_FIRST]++;
+		}
+		child->sex = (uint8_t)recode(model_sex_codes, SEX_COUNT, row->sex, SEX_UNKNOWN,
+		                             SEX_UNKNOWN, DQ_KEEP_UNKNOWN_SEX, quality);
+		child->race = (uint8_t)recode(model_race_codes, RACE_COUNT, row->race, RACE_UNKNOWN,
+		                              RACE_UNKNOWN, DQ_KEEP_UNKNOWN_RACE, quality);
+	}
+	quality->rows_kept[MODEL_CHILDREN] = model->child_count;
+	return true;
+}
+
+static int compare_county(const void *a, const void *b)
+{
+	return strcmp(**(char *const *const *)a, **(char *const *const *)b);
+}
+
+/* Distinct counties of the kept episodes, sorted by name; fills remap
+ * (raw county index -> model county index). */
+static bool build_counties(struct build *b, const uint32_t *kept, size_t kept_count,
+                           uint32_t *remap)
+{
+	const struct model_raw *raw = b->raw;
+	struct model *model = b->model;
+	bool ok = false;
+	char ***used = NULL;
+	size_t used_count = 0;
+	uint8_t *seen = calloc(raw->county_count ? raw->county_count : 1, 1);
+	used = malloc((raw->county_count ? raw->county_count : 1) * sizeof(*used));
+	if (seen == NULL || used == NULL)
+		goto fail;
+	for (size_t k = 0; k < kept_count; k++) {
+		uint32_t c = raw->episodes[kept[k]].county;
+		if (!seen[c]) {
+			seen[c] = 1;
+			used[used_count++] = &raw->counties[c];
+		}
+	}
+	/* model_episode.county is 16 bits wide; a source with more distinct
+	 * counties than that is not a county list. Refused like an allocation
+	 * failure rather than served with wrong groups. */
+	if (used_count > (size_t)UINT16_MAX + 1)
+		goto fail;
+	qsort(used, used_count, sizeof(*used), compare_county);
+	model->counties = calloc(used_count ? used_count : 1, sizeof(*model->counties));
+	if (model->counties == NULL)
+		goto fail;
+	for (size_t i = 0; i < used_count; i++) {
+		model->counties[i] = strdup(*used[i]);
+		if (model->counties[i] == NULL)
+			goto fail;
+		model->county_count++;
+		remap[used[i] - raw->counties] = (uint32_t)i;
+	}
+	ok = true;
+fail:
+	free(seen);
+	free(used);
+	return ok;
+}
+
+static bool build_episodes(struct build *b)
+{
+	const struct model_raw *raw = b->raw;
+	size_t n = raw->episode_count;
+	struct model_quality *quality = b->quality;
+	struct model *model = b->model;
+	bool ok = false;
+	uint64_t *sort_keys = NULL;
+	uint32_t *kept = NULL;
+	uint32_t *remap = NULL;
+	b->episode_fate = calloc(n ? n : 1, 1);
+	b->episode_out = malloc((n ? n : 1) * sizeof(*b->episode_out));
+	b->episode_end = malloc((n ? n : 1) * sizeof(*b->episode_end));
+	if (b->episode_fate == NULL || b->episode_out == NULL || b->episode_end == NULL)
+		goto fail;
+	uint8_t *fate = b->episode_fate;
+	for (size_t i = 0; i < n; i++) {
+		const struct model_raw_episode *row = &raw->episodes[i];
+		b->keys[i] = row->episode_key;
+		b->parent_keys[i] = row->child_key;
+		b->starts[i] = row->removal_date;
+		b->episode_out[i] = UINT32_MAX;
+		if (row->episode_key == MODEL_RAW_KEY_NULL ||
+		    row->child_key == MODEL_RAW_KEY_NULL || !row->has_county ||
+		    !row->has_removal_date || row->county >= raw->county_count) {
+			fate[i] = FATE_DROPPED;
+			quality->violations[DQ_DROP_NULL_REQUIRED]++;
+		}
+	}
+	if (!index_keys(b->keys, n, fate, quality, &b->episodes))
+		goto fail;
+	if (!join_parent(b->parent_keys, n, fate, &b->children, b->parent_row))
+		goto fail;
+	apply_parent_rules(n, b->starts, b->as_of, b->parent_row, b->child_fate, fate, quality);
+
+	/* Own rule in stream order (sequential reads), then the kept rows in
+	 * episode-key order (index order) with their (child, removal) key. */
+	kept = malloc((n ? n : 1) * sizeof(*kept));
+	sort_keys = malloc((n ? n : 1) * sizeof(*sort_keys));
+	remap = malloc((raw->county_count ? raw->county_count : 1) * sizeof(*remap));
+	if (kept == NULL || sort_keys == NULL || remap == NULL)
+		goto fail;
+	for (uint32_t r = 0; r < n; r++) {
+		const struct model_raw_episode *row = &raw->episodes[r];
+		if (fate[r] != FATE_PENDING)
+			continue;
+		/* SPEC §3: [removal, discharge) must hold a day; equal is empty. */
+		if (row->has_discharge_date && row->discharge_date <= row->removal_date) {
+			fate[r] = FATE_DROPPED;
+			quality->violations[DQ_DROP_EPISODE_ENDS_BEFORE_START]++;
+			continue;
+		}
+		fate[r] = FATE_KEPT;
+		b->episode_end[r] = row->has_discharge_date && row->discharge_date <= b->as_of
+		                        ? row->discharge_date
+		                        : DATE_OPEN;
+		/* Reuse the scratch: the sort key of row r. */
+		b->keys[r] = (int64_t)(((uint64_t)b->child_out[b->parent_row[r]] << 32) |
+		                       order_i32(row->removal_date));
+	}
+	size_t kept_count = collect_kept(&b->episodes, fate, kept);
+	for (size_t k = 0; k < kept_count; k++)
+		sort_keys[k] = (uint64_t)b->keys[kept[k]];
+	/* Stable: ties of (child, removal) stay in episode-key order. */
+	if (!radix_sort(sort_keys, kept, kept_count))
+		goto fail;
+	if (!build_counties(b, kept, kept_count, remap))
+		goto fail;
+	model->episodes = calloc(kept_count ? kept_count : 1, sizeof(*model->episodes));
+	if (model->episodes == NULL)
+		goto fail;
+	model->first_day = b->as_of;
+	for (size_t k = 0; k < kept_count; k++) {
+		uint32_t r = kept[k];
+		const struct model_raw_episode *row = &raw->episodes[r];
+		if (k + PREFETCH_AHEAD < kept_count)
+			PREFETCH(&raw->episodes[kept[k + PREFETCH_AHEAD]]);
+		struct model_episode *episode = &model->episodes[k];
+		b->episode_out[r] = (uint32_t)k;
+		episode->episode_key = row->episode_key;
+		episode->child = b->child_out[b->parent_row[r]];
+		episode->county = (uint16_t)remap[row->county];
+		episode->removal_date = row->removal_date;
+		episode->discharge_date = b->episode_end[r];
+		int reason =
+		    recode(model_reason_codes, REASON_OTHER + 1, row->discharge_reason,
+		           REASON_OTHER, REASON_OTHER, DQ_KEEP_UNKNOWN_DISCHARGE_REASON, quality);
+		/* Still in care as of as_of: no reason yet, whatever the row says. */
+		episode->discharge_reason =
+		    (uint8_t)(episode->discharge_date == DATE_OPEN ? REASON_NONE : reason);
+		if (row->removal_date < model->first_day)
+			model->first_day = row->removal_date;
+	}
+	model->episode_count = kept_count;
+	quality->rows_kept[MODEL_EPISODES] = kept_count;
+	ok = true;
+fail:
+	free(sort_keys);
+	free(kept);
+	free(remap);
+	return ok;
+}
+
+/*
+ * Rules 1-4 for a table whose parent is an episode: keys, parent keys and
+ * starts are in b's scratch arrays; null[i] marks rule 1. On return fate[i]
+ * is decided except for rows that passed rules 1-4 (still pending) and
+ * parent_row holds their episode row.
+ */
+static bool episode_child_rules(struct build *b, size_t n, uint8_t *fate, struct key_index *own)
+{
+	if (!index_keys(b->keys, n, fate, b->quality, own))
+		return false;
+	if (!join_parent(b->parent_keys, n, fate, &b->episodes, b->parent_row))
+		return false;
+	apply_parent_rules(n, b->starts, b->as_of, b->parent_row, b->episode_fate, fate,
+	                   b->quality);
+	return true;
+}
+
+/* A day in care of the (kept) episode in raw row r (SPEC §3). */
+static bool in_care(const struct build *b, uint32_t r, int32_t day)
+{
+	return day >= b->raw->episodes[r].removal_date && day < b->episode_end[r] &&
+	       day <= b->as_of;
+}
+
+/* Sorts kept rows (given in own-key order) by (episode, start) and returns
+ * the permutation in *rows; `start_key` holds one 64-bit start per row. */
+static bool sort_by_episode(struct build *b, uint32_t *rows, size_t count,
+                            const uint64_t *start_key)
+{
+	bool ok = false;
+	uint64_t *keys = malloc((count ? count : 1) * sizeof(*keys));
+	if (keys == NULL)
+		return false;
+	for (size_t k = 0; k < count; k++)
+		keys[k] = start_key[rows[k]];
+	if (!radix_sort(keys, rows, count))
+		goto fail;
+	for (size_t k = 0; k < count; k++)
+		keys[k] = b->episode_out[b->parent_row[rows[k]]];
+	if (!radix_sort(keys, rows, count))
+		goto fail;
+	ok = true;
+fail:
+	free(keys);
+	return ok;
+}
+
+/* Sets first/count of each episode for one child table from the sorted rows. */
+static void link_episodes(struct build *b, const uint32_t *rows, size_t count, int table)
+{
+	struct model_episode *episodes = b->model->episodes;
+	for (size_t k = count; k-- > 0;) {
+		struct model_episode *e = &episodes[b->episode_out[b->parent_row[rows[k]]]];
+		switch (table) {
+		case MODEL_PLACEMENTS:
+			e->first_placement = (uint32_t)k;
+			e->placement_count++;
+			break;
+		case MODEL_MISSING:
+			e->first_missing = (uint32_t)k;
+			e->missing_count++;
+			break;
+		default:
+			e->first_assignment = (uint32_t)k;
+			e->assignment_count++;
+			break;
+		}
+	}
+}
+
+static bool build_placements(struct build *b)
+{
+	const struct model_raw *raw = b->raw;
+	size_t n = raw->placement_count;
+	struct model_quality *quality = b->quality;
+	struct model *model = b->model;
+	bool ok = false;
+	struct key_index own = {0};
+	uint32_t *rows = NULL;
+	uint64_t *start_key = NULL;
+	uint8_t *settings = NULL;
+	uint8_t *fate = calloc(n ? n : 1, 1);
+	if (fate == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct model_raw_placement *row = &raw->placements[i];
+		b->keys[i] = row->placement_key;
+		b->parent_keys[i] = row->episode_key;
+		b->starts[i] = row->start_date;
+		if (row->placement_key == MODEL_RAW_KEY_NULL ||
+		    row->episode_key == MODEL_RAW_KEY_NULL || row->setting[0] == '\0' ||
+		    !row->has_start_date) {
+			fate[i] = FATE_DROPPED;
+			quality->violations[DQ_DROP_NULL_REQUIRED]++;
+		}
+	}
+	if (!episode_child_rules(b, n, fate, &own))
+		goto fail;
+	rows = malloc((n ? n : 1) * sizeof(*rows));
+	start_key = malloc((n ? n : 1) * sizeof(*start_key));
+	settings = malloc(n ? n : 1);
+	if (rows == NULL || start_key == NULL || settings == NULL)
+		goto fail;
+	/* Rules in stream order (sequential reads), then the kept rows in key
+	 * order (the sort below keeps ties in that order). */
+	for (uint32_t r = 0; r < n; r++) {
+		const struct model_raw_placement *row = &raw->placements[r];
+		enum setting setting;
+		if (fate[r] != FATE_PENDING)
+			continue;
+		fate[r] = FATE_DROPPED;
+		if (row->has_end_date && row->end_date <= row->start_date)
+			quality->violations[DQ_DROP_PLACEMENT_ENDS_BEFORE_START]++;
+		else if (!model_setting_parse(row->setting, &setting))
+			quality->violations[DQ_DROP_PLACEMENT_UNKNOWN_SETTING]++;
+		else if (!in_care(b, b->parent_row[r], row->start_date))
+			quality->violations[DQ_DROP_PLACEMENT_OUTSIDE_CARE]++;
+		else {
+			fate[r] = FATE_KEPT;
+			settings[r] = (uint8_t)setting;
+			start_key[r] = order_i32(row->start_date);
+		}
+	}
+	size_t count = collect_kept(&own, fate, rows);
+	if (!sort_by_episode(b, rows, count, start_key))
+		goto fail;
+	model->placements = calloc(count ? count : 1, sizeof(*model->placements));
+	if (model->placements == NULL)
+		goto fail;
+	uint32_t previous_episode = UINT32_MAX;
+	int32_t covered_until = 0; /* max end of the earlier placements of the episode */
+	for (size_t k = 0; k < count; k++) {
+		uint32_t r = rows[k];
+		const struct model_raw_placement *row = &raw->placements[r];
+		if (k + PREFETCH_AHEAD < count)
+			PREFETCH(&raw->placements[rows[k + PREFETCH_AHEAD]]);
+		struct model_placement *placement = &model->placements[k];
+		uint32_t episode_row = b->parent_row[r];
+		int32_t discharge = b->episode_end[episode_row];
+		placement->placement_key = row->placement_key;
+		placement->provider_key = row->has_provider ? row->provider_key : 0;
+		placement->has_provider = row->has_provider;
+		placement->setting = settings[r];
+		placement->start_date = row->start_date;
+		placement->end_date =
+		    row->has_end_date && row->end_date <= b->as_of ? row->end_date : DATE_OPEN;
+		if (discharge != DATE_OPEN && placement->end_date > discharge) {
+			/* A null end in a discharged episode is only closed, not a
+			 * violation: the row never said it ended after discharge. */
+			if (row->has_end_date)
+				quality->violations[DQ_KEEP_PLACEMENT_AFTER_DISCHARGE]++;
+			placement->end_date = discharge;
+		}
+		uint32_t episode = b->episode_out[episode_row];
+		if (episode != previous_episode) {
+			previous_episode = episode;
+			covered_until = placement->end_date;
+		} else {
+			if (placement->start_date < covered_until)
+				quality->violations[DQ_KEEP_OVERLAPPING_PLACEMENTS]++;
+			if (placement->end_date > covered_until)
+				covered_until = placement->end_date;
+		}
+	}
+	link_episodes(b, rows, count, MODEL_PLACEMENTS);
+	model->placement_count = count;
+	quality->rows_kept[MODEL_PLACEMENTS] = count;
+	ok = true;
+fail:
+	key_index_free(&own);
+	free(fate);
+	free(rows);
+	free(start_key);
+	free(settings);
+	return ok;
+}
+
+/* A timestamp as of as_of: TS_NONE when null or dated after as_of. */
+static int64_t as_of_ts(int64_t at, int32_t day, int32_t as_of)
+{
+	return at == TS_NONE || day > as_of ? TS_NONE : at;
+}
+
+static bool build_missing(struct build *b)
+{
+	const struct model_raw *raw = b->raw;
+	size_t n = raw->missing_count;
+	struct model_quality *quality = b->quality;
+	struct model *model = b->model;
+	bool ok = false;
+	struct key_index own = {0};
+	uint32_t *rows = NULL;
+	uint64_t *start_key = NULL;
+	uint8_t *fate = calloc(n ? n : 1, 1);
+	if (fate == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct model_raw_missing *row = &raw->missing[i];
+		b->keys[i] = row->missing_key;
+		b->parent_keys[i] = row->episode_key;
+		b->starts[i] = row->went_missing_day;
+		if (row->missing_key == MODEL_RAW_KEY_NULL ||
+		    row->episode_key == MODEL_RAW_KEY_NULL || row->went_missing_at == TS_NONE) {
+			fate[i] = FATE_DROPPED;
+			quality->violations[DQ_DROP_NULL_REQUIRED]++;
+		}
+	}
+	if (!episode_child_rules(b, n, fate, &own))
+		goto fail;
+	rows = malloc((n ? n : 1) * sizeof(*rows));
+	start_key = malloc((n ? n : 1) * sizeof(*start_key));
+	if (rows == NULL || start_key == NULL)
+		goto fail;
+	/* Rules in stream order (sequential reads), then the kept rows in key
+	 * order (the sort below keeps ties in that order). */
+	for (uint32_t r = 0; r < n; r++) {
+		const struct model_raw_missing *row = &raw->missing[r];
+		if (fate[r] != FATE_PENDING)
+			continue;
+		fate[r] = FATE_DROPPED;
+		if (row->returned_at != TS_NONE && row->returned_at < row->went_missing_at)
+			quality->violations[DQ_DROP_MISSING_RETURNS_BEFORE_MISSING]++;
+		else if (!in_care(b, b->parent_row[r], row->went_missing_day))
+			quality->violations[DQ_DROP_MISSING_OUTSIDE_CARE]++;
+		else {
+			fate[r] = FATE_KEPT;
+			start_key[r] = order_i64(row->went_missing_at);
+		}
+	}
+	size_t count = collect_kept(&own, fate, rows);
+	if (!sort_by_episode(b, rows, count, start_key))
+		goto fail;
+	model->missing = calloc(count ? count : 1, sizeof(*model->missing));
+	if (model->missing == NULL)
+		goto fail;
+	int32_t as_of = b->as_of;
+	for (size_t k = 0; k < count; k++) {
+		const struct model_raw_missing *row = &raw->missing[rows[k]];
+		if (k + PREFETCH_AHEAD < count)
+			PREFETCH(&raw->missing[rows[k + PREFETCH_AHEAD]]);
+		struct model_missing *missing = &model->missing[k];
+		missing->went_missing_at = row->went_missing_at;
+		/* SPEC §2: a null agency_informed_at means at went_missing_at. A
+		 * value after as_of is kept: the clock had not started by then. */
+		missing->agency_informed_at = row->agency_informed_at == TS_NONE
+		                                  ? row->went_missing_at
+		                                  : row->agency_informed_at;
+		missing->returned_at = as_of_ts(row->returned_at, row->returned_day, as_of);
+		missing->reported_le_at =
+		    as_of_ts(row->reported_le_at, row->reported_le_day, as_of);
+		missing->reported_ncmec_at =
+		    as_of_ts(row->reported_ncmec_at, row->reported_ncmec_day, as_of);
+		missing->screened_at = as_of_ts(row->screened_at, row->screened_day, as_of);
+		missing->begin_day = row->went_missing_day;
+		missing->end_day = missing->returned_at == TS_NONE ? DATE_OPEN : row->returned_day;
+		int64_t clock = missing->agency_informed_at;
+		if (missing->reported_le_at != TS_NONE && missing->reported_le_at < clock)
+			quality->violations[DQ_KEEP_REPORT_BEFORE_INFORMED]++;
+		if (missing->reported_ncmec_at != TS_NONE && missing->reported_ncmec_at < clock)
+			quality->violations[DQ_KEEP_REPORT_BEFORE_INFORMED]++;
+		if (missing->screened_at != TS_NONE && missing->returned_at != TS_NONE &&
+		    missing->screened_at < missing->returned_at)
+			quality->violations[DQ_KEEP_SCREEN_BEFORE_RETURN]++;
+		int screen =
+		    recode(screen_codes, (int)CASA_ARRAY_LEN(screen_codes), row->screen_result, -1,
+		           SCREEN_OTHER - SCREEN_POSITIVE, DQ_KEEP_UNKNOWN_SCREEN_RESULT, quality);
+		missing->screen_result = (uint8_t)(screen + SCREEN_POSITIVE);
+	}
+	link_episodes(b, rows, count, MODEL_MISSING);
+	model->missing_count = count;
+	quality->rows_kept[MODEL_MISSING] = count;
+	ok = true;
+fail:
+	key_index_free(&own);
+	free(fate);
+	free(rows);
+	free(start_key);
+	return ok;
+}
+
+static bool build_assignments(struct build *b)
+{
+	const struct model_raw *raw = b->raw;
+	size_t n = raw->assignment_count;
+	struct model_quality *quality = b->quality;
+	struct model *model = b->model;
+	bool ok = false;
+	struct key_index own = {0};
+	uint32_t *rows = NULL;
+	uint64_t *start_key = NULL;
+	uint8_t *fate = calloc(n ? n : 1, 1);
+	if (fate == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct model_raw_assignment *row = &raw->assignments[i];
+		b->keys[i] = row->assignment_key;
+		b->parent_keys[i] = row->episode_key;
+		b->starts[i] = row->start_date;
+		if (row->assignment_key == MODEL_RAW_KEY_NULL ||
+		    row->episode_key == MODEL_RAW_KEY_NULL || !row->has_start_date) {
+			fate[i] = FATE_DROPPED;
+			quality->violations[DQ_DROP_NULL_REQUIRED]++;
+		}
+	}
+	if (!episode_child_rules(b, n, fate, &own))
+		goto fail;
+	rows = malloc((n ? n : 1) * sizeof(*rows));
+	start_key = malloc((n ? n : 1) * sizeof(*start_key));
+	if (rows == NULL || start_key == NULL)
+		goto fail;
+	/* Rules in stream order (sequential reads), then the kept rows in key
+	 * order (the sort below keeps ties in that order). */
+	for (uint32_t r = 0; r < n; r++) {
+		const struct model_raw_assignment *row = &raw->assignments[r];
+		if (fate[r] != FATE_PENDING)
+			continue;
+		fate[r] = FATE_DROPPED;
+		if (row->has_end_date && row->end_date <= row->start_date)
+			quality->violations[DQ_DROP_ASSIGNMENT_ENDS_BEFORE_START]++;
+		else if (!in_care(b, b->parent_row[r], row->start_date))
+			quality->violations[DQ_DROP_ASSIGNMENT_OUTSIDE_CARE]++;
+		else {
+			fate[r] = FATE_KEPT;
+			start_key[r] = order_i32(row->start_date);
+		}
+	}
+	size_t count = collect_kept(&own, fate, rows);
+	if (!sort_by_episode(b, rows, count, start_key))
+		goto fail;
+	model->assignments = calloc(count ? count : 1, sizeof(*model->assignments));
+	if (model->assignments == NULL)
+		goto fail;
+	for (size_t k = 0; k < count; k++) {
+		const struct model_raw_assignment *row = &raw->assignments[rows[k]];
+		if (k + PREFETCH_AHEAD < count)
+			PREFETCH(&raw->assignments[rows[k + PREFETCH_AHEAD]]);
+		struct model_assignment *assignment = &model->assignments[k];
+		assignment->start_date = row->start_date;
+		assignment->end_date =
+		    row->has_end_date && row->end_date <= b->as_of ? row->end_date : DATE_OPEN;
+	}
+	link_episodes(b, rows, count, MODEL_ASSIGNMENTS);
+	model->assignment_count = count;
+	quality->rows_kept[MODEL_ASSIGNMENTS] = count;
+	ok = true;
+fail:
+	key_index_free(&own);
+	free(fate);
+	free(rows);
+	free(start_key);
+	return ok;
+}
+
+bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out)
+{
+	struct build b = {.raw = raw, .as_of = as_of, .model = out};
+	bool ok = false;
+	memset(out, 0, sizeof(*out));
+	out->as_of = as_of;
+	out->first_day = as_of;
+	b.quality = &out->quality;
+	b.quality->rows_read[MODEL_CHILDREN] = raw->child_count;
+	b.quality->rows_read[MODEL_EPISODES] = raw->episode_count;
+	b.quality->rows_read[MODEL_PLACEMENTS] = raw->placement_count;
+	b.quality->rows_read[MODEL_MISSING] = raw->missing_count;
+	b.quality->rows_read[MODEL_ASSIGNMENTS] = raw->assignment_count;
+	size_t largest = 1;
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
+		if (b.quality->rows_read[t] > largest)
+			largest = (size_t)b.quality->rows_read[t];
+	}
+	/* Row indices are uint32_t; the top value marks "no row". */
+	if (largest >= UINT32_MAX)
+		goto fail;
+	b.keys = malloc(largest * sizeof(*b.keys));
+	b.parent_keys = malloc(largest * sizeof(*b.parent_keys));
+	b.starts = malloc(largest * sizeof(*b.starts));
+	b.parent_row = malloc(largest * sizeof(*b.parent_row));
+	if (b.keys == NULL || b.parent_keys == NULL || b.starts == NULL || b.parent_row == NULL)
+		goto fail;
+	if (!build_children(&b) || !build_episodes(&b) || !build_placements(&b) ||
+	    !build_missing(&b) || !build_assignments(&b))
+		goto fail;
+	ok = true;
+fail:
+	free(b.keys);
+	free(b.parent_keys);
+	free(b.starts);
+	free(b.parent_row);
+	free(b.child_fate);
+	free(b.episode_fate);
+	free(b.child_out);
+	free(b.episode_out);
+	free(b.episode_end);
+	key_index_free(&b.children);
+	key_index_free(&b.episodes);
+	if (!ok)
+		model_free(out);
+	return ok;
+}

@@ -1,0 +1,1053 @@
+/*
+ * source.c — PostgreSQL -> struct model_raw (SPEC §2).
+ *
+ * One REPEATABLE READ READ ONLY transaction sees one consistent picture of
+ * the six tables. With options->parallel > 1 its snapshot is exported and
+ * extra connections (one thread each) import it, so every table still comes
+ * from the same picture. Each table is streamed with COPY ... TO STDOUT in
+ * the text format and parsed here, field by field, straight into the raw
+ * arrays: no PGresult per row, no malloc per field.
+ *
+ * Privacy (SPEC §2, §5): error messages name the schema, table, column and
+ * line number, never a value; the conninfo (which may hold a password) is
+ * never echoed.
+ */
+#include "casa/source.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "casa/date.h"
+#include "casa/log.h"
+
+/* A null key or parent-key column (struct model_raw has no has_* flag for
+ * keys); model_build() counts such a row as drop_null_required. Must match
+ * src/model.c. */
+#define MODEL_RAW_KEY_NULL INT64_MIN
+
+/* A non-null empty code is not a contract code, but "" means null in the raw
+ * rows: store this instead so that the model counts it as unknown. */
+#define EMPTY_CODE "\x7f"
+
+/* TCP keepalives so that a dead server is noticed during a long COPY
+ * (seconds; libpq defaults would wait for the kernel's two hours). */
+#define KEEPALIVES_IDLE     "30"
+#define KEEPALIVES_INTERVAL "10"
+#define KEEPALIVES_COUNT    "3"
+
+#define INITIAL_ROWS 4096
+
+/* Type classes a contract column may have: anything whose text output the
+ * parser below reads. */
+enum column_type { COL_BIGINT, COL_TEXT, COL_DATE, COL_TIMESTAMPTZ };
+
+static const char *const column_type_names[] = {"bigint", "text", "date",
+                                                "timestamp with time zone"};
+
+struct contract_column {
+	const char *name;      /* column name, SPEC §2 */
+	enum column_type type; /* expected type class */
+};
+
+/* Contract columns of each table in the order COPY sends them. */
+struct contract_table {
+	const char *name;                  /* table name */
+	int table;                         /* enum model_table, -1: extract_batches */
+	int column_count;                  /* used entries of columns[] */
+	struct contract_column columns[9]; /* SPEC §2, in COPY order */
+};
+
+static const struct contract_table contract[] = {
+    {"children",
+     MODEL_CHILDREN,
+     4,
+     {{"child_key", COL_BIGINT},
+      {"birth_month", COL_DATE},
+      {"sex", COL_TEXT},
+      {"race_ethnicity", COL_TEXT}}},
+    {"episodes",
+     MODEL_EPISODES,
+     6,
+     {{"episode_key", COL_BIGINT},
+      {"child_key", COL_BIGINT},
+      {"county", COL_TEXT},
+      {"removal_date", COL_DATE},
+      {"discharge_date", COL_DATE},
+      {"discharge_reason", COL_TEXT}}},
+    {"placements",
+     MODEL_PLACEMENTS,
+     6,
+     {{"placement_key", COL_BIGINT},
+      {"episode_key", COL_BIGINT},
+      {"setting", COL_TEXT},
+      {"provider_key", COL_BIGINT},
+      {"start_date", COL_DATE},
+      {"end_date", COL_DATE}}},
+    {"missing_episodes",
+     MODEL_MISSING,
+     9,
+     {{"missing_key", COL_BIGINT},
+      {"episode_key", COL_BIGINT},
+      {"went_missing_at", COL_TIMESTAMPTZ},
+      {"agency_informed_at", COL_TIMESTAMPTZ},
+      {"returned_at", COL_TIMESTAMPTZ},
+      {"reported_le_at", COL_TIMESTAMPTZ},
+      {"reported_ncmec_at", COL_TIMESTAMPTZ},
+      {"screened_at", COL_TIMESTAMPTZ},
+      {"screen_result", COL_TEXT}}},
+    {"advocate_assignments",
+     MODEL_ASSIGNMENTS,
+     4,
+     {{"assignment_key", COL_BIGINT},
+      {"episode_key", COL_BIGINT},
+      {"start_date", COL_DATE},
+      {"end_date", COL_DATE}}},
+    {"extract_batches", -1, 2, {{"batch_id", COL_BIGINT}, {"loaded_at", COL_TIMESTAMPTZ}}},
+};
+
+#define CONTRACT_TABLES ((int)CASA_ARRAY_LEN(contract))
+#define MAX_COLUMNS     9
+
+static void set_error(char err[SOURCE_ERROR_LEN], const char *fmt, ...) CASA_PRINTF(2, 3);
+
+static void set_error(char err[SOURCE_ERROR_LEN], const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, SOURCE_ERROR_LEN, fmt, ap);
+	va_end(ap);
+}
+
+/* The server's message without trailing newlines (libpq's text may run over
+ * several lines; the first one says what failed). */
+static void server_message(PGconn *conn, const PGresult *res, char *out, size_t len)
+{
+	const char *text = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (text == NULL)
+		text = PQerrorMessage(conn);
+	snprintf(out, len, "%s", text ? text : "unknown error");
+	char *newline = strchr(out, '\n');
+	if (newline != NULL)
+		*newline = '\0';
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- connecting --------------------------------------------------------- */
+
+/* True when conninfo is a key=value string or a URI (not a bare dbname). */
+static bool is_conninfo_string(const char *conninfo)
+{
+	return strchr(conninfo, '=') != NULL || strncmp(conninfo, "postgres://", 11) == 0 ||
+	       strncmp(conninfo, "postgresql://", 13) == 0;
+}
+
+/*
+ * Opens a connection. Our defaults come before the user's conninfo (libpq
+ * lets a later keyword override an earlier one), so the conninfo wins for
+ * application_name and connect_timeout; `pin`, when given, connects to the
+ * same server as that connection (a multi-host list could pick another).
+ */
+static PGconn *source_connect(const struct source_options *options, PGconn *pin,
+                              char err[SOURCE_ERROR_LEN])
+{
+	const char *keywords[16];
+	const char *values[16];
+	char timeout[16];
+	int n = 0;
+	const char *conninfo = options->conninfo ? options->conninfo : "";
+	if (is_conninfo_string(conninfo)) {
+		/* Validate up front; libpq's parse message may quote the
+		 * conninfo (and a password in it), so it is not passed on. */
+		char *parse_error = NULL;
+		PQconninfoOption *parsed = PQconninfoParse(conninfo, &parse_error);
+		PQfreemem(parse_error);
+		if (parsed == NULL) {
+			set_error(err, "source: the database conninfo does not parse");
+			return NULL;
+		}
+		PQconninfoFree(parsed);
+	}
+	keywords[n] = "application_name";
+	values[n++] = "casa-metricsd";
+	keywords[n] = "keepalives";
+	values[n++] = "1";
+	keywords[n] = "keepalives_idle";
+	values[n++] = KEEPALIVES_IDLE;
+	keywords[n] = "keepalives_interval";
+	values[n++] = KEEPALIVES_INTERVAL;
+	keywords[n] = "keepalives_count";
+	values[n++] = KEEPALIVES_COUNT;
+	if (options->connect_timeout_s > 0) {
+		snprintf(timeout, sizeof(timeout), "%d", options->connect_timeout_s);
+		keywords[n] = "connect_timeout";
+		values[n++] = timeout;
+	}
+	keywords[n] = "dbname";
+	values[n++] = conninfo;
+	/* County names go out as JSON: always UTF-8. */
+	keywords[n] = "client_encoding";
+	values[n++] = "UTF8";
+	if (pin != NULL) {
+		const char *hostaddr = PQhostaddr(pin);
+		keywords[n] = "host";
+		values[n++] = PQhost(pin);
+		keywords[n] = "port";
+		values[n++] = PQport(pin);
+		if (hostaddr != NULL && hostaddr[0] != '\0') {
+			keywords[n] = "hostaddr";
+			values[n++] = hostaddr;
+		}
+	}
+	keywords[n] = NULL;
+	values[n] = NULL;
+	PGconn *conn = PQconnectdbParams(keywords, values, 1);
+	if (conn == NULL) {
+		set_error(err, "source: out of memory connecting");
+		return NULL;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		char message[SOURCE_ERROR_LEN - 64];
+		server_message(conn, NULL, message, sizeof(message));
+		set_error(err, "source: cannot connect: %s", message);
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/* Runs one statement expecting `expect`; returns the result (caller
+ * PQclear()s) or NULL with err filled, naming `what`. */
+static PGresult *run(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                     ExecStatusType expect, const char *what, char err[SOURCE_ERROR_LEN])
+{
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (res != NULL && PQresultStatus(res) == expect)
+		return res;
+	char message[SOURCE_ERROR_LEN - 64];
+	server_message(conn, res, message, sizeof(message));
+	set_error(err, "source: %s: %s", what, message);
+	PQclear(res);
+	return NULL;
+}
+
+static bool run_command(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                        const char *what, char err[SOURCE_ERROR_LEN])
+{
+	PGresult *res = run(conn, sql, nparams, params, PGRES_COMMAND_OK, what, err);
+	PQclear(res);
+	return res != NULL;
+}
+
+/* Session settings inside the transaction: statement timeout, time zone
+ * (SPEC §3: timestamps become dates in the configured zone) and ISO dates,
+ * which is what the parser reads. Values are parameters, never spliced. */
+static bool set_session(PGconn *conn, const struct source_options *options,
+                        char err[SOURCE_ERROR_LEN])
+{
+	char timeout[32];
+	snprintf(timeout, sizeof(timeout), "%lld",
+	         options->statement_timeout_s > 0 ? (long long)options->statement_timeout_s * 1000
+	                                          : 0LL);
+	const char *zone = options->timezone;
+	if (zone == NULL || zone[0] == '\0')
+		zone = getenv("TZ");
+	if (zone != NULL && zone[0] == ':')
+		zone++;
+	const char *params[2] = {timeout, zone};
+	PGresult *res = run(conn,
+	                    "SELECT set_config('statement_timeout', $1, true), "
+	                    "set_config('DateStyle', 'ISO, YMD', true), "
+	                    "set_config('IntervalStyle', 'postgres', true)",
+	                    1, params, PGRES_TUPLES_OK, "session settings", err);
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	/* Without a configured zone the server's default stays (the daemon
+	 * normally passes its TZ). */
+	if (zone == NULL || zone[0] == '\0')
+		return true;
+	res = run(conn, "SELECT set_config('TimeZone', $1, true)", 1, params + 1, PGRES_TUPLES_OK,
+	          "time zone", err);
+	PQclear(res);
+	return res != NULL;
+}
+
+/* ---- schema check ------------------------------------------------------- */
+
+static bool type_matches(enum column_type want, const char *data_type)
+{
+	switch (want) {
+	case COL_BIGINT:
+		return strcmp(data_type, "bigint") == 0 || strcmp(data_type, "integer") == 0 ||
+		       strcmp(data_type, "smallint") == 0;
+	case COL_TEXT:
+		return strcmp(data_type, "text") == 0 ||
+		       strcmp(data_type, "character varying") == 0 ||
+		       strcmp(data_type, "character") == 0;
+	case COL_DATE:
+		return strcmp(data_type, "date") == 0;
+	case COL_TIMESTAMPTZ:
+	default:
+		return strcmp(data_type, "timestamp with time zone") == 0;
+	}
+}
+
+/* Every contract column exists with a usable type; the error names the
+ * first table.column that does not (SPEC §2). */
+static bool check_schema(PGconn *conn, const char *schema, char err[SOURCE_ERROR_LEN])
+{
+	const char *params[1] = {schema};
+	PGresult *res = run(conn,
+	                    "SELECT table_name::text, column_name::text, data_type::text "
+	                    "FROM information_schema.columns WHERE table_schema = $1",
+	                    1, params, PGRES_TUPLES_OK, "reading information_schema", err);
+	if (res == NULL)
+		return false;
+	bool ok = false;
+	int rows = PQntuples(res);
+	for (int t = 0; t < CONTRACT_TABLES; t++) {
+		const struct contract_table *table = &contract[t];
+		bool table_seen = false;
+		for (int r = 0; r < rows; r++)
+			table_seen |= strcmp(PQgetvalue(res, r, 0), table->name) == 0;
+		if (!table_seen) {
+			set_error(err, "source: %s.%s: table missing (or no privilege)", schema,
+			          table->name);
+			goto fail;
+		}
+		for (int c = 0; c < table->column_count; c++) {
+			const struct contract_column *column = &table->columns[c];
+			const char *type = NULL;
+			for (int r = 0; r < rows && type == NULL; r++) {
+				if (strcmp(PQgetvalue(res, r, 0), table->name) == 0 &&
+				    strcmp(PQgetvalue(res, r, 1), column->name) == 0)
+					type = PQgetvalue(res, r, 2);
+			}
+			if (type == NULL) {
+				set_error(err, "source: %s.%s.%s: column missing", schema,
+				          table->name, column->name);
+				goto fail;
+			}
+			if (!type_matches(column->type, type)) {
+				set_error(err, "source: %s.%s.%s: has type %s, expected %s", schema,
+				          table->name, column->name, type,
+				          column_type_names[column->type]);
+				goto fail;
+			}
+		}
+	}
+	ok = true;
+fail:
+	PQclear(res);
+	return ok;
+}
+
+/* "max(batch_id)" of the quoted schema's extract_batches; -1 when empty. */
+static bool read_refresh_key(PGconn *conn, const char *quoted_schema, int64_t *key,
+                             char err[SOURCE_ERROR_LEN])
+{
+	char sql[512];
+	snprintf(sql, sizeof(sql), "SELECT max(batch_id)::text FROM %s.extract_batches",
+	         quoted_schema);
+	PGresult *res = run(conn, sql, 0, NULL, PGRES_TUPLES_OK, "reading extract_batches", err);
+	if (res == NULL)
+		return false;
+	*key = -1;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		*key = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return true;
+}
+
+/* ---- COPY text format parsing ------------------------------------------- */
+
+/* One field of a COPY text row: [start, start + len), or null. */
+struct field {
+	const char *start; /* first byte, escapes still in */
+	size_t len;        /* bytes */
+	bool null;         /* \N */
+};
+
+/* Parse context of one table: where an error points. */
+struct copy_table {
+	const char *schema;                 /* for messages */
+	const struct contract_table *table; /* contract of the table */
+	uint64_t line;                      /* 1-based data row number */
+	char *err;                          /* SOURCE_ERROR_LEN buffer */
+	uint32_t county_slots_mask;         /* episodes only: hash size - 1 */
+	uint32_t *county_slots;             /* episodes only: index + 1, 0 = free */
+};
+
+static bool field_error(struct copy_table *copy, int column, const char *what)
+{
+	set_error(copy->err, "source: %s.%s.%s: line %llu: %s", copy->schema, copy->table->name,
+	          copy->table->columns[column].name, (unsigned long long)copy->line, what);
+	return false;
+}
+
+static bool parse_bigint(struct copy_table *copy, const struct field *f, int column, int64_t *out)
+{
+	const char *p = f->start, *end = f->start + f->len;
+	bool negative = false;
+	uint64_t value = 0;
+	if (f->null) {
+		*out = MODEL_RAW_KEY_NULL;
+		return true;
+	}
+	if (p < end && *p == '-') {
+		negative = true;
+		p++;
+	}
+	if (p == end || end - p > 19)
+		return field_error(copy, column, "malformed integer");
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return field_error(copy, column, "malformed integer");
+		value = value * 10 + (uint64_t)(*p - '0');
+	}
+	if (value > (uint64_t)INT64_MAX + negative)
+		return field_error(copy, column, "integer out of range");
+	*out = negative ? (int64_t)(0 - value) : (int64_t)value;
+	return true;
+}
+
+/* 'infinity' and '-infinity' (valid dates and timestamps in PostgreSQL)
+ * read as null: an open end stays open, and a required column that holds
+ * one is counted as drop_null_required instead of failing the whole pull. */
+static bool is_infinity(const struct field *f)
+{
+	return (f->len == 8 && memcmp(f->start, "infinity", 8) == 0) ||
+	       (f->len == 9 && memcmp(f->start, "-infinity", 9) == 0);
+}
+
+static bool parse_date_field(struct copy_table *copy, const struct field *f, int column,
+                             int32_t *out, bool *has)
+{
+	*has = !f->null && !is_infinity(f);
+	*out = 0;
+	if (!*has)
+		return true;
+	/* BC or five-digit years are outside any usable range. */
+	if (!date_parse(f->start, f->len, out))
+		return field_error(copy, column, "not a date in YYYY-MM-DD form");
+	return true;
+}
+
+static bool two_digits(const char *p, int *out)
+{
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+		return false;
+	*out = (p[0] - '0') * 10 + (p[1] - '0');
+	return true;
+}
+
+/*
+ * PostgreSQL's ISO output of a timestamptz in the session zone:
+ * "YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM[:SS]]". The date as printed is the
+ * local date (SPEC §3); the offset gives Unix seconds. Fractions are dropped.
+ */
+static bool parse_timestamp(struct copy_table *copy, const struct field *f, int column, int64_t *at,
+                            int32_t *day)
+{
+	const char *p = f->start, *end = f->start + f->len;
+	int h, m, s, oh, om = 0, os = 0;
+	*at = TS_NONE;
+	*day = 0;
+	if (f->null || is_infinity(f))
+		return true;
+	if (f->len < 22 || !date_parse(p, 10, day) || p[10] != ' ' || !two_digits(p + 11, &h) ||
+	    p[13] != ':' || !two_digits(p + 14, &m) || p[16] != ':' || !two_digits(p + 17, &s))
+		goto malformed;
+	p += 19;
+	if (*p == '.') {
+		p++;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (end - p < 3 || (*p != '+' && *p != '-') || !two_digits(p + 1, &oh))
+		goto malformed;
+	int sign = *p == '-' ? -1 : 1;
+	p += 3;
+	if (end - p >= 3 && *p == ':') {
+		if (!two_digits(p + 1, &om))
+			goto malformed;
+		p += 3;
+	}
+	if (end - p >= 3 && *p == ':') {
+		if (!two_digits(p + 1, &os))
+			goto malformed;
+		p += 3;
+	}
+	if (p != end)
+		goto malformed;
+	*at = (int64_t)*day * 86400 + h * 3600 + m * 60 + s - sign * (oh * 3600 + om * 60 + os);
+	return true;
+malformed:
+	*at = TS_NONE;
+	return field_error(copy, column, "not an ISO timestamp with time zone");
+}
+
+/* Decodes a COPY text field (backslash escapes) into out[cap], NUL-ended;
+ * longer text is cut (a cut code is still unknown: no code is that long).
+ * Returns the decoded length. */
+static size_t decode_text(const struct field *f, char *out, size_t cap)
+{
+	size_t n = 0;
+	const char *p = f->start, *end = f->start + f->len;
+	while (p < end && n + 1 < cap) {
+		char c = *p++;
+		if (c == '\\' && p < end) {
+			c = *p++;
+			switch (c) {
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'v':
+				c = '\v';
+				break;
+			case 'x': {
+				int v = 0, k = 0;
+				while (k < 2 && p < end &&
+				       ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+				        (*p >= 'A' && *p <= 'F'))) {
+					char h = *p++;
+					v = v * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+					k++;
+				}
+				c = (char)v;
+				break;
+			}
+			default:
+				if (c >= '0' && c <= '7') {
+					int v = c - '0', k = 1;
+					while (k < 3 && p < end && *p >= '0' && *p <= '7') {
+						v = v * 8 + (*p++ - '0');
+						k++;
+					}
+					c = (char)v;
+				}
+				break;
+			}
+		}
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* A code column: "" for null, EMPTY_CODE for a non-null empty string. */
+static void parse_code(const struct field *f, char *out, size_t cap)
+{
+	if (f->null) {
+		out[0] = '\0';
+		return;
+	}
+	if (decode_text(f, out, cap) == 0)
+		snprintf(out, cap, "%s", EMPTY_CODE);
+}
+
+/* Grows a raw array geometrically so that one more row fits. */
+static bool grow(void **array, size_t *cap, size_t count, size_t size)
+{
+	if (count < *cap)
+		return true;
+	size_t want = *cap ? *cap * 2 : INITIAL_ROWS;
+	void *grown = realloc(*array, want * size);
+	if (grown == NULL)
+		return false;
+	*array = grown;
+	*cap = want;
+	return true;
+}
+
+#define GROW(raw, array, count, cap)                                                               \
+	grow((void **)&(raw)->array, &(raw)->cap, (raw)->count, sizeof(*(raw)->array))
+
+static uint32_t hash_bytes(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 16777619u;
+	return h;
+}
+
+/* County name -> raw county index through a small open-addressing hash
+ * (same interning as model_raw_county(), in constant time per row). */
+static bool intern_county(struct copy_table *copy, struct model_raw *raw, const char *name,
+                          size_t n, uint32_t *index)
+{
+	if (copy->county_slots == NULL || raw->county_count * 2 >= copy->county_slots_mask) {
+		uint32_t size = copy->county_slots ? (copy->county_slots_mask + 1) * 2 : 256;
+		uint32_t *slots = calloc(size, sizeof(*slots));
+		if (slots == NULL)
+			return false;
+		free(copy->county_slots);
+		copy->county_slots = slots;
+		copy->county_slots_mask = size - 1;
+		for (size_t i = 0; i < raw->county_count; i++) {
+			uint32_t h = hash_bytes(raw->counties[i], strlen(raw->counties[i]));
+			while (slots[h & copy->county_slots_mask] != 0)
+				h++;
+			slots[h & copy->county_slots_mask] = (uint32_t)i + 1;
+		}
+	}
+	uint32_t h = hash_bytes(name, n);
+	for (;; h++) {
+		uint32_t slot = copy->county_slots[h & copy->county_slots_mask];
+		if (slot == 0)
+			break;
+		const char *known = raw->counties[slot - 1];
+		if (strncmp(known, name, n) == 0 && known[n] == '\0') {
+			*index = slot - 1;
+			return true;
+		}
+	}
+	/* New name: append it here rather than through model_raw_county(),
+	 * whose linear search would be quadratic in the number of names. */
+	if (!GROW(raw, counties, county_count, county_cap))
+		return false;
+	char *copy_of_name = malloc(n + 1);
+	if (copy_of_name == NULL)
+		return false;
+	memcpy(copy_of_name, name, n);
+	copy_of_name[n] = '\0';
+	raw->counties[raw->county_count] = copy_of_name;
+	*index = (uint32_t)raw->county_count++;
+	copy->county_slots[h & copy->county_slots_mask] = *index + 1;
+	return true;
+}
+
+/* One COPY row of `table` into raw. Fields are split already. */
+static bool parse_row(struct copy_table *copy, struct model_raw *raw, const struct field *f)
+{
+	switch (copy->table->table) {
+	case MODEL_CHILDREN: {
+		if (!GROW(raw, children, child_count, child_cap))
+			goto nomem;
+		struct model_raw_child *row = &raw->children[raw->child_count];
+		if (!parse_bigint(copy, &f[0], 0, &row->child_key) ||
+		    !parse_date_field(copy, &f[1], 1, &row->birth_month, &row->has_birth_month))
+			return false;
+		parse_code(&f[2], row->sex, sizeof(row->sex));
+		parse_code(&f[3], row->race, sizeof(row->race));
+		raw->child_count++;
+		return true;
+	}
+	case MODEL_EPISODES: {
+		if (!GROW(raw, episodes, episode_count, episode_cap))
+			goto nomem;
+		struct model_raw_episode *row = &raw->episodes[raw->episode_count];
+		char county[256];
+		if (!parse_bigint(copy, &f[0], 0, &row->episode_key) ||
+		    !parse_bigint(copy, &f[1], 1, &row->child_key) ||
+		    !parse_date_field(copy, &f[3], 3, &row->removal_date, &row->has_removal_date) ||
+		    !parse_date_field(copy, &f[4], 4, &row->discharge_date,
+		                      &row->has_discharge_date))
+			return false;
+		row->has_county = !f[2].null;
+		row->county = 0;
+		if (row->has_county) {
+			size_t n = decode_text(&f[2], county, sizeof(county));
+			if (!intern_county(copy, raw, county, n, &row->county))
+				goto nomem;
+		}
+		parse_code(&f[5], row->discharge_reason, sizeof(row->discharge_reason));
+		raw->episode_count++;
+		return true;
+	}
+	case MODEL_PLACEMENTS: {
+		if (!GROW(raw, placements, placement_count, placement_cap))
+			goto nomem;
+		struct model_raw_placement *row = &raw->placements[raw->placement_count];
+		if (!parse_bigint(copy, &f[0], 0, &row->placement_key) ||
+		    !parse_bigint(copy, &f[1], 1, &row->episode_key) ||
+		    !parse_bigint(copy, &f[3], 3, &row->provider_key) ||
+		    !parse_date_field(copy, &f[4], 4, &row->start_date, &row->has_start_date) ||
+		    !parse_date_field(copy, &f[5], 5, &row->end_date, &row->has_end_date))
+			return false;
+		row->has_provider = !f[3].null;
+		if (!row->has_provider)
+			row->provider_key = 0;
+		parse_code(&f[2], row->setting, sizeof(row->setting));
+		raw->placement_count++;
+		return true;
+	}
+	case MODEL_MISSING: {
+		if (!GROW(raw, missing, missing_count, missing_cap))
+			goto nomem;
+		struct model_raw_missing *row = &raw->missing[raw->missing_count];
+		int32_t informed_day;
+		if (!parse_bigint(copy, &f[0], 0, &row->missing_key) ||
+		    !parse_bigint(copy, &f[1], 1, &row->episode_key) ||
+		    !parse_timestamp(copy, &f[2], 2, &row->went_missing_at,
+		                     &row->went_missing_day) ||
+		    !parse_timestamp(copy, &f[3], 3, &row->agency_informed_at, &informed_day) ||
+		    !parse_timestamp(copy, &f[4], 4, &row->returned_at, &row->returned_day) ||
+		    !parse_timestamp(copy, &f[5], 5, &row->reported_le_at, &row->reported_le_day) ||
+		    !parse_timestamp(copy, &f[6], 6, &row->reported_ncmec_at,
+		                     &row->reported_ncmec_day) ||
+		    !parse_timestamp(copy, &f[7], 7, &row->screened_at, &row->screened_day))
+			return false;
+		row->agency_informed_day = informed_day;
+		parse_code(&f[8], row->screen_result, sizeof(row->screen_result));
+		raw->missing_count++;
+		return true;
+	}
+	case MODEL_ASSIGNMENTS:
+	default: {
+		if (!GROW(raw, assignments, assignment_count, assignment_cap))
+			goto nomem;
+		struct model_raw_assignment *row = &raw->assignments[raw->assignment_count];
+		if (!parse_bigint(copy, &f[0], 0, &row->assignment_key) ||
+		    !parse_bigint(copy, &f[1], 1, &row->episode_key) ||
+		    !parse_date_field(copy, &f[2], 2, &row->start_date, &row->has_start_date) ||
+		    !parse_date_field(copy, &f[3], 3, &row->end_date, &row->has_end_date))
+			return false;
+		raw->assignment_count++;
+		return true;
+	}
+	}
+nomem:
+	set_error(copy->err, "source: %s.%s: out of memory at line %llu", copy->schema,
+	          copy->table->name, (unsigned long long)copy->line);
+	return false;
+}
+
+/* Splits one COPY text row (ending in '\n') into fields. */
+static bool split_row(struct copy_table *copy, const char *row, size_t len, struct field *f)
+{
+	int want = copy->table->column_count;
+	int n = 0;
+	if (len > 0 && row[len - 1] == '\n')
+		len--;
+	const char *p = row, *end = row + len;
+	for (;;) {
+		const char *tab = memchr(p, '\t', (size_t)(end - p));
+		const char *stop = tab ? tab : end;
+		if (n == want)
+			goto bad;
+		f[n].start = p;
+		f[n].len = (size_t)(stop - p);
+		f[n].null = f[n].len == 2 && p[0] == '\\' && p[1] == 'N';
+		n++;
+		if (tab == NULL)
+			break;
+		p = tab + 1;
+	}
+	if (n != want)
+		goto bad;
+	return true;
+bad:
+	set_error(copy->err, "source: %s.%s: line %llu: expected %d fields", copy->schema,
+	          copy->table->name, (unsigned long long)copy->line, want);
+	return false;
+}
+
+/* Streams one table with COPY into raw; adds its payload bytes to *bytes. */
+static bool copy_table(PGconn *conn, const char *schema, const char *quoted_schema,
+                       const struct contract_table *table, struct model_raw *raw, uint64_t *bytes,
+                       char err[SOURCE_ERROR_LEN])
+{
+	char sql[1024];
+	int at = snprintf(sql, sizeof(sql), "COPY (SELECT ");
+	for (int c = 0; c < table->column_count; c++)
+		at += snprintf(sql + at, sizeof(sql) - (size_t)at, "%s%s", c ? ", " : "",
+		               table->columns[c].name);
+	snprintf(sql + at, sizeof(sql) - (size_t)at, " FROM %s.%s) TO STDOUT", quoted_schema,
+	         table->name);
+	struct copy_table copy = {.schema = schema, .table = table, .err = err};
+	struct field fields[MAX_COLUMNS];
+	bool ok = false;
+	char what[128];
+	snprintf(what, sizeof(what), "%s.%s: COPY", schema, table->name);
+	PGresult *res = run(conn, sql, 0, NULL, PGRES_COPY_OUT, what, err);
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	bool parse_ok = true;
+	for (;;) {
+		char *row = NULL;
+		int len = PQgetCopyData(conn, &row, 0);
+		if (len < 0)
+			break;
+		/* After a parse error keep draining so the connection stays usable. */
+		if (parse_ok) {
+			copy.line++;
+			*bytes += (uint64_t)len;
+			parse_ok = split_row(&copy, row, (size_t)len, fields) &&
+			           parse_row(&copy, raw, fields);
+		}
+		PQfreemem(row);
+	}
+	res = PQgetResult(conn);
+	if (parse_ok) {
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			char message[SOURCE_ERROR_LEN - 160];
+			server_message(conn, res, message, sizeof(message));
+			set_error(err, "source: %s: %s", what, message);
+		} else {
+			ok = true;
+		}
+	}
+	while (res != NULL) {
+		PQclear(res);
+		res = PQgetResult(conn);
+	}
+	free(copy.county_slots);
+	return ok;
+}
+
+/* ---- the pull ----------------------------------------------------------- */
+
+/* Work shared by the pulling threads: the tables still to COPY. */
+struct pull {
+	const struct source_options *options; /* caller's */
+	const char *schema;                   /* unquoted, for messages */
+	const char *quoted_schema;            /* PQescapeIdentifier() result */
+	const char *snapshot;                 /* exported snapshot id, from the server */
+	PGconn *main_conn;                    /* the exporting connection (for pinning) */
+	struct model_raw *raw;                /* one table per thread at a time */
+	pthread_mutex_t lock;                 /* guards the fields below */
+	int next_table;                       /* next index into contract[] to pull */
+	bool failed;                          /* stop taking tables */
+	uint64_t bytes;                       /* COPY payload of all tables */
+	char err[SOURCE_ERROR_LEN];           /* first error */
+};
+
+/* Biggest tables first so that the connections finish together. */
+static const int pull_order[] = {MODEL_PLACEMENTS, MODEL_EPISODES, MODEL_MISSING, MODEL_CHILDREN,
+                                 MODEL_ASSIGNMENTS};
+
+static const struct contract_table *table_of(int model_table)
+{
+	for (int t = 0; t < CONTRACT_TABLES; t++) {
+		if (contract[t].table == model_table)
+			return &contract[t];
+	}
+	return NULL;
+}
+
+/* Takes the next table, or NULL when none is left or the pull failed. */
+static const struct contract_table *take_table(struct pull *pull)
+{
+	const struct contract_table *table = NULL;
+	pthread_mutex_lock(&pull->lock);
+	if (!pull->failed && pull->next_table < (int)CASA_ARRAY_LEN(pull_order))
+		table = table_of(pull_order[pull->next_table++]);
+	pthread_mutex_unlock(&pull->lock);
+	return table;
+}
+
+static bool tables_left(struct pull *pull)
+{
+	pthread_mutex_lock(&pull->lock);
+	bool left = !pull->failed && pull->next_table < (int)CASA_ARRAY_LEN(pull_order);
+	pthread_mutex_unlock(&pull->lock);
+	return left;
+}
+
+/* Pulls tables on conn until none is left; the first error stops all. */
+static void pull_tables(struct pull *pull, PGconn *conn)
+{
+	const struct contract_table *table;
+	char err[SOURCE_ERROR_LEN];
+	while ((table = take_table(pull)) != NULL) {
+		uint64_t bytes = 0;
+		bool ok = copy_table(conn, pull->schema, pull->quoted_schema, table, pull->raw,
+		                     &bytes, err);
+		pthread_mutex_lock(&pull->lock);
+		pull->bytes += bytes;
+		if (!ok && !pull->failed) {
+			pull->failed = true;
+			memcpy(pull->err, err, sizeof(err));
+		}
+		pthread_mutex_unlock(&pull->lock);
+		if (!ok)
+			break;
+	}
+}
+
+/* An extra connection: imports the snapshot, then pulls tables. When it
+ * cannot join (another server of a multi-host list, a connection limit) it
+ * steps aside and the others pull its share: not an error. */
+static void *pull_worker(void *arg)
+{
+	struct pull *pull = arg;
+	char err[SOURCE_ERROR_LEN];
+	char sql[128];
+	if (!tables_left(pull))
+		return NULL;
+	PGconn *conn = source_connect(pull->options, pull->main_conn, err);
+	if (conn == NULL)
+		goto fail;
+	snprintf(sql, sizeof(sql), "SET TRANSACTION SNAPSHOT '%s'", pull->snapshot);
+	if (!run_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, "begin",
+	                 err) ||
+	    !run_command(conn, sql, 0, NULL, "importing the snapshot", err) ||
+	    !set_session(conn, pull->options, err))
+		goto fail;
+	pull_tables(pull, conn);
+	PQfinish(conn);
+	return NULL;
+fail:
+	log_warnx("source: extra connection not used: %s", err);
+	PQfinish(conn);
+	return NULL;
+}
+
+/* An exported snapshot id looks like "00000003-0000001B-1": checked before
+ * it goes into SQL, although it comes from the server. */
+static bool snapshot_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	return n > 0 && n < 64 && strspn(id, "0123456789ABCDEFabcdef-") == n;
+}
+
+/* Exports the main transaction's snapshot and starts the extra threads. */
+static int start_workers(struct pull *pull, PGconn *conn, pthread_t *threads, int wanted,
+                         char *snapshot, char err[SOURCE_ERROR_LEN])
+{
+	PGresult *res = run(conn, "SELECT pg_export_snapshot()", 0, NULL, PGRES_TUPLES_OK,
+	                    "exporting the snapshot", err);
+	if (res == NULL)
+		return -1;
+	snprintf(snapshot, 64, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!snapshot_id_ok(snapshot)) {
+		set_error(err, "source: unexpected snapshot id from the server");
+		return -1;
+	}
+	pull->snapshot = snapshot;
+	int started = 0;
+	for (int i = 0; i < wanted; i++) {
+		if (pthread_create(&threads[started], NULL, pull_worker, pull) != 0) {
+			log_warnx("source: cannot start a pull thread");
+			break;
+		}
+		started++;
+	}
+	return started;
+}
+
+#define MAX_PARALLEL 8 /* one connection per table at most (five tables) */
+
+bool source_pull(const struct source_options *options, struct model_raw *raw,
+                 struct source_stats *stats, char err[SOURCE_ERROR_LEN])
+{
+	double started_at = now_seconds();
+	const char *schema = options->schema && options->schema[0] ? options->schema : "deid";
+	char *quoted = NULL;
+	char snapshot[64];
+	pthread_t threads[MAX_PARALLEL];
+	int workers = 0;
+	bool ok = false, lock_ready = false;
+	struct pull pull = {.options = options, .schema = schema, .raw = raw};
+	memset(stats, 0, sizeof(*stats));
+	err[0] = '\0';
+	raw->refresh_key = -1;
+	PGconn *conn = source_connect(options, NULL, err);
+	if (conn == NULL)
+		goto fail;
+	quoted = PQescapeIdentifier(conn, schema, strlen(schema));
+	if (quoted == NULL) {
+		set_error(err, "source: the schema name cannot be quoted");
+		goto fail;
+	}
+	pull.quoted_schema = quoted;
+	pull.main_conn = conn;
+	if (!run_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, "begin",
+	                 err) ||
+	    !set_session(conn, options, err) || !check_schema(conn, schema, err) ||
+	    !read_refresh_key(conn, quoted, &raw->refresh_key, err))
+		goto fail;
+	if (pthread_mutex_init(&pull.lock, NULL) != 0) {
+		set_error(err, "source: cannot create a mutex");
+		goto fail;
+	}
+	lock_ready = true;
+	int wanted = options->parallel - 1;
+	if (wanted > MAX_PARALLEL)
+		wanted = MAX_PARALLEL;
+	if (wanted > 0) {
+		workers = start_workers(&pull, conn, threads, wanted, snapshot, err);
+		if (workers < 0) {
+			workers = 0;
+			goto fail;
+		}
+	}
+	pull_tables(&pull, conn);
+	for (int i = 0; i < workers; i++)
+		pthread_join(threads[i], NULL);
+	workers = 0;
+	if (pull.failed) {
+		memcpy(err, pull.err, SOURCE_ERROR_LEN);
+		goto fail;
+	}
+	/* The transaction only read; ending it cannot lose anything. */
+	if (!run_command(conn, "COMMIT", 0, NULL, "commit", err))
+		goto fail;
+	ok = true;
+fail:
+	for (int i = 0; i < workers; i++)
+		pthread_join(threads[i], NULL);
+	if (lock_ready)
+		pthread_mutex_destroy(&pull.lock);
+	stats->rows[MODEL_CHILDREN] = raw->child_count;
+	stats->rows[MODEL_EPISODES] = raw->episode_count;
+	stats->rows[MODEL_PLACEMENTS] = raw->placement_count;
+	stats->rows[MODEL_MISSING] = raw->missing_count;
+	stats->rows[MODEL_ASSIGNMENTS] = raw->assignment_count;
+	stats->bytes = pull.bytes;
+	stats->seconds = now_seconds() - started_at;
+	PQfreemem(quoted);
+	PQfinish(conn);
+	return ok;
+}
+
+bool source_refresh_key(const struct source_options *options, int64_t *key,
+                        char err[SOURCE_ERROR_LEN])
+{
+	const char *schema = options->schema && options->schema[0] ? options->schema : "deid";
+	bool ok = false;
+	char *quoted = NULL;
+	err[0] = '\0';
+	PGconn *conn = source_connect(options, NULL, err);
+	if (conn == NULL)
+		goto fail;
+	quoted = PQescapeIdentifier(conn, schema, strlen(schema));
+	if (quoted == NULL) {
+		set_error(err, "source: the schema name cannot be quoted");
+		goto fail;
+	}
+	if (!run_command(conn, "BEGIN READ ONLY", 0, NULL, "begin", err) ||
+	    !set_session(conn, options, err) || !read_refresh_key(conn, quoted, key, err))
+		goto fail;
+	ok = true;
+fail:
+	PQfreemem(quoted);
+	PQfinish(conn);
+	return ok;
+}

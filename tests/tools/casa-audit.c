@@ -1,0 +1,144 @@
+/*
+ * casa-audit — test tool: the attacker's audit (tests/audit/) on real data.
+ * Runs source_pull(), model_build(), metrics_compute(), disclosure_protect()
+ * and audit_run(), and prints one line of aggregate figures (cells,
+ * suppressed cells, unknowns, failures). Never a key, a row-level value or a
+ * cell value.
+ *
+ *   casa-audit --db CONNINFO --as-of YYYY-MM-DD [--min-cell K] [--schema S]
+ *              [--timezone TZ] [--fy-start-month M]
+ *
+ * Exit status: 0 when every suppressed count keeps at least k possible
+ * values, 1 when the audit finds an exposed count, 2 on usage or pipeline
+ * errors.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "casa/date.h"
+#include "casa/disclosure.h"
+#include "casa/metrics.h"
+#include "casa/model.h"
+#include "casa/source.h"
+
+#include "../audit/audit.c"
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: casa-audit --db CONNINFO --as-of YYYY-MM-DD [--min-cell K] "
+			"[--schema S] [--timezone TZ] [--fy-start-month M]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct source_options source = {
+	    .conninfo = "",
+	    .schema = "deid",
+	    .timezone = NULL,
+	    .statement_timeout_s = 0,
+	    .connect_timeout_s = 10,
+	    .parallel = 2,
+	};
+	struct metrics_options metrics = {.fy_start_month = 10, .screening_window_s = 259200};
+	struct disclosure_options protect;
+	memset(&protect, 0, sizeof(protect));
+	protect.mode = DISCLOSURE_SUPPRESS;
+	protect.min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
+	const char *as_of_text = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--db") == 0)
+			source.conninfo = argv[++i];
+		else if (strcmp(argv[i], "--as-of") == 0)
+			as_of_text = argv[++i];
+		else if (strcmp(argv[i], "--min-cell") == 0)
+			protect.min_cell = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--schema") == 0)
+			source.schema = argv[++i];
+		else if (strcmp(argv[i], "--timezone") == 0)
+			source.timezone = argv[++i];
+		else if (strcmp(argv[i], "--fy-start-month") == 0)
+			metrics.fy_start_month = atoi(argv[++i]);
+		else
+			usage();
+	}
+	int32_t as_of;
+	if (as_of_text == NULL || !date_parse(as_of_text, strlen(as_of_text), &as_of))
+		usage();
+	if (metrics.fy_start_month < 1 || metrics.fy_start_month > 12)
+		usage();
+
+	int status = 2;
+	struct model_raw raw;
+	struct model model;
+	struct metrics_result cells;
+	struct disclosure_result pub;
+	bool have_model = false, have_cells = false, have_pub = false;
+	char err[SOURCE_ERROR_LEN];
+	memset(&raw, 0, sizeof(raw));
+	struct source_stats stats;
+	if (!source_pull(&source, &raw, &stats, err)) {
+		fprintf(stderr, "casa-audit: %s\n", err);
+		goto done;
+	}
+	if (!model_build(&raw, as_of, &model)) {
+		fprintf(stderr, "casa-audit: model_build: out of memory\n");
+		goto done;
+	}
+	have_model = true;
+	if (!metrics_compute(&model, &metrics, &cells)) {
+		fprintf(stderr, "casa-audit: metrics_compute: out of memory\n");
+		goto done;
+	}
+	have_cells = true;
+	double started = now_seconds();
+	if (!disclosure_protect(&cells, &protect, &pub)) {
+		fprintf(stderr, "casa-audit: disclosure_protect: out of memory\n");
+		goto done;
+	}
+	have_pub = true;
+	double protect_seconds = now_seconds() - started;
+
+	struct audit_report report = {.verbose = false};
+	char audit_err[AUDIT_ERROR_LEN];
+	if (!audit_run(&cells, &pub, &report, audit_err)) {
+		fprintf(stderr, "casa-audit: %s\n", audit_err);
+		goto done;
+	}
+	uint64_t cell_count = 0;
+	for (size_t i = 0; i < pub.table_count; i++)
+		cell_count += (uint64_t)pub.tables[i].period_count * pub.tables[i].group_count;
+	printf("{\"min_cell\": %d, \"tables\": %zu, \"cells\": %llu, \"suppressed_primary\": %llu, "
+	       "\"suppressed_secondary\": %llu, \"unknowns\": %llu, \"relations\": %llu, "
+	       "\"lp_solves\": %llu, \"zero_exempt\": %llu, \"failures\": %llu, "
+	       "\"protect_seconds\": %.3f}\n",
+	       pub.min_cell, pub.table_count, (unsigned long long)cell_count,
+	       (unsigned long long)pub.suppressed_primary,
+	       (unsigned long long)pub.suppressed_secondary, (unsigned long long)report.unknowns,
+	       (unsigned long long)report.relations, (unsigned long long)report.lp_solves,
+	       (unsigned long long)report.zero_exempt, (unsigned long long)report.failures,
+	       protect_seconds);
+	status = report.failures == 0 ? 0 : 1;
+done:
+	if (have_pub)
+		disclosure_free(&pub);
+	if (have_cells)
+		metrics_free(&cells);
+	if (have_model)
+		model_free(&model);
+	model_raw_free(&raw);
+	return status;
+}

@@ -1,0 +1,146 @@
+/*
+ * casa-serve-fixture — serves a hand-built snapshot with http_start() so
+ * tests/integration/test_http.sh can exercise every route with curl, without
+ * PostgreSQL.
+ *
+ * usage: casa-serve-fixture PORT [--tokens LIST] [--cors LIST]
+ *                                [--dashboard DIR] [--empty] [--stale]
+ * Prints "ready" on stdout once listening; exits 2 when the port is taken
+ * (the script then tries another); stops on SIGTERM or SIGINT.
+ *
+ * The data (as_of 2025-06-30, fiscal year from October):
+ *   runaway_discharges_pct, quarter, total: 2024-Q3 .. 2025-Q2
+ *     2024-Q3 12/150 = 8%   2024-Q4 suppressed   2025-Q1 15/120 = 12.5%
+ *     2025-Q2 0/40 = 0%
+ *   runaway_discharges_pct, year, total: 2024 27/300 = 9%; 2025 (partial,
+ *     periods end 2025-12-31 > as_of) suppressed
+ *   runaway_discharges_pct, year, by county (counties "Adams" and
+ *     "Baker, \"North\""): 2024: 14/160 = 8.75% and 13/140 = 9.2857%;
+ *     2025: both suppressed
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casa/disclosure.h"
+#include "casa/http.h"
+#include "casa/log.h"
+#include "casa/snapshot.h"
+#include "casa/stats.h"
+
+static struct disclosure_cell cell(int64_t numerator, int64_t denominator, double value)
+{
+	struct disclosure_cell c = {numerator, denominator, value, true, true, true, false};
+	return c;
+}
+
+static struct disclosure_cell hidden(void)
+{
+	struct disclosure_cell c = {0, 0, 0, false, false, false, true};
+	return c;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr,
+		        "usage: %s PORT [--tokens L] [--cors L] [--dashboard DIR] "
+		        "[--empty] [--stale]\n",
+		        argv[0]);
+		return 1;
+	}
+	struct http_options options = {
+	    .listen_host = "127.0.0.1",
+	    .listen_port = (uint16_t)atoi(argv[1]),
+	    .cors_origins = "",
+	    .api_tokens = "",
+	    .dashboard_dir = NULL,
+	    .refresh_seconds = 300,
+	    .connection_timeout_s = 10,
+	    .connection_limit = 64,
+	    .per_ip_connection_limit = 32,
+	    .threads = 2,
+	};
+	bool empty = false, stale = false;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--tokens") == 0 && i + 1 < argc)
+			options.api_tokens = argv[++i];
+		else if (strcmp(argv[i], "--cors") == 0 && i + 1 < argc)
+			options.cors_origins = argv[++i];
+		else if (strcmp(argv[i], "--dashboard") == 0 && i + 1 < argc)
+			options.dashboard_dir = argv[++i];
+		else if (strcmp(argv[i], "--empty") == 0)
+			empty = true;
+		else if (strcmp(argv[i], "--stale") == 0)
+			stale = true;
+	}
+
+	struct disclosure_cell quarter[4] = {cell(12, 150, 8), hidden(), cell(15, 120, 12.5),
+	                                     cell(0, 40, 0)};
+	struct disclosure_cell year[2] = {cell(27, 300, 9), hidden()};
+	struct disclosure_cell county[4] = {cell(14, 160, 8.75), cell(13, 140, 9.2857), hidden(),
+	                                    hidden()};
+	struct disclosure_table tables[3] = {
+	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_QUARTER, DIM_TOTAL, 2024 * 4 + 2, 4, 1, quarter},
+	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 2, 1, year},
+	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, 2024, 2, 2, county},
+	};
+	char *counties[2] = {"Adams", "Baker, \"North\""};
+	struct disclosure_result result = {
+	    .as_of = date_from_ymd(2025, 6, 30),
+	    .fy_start_month = 10,
+	    .mode = DISCLOSURE_SUPPRESS,
+	    .min_cell = 11,
+	    .tables = tables,
+	    .table_count = 3,
+	    .counties = counties,
+	    .county_count = 2,
+	};
+	struct model_quality quality = {0};
+	quality.violations[DQ_DROP_DUPLICATE_KEY] = 2;
+	quality.rows_read[MODEL_EPISODES] = 300;
+	quality.rows_kept[MODEL_EPISODES] = 298;
+	/* 2025-07-01T12:00:00Z */
+	struct snapshot_info info = {7, 1751371200, &quality, 300};
+
+	static struct stats stats;
+	atomic_store(&stats.stale, stale);
+	atomic_store(&stats.db_up, !stale);
+	atomic_store(&stats.last_success_unix, empty ? 0 : 1751371200);
+	atomic_store(&stats.refresh_failures, stale ? 3 : 0);
+	atomic_store(&stats.refreshes, empty ? 0 : 1);
+	stats_observe_refresh(&stats, 0.3);
+
+	struct snapshot_slot slot;
+	snapshot_slot_init(&slot);
+	if (!empty) {
+		struct snapshot *snapshot = snapshot_build(&result, &info);
+		if (snapshot == NULL) {
+			fprintf(stderr, "snapshot_build failed\n");
+			return 1;
+		}
+		snapshot_slot_replace(&slot, snapshot);
+	}
+
+	sigset_t signals;
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+
+	char err[HTTP_ERROR_LEN];
+	struct http_server *server = http_start(&options, &slot, &stats, err);
+	if (server == NULL) {
+		fprintf(stderr, "http_start: %s\n", err);
+		snapshot_slot_destroy(&slot);
+		return 2;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	int sig = 0;
+	sigwait(&signals, &sig);
+	http_stop(server);
+	snapshot_slot_destroy(&slot);
+	return 0;
+}

@@ -1,0 +1,447 @@
+/*
+ * test_disclosure.c — primary and complementary suppression (SPEC §5) on
+ * hand-built raw cells. Every expectation is worked out by hand in the
+ * comment next to it.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casa/date.h"
+#include "casa/disclosure.h"
+#include "casa/metrics.h"
+#include "../../src/disclosure_internal.h"
+
+#define K 11
+
+/* A hand-built metrics_result: up to 8 tables. */
+struct fixture {
+	struct metrics_result raw;        /* points into tables below */
+	struct metrics_table tables[8];   /* hand-filled */
+	struct metrics_cell cells[8][64]; /* cells of each table */
+};
+
+static struct metrics_table *add_table(struct fixture *fx, enum metric_id metric,
+				       enum period_type type, enum dim dim, int32_t first_period,
+				       uint32_t periods, uint32_t groups)
+{
+	size_t i = fx->raw.table_count++;
+	struct metrics_table *t = &fx->tables[i];
+	t->metric = metric;
+	t->period_type = type;
+	t->dim = dim;
+	t->first_period = first_period;
+	t->period_count = periods;
+	t->group_count = groups;
+	t->cells = fx->cells[i];
+	fx->raw.tables = fx->tables;
+	fx->raw.fy_start_month = 10;
+	fx->raw.as_of = date_from_ymd(2025, 12, 31);
+	return t;
+}
+
+static void set_cell(struct metrics_table *t, uint32_t p, uint32_t g, int64_t num, int64_t den,
+		     int64_t children)
+{
+	struct metrics_cell *c = &t->cells[p * t->group_count + g];
+	c->numerator = num;
+	c->denominator = den;
+	c->children = children;
+}
+
+static struct disclosure_options suppress_options(int k)
+{
+	struct disclosure_options o;
+	memset(&o, 0, sizeof(o));
+	o.mode = DISCLOSURE_SUPPRESS;
+	o.min_cell = k;
+	return o;
+}
+
+/* Protects a one-cell, one-table result (no relations at all, so only the
+ * primary rule acts) and returns the published cell. */
+static struct disclosure_cell protect_one(enum metric_id metric, int64_t num, int64_t den,
+					  int64_t children, int64_t quantile_2s, int k)
+{
+	static struct fixture fx;
+	memset(&fx, 0, sizeof(fx));
+	struct metrics_table *t = add_table(&fx, metric, PERIOD_YEAR, DIM_TOTAL, 2025, 1, 1);
+	set_cell(t, 0, 0, num, den, children);
+	t->cells[0].quantile_2s = quantile_2s;
+	struct disclosure_options o = suppress_options(k);
+	struct disclosure_result out;
+	ck_assert(disclosure_protect(&fx.raw, &o, &out));
+	struct disclosure_cell c = out.tables[0].cells[0];
+	disclosure_free(&out);
+	return c;
+}
+
+START_TEST(test_catalog_kinds)
+{
+	/* The cases below rely on these kinds (SPEC §4). */
+	ck_assert_int_eq(metrics_catalog[METRIC_MOVES_PER_1000_DAYS_IN_CARE].kind, METRIC_KIND_RATE);
+	ck_assert_int_eq(metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].kind, METRIC_KIND_PERCENT);
+	ck_assert(metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].additive_in_time);
+	ck_assert_int_eq(metrics_catalog[METRIC_YOUTH_WITH_RUNAWAY_PCT].kind, METRIC_KIND_PERCENT);
+	ck_assert(!metrics_catalog[METRIC_YOUTH_WITH_RUNAWAY_PCT].additive_in_time);
+	ck_assert_int_eq(metrics_catalog[METRIC_DAYS_MISSING_MEDIAN].kind, METRIC_KIND_QUANTILE);
+	ck_assert_int_eq(metrics_catalog[METRIC_STILL_MISSING_COUNT].kind, METRIC_KIND_COUNT);
+}
+END_TEST
+
+START_TEST(test_primary_rate)
+{
+	const enum metric_id m = METRIC_MOVES_PER_1000_DAYS_IN_CARE;
+	/* 10 moves is in 1..k-1 = 1..10: suppressed, every number absent. */
+	struct disclosure_cell c = protect_one(m, 10, 5000, 40, 0, K);
+	ck_assert(c.suppressed);
+	ck_assert(!c.has_numerator && !c.has_denominator && !c.has_value);
+	/* 0 moves over 4000 days, 40 children: a zero is published, value 0. */
+	c = protect_one(m, 0, 4000, 40, 0, K);
+	ck_assert(!c.suppressed && c.has_value);
+	ck_assert_int_eq(c.numerator, 0);
+	ck_assert_double_eq(c.value, 0.0);
+	/* 20 moves but only 10 children (< 11): suppressed. */
+	c = protect_one(m, 20, 3000, 10, 0, K);
+	ck_assert(c.suppressed);
+	/* 11 moves over 2000 days, 11 children: 1000 * 11 / 2000 = 5.5. */
+	c = protect_one(m, 11, 2000, 11, 0, K);
+	ck_assert(!c.suppressed);
+	ck_assert_int_eq(c.numerator, 11);
+	ck_assert_int_eq(c.denominator, 2000);
+	ck_assert_double_eq_tol(c.value, 5.5, 1e-9);
+	/* 1000 * 11 / 3000 = 3.66666.. -> 3.6667 (4 decimals, half up). */
+	c = protect_one(m, 11, 3000, 11, 0, K);
+	ck_assert_double_eq_tol(c.value, 3.6667, 1e-9);
+}
+END_TEST
+
+START_TEST(test_primary_percent)
+{
+	const enum metric_id m = METRIC_RUNAWAY_DISCHARGES_PCT;
+	/* complement 30 - 25 = 5 in 1..10: suppressed. */
+	struct disclosure_cell c = protect_one(m, 25, 30, 30, 0, K);
+	ck_assert(c.suppressed);
+	/* 19 of 30: complement 11, numerator 19: published, 100 * 19 / 30 =
+	 * 63.3333.. -> 63.3333. */
+	c = protect_one(m, 19, 30, 30, 0, K);
+	ck_assert(!c.suppressed);
+	ck_assert_double_eq_tol(c.value, 63.3333, 1e-9);
+	/* 2 of 3 -> 66.666.. -> 66.6667, here with k = 5 ... but 3 children < 5:
+	 * suppressed. */
+	c = protect_one(m, 2, 3, 3, 0, 5);
+	ck_assert(c.suppressed);
+	/* 0 of 30 and 30 of 30: numerator 0 / complement 0 are zeros, published
+	 * (0 % and 100 %). */
+	c = protect_one(m, 0, 30, 30, 0, K);
+	ck_assert(!c.suppressed);
+	ck_assert_double_eq(c.value, 0.0);
+	c = protect_one(m, 30, 30, 30, 0, K);
+	ck_assert(!c.suppressed);
+	ck_assert_double_eq(c.value, 100.0);
+	/* No child at all: the empty cell, published with a null value. */
+	c = protect_one(m, 0, 0, 0, 0, K);
+	ck_assert(!c.suppressed);
+	ck_assert(c.has_numerator && c.has_denominator && !c.has_value);
+	ck_assert_int_eq(c.denominator, 0);
+}
+END_TEST
+
+START_TEST(test_primary_quantile_and_count)
+{
+	/* 10 episodes (< 11): suppressed whatever the statistic. */
+	struct disclosure_cell c = protect_one(METRIC_DAYS_MISSING_MEDIAN, 0, 10, 10, 100, K);
+	ck_assert(c.suppressed);
+	/* 11 episodes, 11 children, median 3.5 days: quantile_2s = 2 * 3.5 *
+	 * 86400 = 604800 -> 604800 / 172800 = 3.5; no numerator published. */
+	c = protect_one(METRIC_DAYS_MISSING_MEDIAN, 0, 11, 11, 604800, K);
+	ck_assert(!c.suppressed && c.has_value && !c.has_numerator && c.has_denominator);
+	ck_assert_int_eq(c.denominator, 11);
+	ck_assert_double_eq_tol(c.value, 3.5, 1e-9);
+	/* 11 episodes but 10 children: suppressed. */
+	c = protect_one(METRIC_DAYS_MISSING_MEDIAN, 0, 11, 10, 604800, K);
+	ck_assert(c.suppressed);
+	/* 1 hour = 3600 s: 2s = 7200 -> 7200 / 172800 = 0.041666.. -> 0.0417. */
+	c = protect_one(METRIC_DAYS_MISSING_P90, 0, 12, 12, 7200, K);
+	ck_assert_double_eq_tol(c.value, 0.0417, 1e-9);
+	/* still missing: 5 children -> suppressed; 11 -> value 11, no denominator. */
+	c = protect_one(METRIC_STILL_MISSING_COUNT, 5, 0, 5, 0, K);
+	ck_assert(c.suppressed);
+	c = protect_one(METRIC_STILL_MISSING_COUNT, 11, 0, 11, 0, K);
+	ck_assert(!c.suppressed && c.has_numerator && !c.has_denominator && c.has_value);
+	ck_assert_double_eq(c.value, 11.0);
+	/* zero still missing: published 0. */
+	c = protect_one(METRIC_STILL_MISSING_COUNT, 0, 0, 0, 0, K);
+	ck_assert(!c.suppressed && c.has_value);
+	ck_assert_double_eq(c.value, 0.0);
+}
+END_TEST
+
+START_TEST(test_min_cell_floor)
+{
+	/* k = 3 is raised to the floor 5: 4 children are then too few, 5 are
+	 * enough (numerator 5 = k, not in 1..4). */
+	struct disclosure_cell c = protect_one(METRIC_MOVES_PER_1000_DAYS_IN_CARE, 5, 900, 4, 0, 3);
+	ck_assert(c.suppressed);
+	c = protect_one(METRIC_MOVES_PER_1000_DAYS_IN_CARE, 5, 900, 5, 0, 3);
+	ck_assert(!c.suppressed);
+	/* 1000 * 5 / 900 = 5.5555.. -> 5.5556 */
+	ck_assert_double_eq_tol(c.value, 5.5556, 1e-9);
+}
+END_TEST
+
+/* by=sex for runaway_discharges_pct, one year; groups female, male, other,
+ * unknown (enum sex order). */
+static void sex_fixture(struct fixture *fx, const int64_t num[4], const int64_t den[4])
+{
+	memset(fx, 0, sizeof(*fx));
+	struct metrics_table *total =
+	    add_table(fx, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2025, 1, 1);
+	struct metrics_table *sex =
+	    add_table(fx, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_SEX, 2025, 1, 4);
+	int64_t tn = 0, td = 0;
+	for (uint32_t g = 0; g < 4; g++) {
+		/* one episode per child: children = denominator */
+		set_cell(sex, 0, g, num[g], den[g], den[g]);
+		tn += num[g];
+		td += den[g];
+	}
+	set_cell(total, 0, 0, tn, td, td);
+}
+
+START_TEST(test_complementary_groups)
+{
+	struct fixture fx;
+	/* female 3/40 (numerator 3: primary), male 20/50, other 0/0 (empty),
+	 * unknown 12/30; total 35/120.
+	 * Step 1, relation sums: numerators 35 = 3 + 20 + 0 + 12 with only female
+	 * hidden (sum 3 < 11): hide the smallest non-zero published member,
+	 * unknown (12 < 20 < 35); now 3 + 12 = 15 >= 11.
+	 * Step 2, bounds: female + unknown = 35 - 20 - 0 = 15, so each lies in
+	 * [0, 15]: width 15 < 2 * (11 - 1) = 20 (BOUND_MARGIN): hide the smallest
+	 * candidate of that relation, male (20 < 35). Then female + male +
+	 * unknown = 35: width 35 >= 20. Denominators: 40 + 50 + 30 = 120, safe.
+	 * Result: female primary; male, unknown secondary; total published. */
+	const int64_t num[4] = {3, 20, 0, 12}, den[4] = {40, 50, 0, 30};
+	sex_fixture(&fx, num, den);
+	struct disclosure_options o = suppress_options(K);
+	struct disclosure_result out;
+	ck_assert(disclosure_protect(&fx.raw, &o, &out));
+	const struct disclosure_table *t =
+	    disclosure_table_find(&out, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_SEX);
+	ck_assert_ptr_nonnull(t);
+	ck_assert(t->cells[0].suppressed);
+	ck_assert(t->cells[1].suppressed);
+	ck_assert(!t->cells[2].suppressed);
+	ck_assert(t->cells[3].suppressed);
+	ck_assert(!out.tables[0].cells[0].suppressed);
+	ck_assert_uint_eq(out.suppressed_primary, 1);
+	ck_assert_uint_eq(out.suppressed_secondary, 2);
+	ck_assert_str_eq(disclosure_group_label(&out, DIM_SEX, 3), "unknown");
+	disclosure_free(&out);
+}
+END_TEST
+
+START_TEST(test_complementary_tie_and_two_extra)
+{
+	struct fixture fx;
+	struct disclosure_options o = suppress_options(K);
+	struct disclosure_result out;
+	/* Tie: female 3/40 primary; male 25/50 and unknown 25/45 are equal
+	 * candidates; the lower cell identity (male, group 1) is hidden. Then
+	 * female + male = 53 - 25 - 0 = 28: width 28 >= 20, done. */
+	const int64_t num1[4] = {3, 25, 0, 25}, den1[4] = {40, 50, 0, 45};
+	sex_fixture(&fx, num1, den1);
+	ck_assert(disclosure_protect(&fx.raw, &o, &out));
+	ck_assert(out.tables[1].cells[1].suppressed);
+	ck_assert(!out.tables[1].cells[3].suppressed);
+	ck_assert_uint_eq(out.suppressed_secondary, 1);
+	disclosure_free(&out);
+
+	/* Two primaries summing to 2 + 3 = 5 < 11: add the smallest non-zero,
+	 * other 12 (< 15 < 32): 17 >= 11. Bounds: female + male + other = 32 -
+	 * 15 = 17 < 20: add unknown (15 < 32). All four groups hidden, the
+	 * total published: 2 primary, 2 secondary. */
+	const int64_t num2[4] = {2, 3, 12, 15}, den2[4] = {40, 50, 30, 45};
+	sex_fixture(&fx, num2, den2);
+	ck_assert(disclosure_protect(&fx.raw, &o, &out));
+	ck_assert(out.tables[1].cells[0].suppressed && out.tables[1].cells[1].suppressed);
+	ck_assert(out.tables[1].cells[2].suppressed && out.tables[1].cells[3].suppressed);
+	ck_assert(!out.tables[0].cells[0].suppressed);
+	ck_assert_uint_eq(out.suppressed_primary, 2);
+	ck_assert_uint_eq(out.suppressed_secondary, 2);
+	disclosure_free(&out);
+}
+END_TEST
+
+/* Months Jan..Mar 2025 and 2025-Q1 totals of `metric`. */
+static void quarter_fixture(struct fixture *fx, enum metric_id metric)
+{
+	memset(fx, 0, sizeof(*fx));
+	struct metrics_table *months =
+	    add_table(fx, metric, PERIOD_MONTH, DIM_TOTAL, 2025 * 12 + 0, 3, 1);
+	struct metrics_table *quarter =
+	    add_table(fx, metric, PERIOD_QUARTER, DIM_TOTAL, 2025 * 4 + 0, 1, 1);
+	/* complements 58, 35, 30, 123: only Jan's numerator is small */
+	set_cell(months, 0, 0, 2, 60, 60);   /* Jan: numerator 2 -> primary */
+	set_cell(months, 1, 0, 25, 60, 60);  /* Feb */
+	set_cell(months, 2, 0, 30, 60, 60);  /* Mar */
+	set_cell(quarter, 0, 0, 57, 180, 150); /* 2 + 25 + 30 = 57; 60 * 3 = 180 */
+}
+
+START_TEST(test_complementary_time)
+{
+	struct fixture fx;
+	struct disclosure_options o = suppress_options(K);
+	struct disclosure_result out;
+	/* runaway_discharges_pct adds up over time: Q1 57 = Jan 2 + Feb 25 + Mar
+	 * 30, so Jan alone would be 57 - 25 - 30. The smallest other non-zero
+	 * member is Feb (25 < 30 < 57): hidden; 2 + 25 = 27 >= 11, and Jan, Feb
+	 * each in [0, 27]: width 27 >= 20. */
+	quarter_fixture(&fx, METRIC_RUNAWAY_DISCHARGES_PCT);
+	ck_assert(disclosure_protect(&fx.raw, &o, &out));
+	ck_assert(out.tables[0].cells[0].suppressed);
+	ck_assert(out.tables[0].cells[1].suppressed);
+	ck_assert(!out.tables[0].cells[2].suppressed);
+	ck_assert(!out.tables[1].cells[0].suppressed);
+	disclosure_free(&out);
+
+	/* youth_with_runaway_pct counts children: not additive over time, so Jan
+	 * alone is hidden. */
+	quarter_fixture(&fx, METRIC_YOUTH_WITH_RUNAWAY_PCT);
+	ck_assert(disclosure_protect(&fx.raw, &o, &out));
+	ck_assert(out.tables[0].cells[0].suppressed);
+	ck_assert(!out.tables[0].cells[1].suppressed);
+	ck_assert_uint_eq(out.suppressed_secondary, 0);
+	disclosure_free(&out);
+}
+END_TEST
+
+START_TEST(test_complementary_cascade)
+{
+	/* Groups and time together: months Jan..Mar by sex (female, male, other,
+	 * unknown) and their totals, and Q1 by sex and total.
+	 * female: Jan 3, Feb 30, Mar 30 -> Q1 63
+	 * male:   Jan 30, Feb 30, Mar 30 -> Q1 90 (ties everywhere)
+	 * other, unknown: 0
+	 * Jan female (3) is primary. Month Jan by sex: female + male = total,
+	 * hidden {3} -> add the smallest non-zero: male Jan 30 (id lower than the
+	 * total's? no: the total table comes first, but total Jan = 33 > 30).
+	 * Then time, female row: Q1 63 = 3 + 30 + 30 -> hidden {Jan 3}: add Feb
+	 * female (30, lower id than Mar). Time, male row: hidden {Jan 30} alone ->
+	 * add Feb male. Month Feb by sex: hidden {female 30, male 30}: safe.
+	 * Result: Jan and Feb of female and male hidden, Mar and every total
+	 * published: 1 primary, 3 secondary. Bounds: with a = Jan female,
+	 * a + Jan male = 33, a + Feb female = 33, Feb female + Feb male = 60:
+	 * every hidden cell can move over a range of 33 >= 20. Denominators (100
+	 * each) follow the same cells and are already safe. */
+	struct fixture fx;
+	memset(&fx, 0, sizeof(fx));
+	const enum metric_id m = METRIC_RUNAWAY_DISCHARGES_PCT;
+	struct metrics_table *mt = add_table(&fx, m, PERIOD_MONTH, DIM_TOTAL, 2025 * 12, 3, 1);
+	struct metrics_table *ms = add_table(&fx, m, PERIOD_MONTH, DIM_SEX, 2025 * 12, 3, 4);
+	struct metrics_table *qt = add_table(&fx, m, PERIOD_QUARTER, DIM_TOTAL, 2025 * 4, 1, 1);
+	struct metrics_table *qs = add_table(&fx, m, PERIOD_QUARTER, DIM_SEX, 2025 * 4, 1, 4);
+	const int64_t female[3] = {3, 30, 30}, male[3] = {30, 30, 30};
+	for (uint32_t p = 0; p < 3; p++) {
+		set_cell(ms, p, 0, female[p], 100, 100);
+		set_cell(ms, p, 1, male[p], 100, 100);
+		set_cell(mt, p, 0, female[p] + male[p], 200, 200);
+	}
+	set_cell(qs, 0, 0, 63, 300, 150);
+	set_cell(qs, 0, 1, 90, 300, 150);
+	set_cell(qt, 0, 0, 153, 600, 300);
+	struct disclosure_options o = suppress_options(K);
+	struct disclosure_result out;
+	ck_assert(disclosure_protect(&fx.raw, &o, &out));
+	const struct disclosure_table *s = &out.tables[1];
+	ck_assert(s->cells[0 * 4 + 0].suppressed && s->cells[0 * 4 + 1].suppressed);
+	ck_assert(s->cells[1 * 4 + 0].suppressed && s->cells[1 * 4 + 1].suppressed);
+	ck_assert(!s->cells[2 * 4 + 0].suppressed && !s->cells[2 * 4 + 1].suppressed);
+	for (uint32_t p = 0; p < 3; p++)
+		ck_assert(!out.tables[0].cells[p].suppressed);
+	ck_assert(!out.tables[2].cells[0].suppressed);
+	ck_assert(!out.tables[3].cells[0].suppressed && !out.tables[3].cells[1].suppressed);
+	ck_assert_uint_eq(out.suppressed_primary, 1);
+	ck_assert_uint_eq(out.suppressed_secondary, 3);
+	disclosure_free(&out);
+}
+END_TEST
+
+START_TEST(test_deterministic)
+{
+	/* The same raw cells give byte-identical protected cells. */
+	struct fixture fx;
+	memset(&fx, 0, sizeof(fx));
+	struct metrics_table *t =
+	    add_table(&fx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_YEAR, DIM_TOTAL, 2020, 6, 1);
+	struct metrics_table *s =
+	    add_table(&fx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_YEAR, DIM_SEX, 2020, 6, 4);
+	unsigned seed = 7;
+	for (uint32_t p = 0; p < 6; p++) {
+		int64_t tn = 0, td = 0;
+		for (uint32_t g = 0; g < 4; g++) {
+			seed = seed * 1103515245u + 12345u;
+			int64_t n = (seed >> 16) % 15, d = 100 + (seed >> 8) % 50;
+			set_cell(s, p, g, n, d, 11 + (seed >> 4) % 5);
+			tn += n;
+			td += d;
+		}
+		set_cell(t, p, 0, tn, td, 60);
+	}
+	struct disclosure_options o = suppress_options(K);
+	struct disclosure_result a, b;
+	ck_assert(disclosure_protect(&fx.raw, &o, &a));
+	ck_assert(disclosure_protect(&fx.raw, &o, &b));
+	ck_assert_uint_eq(a.table_count, b.table_count);
+	for (size_t i = 0; i < a.table_count; i++)
+		ck_assert(memcmp(a.tables[i].cells, b.tables[i].cells,
+				 a.tables[i].period_count * a.tables[i].group_count *
+				     sizeof(struct disclosure_cell)) == 0);
+	ck_assert_uint_eq(a.suppressed_secondary, b.suppressed_secondary);
+	disclosure_free(&a);
+	disclosure_free(&b);
+}
+END_TEST
+
+START_TEST(test_mode_names)
+{
+	enum disclosure_mode mode;
+	ck_assert_str_eq(disclosure_mode_name(DISCLOSURE_SUPPRESS), "suppress");
+	ck_assert_str_eq(disclosure_mode_name(DISCLOSURE_DP), "dp");
+	ck_assert(disclosure_mode_parse("dp", &mode));
+	ck_assert_int_eq(mode, DISCLOSURE_DP);
+	ck_assert(disclosure_mode_parse("suppress", &mode));
+	ck_assert_int_eq(mode, DISCLOSURE_SUPPRESS);
+	ck_assert(!disclosure_mode_parse("none", &mode));
+	ck_assert(!disclosure_mode_parse(NULL, &mode));
+}
+END_TEST
+
+static Suite *disclosure_suite(void)
+{
+	Suite *s = suite_create("disclosure");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_catalog_kinds);
+	tcase_add_test(tc, test_primary_rate);
+	tcase_add_test(tc, test_primary_percent);
+	tcase_add_test(tc, test_primary_quantile_and_count);
+	tcase_add_test(tc, test_min_cell_floor);
+	tcase_add_test(tc, test_complementary_groups);
+	tcase_add_test(tc, test_complementary_tie_and_two_extra);
+	tcase_add_test(tc, test_complementary_time);
+	tcase_add_test(tc, test_complementary_cascade);
+	tcase_add_test(tc, test_deterministic);
+	tcase_add_test(tc, test_mode_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(disclosure_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

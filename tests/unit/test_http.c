@@ -1,0 +1,284 @@
+/*
+ * test_http.c — the request-header rules of the HTTP stage: content
+ * negotiation with q-values (RFC 9110 §12.4.2), If-None-Match lists and weak
+ * tags (§13.1.2), bearer tokens, CORS origins, dashboard file names. The
+ * full server is exercised by tests/integration/test_http.sh.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "casa/http.h"
+
+static struct http_config *config(const char *origins, const char *tokens, int refresh)
+{
+	struct http_options options = {0};
+	options.cors_origins = origins;
+	options.api_tokens = tokens;
+	options.refresh_seconds = refresh;
+	struct http_config *c = http_config_new(&options);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+START_TEST(test_accept_q)
+{
+	ck_assert(http_accept_q(NULL, "gzip") < 0);
+	ck_assert(http_accept_q("br, deflate", "gzip") < 0);
+	ck_assert(http_accept_q("gzip", "gzip") == 1);
+	ck_assert(http_accept_q("deflate, GZIP;q=0.5", "gzip") == 0.5);
+	ck_assert(http_accept_q("gzip;q=0", "gzip") == 0);
+	ck_assert(http_accept_q("gzip ; q=0.8 , br", "gzip") == 0.8);
+	/* "gzipx" is another token, not gzip */
+	ck_assert(http_accept_q("gzipx", "gzip") < 0);
+	/* out-of-range q counts as 0 */
+	ck_assert(http_accept_q("gzip;q=7", "gzip") == 0);
+}
+END_TEST
+
+START_TEST(test_gzip_negotiation)
+{
+	ck_assert(!http_accepts_gzip(NULL));
+	ck_assert(!http_accepts_gzip(""));
+	ck_assert(http_accepts_gzip("gzip, deflate, br"));
+	ck_assert(http_accepts_gzip("x-gzip"));
+	ck_assert(!http_accepts_gzip("gzip;q=0, identity"));
+	ck_assert(http_accepts_gzip("*"));
+	/* an explicit refusal wins over the wildcard */
+	ck_assert(!http_accepts_gzip("*, gzip;q=0"));
+	ck_assert(!http_accepts_gzip("*;q=0"));
+	ck_assert(!http_accepts_gzip("identity"));
+}
+END_TEST
+
+START_TEST(test_csv_negotiation)
+{
+	ck_assert(!http_prefers_csv(NULL));
+	ck_assert(!http_prefers_csv("*/*"));
+	ck_assert(!http_prefers_csv("text/html,application/xhtml+xml,*/*;q=0.8"));
+	ck_assert(http_prefers_csv("text/csv"));
+	ck_assert(http_prefers_csv("text/csv, */*;q=0.1"));
+	ck_assert(http_prefers_csv("application/json;q=0.5, text/csv"));
+	/* a tie goes to JSON, the default */
+	ck_assert(!http_prefers_csv("text/csv, application/json"));
+	ck_assert(!http_prefers_csv("text/csv;q=0"));
+}
+END_TEST
+
+START_TEST(test_etag_matching)
+{
+	const char *etag = "\"0123456789abcdef\"";
+	ck_assert(!http_etag_matches(NULL, etag));
+	ck_assert(http_etag_matches("\"0123456789abcdef\"", etag));
+	ck_assert(http_etag_matches("W/\"0123456789abcdef\"", etag));
+	ck_assert(http_etag_matches("\"aaaa\", W/\"0123456789abcdef\"", etag));
+	ck_assert(http_etag_matches("\"aaaa\",\"0123456789abcdef\" ", etag));
+	ck_assert(http_etag_matches("*", etag));
+	ck_assert(!http_etag_matches("\"0123456789abcde\"", etag));
+	ck_assert(!http_etag_matches("\"0123456789abcdef-gz\"", etag));
+	ck_assert(!http_etag_matches("0123456789abcdef", etag));
+	ck_assert(!http_etag_matches("", etag));
+}
+END_TEST
+
+START_TEST(test_tokens)
+{
+	struct http_config *open = config("", "", 300);
+	ck_assert(http_token_ok(open, NULL));
+	http_config_free(open);
+
+	struct http_config *c = config("", " alpha-token , beta ", 300);
+	ck_assert(!http_token_ok(c, NULL));
+	ck_assert(!http_token_ok(c, ""));
+	ck_assert(!http_token_ok(c, "alpha-token"));       /* no scheme */
+	ck_assert(!http_token_ok(c, "Basic alpha-token")); /* wrong scheme */
+	ck_assert(http_token_ok(c, "Bearer alpha-token"));
+	ck_assert(http_token_ok(c, "bearer beta"));   /* scheme is case-insensitive */
+	ck_assert(!http_token_ok(c, "Bearer alpha")); /* a prefix */
+	ck_assert(!http_token_ok(c, "Bearer alpha-tokenX"));
+	ck_assert(!http_token_ok(c, "Bearer betA")); /* the token is not */
+	ck_assert(!http_token_ok(c, "Bearer "));
+	http_config_free(c);
+}
+END_TEST
+
+START_TEST(test_cors)
+{
+	struct http_config *none = config("", "", 300);
+	ck_assert_ptr_null(http_cors_origin(none, "https://a.example"));
+	http_config_free(none);
+
+	struct http_config *c = config("https://a.example, https://b.example", "", 300);
+	ck_assert_str_eq(http_cors_origin(c, "https://b.example"), "https://b.example");
+	ck_assert_ptr_null(http_cors_origin(c, "https://a.example.evil"));
+	ck_assert_ptr_null(http_cors_origin(c, "http://a.example"));
+	ck_assert_ptr_null(http_cors_origin(c, NULL));
+	http_config_free(c);
+
+	struct http_config *any = config("*", "", 300);
+	ck_assert_str_eq(http_cors_origin(any, "https://x.example"), "*");
+	ck_assert_ptr_null(http_cors_origin(any, NULL));
+	http_config_free(any);
+}
+END_TEST
+
+START_TEST(test_file_names)
+{
+	ck_assert(http_plain_file_name("index.html"));
+	ck_assert(http_plain_file_name("app-1.2_min.js"));
+	ck_assert(!http_plain_file_name(""));
+	ck_assert(!http_plain_file_name(".env"));
+	ck_assert(!http_plain_file_name(".."));
+	ck_assert(!http_plain_file_name("a..b"));
+	ck_assert(!http_plain_file_name("../etc/passwd"));
+	ck_assert(!http_plain_file_name("a/b"));
+	ck_assert(!http_plain_file_name("a\\b"));
+	ck_assert(!http_plain_file_name("a%2fb"));
+}
+END_TEST
+
+/* ---- a live server in process: reload and snapshot replacement -------- */
+
+/* Sends one request, returns the status code; body (if not NULL) gets the
+ * whole response, NUL-terminated. */
+static int request(uint16_t port, const char *path, const char *extra, char *response, size_t cap)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_in addr = {0};
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons(port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	char req[1024];
+	int n = snprintf(req, sizeof(req),
+	                 "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n%s\r\n", path, extra);
+	ck_assert_int_eq(write(fd, req, (size_t)n), n);
+	static char local[65536];
+	if (response == NULL) {
+		response = local;
+		cap = sizeof(local);
+	}
+	size_t got = 0;
+	ssize_t r;
+	while (got + 1 < cap && (r = read(fd, response + got, cap - 1 - got)) > 0)
+		got += (size_t)r;
+	response[got] = '\0';
+	close(fd);
+	int status = 0;
+	ck_assert_int_eq(sscanf(response, "HTTP/1.1 %d", &status), 1);
+	return status;
+}
+
+static struct snapshot *small_snapshot(int64_t numerator)
+{
+	/* one table, 2024: numerator/200 as a percent */
+	struct disclosure_cell cells[1] = {
+	    {numerator, 200, 100.0 * (double)numerator / 200, true, true, true, false}};
+	struct disclosure_table table = {
+	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 1, 1, cells};
+	struct disclosure_result result = {0};
+	result.as_of = date_from_ymd(2024, 12, 31);
+	result.fy_start_month = 10;
+	result.min_cell = 11;
+	result.tables = &table;
+	result.table_count = 1;
+	struct model_quality quality = {0};
+	struct snapshot_info info = {1, 1700000000, &quality, 60};
+	struct snapshot *s = snapshot_build(&result, &info);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+START_TEST(test_live_reload_and_replace)
+{
+	static struct stats stats;
+	struct snapshot_slot slot;
+	snapshot_slot_init(&slot);
+	struct http_options options = {0};
+	options.listen_host = "127.0.0.1";
+	options.cors_origins = "";
+	options.api_tokens = "first-token";
+	options.refresh_seconds = 60;
+	options.threads = 2;
+	char err[HTTP_ERROR_LEN];
+	struct http_server *server = NULL;
+	uint16_t port = 0;
+	for (int attempt = 0; attempt < 20 && server == NULL; attempt++) {
+		port = (uint16_t)(20000 + (getpid() * 7 + attempt * 7919) % 30000);
+		options.listen_port = port;
+		server = http_start(&options, &slot, &stats, err);
+	}
+	ck_assert_msg(server != NULL, "http_start: %s", err);
+	const char *auth = "Authorization: Bearer first-token\r\n";
+
+	/* before any snapshot: 503 for tables, 503 for readyz, 200 healthz */
+	ck_assert_int_eq(request(port, "/api/v1/metrics/runaway_discharges_pct", auth, NULL, 0),
+	                 503);
+	ck_assert_int_eq(request(port, "/readyz", "", NULL, 0), 503);
+	ck_assert_int_eq(request(port, "/healthz", "", NULL, 0), 200);
+
+	/* 12/200 = 6 % */
+	snapshot_slot_replace(&slot, small_snapshot(12));
+	char body[65536];
+	ck_assert_int_eq(
+	    request(port, "/api/v1/metrics/runaway_discharges_pct", auth, body, sizeof(body)), 200);
+	ck_assert_ptr_nonnull(strstr(body, "\"value\":6,\"numerator\":12"));
+	ck_assert_ptr_nonnull(strstr(body, "Cache-Control: public, max-age=60"));
+	ck_assert_int_eq(request(port, "/api/v1/metrics", "", NULL, 0), 401);
+
+	/* a new snapshot replaces the old one for the next request: 13/200 =
+	 * 6.5 % */
+	snapshot_slot_replace(&slot, small_snapshot(13));
+	ck_assert_int_eq(
+	    request(port, "/api/v1/metrics/runaway_discharges_pct", auth, body, sizeof(body)), 200);
+	ck_assert_ptr_nonnull(strstr(body, "\"value\":6.5,\"numerator\":13"));
+
+	/* reload: tokens off, a CORS origin on, max-age follows the schedule */
+	options.api_tokens = "";
+	options.cors_origins = "https://dash.example";
+	options.refresh_seconds = 0; /* max-age never below 1 */
+	ck_assert(http_reload(server, &options));
+	ck_assert_int_eq(request(port, "/api/v1/metrics/runaway_discharges_pct",
+	                         "Origin: https://dash.example\r\n", body, sizeof(body)),
+	                 200);
+	ck_assert_ptr_nonnull(strstr(body, "Access-Control-Allow-Origin: https://dash.example"));
+	ck_assert_ptr_nonnull(strstr(body, "Cache-Control: public, max-age=1"));
+	ck_assert_int_eq(request(port, "/api/v1/metrics", "", NULL, 0), 200);
+
+	http_stop(server);
+	snapshot_slot_destroy(&slot);
+}
+END_TEST
+
+static Suite *http_suite(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc = tcase_create("headers");
+	tcase_add_test(tc, test_accept_q);
+	tcase_add_test(tc, test_gzip_negotiation);
+	tcase_add_test(tc, test_csv_negotiation);
+	tcase_add_test(tc, test_etag_matching);
+	tcase_add_test(tc, test_tokens);
+	tcase_add_test(tc, test_cors);
+	tcase_add_test(tc, test_file_names);
+	suite_add_tcase(s, tc);
+	TCase *live = tcase_create("live");
+	tcase_add_test(live, test_live_reload_and_replace);
+	suite_add_tcase(s, live);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *runner = srunner_create(http_suite());
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,891 @@
+/*
+ * test_metrics_engine.c — every metric of docs/metrics.md on small
+ * hand-built models; each expectation is worked out by hand in a comment.
+ *
+ * Models are built here directly (struct model arrays with their first_* /
+ * *_count indices), so these tests do not depend on model_build().
+ * Timestamps are UTC: the day of a timestamp is floor(ts / 86400).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casa/metrics.h"
+
+#define DAY_S       86400
+#define HOUR_S      3600
+#define NO_PROVIDER (-1)
+#define OPEN        DATE_OPEN
+
+/* A tiny model under construction: rows are appended in model order
+ * (children and episodes sorted, each episode's rows right after it). */
+struct fixture {
+	struct model model;                /* points into the arrays below */
+	struct model_child children[32];   /* by child index */
+	struct model_episode episodes[32]; /* sorted by child */
+	struct model_placement placements[64];
+	struct model_missing missing[64];
+	struct model_assignment assignments[32];
+	char *counties[2];            /* "Alpha", "Beta" */
+	struct metrics_result result; /* computed by fx_compute */
+	bool computed;                /* result must be freed */
+};
+
+static char county_alpha[] = "Alpha";
+static char county_beta[] = "Beta";
+static struct fixture fx;
+
+static int32_t D(int y, int m, int d)
+{
+	return date_from_ymd(y, m, d);
+}
+
+/* Unix seconds of a UTC day plus hours and seconds. */
+static int64_t TS(int32_t day, int hours, int seconds)
+{
+	return (int64_t)day * DAY_S + hours * HOUR_S + seconds;
+}
+
+static void fx_init(int32_t as_of)
+{
+	if (fx.computed)
+		metrics_free(&fx.result);
+	memset(&fx, 0, sizeof fx);
+	fx.counties[0] = county_alpha;
+	fx.counties[1] = county_beta;
+	fx.model.as_of = as_of;
+	fx.model.children = fx.children;
+	fx.model.episodes = fx.episodes;
+	fx.model.placements = fx.placements;
+	fx.model.missing = fx.missing;
+	fx.model.assignments = fx.assignments;
+	fx.model.counties = fx.counties;
+	fx.model.county_count = 2;
+}
+
+static uint32_t fx_child(int birth_year, int birth_month, enum sex sex, enum race race)
+{
+	uint32_t i = (uint32_t)fx.model.child_count++;
+	fx.children[i].child_key = 1000 + i;
+	fx.children[i].birth_month = D(birth_year, birth_month, 1);
+	fx.children[i].sex = (uint8_t)sex;
+	fx.children[i].race = (uint8_t)race;
+	return i;
+}
+
+static struct model_episode *fx_episode(uint32_t child, uint16_t county, int32_t removal,
+                                        int32_t discharge, enum discharge_reason reason)
+{
+	struct model_episode *e = &fx.episodes[fx.model.episode_count++];
+	e->episode_key = 5000 + (int64_t)fx.model.episode_count;
+	e->child = child;
+	e->county = county;
+	e->removal_date = removal;
+	e->discharge_date = discharge;
+	e->discharge_reason = (uint8_t)(discharge == OPEN ? REASON_NONE : reason);
+	e->first_placement = (uint32_t)fx.model.placement_count;
+	e->first_missing = (uint32_t)fx.model.missing_count;
+	e->first_assignment = (uint32_t)fx.model.assignment_count;
+	return e;
+}
+
+/* Rows below belong to the last episode added. */
+static void fx_placement(enum setting setting, int64_t provider, int32_t start, int32_t end)
+{
+	struct model_placement *p = &fx.placements[fx.model.placement_count++];
+	p->placement_key = (int64_t)fx.model.placement_count;
+	p->provider_key = provider;
+	p->has_provider = provider != NO_PROVIDER;
+	p->setting = (uint8_t)setting;
+	p->start_date = start;
+	p->end_date = end;
+	fx.episodes[fx.model.episode_count - 1].placement_count++;
+}
+
+static struct model_missing *fx_missing(int64_t went, int64_t returned)
+{
+	struct model_missing *m = &fx.missing[fx.model.missing_count++];
+	m->went_missing_at = went;
+	m->agency_informed_at = went;
+	m->returned_at = returned;
+	m->reported_le_at = TS_NONE;
+	m->reported_ncmec_at = TS_NONE;
+	m->screened_at = TS_NONE;
+	m->begin_day = (int32_t)(went / DAY_S);
+	m->end_day = returned == TS_NONE ? OPEN : (int32_t)(returned / DAY_S);
+	m->screen_result = SCREEN_NONE;
+	fx.episodes[fx.model.episode_count - 1].missing_count++;
+	return m;
+}
+
+static void fx_assignment(int32_t start, int32_t end)
+{
+	struct model_assignment *a = &fx.assignments[fx.model.assignment_count++];
+	a->start_date = start;
+	a->end_date = end;
+	fx.episodes[fx.model.episode_count - 1].assignment_count++;
+}
+
+static void fx_compute(int fy_start_month)
+{
+	fx.model.first_day = fx.model.as_of;
+	for (size_t i = 0; i < fx.model.episode_count; i++)
+		if (fx.episodes[i].removal_date < fx.model.first_day)
+			fx.model.first_day = fx.episodes[i].removal_date;
+	struct metrics_options options = {fy_start_month, 72 * HOUR_S};
+	ck_assert(metrics_compute(&fx.model, &options, &fx.result));
+	fx.computed = true;
+}
+
+static void fx_teardown(void)
+{
+	if (fx.computed)
+		metrics_free(&fx.result);
+	fx.computed = false;
+}
+
+/* The cell of (metric, type, dim) for the period containing `day`. */
+static const struct metrics_cell *cell(enum metric_id metric, enum period_type type, enum dim dim,
+                                       int32_t day, uint32_t group)
+{
+	const struct metrics_table *t = metrics_table_find(&fx.result, metric, type, dim);
+	ck_assert_ptr_nonnull(t);
+	int32_t row = period_index_of(type, fx.result.fy_start_month, day) - t->first_period;
+	ck_assert_int_ge(row, 0);
+	ck_assert_int_lt(row, (int32_t)t->period_count);
+	ck_assert_uint_lt(group, t->group_count);
+	return &t->cells[(size_t)row * t->group_count + group];
+}
+
+#define ND(metric, type, dim, day, group, num, den)                                                \
+	do {                                                                                       \
+		const struct metrics_cell *c_ = cell(metric, type, dim, day, group);               \
+		ck_assert_int_eq(c_->numerator, num);                                              \
+		ck_assert_int_eq(c_->denominator, den);                                            \
+	} while (0)
+#define TOTAL(metric, type, day, num, den) ND(metric, type, DIM_TOTAL, day, 0, num, den)
+
+/* ==== days in care and moves ==== */
+
+START_TEST(test_days_in_care_edges)
+{
+	fx_init(D(2024, 12, 31));
+	/* Child 0: in care 2024-01-30 .. discharged 2024-02-02. Days in care:
+	 * Jan 30, Jan 31, Feb 1 = 3 (the discharge day is not in care):
+	 * January 2, February 1. */
+	uint32_t c0 = fx_child(2010, 5, SEX_FEMALE, RACE_WHITE);
+	fx_episode(c0, 0, D(2024, 1, 30), D(2024, 2, 2), REASON_REUNIFICATION);
+	/* Child 1: enters 2024-03-10, leaves 2024-03-11: one day. */
+	uint32_t c1 = fx_child(2010, 5, SEX_MALE, RACE_BLACK);
+	fx_episode(c1, 1, D(2024, 3, 10), D(2024, 3, 11), REASON_REUNIFICATION);
+	fx_compute(10);
+	enum metric_id m = METRIC_MOVES_PER_1000_DAYS_IN_CARE;
+	TOTAL(m, PERIOD_MONTH, D(2024, 1, 1), 0, 2);
+	TOTAL(m, PERIOD_MONTH, D(2024, 2, 1), 0, 1);
+	TOTAL(m, PERIOD_MONTH, D(2024, 3, 1), 0, 1);
+	/* Q1: 3 + 1 = 4; year 2024 and FY2024 (2023-10..2024-09): 4. */
+	TOTAL(m, PERIOD_QUARTER, D(2024, 1, 1), 0, 4);
+	TOTAL(m, PERIOD_YEAR, D(2024, 1, 1), 0, 4);
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 1, 1), 0, 4);
+	/* By county: Alpha 3 (child 0), Beta 1 (child 1) in Q1. */
+	ND(m, PERIOD_QUARTER, DIM_COUNTY, D(2024, 1, 1), 0, 0, 3);
+	ND(m, PERIOD_QUARTER, DIM_COUNTY, D(2024, 1, 1), 1, 0, 1);
+	ND(m, PERIOD_QUARTER, DIM_SEX, D(2024, 1, 1), SEX_MALE, 0, 1);
+	ND(m, PERIOD_QUARTER, DIM_RACE_ETHNICITY, D(2024, 1, 1), RACE_WHITE, 0, 3);
+	/* Distinct children: 2 in Q1 total, 1 in January. */
+	ck_assert_int_eq(cell(m, PERIOD_QUARTER, DIM_TOTAL, D(2024, 1, 1), 0)->children, 2);
+	ck_assert_int_eq(cell(m, PERIOD_MONTH, DIM_TOTAL, D(2024, 1, 1), 0)->children, 1);
+	/* The same denominators serve runaway_episodes_per_1000_days. */
+	TOTAL(METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_QUARTER, D(2024, 1, 1), 0, 4);
+	/* Periods run from 2024-01 (first removal) to 2024-12 (as_of). */
+	const struct metrics_table *t = metrics_table_find(&fx.result, m, PERIOD_MONTH, DIM_TOTAL);
+	ck_assert_int_eq(t->first_period, 2024 * 12);
+	ck_assert_uint_eq(t->period_count, 12);
+	/* FY2024 (2023-10-01..2024-09-30) and FY2025 (contains as_of). */
+	t = metrics_table_find(&fx.result, m, PERIOD_FISCAL_YEAR, DIM_TOTAL);
+	ck_assert_int_eq(t->first_period, 2024);
+	ck_assert_uint_eq(t->period_count, 2);
+}
+END_TEST
+
+START_TEST(test_leap_year_partial_period)
+{
+	/* Open episode from 2024-02-01, as_of 2024-03-05: February 2024 has 29
+	 * days in care; March is partial, measured through as_of: 1..5 = 5.
+	 * Q1 = 29 + 5 = 34. */
+	fx_init(D(2024, 3, 5));
+	uint32_t c = fx_child(2015, 1, SEX_FEMALE, RACE_ASIAN);
+	fx_episode(c, 0, D(2024, 2, 1), OPEN, REASON_NONE);
+	fx_compute(10);
+	enum metric_id m = METRIC_MOVES_PER_1000_DAYS_IN_CARE;
+	TOTAL(m, PERIOD_MONTH, D(2024, 2, 1), 0, 29);
+	TOTAL(m, PERIOD_MONTH, D(2024, 3, 1), 0, 5);
+	TOTAL(m, PERIOD_QUARTER, D(2024, 1, 1), 0, 34);
+	/* No placement at all: every day is no_placement by setting. */
+	ND(METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_MONTH, DIM_SETTING, D(2024, 2, 1),
+	   SETTING_GROUP_NO_PLACEMENT, 0, 29);
+}
+END_TEST
+
+START_TEST(test_moves_rules)
+{
+	fx_init(D(2024, 12, 31));
+	uint32_t c = fx_child(2012, 6, SEX_MALE, RACE_HISPANIC);
+	fx_episode(c, 0, D(2024, 1, 1), OPEN, REASON_NONE);
+	fx_placement(SETTING_FOSTER_HOME, 100, D(2024, 1, 1), D(2024, 2, 1));     /* initial */
+	fx_placement(SETTING_HOSPITAL, 7, D(2024, 2, 1), D(2024, 2, 5));          /* temporary */
+	fx_placement(SETTING_FOSTER_HOME, 100, D(2024, 2, 5), D(2024, 3, 1));     /* same home */
+	fx_placement(SETTING_GROUP_HOME, 200, D(2024, 3, 1), D(2024, 4, 1));      /* move Mar 1 */
+	fx_placement(SETTING_RUNAWAY, NO_PROVIDER, D(2024, 4, 1), D(2024, 4, 3)); /* temporary */
+	fx_placement(SETTING_FOSTER_HOME, NO_PROVIDER, D(2024, 4, 3), D(2024, 5, 1)); /* move */
+	fx_placement(SETTING_FOSTER_HOME, NO_PROVIDER, D(2024, 5, 1),
+	             OPEN); /* null != null: move */
+	/* Second child: two placements starting on the removal day: the second
+	 * is a move dated on the removal day (2024-06-10). */
+	uint32_t c2 = fx_child(2012, 6, SEX_FEMALE, RACE_HISPANIC);
+	fx_episode(c2, 0, D(2024, 6, 10), D(2024, 6, 20), REASON_RELATIVE);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 6, 10), D(2024, 6, 20));
+	fx_placement(SETTING_RELATIVE_HOME, 2, D(2024, 6, 10), D(2024, 6, 20));
+	fx_compute(10);
+	enum metric_id m = METRIC_MOVES_PER_1000_DAYS_IN_CARE;
+	/* Moves: Mar 1, Apr 3, May 1 (child 0), Jun 10 (child 1). */
+	TOTAL(m, PERIOD_MONTH, D(2024, 1, 1), 0, 31);
+	TOTAL(m, PERIOD_MONTH, D(2024, 2, 1), 0, 29);
+	TOTAL(m, PERIOD_MONTH, D(2024, 3, 1), 1, 31);
+	TOTAL(m, PERIOD_MONTH, D(2024, 4, 1), 1, 30);
+	TOTAL(m, PERIOD_MONTH, D(2024, 5, 1), 1, 31);
+	/* June: 30 days (child 0) + Jun 10..19 = 10 days (child 1). */
+	TOTAL(m, PERIOD_MONTH, D(2024, 6, 1), 1, 40);
+	/* Year 2024: 4 moves; 366 days (leap year) + 10 = 376. */
+	TOTAL(m, PERIOD_YEAR, D(2024, 1, 1), 4, 376);
+	/* FY2024 = 2023-10..2024-09: moves Mar, Apr, May, Jun = 4; days
+	 * Jan 1..Sep 30 2024 = 274, + 10 = 284. FY2025: Oct..Dec = 92, 0 moves. */
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 1, 1), 4, 284);
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 10, 1), 0, 92);
+	/* Days by setting (runaway denominators), child 0:
+	 * Feb: hospital Feb 1..4 = 4, foster Feb 5..29 = 25.
+	 * Apr: runaway Apr 1..2 = 2, foster Apr 3..30 = 28. */
+	enum metric_id r = METRIC_RUNAWAY_EPISODES_PER_1000_DAYS;
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 2, 1), SETTING_HOSPITAL, 0, 4);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 2, 1), SETTING_FOSTER_HOME, 0, 25);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 4, 1), SETTING_RUNAWAY, 0, 2);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 4, 1), SETTING_FOSTER_HOME, 0, 28);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 3, 1), SETTING_GROUP_HOME, 0, 31);
+	/* June: child 1's relative placement (later in order) wins Jun 10..19. */
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 6, 1), SETTING_RELATIVE_HOME, 0, 10);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 6, 1), SETTING_FOSTER_HOME, 0, 30);
+	/* Sex: the move on Jun 10 is the girl's. */
+	ND(m, PERIOD_MONTH, DIM_SEX, D(2024, 6, 1), SEX_FEMALE, 1, 10);
+	ND(m, PERIOD_MONTH, DIM_SEX, D(2024, 6, 1), SEX_MALE, 0, 30);
+}
+END_TEST
+
+START_TEST(test_overlap_and_gap_settings)
+{
+	/* Episode Jan 1 .. Feb 5 2024. Foster Jan 1..Jan 31 (exclusive), a
+	 * relative placement Jan 10..Jan 20 overlapping it (later in order:
+	 * wins Jan 10..19 = 10 days); foster keeps Jan 1..9 (9) and Jan 20..30
+	 * (11) = 20; Jan 31..Feb 4 no placement = 1 + 4 = 5 days. */
+	fx_init(D(2024, 6, 30));
+	uint32_t c = fx_child(2011, 1, SEX_OTHER, RACE_NHPI);
+	fx_episode(c, 1, D(2024, 1, 1), D(2024, 2, 5), REASON_ADOPTION);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 1, 1), D(2024, 1, 31));
+	fx_placement(SETTING_RELATIVE_HOME, 2, D(2024, 1, 10), D(2024, 1, 20));
+	fx_compute(10);
+	enum metric_id r = METRIC_RUNAWAY_EPISODES_PER_1000_DAYS;
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 1, 1), SETTING_RELATIVE_HOME, 0, 10);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 1, 1), SETTING_FOSTER_HOME, 0, 20);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 1, 1), SETTING_GROUP_NO_PLACEMENT, 0, 1);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 2, 1), SETTING_GROUP_NO_PLACEMENT, 0, 4);
+	ND(r, PERIOD_QUARTER, DIM_SETTING, D(2024, 1, 1), SETTING_GROUP_NO_PLACEMENT, 0, 5);
+	/* The relative placement is a move on Jan 10 (provider 2 != 1); the
+	 * foster days after it are not a new placement. */
+	TOTAL(METRIC_MOVES_PER_1000_DAYS_IN_CARE, PERIOD_MONTH, D(2024, 1, 1), 1, 31);
+}
+END_TEST
+
+START_TEST(test_advocate_per_day)
+{
+	/* Episode Jan 1 .. Mar 1 2024 (60 days: Jan 31 + Feb 29). Assignments
+	 * Jan 15..Feb 10 and Feb 1..Feb 20 overlap: union Jan 15..Feb 19.
+	 * Jan: assigned 15..31 = 17, not 1..14 = 14.
+	 * Feb: assigned 1..19 = 19, not 20..29 = 10.
+	 * Moves: Jan 5 (not assigned), Feb 15 (assigned). */
+	fx_init(D(2024, 6, 30));
+	uint32_t c = fx_child(2010, 1, SEX_FEMALE, RACE_AIAN);
+	fx_episode(c, 0, D(2024, 1, 1), D(2024, 3, 1), REASON_REUNIFICATION);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 1, 1), D(2024, 1, 5));
+	fx_placement(SETTING_FOSTER_HOME, 2, D(2024, 1, 5), D(2024, 2, 15));
+	fx_placement(SETTING_GROUP_HOME, 3, D(2024, 2, 15), D(2024, 3, 1));
+	fx_assignment(D(2024, 1, 15), D(2024, 2, 10));
+	fx_assignment(D(2024, 2, 1), D(2024, 2, 20));
+	fx_compute(10);
+	enum metric_id m = METRIC_MOVES_PER_1000_DAYS_IN_CARE;
+	ND(m, PERIOD_MONTH, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_ASSIGNED, 0, 17);
+	ND(m, PERIOD_MONTH, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_NOT_ASSIGNED, 1, 14);
+	ND(m, PERIOD_MONTH, DIM_ADVOCATE, D(2024, 2, 1), ADVOCATE_ASSIGNED, 1, 19);
+	ND(m, PERIOD_MONTH, DIM_ADVOCATE, D(2024, 2, 1), ADVOCATE_NOT_ASSIGNED, 0, 10);
+	/* Q1: assigned 36 days 1 move, not assigned 24 days 1 move. */
+	ND(m, PERIOD_QUARTER, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_ASSIGNED, 1, 36);
+	ND(m, PERIOD_QUARTER, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_NOT_ASSIGNED, 1, 24);
+	/* One child in each advocate group (a day-based split). */
+	ck_assert_int_eq(
+	    cell(m, PERIOD_QUARTER, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_ASSIGNED)->children, 1);
+}
+END_TEST
+
+START_TEST(test_age_band_per_day)
+{
+	/* Born 2012-03: 12th birthday 2024-03-01. Episode Feb 1 .. Apr 1 2024:
+	 * February (29 days) at age 11 (6-11), March (31) at 12 (12-14). A move
+	 * on 2024-03-01, the birthday itself, is at age 12. */
+	fx_init(D(2024, 6, 30));
+	uint32_t c = fx_child(2012, 3, SEX_MALE, RACE_WHITE);
+	fx_episode(c, 0, D(2024, 2, 1), D(2024, 4, 1), REASON_REUNIFICATION);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 2, 1), D(2024, 3, 1));
+	fx_placement(SETTING_FOSTER_HOME, 2, D(2024, 3, 1), D(2024, 4, 1));
+	fx_compute(10);
+	enum metric_id m = METRIC_MOVES_PER_1000_DAYS_IN_CARE;
+	ND(m, PERIOD_QUARTER, DIM_AGE_BAND, D(2024, 1, 1), AGE_6_11, 0, 29);
+	ND(m, PERIOD_QUARTER, DIM_AGE_BAND, D(2024, 1, 1), AGE_12_14, 1, 31);
+	ND(m, PERIOD_QUARTER, DIM_AGE_BAND, D(2024, 1, 1), AGE_0_5, 0, 0);
+}
+END_TEST
+
+START_TEST(test_entry_cohort_moves)
+{
+	/* as_of 2025-06-30, fiscal year from October. */
+	fx_init(D(2025, 6, 30));
+	/* A: removal 2024-09-20 (FY2024), open; moves 2024-09-25 and
+	 * 2024-10-05. FY2024 ends 2024-09-30: observed Sep 20..30 = 11 days,
+	 * 1 move. Year 2024: Sep 20..Dec 31 = 11 + 31 + 30 + 31 = 103 days,
+	 * 2 moves. */
+	uint32_t a = fx_child(2010, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(a, 0, D(2024, 9, 20), OPEN, REASON_NONE);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 9, 20), D(2024, 9, 25));
+	fx_placement(SETTING_FOSTER_HOME, 2, D(2024, 9, 25), D(2024, 10, 5));
+	fx_placement(SETTING_FOSTER_HOME, 3, D(2024, 10, 5), OPEN);
+	/* B: 7 days in care (2024-03-01..03-08): not in the cohort. */
+	uint32_t b = fx_child(2010, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(b, 0, D(2024, 3, 1), D(2024, 3, 8), REASON_REUNIFICATION);
+	/* C: 8 days (2024-05-01..05-09): in, 8 days observed. */
+	uint32_t cc = fx_child(2010, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(cc, 1, D(2024, 5, 1), D(2024, 5, 9), REASON_REUNIFICATION);
+	/* D: born 2006-07, 18th birthday 2024-07-01; removal 2024-06-20 at 17:
+	 * observed Jun 20..30 = 11 days; the birthday is not observed. A move
+	 * on the birthday is not counted either. */
+	uint32_t d = fx_child(2006, 7, SEX_FEMALE, RACE_BLACK);
+	fx_episode(d, 0, D(2024, 6, 20), OPEN, REASON_NONE);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 6, 20), D(2024, 7, 1));
+	fx_placement(SETTING_GROUP_HOME, 2, D(2024, 7, 1), OPEN);
+	/* E: 18 at removal (born 2006-01, removal 2024-02-01): left out. */
+	uint32_t e = fx_child(2006, 1, SEX_FEMALE, RACE_BLACK);
+	fx_episode(e, 0, D(2024, 2, 1), OPEN, REASON_NONE);
+	/* F: removal 2024-10-01 = first day of FY2025. FY2025 observed through
+	 * as_of: Oct 31 + Nov 30 + Dec 31 + Jan 31 + Feb 28 + Mar 31 + Apr 30 +
+	 * May 31 + Jun 30 = 273 days. Year 2024: Oct..Dec = 92 days. */
+	uint32_t f = fx_child(2014, 1, SEX_MALE, RACE_ASIAN);
+	fx_episode(f, 0, D(2024, 10, 1), OPEN, REASON_NONE);
+	/* G: removal 2024-09-30 = last day of FY2024, open: FY2024 1 day;
+	 * year 2024: Sep 30 + 92 = 93 days. */
+	uint32_t g = fx_child(2014, 1, SEX_MALE, RACE_ASIAN);
+	fx_episode(g, 0, D(2024, 9, 30), OPEN, REASON_NONE);
+	fx_compute(10);
+	enum metric_id m = METRIC_PLACEMENT_MOVES_PER_1000_DAYS;
+	/* Year 2024: 103 + 8 + 11 + 92 + 93 = 307 days; moves: A's 2. */
+	TOTAL(m, PERIOD_YEAR, D(2024, 1, 1), 2, 307);
+	/* FY2024: 11 + 8 + 11 + 1 = 31 days; 1 move. FY2025: F's 273. */
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 9, 30), 1, 31);
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 10, 1), 0, 273);
+	/* Age at removal: D is 15-17 (11 days), E not at all (18+ empty). */
+	ND(m, PERIOD_YEAR, DIM_AGE_BAND, D(2024, 1, 1), AGE_15_17, 0, 11);
+	ND(m, PERIOD_YEAR, DIM_AGE_BAND, D(2024, 1, 1), AGE_18_PLUS, 0, 0);
+	/* Counties: C in Beta (8 days), the rest Alpha (307 - 8 = 299). */
+	ND(m, PERIOD_YEAR, DIM_COUNTY, D(2024, 1, 1), 1, 0, 8);
+	ND(m, PERIOD_YEAR, DIM_COUNTY, D(2024, 1, 1), 0, 2, 299);
+	/* Children: A, C, D, F, G = 5 in year 2024. */
+	ck_assert_int_eq(cell(m, PERIOD_YEAR, DIM_TOTAL, D(2024, 1, 1), 0)->children, 5);
+	/* No assignments: everything is not_assigned. */
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_NOT_ASSIGNED, 2, 307);
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_ASSIGNED, 0, 0);
+}
+END_TEST
+
+START_TEST(test_entry_cohort_advocate_split)
+{
+	/* Removal 2024-03-01, open, as_of 2024-12-31, age 10. Assignment
+	 * 2024-03-11..2024-04-01: year 2024 observed Mar 1..Dec 31 = 306 days;
+	 * assigned Mar 11..31 = 21, not assigned 285. Moves 2024-03-15
+	 * (assigned) and 2024-05-01 (not). */
+	fx_init(D(2024, 12, 31));
+	uint32_t c = fx_child(2014, 1, SEX_FEMALE, RACE_UNKNOWN);
+	fx_episode(c, 0, D(2024, 3, 1), OPEN, REASON_NONE);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 3, 1), D(2024, 3, 15));
+	fx_placement(SETTING_FOSTER_HOME, 2, D(2024, 3, 15), D(2024, 5, 1));
+	fx_placement(SETTING_FOSTER_HOME, 3, D(2024, 5, 1), OPEN);
+	fx_assignment(D(2024, 3, 11), D(2024, 4, 1));
+	fx_compute(10);
+	enum metric_id m = METRIC_PLACEMENT_MOVES_PER_1000_DAYS;
+	TOTAL(m, PERIOD_YEAR, D(2024, 1, 1), 2, 306);
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_ASSIGNED, 1, 21);
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_NOT_ASSIGNED, 1, 285);
+	/* FY2024 ends 2024-09-30: Mar 1..Sep 30 = 214 days, both moves. */
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 3, 1), 2, 214);
+}
+END_TEST
+
+START_TEST(test_two_or_fewer)
+{
+	fx_init(D(2024, 12, 31));
+	/* Child 0: removal 2024-01-01, open; moves 2024-03-01, 2024-06-01.
+	 * Jan: stop Feb 1, los 31 (lt12m), 1 placement -> yes.
+	 * Mar: stop Apr 1, 1 move before -> 2 placements -> yes.
+	 * Jun: stop Jul 1, 2 moves -> 3 -> no.
+	 * Year 2024: stop = as_of + 1 = 2025-01-01, los 366 (12to24m), no. */
+	uint32_t c0 = fx_child(2010, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(c0, 0, D(2024, 1, 1), OPEN, REASON_NONE);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 1, 1), D(2024, 3, 1));
+	fx_placement(SETTING_FOSTER_HOME, 2, D(2024, 3, 1), D(2024, 6, 1));
+	fx_placement(SETTING_FOSTER_HOME, 3, D(2024, 6, 1), OPEN);
+	/* Child 1: 7 days (Jan 1..Jan 8): under 8, left out. */
+	uint32_t c1 = fx_child(2010, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(c1, 0, D(2024, 1, 1), D(2024, 1, 8), REASON_REUNIFICATION);
+	/* Child 2: exactly 8 days (Jan 10..Jan 18): kept, 0 placements -> yes. */
+	uint32_t c2 = fx_child(2010, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(c2, 1, D(2024, 1, 10), D(2024, 1, 18), REASON_REUNIFICATION);
+	/* Child 3: first episode 2023-11-01..2024-01-10 with 3 placements
+	 * (2 moves), second 2024-01-20 open, one placement. January's latest
+	 * episode served is the second: stop Feb 1, los 12 -> yes. December
+	 * 2023: the first, stop 2024-01-01, los 61, 3 placements -> no. */
+	uint32_t c3 = fx_child(2010, 1, SEX_FEMALE, RACE_BLACK);
+	fx_episode(c3, 0, D(2023, 11, 1), D(2024, 1, 10), REASON_REUNIFICATION);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2023, 11, 1), D(2023, 11, 10));
+	fx_placement(SETTING_FOSTER_HOME, 2, D(2023, 11, 10), D(2023, 12, 1));
+	fx_placement(SETTING_FOSTER_HOME, 3, D(2023, 12, 1), D(2024, 1, 10));
+	fx_episode(c3, 1, D(2024, 1, 20), OPEN, REASON_NONE);
+	fx_placement(SETTING_GROUP_HOME, 4, D(2024, 1, 20), OPEN);
+	fx_compute(10);
+	enum metric_id m = METRIC_TWO_OR_FEWER_PLACEMENTS_PCT;
+	/* Jan 2024: children 0 (yes), 2 (yes), 3 (yes); 1 left out: 3/3. */
+	TOTAL(m, PERIOD_MONTH, D(2024, 1, 1), 3, 3);
+	TOTAL(m, PERIOD_MONTH, D(2023, 12, 1), 0, 1);
+	/* Mar: child 0 yes (stop Apr 1: 1 move), child 3 yes: 2/2.
+	 * Jun: child 0 no, child 3 yes: 1/2. */
+	TOTAL(m, PERIOD_MONTH, D(2024, 3, 1), 2, 2);
+	TOTAL(m, PERIOD_MONTH, D(2024, 6, 1), 1, 2);
+	/* Los bands in Jan: all lt12m; year 2024: child 0 los 366 (12to24m,
+	 * no), child 2 8 (lt12m, yes), child 3 second episode 2024-01-20 ..
+	 * 2025-01-01 = 347 (lt12m, yes). */
+	ND(m, PERIOD_YEAR, DIM_LOS_BAND, D(2024, 1, 1), LOS_12TO24M, 0, 1);
+	ND(m, PERIOD_YEAR, DIM_LOS_BAND, D(2024, 1, 1), LOS_LT12M, 2, 2);
+	/* County by reference day: child 3's last day in Jan is in the Beta
+	 * episode; child 2 Beta; child 0 Alpha. */
+	ND(m, PERIOD_MONTH, DIM_COUNTY, D(2024, 1, 1), 1, 2, 2);
+	ND(m, PERIOD_MONTH, DIM_COUNTY, D(2024, 1, 1), 0, 1, 1);
+	/* FY2024 (2023-10-01..2024-09-30): child 3's latest served episode is
+	 * the second (stop 2024-10-01, los 255, 1 placement) -> yes; child 0
+	 * stop 2024-10-01, los 274, 2 moves -> no; child 2 yes: 2/3. */
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 1, 1), 2, 3);
+}
+END_TEST
+
+START_TEST(test_los_bands)
+{
+	/* Open episode from 2022-01-01, one placement, as_of 2024-12-31.
+	 * Month 2022-11: stop 2022-12-01, los 334 -> lt12m.
+	 * Month 2022-12: stop 2023-01-01, los 365 -> 12to24m.
+	 * Month 2023-11: stop 2023-12-01, los 699 -> 12to24m.
+	 * Month 2023-12: stop 2024-01-01, los 730 -> 24mplus. */
+	fx_init(D(2024, 12, 31));
+	uint32_t c = fx_child(2015, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(c, 0, D(2022, 1, 1), OPEN, REASON_NONE);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2022, 1, 1), OPEN);
+	fx_compute(10);
+	enum metric_id m = METRIC_TWO_OR_FEWER_PLACEMENTS_PCT;
+	ND(m, PERIOD_MONTH, DIM_LOS_BAND, D(2022, 11, 1), LOS_LT12M, 1, 1);
+	ND(m, PERIOD_MONTH, DIM_LOS_BAND, D(2022, 12, 1), LOS_12TO24M, 1, 1);
+	ND(m, PERIOD_MONTH, DIM_LOS_BAND, D(2022, 12, 1), LOS_LT12M, 0, 0);
+	ND(m, PERIOD_MONTH, DIM_LOS_BAND, D(2023, 11, 1), LOS_12TO24M, 1, 1);
+	ND(m, PERIOD_MONTH, DIM_LOS_BAND, D(2023, 12, 1), LOS_24MPLUS, 1, 1);
+	/* Month 2022-01: stop Feb 1, los 31: kept. */
+	TOTAL(m, PERIOD_MONTH, D(2022, 1, 1), 1, 1);
+}
+END_TEST
+
+/* ==== runaway ==== */
+
+START_TEST(test_runaway_setting_rule)
+{
+	fx_init(D(2024, 6, 30));
+	/* Foster (provider 1) Jan 1..Mar 10, runaway placement Mar 10..Mar 15,
+	 * foster (provider 1) again from Mar 15. */
+	uint32_t c = fx_child(2009, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(c, 0, D(2024, 1, 1), OPEN, REASON_NONE);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 1, 1), D(2024, 3, 10));
+	fx_placement(SETTING_RUNAWAY, NO_PROVIDER, D(2024, 3, 10), D(2024, 3, 15));
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 3, 15), OPEN);
+	/* M1 begins Mar 10, the day the runaway placement starts: went missing
+	 * from foster. */
+	fx_missing(TS(D(2024, 3, 10), 10, 0), TS(D(2024, 3, 15), 8, 0));
+	/* M2 begins Mar 12 inside the runaway placement (not its first day):
+	 * setting runaway. */
+	fx_missing(TS(D(2024, 3, 12), 1, 0), TS(D(2024, 3, 13), 1, 0));
+	/* M3 begins Apr 2 in foster. */
+	fx_missing(TS(D(2024, 4, 2), 22, 0), TS_NONE);
+	/* A second child, no placements: went missing from no_placement. A
+	 * runaway placement starting on the begin day as the first placement
+	 * also gives no_placement (nothing before it). */
+	uint32_t c2 = fx_child(2009, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(c2, 1, D(2024, 3, 1), D(2024, 3, 31), REASON_RUNAWAY);
+	fx_missing(TS(D(2024, 3, 5), 0, 0), TS(D(2024, 3, 6), 0, 0));
+	uint32_t c3 = fx_child(2009, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(c3, 1, D(2024, 3, 20), D(2024, 3, 25), REASON_OTHER);
+	fx_placement(SETTING_RUNAWAY, NO_PROVIDER, D(2024, 3, 20), D(2024, 3, 25));
+	fx_missing(TS(D(2024, 3, 20), 5, 0), TS(D(2024, 3, 21), 0, 0));
+	fx_compute(10);
+	enum metric_id r = METRIC_RUNAWAY_EPISODES_PER_1000_DAYS;
+	/* March days: child 0 foster Mar 1..9 (9) + Mar 15..31 (17) = 26,
+	 * runaway Mar 10..14 = 5; child 1 Mar 1..30 = 30 no_placement; child 2
+	 * Mar 20..24 = 5 runaway. Total 31 + 30 + 5 = 66.
+	 * Events: M1 foster, M2 runaway, child 1 no_placement, child 2
+	 * no_placement = 4. */
+	TOTAL(r, PERIOD_MONTH, D(2024, 3, 1), 4, 66);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 3, 1), SETTING_FOSTER_HOME, 1, 26);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 3, 1), SETTING_RUNAWAY, 1, 10);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 3, 1), SETTING_GROUP_NO_PLACEMENT, 2, 30);
+	/* Child 2 went missing from no_placement without a no_placement day:
+	 * the event alone makes it count in that cell: children 1 and 2. */
+	ck_assert_int_eq(
+	    cell(r, PERIOD_MONTH, DIM_SETTING, D(2024, 3, 1), SETTING_GROUP_NO_PLACEMENT)->children,
+	    2);
+	ND(r, PERIOD_MONTH, DIM_SETTING, D(2024, 4, 1), SETTING_FOSTER_HOME, 1, 30);
+	/* Sum over the settings equals the total: 1 + 1 + 2 = 4 events. */
+	/* Repeat runaway, March: child 0 has 2 (M1, M2), child 1 one, child 2
+	 * one: 1/3. April: child 0 one: 0/1. */
+	TOTAL(METRIC_REPEAT_RUNAWAY_PCT, PERIOD_MONTH, D(2024, 3, 1), 1, 3);
+	TOTAL(METRIC_REPEAT_RUNAWAY_PCT, PERIOD_MONTH, D(2024, 4, 1), 0, 1);
+	/* runaway_discharges_pct, March: child 1 (runaway, discharged Mar 31)
+	 * and child 2 (other, Mar 25): 1/2. Setting of the last day in care:
+	 * child 1 no_placement, child 2 runaway. */
+	TOTAL(METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_MONTH, D(2024, 3, 1), 1, 2);
+	ND(METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_MONTH, DIM_SETTING, D(2024, 3, 1),
+	   SETTING_GROUP_NO_PLACEMENT, 1, 1);
+	ND(METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_MONTH, DIM_SETTING, D(2024, 3, 1), SETTING_RUNAWAY,
+	   0, 1);
+}
+END_TEST
+
+START_TEST(test_youth_with_runaway)
+{
+	fx_init(D(2024, 6, 30));
+	/* A: 13 (born 2010-06), in care all March, two missing in March. */
+	uint32_t a = fx_child(2010, 6, SEX_FEMALE, RACE_WHITE);
+	fx_episode(a, 0, D(2024, 1, 1), OPEN, REASON_NONE);
+	fx_missing(TS(D(2024, 3, 3), 0, 0), TS(D(2024, 3, 4), 0, 0));
+	fx_missing(TS(D(2024, 3, 8), 0, 0), TS(D(2024, 3, 9), 0, 0));
+	/* B: born 2012-03, 12th birthday 2024-03-01; Feb 1..Mar 5 in care, no
+	 * missing. March reference day Mar 4: 12 -> in; February reference day
+	 * Feb 29: 11 -> out. */
+	uint32_t b = fx_child(2012, 3, SEX_MALE, RACE_WHITE);
+	fx_episode(b, 0, D(2024, 2, 1), D(2024, 3, 5), REASON_REUNIFICATION);
+	/* C: 11 (born 2012-06), one missing in March: not youth, but counts
+	 * for repeat_runaway_pct. */
+	uint32_t c = fx_child(2012, 6, SEX_MALE, RACE_BLACK);
+	fx_episode(c, 0, D(2024, 3, 1), OPEN, REASON_NONE);
+	fx_missing(TS(D(2024, 3, 10), 0, 0), TS(D(2024, 3, 11), 0, 0));
+	/* D: 15, two episodes in March: Alpha Mar 1..Mar 10 (missing Mar 2),
+	 * Beta Mar 20 onwards. Reference day Mar 31 -> county Beta. */
+	uint32_t d = fx_child(2008, 6, SEX_FEMALE, RACE_BLACK);
+	fx_episode(d, 0, D(2024, 3, 1), D(2024, 3, 10), REASON_RUNAWAY);
+	fx_missing(TS(D(2024, 3, 2), 0, 0), TS(D(2024, 3, 2), 5, 0));
+	fx_episode(d, 1, D(2024, 3, 20), OPEN, REASON_NONE);
+	fx_compute(10);
+	enum metric_id y = METRIC_YOUTH_WITH_RUNAWAY_PCT;
+	/* March: youth A, B, D = 3; with a missing episode A, D = 2. */
+	TOTAL(y, PERIOD_MONTH, D(2024, 3, 1), 2, 3);
+	/* February: A only (B is 11 on Feb 29): 0/1. */
+	TOTAL(y, PERIOD_MONTH, D(2024, 2, 1), 0, 1);
+	/* Counties (reference day): A Alpha, B Alpha, D Beta. */
+	ND(y, PERIOD_MONTH, DIM_COUNTY, D(2024, 3, 1), 0, 1, 2);
+	ND(y, PERIOD_MONTH, DIM_COUNTY, D(2024, 3, 1), 1, 1, 1);
+	/* Age bands (reference day Mar 31 for A: 13; B Mar 4: 12; D: 15). */
+	ND(y, PERIOD_MONTH, DIM_AGE_BAND, D(2024, 3, 1), AGE_12_14, 1, 2);
+	ND(y, PERIOD_MONTH, DIM_AGE_BAND, D(2024, 3, 1), AGE_15_17, 1, 1);
+	/* Children per county cell add up to the total (3). */
+	ck_assert_int_eq(cell(y, PERIOD_MONTH, DIM_COUNTY, D(2024, 3, 1), 0)->children +
+	                     cell(y, PERIOD_MONTH, DIM_COUNTY, D(2024, 3, 1), 1)->children,
+	                 3);
+	/* Repeat, March: A (2), C (1), D (1): 1/3. */
+	TOTAL(METRIC_REPEAT_RUNAWAY_PCT, PERIOD_MONTH, D(2024, 3, 1), 1, 3);
+	/* Q1: same children, same counts; year too. */
+	TOTAL(y, PERIOD_QUARTER, D(2024, 1, 1), 2, 3);
+}
+END_TEST
+
+START_TEST(test_days_missing_quantiles)
+{
+	fx_init(D(2024, 12, 31));
+	uint32_t c = fx_child(2009, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(c, 0, D(2024, 1, 1), OPEN, REASON_NONE);
+	/* January: 4 returns, durations 1 d, 2 d, 3.5 d, 10 d (begins Jan 1..4).
+	 * Median (even n = 4) = (2 + 3.5) / 2 = 2.75 d; twice in seconds:
+	 * (172800 + 302400) = 475200. p90: ceil(3.6) = 4th = 10 d -> 2 * 864000
+	 * = 1728000. The 10-day one ends Jan 14: still January. */
+	fx_missing(TS(D(2024, 1, 1), 0, 0), TS(D(2024, 1, 2), 0, 0));
+	fx_missing(TS(D(2024, 1, 2), 0, 0), TS(D(2024, 1, 4), 0, 0));
+	fx_missing(TS(D(2024, 1, 3), 0, 0), TS(D(2024, 1, 6), 12, 0));
+	fx_missing(TS(D(2024, 1, 4), 0, 0), TS(D(2024, 1, 14), 0, 0));
+	/* March: 10 returns of 1..10 hours (begins Mar 1..10, 08:00).
+	 * Median = (5 + 6) / 2 h -> twice = 11 h = 39600 s; p90 nearest rank
+	 * n = 10 -> 9th = 9 h -> 64800. */
+	for (int h = 1; h <= 10; h++)
+		fx_missing(TS(D(2024, 3, h), 8, 0), TS(D(2024, 3, h), 8 + h, 0));
+	/* May: 11 returns of 1..11 hours (reverse order of begin). Median =
+	 * 6th = 6 h -> 43200; p90 n = 11 -> 10th = 10 h -> 72000. */
+	for (int h = 11; h >= 1; h--)
+		fx_missing(TS(D(2024, 5, 12 - h), 1, 0), TS(D(2024, 5, 12 - h), 1 + h, 0));
+	/* July: one return of 3 h + 7 s: median = p90 = 10807 s -> 21614. */
+	fx_missing(TS(D(2024, 7, 1), 0, 0), TS(D(2024, 7, 1), 3, 7));
+	/* August: one that began in July and returned in August (end-day
+	 * period): 2 days -> 345600; and one not returned: ignored. */
+	fx_missing(TS(D(2024, 7, 31), 12, 0), TS(D(2024, 8, 2), 12, 0));
+	fx_missing(TS(D(2024, 8, 5), 0, 0), TS_NONE);
+	fx_compute(10);
+	enum metric_id med = METRIC_DAYS_MISSING_MEDIAN, p90 = METRIC_DAYS_MISSING_P90;
+	const struct metrics_cell *x = cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 1, 1), 0);
+	ck_assert_int_eq(x->denominator, 4);
+	ck_assert_int_eq(x->quantile_2s, 475200);
+	ck_assert_int_eq(cell(p90, PERIOD_MONTH, DIM_TOTAL, D(2024, 1, 1), 0)->quantile_2s,
+	                 1728000);
+	ck_assert_int_eq(cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 3, 1), 0)->quantile_2s, 39600);
+	ck_assert_int_eq(cell(p90, PERIOD_MONTH, DIM_TOTAL, D(2024, 3, 1), 0)->quantile_2s, 64800);
+	ck_assert_int_eq(cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 5, 1), 0)->quantile_2s, 43200);
+	ck_assert_int_eq(cell(p90, PERIOD_MONTH, DIM_TOTAL, D(2024, 5, 1), 0)->quantile_2s, 72000);
+	ck_assert_int_eq(cell(p90, PERIOD_MONTH, DIM_TOTAL, D(2024, 5, 1), 0)->denominator, 11);
+	ck_assert_int_eq(cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 7, 1), 0)->quantile_2s, 21614);
+	ck_assert_int_eq(cell(p90, PERIOD_MONTH, DIM_TOTAL, D(2024, 7, 1), 0)->quantile_2s, 21614);
+	ck_assert_int_eq(cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 8, 1), 0)->quantile_2s, 345600);
+	ck_assert_int_eq(cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 8, 1), 0)->denominator, 1);
+	/* Q1: the 14 January and March durations, sorted (hours): 1..10, 24,
+	 * 48, 84, 240. n = 14: median = (7th + 8th) = 7 h + 8 h = 15 h = 54000;
+	 * p90 = ceil(12.6) = 13th = 84 h = 302400 -> 604800. */
+	ck_assert_int_eq(cell(med, PERIOD_QUARTER, DIM_TOTAL, D(2024, 1, 1), 0)->quantile_2s,
+	                 54000);
+	ck_assert_int_eq(cell(p90, PERIOD_QUARTER, DIM_TOTAL, D(2024, 1, 1), 0)->quantile_2s,
+	                 604800);
+	/* An empty cell: 0 episodes, no statistic. */
+	ck_assert_int_eq(cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 2, 1), 0)->denominator, 0);
+}
+END_TEST
+
+START_TEST(test_returned_within_7_days)
+{
+	/* as_of 2024-06-30: begins on or before 2024-06-23 only. */
+	fx_init(D(2024, 6, 30));
+	uint32_t c = fx_child(2009, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(c, 0, D(2024, 6, 1), OPEN, REASON_NONE);
+	/* Exactly 168 h: within. */
+	fx_missing(TS(D(2024, 6, 1), 0, 0), TS(D(2024, 6, 8), 0, 0));
+	/* 168 h + 1 s: not within. */
+	fx_missing(TS(D(2024, 6, 2), 0, 0), TS(D(2024, 6, 9), 0, 1));
+	/* Not returned by as_of (a return after as_of is TS_NONE): not. */
+	fx_missing(TS(D(2024, 6, 3), 0, 0), TS_NONE);
+	/* Begins Jun 23 = as_of - 7: counted, returned in 1 h: within. */
+	fx_missing(TS(D(2024, 6, 23), 0, 0), TS(D(2024, 6, 23), 1, 0));
+	/* Begins Jun 24: not yet 7 days: left out. */
+	fx_missing(TS(D(2024, 6, 24), 0, 0), TS(D(2024, 6, 24), 1, 0));
+	fx_compute(10);
+	/* 2 within out of 4. */
+	TOTAL(METRIC_RETURNED_WITHIN_7_DAYS_PCT, PERIOD_MONTH, D(2024, 6, 1), 2, 4);
+	/* runaway episodes: all 5 begin in June; days Jun 1..30 = 30. */
+	TOTAL(METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_MONTH, D(2024, 6, 1), 5, 30);
+}
+END_TEST
+
+START_TEST(test_still_missing)
+{
+	fx_init(D(2024, 6, 15));
+	/* Child 0: missing 2024-01-15, returned 2024-03-10: still missing at
+	 * r = Jan 31 and Feb 29, not at Mar 31; Q1 (r = Mar 31): no. */
+	uint32_t c0 = fx_child(2009, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(c0, 0, D(2024, 1, 1), OPEN, REASON_NONE);
+	fx_missing(TS(D(2024, 1, 15), 0, 0), TS(D(2024, 3, 10), 0, 0));
+	/* Child 1: missing Mar 31 23:00, back Apr 1: still missing at r =
+	 * Mar 31 (end day Apr 1 > r); Q1 yes; April no. Also two open missing
+	 * episodes from May: counted once (distinct children). */
+	uint32_t c1 = fx_child(2009, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(c1, 1, D(2024, 3, 1), OPEN, REASON_NONE);
+	fx_missing(TS(D(2024, 3, 31), 23, 0), TS(D(2024, 4, 1), 1, 0));
+	fx_missing(TS(D(2024, 5, 20), 0, 0), TS_NONE);
+	fx_missing(TS(D(2024, 5, 25), 0, 0), TS_NONE);
+	/* Child 2: missing from a group home since 2024-01-20, discharged
+	 * (runaway) 2024-01-25 while missing, never returned: still missing in
+	 * every period from January; February has no day in care: reference
+	 * day Jan 24 (group home), age on Jan 24. */
+	uint32_t c2 = fx_child(2009, 1, SEX_MALE, RACE_BLACK);
+	fx_episode(c2, 0, D(2024, 1, 10), D(2024, 1, 25), REASON_RUNAWAY);
+	fx_placement(SETTING_GROUP_HOME, 1, D(2024, 1, 10), D(2024, 1, 25));
+	fx_assignment(D(2024, 1, 20), OPEN);
+	fx_missing(TS(D(2024, 1, 20), 0, 0), TS_NONE);
+	fx_compute(10);
+	enum metric_id s = METRIC_STILL_MISSING_COUNT;
+	/* Jan: children 0, 2 = 2. Feb: 0, 2 = 2. Mar: 1, 2 = 2. Apr: 2 = 1.
+	 * May: 1, 2 = 2. Jun (partial, r = as_of Jun 15): 1, 2 = 2. */
+	TOTAL(s, PERIOD_MONTH, D(2024, 1, 1), 2, 0);
+	TOTAL(s, PERIOD_MONTH, D(2024, 2, 1), 2, 0);
+	TOTAL(s, PERIOD_MONTH, D(2024, 3, 1), 2, 0);
+	TOTAL(s, PERIOD_MONTH, D(2024, 4, 1), 1, 0);
+	TOTAL(s, PERIOD_MONTH, D(2024, 5, 1), 2, 0);
+	TOTAL(s, PERIOD_MONTH, D(2024, 6, 1), 2, 0);
+	/* Q1 (r = Mar 31): children 1, 2. Q2 (r = as_of): 1, 2. */
+	TOTAL(s, PERIOD_QUARTER, D(2024, 1, 1), 2, 0);
+	TOTAL(s, PERIOD_QUARTER, D(2024, 4, 1), 2, 0);
+	/* February by setting: child 0 foster? no: no placement ->
+	 * no_placement; child 2 group home (its reference day Jan 24). */
+	ND(s, PERIOD_MONTH, DIM_SETTING, D(2024, 2, 1), SETTING_GROUP_HOME, 1, 0);
+	ND(s, PERIOD_MONTH, DIM_SETTING, D(2024, 2, 1), SETTING_GROUP_NO_PLACEMENT, 1, 0);
+	/* Advocate, February: child 2 has no day in care: its reference day
+	 * Jan 24 is assigned; child 0 not assigned. */
+	ND(s, PERIOD_MONTH, DIM_ADVOCATE, D(2024, 2, 1), ADVOCATE_ASSIGNED, 1, 0);
+	ND(s, PERIOD_MONTH, DIM_ADVOCATE, D(2024, 2, 1), ADVOCATE_NOT_ASSIGNED, 1, 0);
+	ND(s, PERIOD_MONTH, DIM_RACE_ETHNICITY, D(2024, 2, 1), RACE_BLACK, 1, 0);
+	ck_assert_int_eq(cell(s, PERIOD_MONTH, DIM_TOTAL, D(2024, 5, 1), 0)->children, 2);
+}
+END_TEST
+
+START_TEST(test_reports_and_screening)
+{
+	fx_init(D(2024, 6, 30));
+	uint32_t c = fx_child(2009, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(c, 0, D(2024, 1, 1), OPEN, REASON_NONE);
+	struct model_missing *m;
+	/* t0 = agency_informed_at = went + 5 h. LE at t0 exactly: timely;
+	 * NCMEC at t0 + 24 h exactly: timely. */
+	m = fx_missing(TS(D(2024, 2, 1), 0, 0), TS(D(2024, 2, 2), 0, 0));
+	m->agency_informed_at = TS(D(2024, 2, 1), 5, 0);
+	m->reported_le_at = m->agency_informed_at;
+	m->reported_ncmec_at = m->agency_informed_at + 86400;
+	/* Screened exactly at return: in window; positive. */
+	m->screened_at = m->returned_at;
+	m->screen_result = SCREEN_POSITIVE;
+	/* LE 1 s before t0 (between going missing and the agency learning of
+	 * it): not timely. NCMEC at t0 + 24 h + 1 s: late. Screened at return
+	 * + 72 h exactly: in window; negative. */
+	m = fx_missing(TS(D(2024, 2, 3), 0, 0), TS(D(2024, 2, 4), 0, 0));
+	m->agency_informed_at = TS(D(2024, 2, 3), 2, 0);
+	m->reported_le_at = m->agency_informed_at - 1;
+	m->reported_ncmec_at = m->agency_informed_at + 86401;
+	m->screened_at = m->returned_at + 259200;
+	m->screen_result = SCREEN_NEGATIVE;
+	/* No reports; screened 1 s after the window: not screened. */
+	m = fx_missing(TS(D(2024, 2, 5), 0, 0), TS(D(2024, 2, 6), 0, 0));
+	m->screened_at = m->returned_at + 259201;
+	m->screen_result = SCREEN_POSITIVE;
+	/* LE 1 h after went_missing_at (agency_informed = went): timely.
+	 * Screened before return: not a screening after return. */
+	m = fx_missing(TS(D(2024, 2, 7), 0, 0), TS(D(2024, 2, 8), 0, 0));
+	m->reported_le_at = TS(D(2024, 2, 7), 1, 0);
+	m->screened_at = m->returned_at - 1;
+	m->screen_result = SCREEN_POSITIVE;
+	/* Not returned: not in the screening denominators. */
+	m = fx_missing(TS(D(2024, 2, 9), 0, 0), TS_NONE);
+	fx_compute(10);
+	/* LE: timely 1st and 4th of 5 -> 2/5. NCMEC: 1st only -> 1/5. */
+	TOTAL(METRIC_REPORTED_LE_24H_PCT, PERIOD_MONTH, D(2024, 2, 1), 2, 5);
+	TOTAL(METRIC_REPORTED_NCMEC_24H_PCT, PERIOD_MONTH, D(2024, 2, 1), 1, 5);
+	/* Screening: 4 returned in February; screened in window: 1st, 2nd. */
+	TOTAL(METRIC_SCREENED_AFTER_RETURN_PCT, PERIOD_MONTH, D(2024, 2, 1), 2, 4);
+	/* Positive among those two: the 1st -> 1/2. */
+	TOTAL(METRIC_SCREENED_POSITIVE_PCT, PERIOD_MONTH, D(2024, 2, 1), 1, 2);
+}
+END_TEST
+
+START_TEST(test_entry_runaway_12m)
+{
+	/* as_of 2025-06-30; windows must close by as_of + 1 = 2025-07-01. */
+	fx_init(D(2025, 6, 30));
+	/* A: 14 at removal 2024-03-01, discharged 2024-06-01 (w = Jun 1),
+	 * missing 2024-04-10: yes. */
+	uint32_t a = fx_child(2010, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(a, 0, D(2024, 3, 1), D(2024, 6, 1), REASON_REUNIFICATION);
+	fx_missing(TS(D(2024, 4, 10), 0, 0), TS(D(2024, 4, 11), 0, 0));
+	/* B: 13 at removal 2024-05-01, open: w = 2025-05-01 <= 2025-07-01;
+	 * missing 2025-04-30 (last window day): yes; assigned 2025-04-01. */
+	uint32_t b = fx_child(2011, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(b, 0, D(2024, 5, 1), OPEN, REASON_NONE);
+	fx_assignment(D(2025, 4, 1), OPEN);
+	fx_missing(TS(D(2025, 4, 30), 0, 0), TS_NONE);
+	/* C: 15 at removal 2024-08-01, open: w = 2025-08-01 > as_of + 1: left
+	 * out of both sides. */
+	uint32_t cc = fx_child(2009, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(cc, 0, D(2024, 8, 1), OPEN, REASON_NONE);
+	fx_missing(TS(D(2024, 9, 1), 0, 0), TS_NONE);
+	/* D: 16, removal 2024-02-01, open: w = removal + 365 = 2025-01-31
+	 * (2024 is leap); missing begins 2025-01-31 = w: outside: no. An
+	 * assignment that starts on w does not cover the window. */
+	uint32_t d = fx_child(2008, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(d, 1, D(2024, 2, 1), OPEN, REASON_NONE);
+	fx_assignment(D(2025, 1, 31), OPEN);
+	fx_missing(TS(D(2025, 1, 31), 0, 0), TS_NONE);
+	/* E: 11 at removal: out. F: 12, 7 days: out. G: 12, 8 days: in, no. */
+	uint32_t e = fx_child(2013, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(e, 0, D(2024, 3, 1), D(2024, 6, 1), REASON_REUNIFICATION);
+	fx_missing(TS(D(2024, 3, 5), 0, 0), TS(D(2024, 3, 6), 0, 0));
+	uint32_t f = fx_child(2012, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(f, 0, D(2024, 3, 1), D(2024, 3, 8), REASON_RUNAWAY);
+	fx_missing(TS(D(2024, 3, 5), 0, 0), TS_NONE);
+	uint32_t g = fx_child(2012, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(g, 0, D(2024, 3, 1), D(2024, 3, 9), REASON_REUNIFICATION);
+	fx_compute(10);
+	enum metric_id m = METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT;
+	/* Year 2024 cohort: A (yes), B (yes), D (no), G (no) = 2/4. */
+	TOTAL(m, PERIOD_YEAR, D(2024, 1, 1), 2, 4);
+	/* FY2024 (2023-10..2024-09): same four: 2/4. */
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 1, 1), 2, 4);
+	/* Advocate: B assigned (2025-04-01 is inside its window); D not. */
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_ASSIGNED, 1, 1);
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_NOT_ASSIGNED, 1, 3);
+	/* Age at removal: A 14, B 13 -> 12-14 (2/2); D 16 -> 15-17 (0/1); G 12. */
+	ND(m, PERIOD_YEAR, DIM_AGE_BAND, D(2024, 1, 1), AGE_12_14, 2, 3);
+	ND(m, PERIOD_YEAR, DIM_AGE_BAND, D(2024, 1, 1), AGE_15_17, 0, 1);
+	ND(m, PERIOD_YEAR, DIM_COUNTY, D(2024, 1, 1), 1, 0, 1);
+}
+END_TEST
+
+static Suite *engine_suite(void)
+{
+	Suite *s = suite_create("metrics_engine");
+	TCase *placement = tcase_create("placement");
+	tcase_add_checked_fixture(placement, NULL, fx_teardown);
+	tcase_add_test(placement, test_days_in_care_edges);
+	tcase_add_test(placement, test_leap_year_partial_period);
+	tcase_add_test(placement, test_moves_rules);
+	tcase_add_test(placement, test_overlap_and_gap_settings);
+	tcase_add_test(placement, test_advocate_per_day);
+	tcase_add_test(placement, test_age_band_per_day);
+	tcase_add_test(placement, test_entry_cohort_moves);
+	tcase_add_test(placement, test_entry_cohort_advocate_split);
+	tcase_add_test(placement, test_two_or_fewer);
+	tcase_add_test(placement, test_los_bands);
+	suite_add_tcase(s, placement);
+	TCase *runaway = tcase_create("runaway");
+	tcase_add_checked_fixture(runaway, NULL, fx_teardown);
+	tcase_add_test(runaway, test_runaway_setting_rule);
+	tcase_add_test(runaway, test_youth_with_runaway);
+	tcase_add_test(runaway, test_days_missing_quantiles);
+	tcase_add_test(runaway, test_returned_within_7_days);
+	tcase_add_test(runaway, test_still_missing);
+	tcase_add_test(runaway, test_reports_and_screening);
+	tcase_add_test(runaway, test_entry_runaway_12m);
+	suite_add_tcase(s, runaway);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *runner = srunner_create(engine_suite());
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

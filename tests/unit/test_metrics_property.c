@@ -1,0 +1,628 @@
+/*
+ * test_metrics_property.c — properties of metrics_compute() on a
+ * pseudo-random model built here (fixed seed, so failures reproduce):
+ *   - groups of every breakdown add up to the total (docs/metrics.md,
+ *     "Additivity"), and child-based groups add up in children too;
+ *   - months add up to quarters, years and fiscal years for the
+ *     additive_in_time metrics;
+ *   - days in care, moves and missing episodes per month and group agree
+ *     with a naive day-by-day count written independently below.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casa/metrics.h"
+
+#define DAY_S 86400
+/* A fiscal year other than the default, so month -> FY sums are tested
+ * with a start month that is not a quarter start either. */
+#define FY_START 7
+
+struct gen {
+	struct model model; /* points into the arrays */
+	struct model_child *children;
+	struct model_episode *episodes;
+	struct model_placement *placements;
+	struct model_missing *missing;
+	struct model_assignment *assignments;
+	char *counties[3]; /* borrowed literals */
+	uint64_t state;    /* LCG state */
+};
+
+static char name_a[] = "Ash", name_b[] = "Birch", name_c[] = "Cedar";
+
+static uint32_t rnd(struct gen *g, uint32_t n)
+{
+	g->state = g->state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)((g->state >> 33) % n);
+}
+
+/* Builds a model obeying every promise of model.h. */
+static void gen_build(struct gen *g, size_t child_count, uint64_t seed)
+{
+	memset(g, 0, sizeof *g);
+	g->state = seed;
+	int32_t as_of = date_from_ymd(2024, 6, 15);
+	size_t max_ep = child_count * 3;
+	g->children = calloc(child_count, sizeof *g->children);
+	g->episodes = calloc(max_ep, sizeof *g->episodes);
+	g->placements = calloc(max_ep * 6, sizeof *g->placements);
+	g->missing = calloc(max_ep * 4, sizeof *g->missing);
+	g->assignments = calloc(max_ep * 3, sizeof *g->assignments);
+	ck_assert(g->children && g->episodes && g->placements && g->missing && g->assignments);
+	g->counties[0] = name_a;
+	g->counties[1] = name_b;
+	g->counties[2] = name_c;
+	struct model *m = &g->model;
+	m->as_of = as_of;
+	m->first_day = as_of;
+	m->counties = g->counties;
+	m->county_count = 3;
+	int32_t earliest = date_from_ymd(2020, 11, 1);
+	for (size_t c = 0; c < child_count; c++) {
+		struct model_child *kid = &g->children[c];
+		kid->child_key = (int64_t)c;
+		kid->birth_month = date_from_ymd(2002 + (int)rnd(g, 22), 1 + (int)rnd(g, 12), 1);
+		kid->sex = (uint8_t)rnd(g, SEX_COUNT);
+		kid->race = (uint8_t)rnd(g, RACE_COUNT);
+		int32_t day = earliest + (int32_t)rnd(g, 900);
+		int episodes = 1 + (int)rnd(g, 3);
+		for (int k = 0; k < episodes && day <= as_of; k++) {
+			struct model_episode *e = &g->episodes[m->episode_count++];
+			e->episode_key = (int64_t)m->episode_count;
+			e->child = (uint32_t)c;
+			e->county = (uint16_t)rnd(g, 3);
+			e->removal_date = day;
+			int32_t length = 1 + (int32_t)rnd(g, rnd(g, 4) ? 400 : 1200);
+			int32_t discharge = day + length;
+			e->discharge_date = discharge > as_of ? DATE_OPEN : discharge;
+			e->discharge_reason =
+			    (uint8_t)(e->discharge_date == DATE_OPEN ? REASON_NONE
+			                                             : rnd(g, REASON_NONE));
+			int32_t end = discharge > as_of ? as_of + 1 : discharge;
+			if (day < m->first_day)
+				m->first_day = day;
+			/* Placements: a chain from removal, sometimes a gap or
+			 * an overlap, ends cut at discharge. */
+			e->first_placement = (uint32_t)m->placement_count;
+			int32_t start = day + (rnd(g, 5) == 0 ? (int32_t)rnd(g, 5) : 0);
+			int places = (int)rnd(g, 7);
+			for (int p = 0; p < places && start < end; p++) {
+				struct model_placement *pl = &g->placements[m->placement_count++];
+				pl->placement_key = (int64_t)m->placement_count;
+				pl->setting = (uint8_t)rnd(g, SETTING_COUNT);
+				pl->has_provider = rnd(g, 4) != 0;
+				pl->provider_key = pl->has_provider ? (int64_t)rnd(g, 3) : 0;
+				pl->start_date = start;
+				int32_t stop = start + 1 + (int32_t)rnd(g, 120);
+				pl->end_date = stop >= end ? (e->discharge_date == DATE_OPEN
+				                                  ? DATE_OPEN
+				                                  : e->discharge_date)
+				                           : stop;
+				e->placement_count++;
+				int32_t next =
+				    stop + (rnd(g, 6) == 0 ? (int32_t)rnd(g, 10) - 5 : 0);
+				start = next > start ? next : start + 1;
+			}
+			/* Missing episodes: begin on a day in care, sorted. */
+			e->first_missing = (uint32_t)m->missing_count;
+			int missing = rnd(g, 3) == 0 ? (int)rnd(g, 5) : 0;
+			int64_t at = (int64_t)day * DAY_S + rnd(g, DAY_S);
+			for (int i = 0; i < missing; i++) {
+				at += (int64_t)rnd(g, 40 * DAY_S);
+				if (at >= (int64_t)end * DAY_S)
+					break;
+				struct model_missing *mm = &g->missing[m->missing_count++];
+				mm->went_missing_at = at;
+				mm->begin_day = (int32_t)(at / DAY_S);
+				mm->agency_informed_at = at + (rnd(g, 2) ? 0 : rnd(g, 20000));
+				int64_t back = at + rnd(g, rnd(g, 2) ? 3 * DAY_S : 30 * DAY_S);
+				bool returned = rnd(g, 6) != 0 && back / DAY_S <= as_of;
+				mm->returned_at = returned ? back : TS_NONE;
+				mm->end_day = returned ? (int32_t)(back / DAY_S) : DATE_OPEN;
+				mm->reported_le_at =
+				    rnd(g, 3) ? mm->agency_informed_at + rnd(g, 2 * DAY_S) - 3600
+				              : TS_NONE;
+				mm->reported_ncmec_at =
+				    rnd(g, 2) ? mm->agency_informed_at + rnd(g, 2 * DAY_S)
+				              : TS_NONE;
+				mm->screened_at = returned && rnd(g, 2)
+				                      ? back + rnd(g, 5 * DAY_S) - 3600
+				                      : TS_NONE;
+				if (mm->screened_at != TS_NONE && mm->screened_at / DAY_S > as_of)
+					mm->screened_at = TS_NONE;
+				if (mm->reported_le_at != TS_NONE &&
+				    mm->reported_le_at / DAY_S > as_of)
+					mm->reported_le_at = TS_NONE;
+				if (mm->reported_ncmec_at != TS_NONE &&
+				    mm->reported_ncmec_at / DAY_S > as_of)
+					mm->reported_ncmec_at = TS_NONE;
+				mm->screen_result = (uint8_t)rnd(g, SCREEN_COUNT);
+				e->missing_count++;
+			}
+			/* Assignments: start in care, sorted, may overlap. */
+			e->first_assignment = (uint32_t)m->assignment_count;
+			int assignments = (int)rnd(g, 3);
+			int32_t from = day;
+			for (int i = 0; i < assignments; i++) {
+				from += (int32_t)rnd(g, 200);
+				if (from >= end)
+					break;
+				struct model_assignment *a = &g->assignments[m->assignment_count++];
+				a->start_date = from;
+				int32_t to = from + 1 + (int32_t)rnd(g, 300);
+				a->end_date = to > as_of ? DATE_OPEN : to;
+				e->assignment_count++;
+			}
+			day = end + 1 + (int32_t)rnd(g, 300);
+		}
+	}
+	m->children = g->children;
+	m->child_count = child_count;
+	m->episodes = g->episodes;
+	m->placements = g->placements;
+	m->missing = g->missing;
+	m->assignments = g->assignments;
+}
+
+static void gen_free(struct gen *g)
+{
+	free(g->children);
+	free(g->episodes);
+	free(g->placements);
+	free(g->missing);
+	free(g->assignments);
+}
+
+static struct gen gen;
+static struct metrics_result result;
+
+static void setup(void)
+{
+	gen_build(&gen, 400, 20240615);
+	struct metrics_options options = {FY_START, 72 * 3600};
+	ck_assert(metrics_compute(&gen.model, &options, &result));
+}
+
+static void teardown(void)
+{
+	metrics_free(&result);
+	gen_free(&gen);
+}
+
+START_TEST(test_groups_add_up)
+{
+	int checked = 0;
+	for (size_t i = 0; i < result.table_count; i++) {
+		const struct metrics_table *t = &result.tables[i];
+		if (t->dim == DIM_TOTAL)
+			continue;
+		const struct metrics_table *total =
+		    metrics_table_find(&result, t->metric, t->period_type, DIM_TOTAL);
+		ck_assert_ptr_nonnull(total);
+		ck_assert_uint_eq(total->period_count, t->period_count);
+		for (uint32_t p = 0; p < t->period_count; p++) {
+			int64_t num = 0, den = 0, children = 0;
+			for (uint32_t g = 0; g < t->group_count; g++) {
+				const struct metrics_cell *c = &t->cells[p * t->group_count + g];
+				num += c->numerator;
+				den += c->denominator;
+				children += c->children;
+				ck_assert_int_le(c->children, total->cells[p].children);
+			}
+			ck_assert_int_eq(num, total->cells[p].numerator);
+			ck_assert_int_eq(den, total->cells[p].denominator);
+			/* Child-based: each child in exactly one group. */
+			if (metrics_catalog[t->metric].child_based)
+				ck_assert_int_eq(children, total->cells[p].children);
+			else
+				ck_assert_int_ge(children, total->cells[p].children);
+			checked += total->cells[p].denominator > 0 || total->cells[p].numerator > 0;
+		}
+	}
+	/* The model is big enough that most cells are not empty. */
+	ck_assert_int_gt(checked, 1000);
+}
+END_TEST
+
+/* Sums the month rows inside the period `index` of `type`. */
+static void month_sum(const struct metrics_table *months, enum period_type type, int32_t index,
+                      uint32_t group, int64_t *num, int64_t *den)
+{
+	int32_t first = period_first_day(type, FY_START, index);
+	int32_t last = period_last_day(type, FY_START, index);
+	*num = 0;
+	*den = 0;
+	for (uint32_t p = 0; p < months->period_count; p++) {
+		int32_t day =
+		    period_first_day(PERIOD_MONTH, FY_START, months->first_period + (int32_t)p);
+		if (day < first || day > last)
+			continue;
+		*num += months->cells[p * months->group_count + group].numerator;
+		*den += months->cells[p * months->group_count + group].denominator;
+	}
+}
+
+START_TEST(test_months_add_up)
+{
+	int metrics = 0;
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		if (!metrics_catalog[m].additive_in_time)
+			continue;
+		metrics++;
+		for (int d = 0; d < DIM_COUNT; d++) {
+			const struct metrics_table *months = metrics_table_find(
+			    &result, (enum metric_id)m, PERIOD_MONTH, (enum dim)d);
+			if (!months)
+				continue;
+			for (int t = PERIOD_QUARTER; t < PERIOD_TYPE_COUNT; t++) {
+				const struct metrics_table *big = metrics_table_find(
+				    &result, (enum metric_id)m, (enum period_type)t, (enum dim)d);
+				ck_assert_ptr_nonnull(big);
+				for (uint32_t p = 0; p < big->period_count; p++)
+					for (uint32_t g = 0; g < big->group_count; g++) {
+						int64_t num, den;
+						month_sum(months, (enum period_type)t,
+						          big->first_period + (int32_t)p, g, &num,
+						          &den);
+						const struct metrics_cell *c =
+						    &big->cells[p * big->group_count + g];
+						ck_assert_int_eq(num, c->numerator);
+						ck_assert_int_eq(den, c->denominator);
+					}
+			}
+		}
+	}
+	ck_assert_int_eq(metrics, 8);
+}
+END_TEST
+
+/* ---- naive day-by-day reference ---- */
+
+static uint32_t naive_band(int age)
+{
+	return age < 6 ? 0 : age < 12 ? 1 : age < 15 ? 2 : age < 18 ? 3 : 4;
+}
+
+static uint32_t naive_setting(const struct model_episode *e, int32_t day)
+{
+	uint32_t setting = SETTING_GROUP_NO_PLACEMENT;
+	for (uint32_t i = 0; i < e->placement_count; i++) {
+		const struct model_placement *p = &gen.placements[e->first_placement + i];
+		if (p->start_date <= day && day < p->end_date)
+			setting = p->setting; /* the later one in order wins */
+	}
+	return setting;
+}
+
+static uint32_t naive_advocate(const struct model_episode *e, int32_t day)
+{
+	for (uint32_t i = 0; i < e->assignment_count; i++) {
+		const struct model_assignment *a = &gen.assignments[e->first_assignment + i];
+		if (a->start_date <= day && day < a->end_date)
+			return ADVOCATE_ASSIGNED;
+	}
+	return ADVOCATE_NOT_ASSIGNED;
+}
+
+static void naive_groups(const struct model_episode *e, int32_t day, uint32_t g[DIM_COUNT])
+{
+	const struct model_child *kid = &gen.children[e->child];
+	g[DIM_TOTAL] = 0;
+	g[DIM_COUNTY] = e->county;
+	g[DIM_AGE_BAND] = naive_band(date_age_years(kid->birth_month, day));
+	g[DIM_SEX] = kid->sex;
+	g[DIM_RACE_ETHNICITY] = kid->race;
+	g[DIM_ADVOCATE] = naive_advocate(e, day);
+	g[DIM_LOS_BAND] = 0;
+	g[DIM_SETTING] = naive_setting(e, day);
+}
+
+static int64_t *at(int64_t *a, const struct metrics_table *t, int32_t day, uint32_t g)
+{
+	int32_t row = period_index_of(PERIOD_MONTH, FY_START, day) - t->first_period;
+	return &a[(size_t)row * t->group_count + g];
+}
+
+START_TEST(test_naive_days_moves_missing)
+{
+	const struct model *m = &gen.model;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		const struct metrics_table *runaway = metrics_table_find(
+		    &result, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_MONTH, (enum dim)d);
+		const struct metrics_table *moves = metrics_table_find(
+		    &result, METRIC_MOVES_PER_1000_DAYS_IN_CARE, PERIOD_MONTH, (enum dim)d);
+		if (!runaway)
+			continue;
+		size_t cells = (size_t)runaway->period_count * runaway->group_count;
+		int64_t *days = calloc(cells, sizeof *days);
+		int64_t *events = calloc(cells, sizeof *events);
+		int64_t *moved = calloc(cells, sizeof *moved);
+		ck_assert(days && events && moved);
+		uint32_t g[DIM_COUNT];
+		for (size_t i = 0; i < m->episode_count; i++) {
+			const struct model_episode *e = &m->episodes[i];
+			int32_t end =
+			    e->discharge_date <= m->as_of ? e->discharge_date : m->as_of + 1;
+			for (int32_t day = e->removal_date; day < end; day++) {
+				naive_groups(e, day, g);
+				(*at(days, runaway, day, g[d]))++;
+			}
+			/* Moves: non-temporary placements after the first,
+			 * except a return to the same non-null provider. */
+			const struct model_placement *prev = NULL;
+			for (uint32_t k = 0; k < e->placement_count; k++) {
+				const struct model_placement *p =
+				    &gen.placements[e->first_placement + k];
+				if (p->setting >= SETTING_TRIAL_HOME_VISIT)
+					continue;
+				bool same = prev && prev->has_provider && p->has_provider &&
+				            prev->provider_key == p->provider_key;
+				if (prev && !same && p->start_date < end) {
+					naive_groups(e, p->start_date, g);
+					(*at(moved, runaway, p->start_date, g[d]))++;
+				}
+				prev = p;
+			}
+			for (uint32_t k = 0; k < e->missing_count; k++) {
+				const struct model_missing *mm = &gen.missing[e->first_missing + k];
+				naive_groups(e, mm->begin_day, g);
+				/* Went missing from: a runaway placement starting
+				 * that day hands the setting to the one before it. */
+				uint32_t cover = UINT32_MAX;
+				for (uint32_t j = 0; j < e->placement_count; j++) {
+					const struct model_placement *p =
+					    &gen.placements[e->first_placement + j];
+					if (p->start_date <= mm->begin_day &&
+					    mm->begin_day < p->end_date)
+						cover = j;
+				}
+				if (cover == UINT32_MAX)
+					g[DIM_SETTING] = SETTING_GROUP_NO_PLACEMENT;
+				else if (gen.placements[e->first_placement + cover].setting ==
+				             SETTING_RUNAWAY &&
+				         gen.placements[e->first_placement + cover].start_date ==
+				             mm->begin_day)
+					g[DIM_SETTING] =
+					    cover == 0
+					        ? SETTING_GROUP_NO_PLACEMENT
+					        : gen.placements[e->first_placement + cover - 1]
+					              .setting;
+				(*at(events, runaway, mm->begin_day, g[d]))++;
+			}
+		}
+		for (size_t c = 0; c < cells; c++) {
+			ck_assert_int_eq(runaway->cells[c].denominator, days[c]);
+			ck_assert_int_eq(runaway->cells[c].numerator, events[c]);
+			if (moves) {
+				ck_assert_int_eq(moves->cells[c].denominator, days[c]);
+				ck_assert_int_eq(moves->cells[c].numerator, moved[c]);
+			}
+		}
+		free(days);
+		free(events);
+		free(moved);
+	}
+}
+END_TEST
+
+/* Child-based metrics, day by day for each child and period, straight
+ * from docs/metrics.md; compared on every period type and breakdown. */
+struct naive_child {
+	int64_t num[METRIC_COUNT]; /* per metric, this child's contribution */
+	int64_t den[METRIC_COUNT];
+	bool counted[METRIC_COUNT]; /* contributes to the cell */
+};
+
+static void naive_child_period(const struct model *m, size_t first, size_t last, int32_t ps,
+                               int32_t pe, uint32_t g[DIM_COUNT], struct naive_child *out)
+{
+	memset(out, 0, sizeof *out);
+	int32_t r = pe < m->as_of ? pe : m->as_of;
+	int32_t ref_day = INT32_MIN, any_day = INT32_MIN;
+	size_t ref_ep = first, any_ep = first, latest = SIZE_MAX;
+	bool assigned = false;
+	int begins = 0;
+	bool still = false;
+	for (size_t i = first; i < last; i++) {
+		const struct model_episode *e = &m->episodes[i];
+		int32_t end = e->discharge_date <= m->as_of ? e->discharge_date : m->as_of + 1;
+		for (int32_t d = e->removal_date; d < end && d <= r; d++) {
+			if (d >= any_day) {
+				any_day = d;
+				any_ep = i;
+			}
+			if (d < ps)
+				continue;
+			if (d >= ref_day) {
+				ref_day = d;
+				ref_ep = i;
+			}
+			latest = i;
+			if (naive_advocate(e, d) == ADVOCATE_ASSIGNED)
+				assigned = true;
+		}
+		for (uint32_t k = 0; k < e->missing_count; k++) {
+			const struct model_missing *mm = &gen.missing[e->first_missing + k];
+			if (mm->begin_day >= ps && mm->begin_day <= r)
+				begins++;
+			if (mm->begin_day <= r && (mm->returned_at == TS_NONE || mm->end_day > r))
+				still = true;
+		}
+	}
+	bool served = latest != SIZE_MAX;
+	if (served) {
+		naive_groups(&m->episodes[ref_ep], ref_day, g);
+		g[DIM_ADVOCATE] = assigned ? ADVOCATE_ASSIGNED : ADVOCATE_NOT_ASSIGNED;
+		const struct model_child *kid = &gen.children[m->episodes[ref_ep].child];
+		if (date_age_years(kid->birth_month, ref_day) >= 12) {
+			out->counted[METRIC_YOUTH_WITH_RUNAWAY_PCT] = true;
+			out->den[METRIC_YOUTH_WITH_RUNAWAY_PCT] = 1;
+			out->num[METRIC_YOUTH_WITH_RUNAWAY_PCT] = begins >= 1;
+		}
+		if (begins >= 1) {
+			out->counted[METRIC_REPEAT_RUNAWAY_PCT] = true;
+			out->den[METRIC_REPEAT_RUNAWAY_PCT] = 1;
+			out->num[METRIC_REPEAT_RUNAWAY_PCT] = begins >= 2;
+		}
+		const struct model_episode *e = &m->episodes[latest];
+		int32_t end = e->discharge_date <= m->as_of ? e->discharge_date : m->as_of + 1;
+		int32_t stop = end < pe + 1 ? end : pe + 1;
+		int32_t los = stop - e->removal_date;
+		if (los >= 8) {
+			int placements = 0;
+			const struct model_placement *prev = NULL;
+			for (uint32_t k = 0; k < e->placement_count; k++) {
+				const struct model_placement *p =
+				    &gen.placements[e->first_placement + k];
+				if (p->setting >= SETTING_TRIAL_HOME_VISIT || p->start_date >= stop)
+					continue;
+				if (!(prev && prev->has_provider && p->has_provider &&
+				      prev->provider_key == p->provider_key))
+					placements++;
+				prev = p;
+			}
+			/* 1 + moves: the first placement counts as one even
+			 * when it is missing (0 placements = 1 + 0 moves). */
+			int settings = placements ? placements : 1;
+			g[DIM_LOS_BAND] = los < 365   ? LOS_LT12M
+			                  : los < 730 ? LOS_12TO24M
+			                              : LOS_24MPLUS;
+			out->counted[METRIC_TWO_OR_FEWER_PLACEMENTS_PCT] = true;
+			out->den[METRIC_TWO_OR_FEWER_PLACEMENTS_PCT] = 1;
+			out->num[METRIC_TWO_OR_FEWER_PLACEMENTS_PCT] = settings <= 2;
+		}
+	}
+	if (still) {
+		if (!served) {
+			naive_groups(&m->episodes[any_ep], any_day, g);
+			g[DIM_LOS_BAND] = 0;
+		}
+		out->counted[METRIC_STILL_MISSING_COUNT] = true;
+		out->num[METRIC_STILL_MISSING_COUNT] = 1;
+	}
+}
+
+START_TEST(test_naive_child_based)
+{
+	static const enum metric_id child_metrics[] = {
+	    METRIC_TWO_OR_FEWER_PLACEMENTS_PCT, METRIC_YOUTH_WITH_RUNAWAY_PCT,
+	    METRIC_REPEAT_RUNAWAY_PCT, METRIC_STILL_MISSING_COUNT};
+	const struct model *m = &gen.model;
+	int nonzero = 0;
+	for (int t = 0; t < PERIOD_TYPE_COUNT; t++) {
+		const struct metrics_table *ref = metrics_table_find(
+		    &result, METRIC_STILL_MISSING_COUNT, (enum period_type)t, DIM_TOTAL);
+		/* Expected cells of every (metric, dim) of this period type. */
+		int64_t *expect[METRIC_COUNT][DIM_COUNT][3];
+		memset(expect, 0, sizeof expect);
+		for (size_t k = 0; k < CASA_ARRAY_LEN(child_metrics); k++)
+			for (int d = 0; d < DIM_COUNT; d++) {
+				const struct metrics_table *tab = metrics_table_find(
+				    &result, child_metrics[k], (enum period_type)t, (enum dim)d);
+				if (!tab)
+					continue;
+				for (int j = 0; j < 3; j++) {
+					expect[child_metrics[k]][d][j] =
+					    calloc((size_t)tab->period_count * tab->group_count,
+					           sizeof(int64_t));
+					ck_assert_ptr_nonnull(expect[child_metrics[k]][d][j]);
+				}
+			}
+		for (size_t first = 0; first < m->episode_count;) {
+			size_t last = first + 1;
+			while (last < m->episode_count &&
+			       m->episodes[last].child == m->episodes[first].child)
+				last++;
+			for (uint32_t p = 0; p < ref->period_count; p++) {
+				int32_t index = ref->first_period + (int32_t)p;
+				int32_t ps = period_first_day((enum period_type)t, FY_START, index);
+				int32_t pe = period_last_day((enum period_type)t, FY_START, index);
+				uint32_t g[DIM_COUNT];
+				struct naive_child nc;
+				naive_child_period(m, first, last, ps, pe, g, &nc);
+				for (size_t k = 0; k < CASA_ARRAY_LEN(child_metrics); k++) {
+					enum metric_id id = child_metrics[k];
+					if (!nc.counted[id])
+						continue;
+					for (int d = 0; d < DIM_COUNT; d++) {
+						const struct metrics_table *tab =
+						    metrics_table_find(&result, id,
+						                       (enum period_type)t,
+						                       (enum dim)d);
+						if (!tab)
+							continue;
+						size_t c = (size_t)p * tab->group_count + g[d];
+						expect[id][d][0][c] += nc.num[id];
+						expect[id][d][1][c] += nc.den[id];
+						expect[id][d][2][c] += 1;
+					}
+				}
+			}
+			first = last;
+		}
+		for (size_t k = 0; k < CASA_ARRAY_LEN(child_metrics); k++)
+			for (int d = 0; d < DIM_COUNT; d++) {
+				enum metric_id id = child_metrics[k];
+				const struct metrics_table *tab = metrics_table_find(
+				    &result, id, (enum period_type)t, (enum dim)d);
+				if (!tab)
+					continue;
+				for (size_t c = 0; c < (size_t)tab->period_count * tab->group_count;
+				     c++) {
+					ck_assert_int_eq(tab->cells[c].numerator,
+					                 expect[id][d][0][c]);
+					ck_assert_int_eq(tab->cells[c].denominator,
+					                 expect[id][d][1][c]);
+					ck_assert_int_eq(tab->cells[c].children,
+					                 expect[id][d][2][c]);
+					nonzero += expect[id][d][1][c] != 0;
+				}
+				for (int j = 0; j < 3; j++)
+					free(expect[id][d][j]);
+			}
+	}
+	ck_assert_int_gt(nonzero, 500);
+}
+END_TEST
+
+START_TEST(test_deterministic)
+{
+	/* Same model, same cells (threads must not change anything). */
+	struct metrics_result again;
+	struct metrics_options options = {FY_START, 72 * 3600};
+	ck_assert(metrics_compute(&gen.model, &options, &again));
+	ck_assert_uint_eq(again.table_count, result.table_count);
+	for (size_t i = 0; i < result.table_count; i++) {
+		const struct metrics_table *a = &result.tables[i], *b = &again.tables[i];
+		size_t cells = (size_t)a->period_count * a->group_count;
+		ck_assert_int_eq(memcmp(a->cells, b->cells, cells * sizeof *a->cells), 0);
+	}
+	metrics_free(&again);
+}
+END_TEST
+
+static Suite *property_suite(void)
+{
+	Suite *s = suite_create("metrics_property");
+	TCase *tc = tcase_create("random_model");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_groups_add_up);
+	tcase_add_test(tc, test_months_add_up);
+	tcase_add_test(tc, test_naive_days_moves_missing);
+	tcase_add_test(tc, test_naive_child_based);
+	tcase_add_test(tc, test_deterministic);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *runner = srunner_create(property_suite());
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

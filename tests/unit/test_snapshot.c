@@ -1,0 +1,692 @@
+/*
+ * test_snapshot.c — rendering (exact bytes), CSV escaping, ETag and id
+ * stability, slicing, gzip, persistence and its refusal of damaged files,
+ * the --once export. Every table is built by hand; expected bodies are
+ * written out by hand below (the arithmetic is in the comments).
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "casa/disclosure.h"
+#include "casa/metrics.h"
+#include "casa/snapshot.h"
+
+/* 2025-07-01T12:00:00Z: 2025-01-01 is day 55 * 365 + 14 leap days (1972 ..
+ * 2024) = 20089; + 181 days (Jan..Jun 2025) = 20270; * 86400 = 1751328000;
+ * + 12 h = 1751371200. */
+#define GENERATED_AT 1751371200
+
+static struct disclosure_cell cell(int64_t numerator, int64_t denominator, double value)
+{
+	struct disclosure_cell c = {numerator, denominator, value, true, true, true, false};
+	return c;
+}
+
+static struct disclosure_cell hidden(void)
+{
+	struct disclosure_cell c = {0, 0, 0, false, false, false, true};
+	return c;
+}
+
+/* The hand-built result, as_of 2025-06-30, fiscal year from October. */
+struct fixture {
+	struct disclosure_cell discharges[2];  /* runaway_discharges_pct, year, total */
+	struct disclosure_cell moves_fy[2];    /* moves_per_1000_days_in_care, FY, total */
+	struct disclosure_cell still[2];       /* still_missing_count, month, advocate */
+	struct disclosure_cell median[1];      /* days_missing_median, year, total */
+	struct disclosure_cell county[3];      /* runaway_discharges_pct, year, county */
+	struct disclosure_cell cohort[2];      /* placement_moves_per_1000_days, FY */
+	struct disclosure_cell still_total[2]; /* still_missing_count, month, total */
+	struct disclosure_table tables[7];     /* the tables above */
+	char *counties[3];                     /* hostile-looking names for CSV */
+	struct disclosure_result result;       /* what snapshot_build reads */
+	struct model_quality quality;          /* a few counts */
+	struct snapshot_info info;             /* refresh key 7, generated_at */
+};
+
+static void fixture_init(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	/* 2024: 12/150 = 8 %; 2025 (ends 2025-12-31 > as_of: partial) hidden */
+	f->discharges[0] = cell(12, 150, 8);
+	f->discharges[1] = hidden();
+	/* FY2024 (2023-10-01..2024-09-30): 57/13225 * 1000 = 4.3100189 -> 4.31,
+	 * stored with a binary artefact on purpose; FY2025 partial: 0/40 */
+	f->moves_fy[0] = cell(57, 13225, 4.3100000000000005);
+	f->moves_fy[1] = cell(0, 40, 0);
+	/* a count: numerator = value, no denominator */
+	f->still[0] = (struct disclosure_cell){12, 0, 12, true, false, true, false};
+	f->still[1] = hidden();
+	/* a quantile: no numerator, denominator = episodes; 2.5 days */
+	f->median[0] = (struct disclosure_cell){0, 14, 2.5, false, true, true, false};
+	f->county[0] = cell(11, 100, 11);
+	f->county[1] = hidden();
+	f->county[2] = hidden();
+	/* FY2024 complete: 40/10000 * 1000 = 4; FY2025 partial: 9/2000 = 4.5 */
+	f->cohort[0] = cell(40, 10000, 4);
+	f->cohort[1] = cell(9, 2000, 4.5);
+	/* May 2025: 20 children; June: 25 (= 12 assigned + 13 hidden) */
+	f->still_total[0] = (struct disclosure_cell){20, 0, 20, true, false, true, false};
+	f->still_total[1] = (struct disclosure_cell){25, 0, 25, true, false, true, false};
+	f->tables[0] = (struct disclosure_table){
+	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 2, 1, f->discharges};
+	f->tables[1] = (struct disclosure_table){METRIC_MOVES_PER_1000_DAYS_IN_CARE,
+	                                         PERIOD_FISCAL_YEAR,
+	                                         DIM_TOTAL,
+	                                         2024,
+	                                         2,
+	                                         1,
+	                                         f->moves_fy};
+	f->tables[2] = (struct disclosure_table){
+	    METRIC_STILL_MISSING_COUNT, PERIOD_MONTH, DIM_ADVOCATE, 2025 * 12 + 5, 1, 2, f->still};
+	f->tables[3] = (struct disclosure_table){
+	    METRIC_DAYS_MISSING_MEDIAN, PERIOD_YEAR, DIM_TOTAL, 2025, 1, 1, f->median};
+	f->tables[4] = (struct disclosure_table){
+	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, 2025, 1, 3, f->county};
+	f->tables[5] = (struct disclosure_table){METRIC_PLACEMENT_MOVES_PER_1000_DAYS,
+	                                         PERIOD_FISCAL_YEAR,
+	                                         DIM_TOTAL,
+	                                         2024,
+	                                         2,
+	                                         1,
+	                                         f->cohort};
+	f->tables[6] = (struct disclosure_table){METRIC_STILL_MISSING_COUNT,
+	                                         PERIOD_MONTH,
+	                                         DIM_TOTAL,
+	                                         2025 * 12 + 4,
+	                                         2,
+	                                         1,
+	                                         f->still_total};
+	f->counties[0] = "Adams, North";
+	f->counties[1] = "Baker \"B\"";
+	f->counties[2] = "=Line\nTwo";
+	f->result.as_of = date_from_ymd(2025, 6, 30);
+	f->result.fy_start_month = 10;
+	f->result.mode = DISCLOSURE_SUPPRESS;
+	f->result.min_cell = 11;
+	f->result.tables = f->tables;
+	f->result.table_count = 7;
+	f->result.counties = f->counties;
+	f->result.county_count = 3;
+	f->quality.violations[DQ_DROP_DANGLING_PARENT] = 3;
+	f->quality.rows_read[MODEL_CHILDREN] = 10;
+	f->quality.rows_kept[MODEL_CHILDREN] = 9;
+	f->info = (struct snapshot_info){7, GENERATED_AT, &f->quality, 300};
+}
+
+static struct snapshot *build(struct fixture *f)
+{
+	struct snapshot *s = snapshot_build(&f->result, &f->info);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+static const struct snapshot_body *table_body(const struct snapshot *s, enum metric_id m,
+                                              enum period_type p, enum dim d,
+                                              enum snapshot_format format)
+{
+	const struct snapshot_table *t = snapshot_table_find(s, m, p, d);
+	ck_assert_ptr_nonnull(t);
+	return &t->body[format];
+}
+
+static void assert_body(const struct snapshot_body *body, const char *expected)
+{
+	ck_assert_uint_eq(body->len, strlen(expected));
+	ck_assert_str_eq(body->data, expected);
+}
+
+START_TEST(test_table_json_exact)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct snapshot *s = build(&f);
+	char expected[4096];
+	snprintf(
+	    expected, sizeof(expected),
+	    "{\"metric\":\"runaway_discharges_pct\",\"title\":\"%s\",\"period_type\":\"year\","
+	    "\"by\":null,\"unit\":\"%s\",\"snapshot\":{\"id\":\"%s\",\"generated_at\":"
+	    "\"2025-07-01T12:00:00Z\",\"as_of\":\"2025-06-30\"},\"disclosure\":{\"mode\":"
+	    "\"suppress\",\"min_cell\":11},\"rows\":["
+	    "{\"period\":\"2024\",\"period_start\":\"2024-01-01\",\"period_end\":\"2024-12-31\","
+	    "\"partial\":false,\"value\":8,\"numerator\":12,\"denominator\":150,"
+	    "\"suppressed\":false},"
+	    "{\"period\":\"2025\",\"period_start\":\"2025-01-01\",\"period_end\":\"2025-12-31\","
+	    "\"partial\":true,\"value\":null,\"numerator\":null,\"denominator\":null,"
+	    "\"suppressed\":true}]}\n",
+	    metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].title,
+	    metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].unit, snapshot_id(s));
+	assert_body(
+	    table_body(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, SNAPSHOT_JSON),
+	    expected);
+	ck_assert_uint_eq(strlen(snapshot_id(s)), 16);
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(test_rows_numbers_and_groups)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct snapshot *s = build(&f);
+	/* FY2024 with October start = 2023-10-01..2024-09-30; the artefact
+	 * 4.3100000000000005 prints as 4.31; FY2025 ends 2025-09-30 > as_of */
+	const struct snapshot_body *fy = table_body(s, METRIC_MOVES_PER_1000_DAYS_IN_CARE,
+	                                            PERIOD_FISCAL_YEAR, DIM_TOTAL, SNAPSHOT_JSON);
+	ck_assert_ptr_nonnull(strstr(fy->data,
+	                             "{\"period\":\"FY2024\",\"period_start\":\"2023-10-01\","
+	                             "\"period_end\":\"2024-09-30\",\"partial\":false,"
+	                             "\"value\":4.31,\"numerator\":57,\"denominator\":13225,"
+	                             "\"suppressed\":false}"));
+	ck_assert_ptr_nonnull(strstr(fy->data,
+	                             "{\"period\":\"FY2025\",\"period_start\":\"2024-10-01\","
+	                             "\"period_end\":\"2025-09-30\",\"partial\":true,"
+	                             "\"value\":0,\"numerator\":0,\"denominator\":40,"
+	                             "\"suppressed\":false}"));
+	ck_assert_ptr_null(strstr(fy->data, "4.3100000"));
+	/* a count: denominator null, not suppressed; group key named after by;
+	 * June 2025 ends on as_of, so it is complete */
+	const struct snapshot_body *still =
+	    table_body(s, METRIC_STILL_MISSING_COUNT, PERIOD_MONTH, DIM_ADVOCATE, SNAPSHOT_JSON);
+	ck_assert_ptr_nonnull(strstr(still->data, "\"by\":\"advocate\""));
+	ck_assert_ptr_nonnull(strstr(
+	    still->data,
+	    "\"rows\":[{\"period\":\"2025-06\",\"period_start\":\"2025-06-01\",\"period_end\":"
+	    "\"2025-06-30\",\"partial\":false,\"advocate\":\"assigned\",\"value\":12,\"numerator\":"
+	    "12,\"denominator\":null,\"suppressed\":false},{\"period\":\"2025-06\",\"period_"
+	    "start\":"
+	    "\"2025-06-01\",\"period_end\":\"2025-06-30\",\"partial\":false,\"advocate\":"
+	    "\"not_assigned\",\"value\":null,\"numerator\":null,\"denominator\":null,"
+	    "\"suppressed\":true}]}"));
+	/* a quantile: numerator null, not suppressed */
+	const struct snapshot_body *median =
+	    table_body(s, METRIC_DAYS_MISSING_MEDIAN, PERIOD_YEAR, DIM_TOTAL, SNAPSHOT_JSON);
+	ck_assert_ptr_nonnull(strstr(median->data, "\"value\":2.5,\"numerator\":null,"
+	                                           "\"denominator\":14,\"suppressed\":false"));
+	/* JSON escaping of group labels */
+	const struct snapshot_body *county =
+	    table_body(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, SNAPSHOT_JSON);
+	ck_assert_ptr_nonnull(strstr(county->data, "\"county\":\"Baker \\\"B\\\"\""));
+	ck_assert_ptr_nonnull(strstr(county->data, "\"county\":\"=Line\\nTwo\""));
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(test_csv_exact_and_escaping)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct snapshot *s = build(&f);
+	/* RFC 4180: CRLF; fields with a comma, quote or line break are quoted,
+	 * quotes doubled; nulls are empty fields */
+	assert_body(
+	    table_body(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, SNAPSHOT_CSV),
+	    "period,period_start,period_end,partial,county,value,numerator,denominator,"
+	    "suppressed\r\n"
+	    "2025,2025-01-01,2025-12-31,true,\"Adams, North\",11,11,100,false\r\n"
+	    "2025,2025-01-01,2025-12-31,true,\"Baker \"\"B\"\"\",,,,true\r\n"
+	    "2025,2025-01-01,2025-12-31,true,\"=Line\nTwo\",,,,true\r\n");
+	assert_body(
+	    table_body(s, METRIC_STILL_MISSING_COUNT, PERIOD_MONTH, DIM_ADVOCATE, SNAPSHOT_CSV),
+	    "period,period_start,period_end,partial,advocate,value,numerator,denominator,"
+	    "suppressed\r\n"
+	    "2025-06,2025-06-01,2025-06-30,false,assigned,12,12,,false\r\n"
+	    "2025-06,2025-06-01,2025-06-30,false,not_assigned,,,,true\r\n");
+	const struct snapshot_table *t =
+	    snapshot_table_find(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY);
+	ck_assert_str_eq(t->csv_filename, "runaway_discharges_pct_year_by_county_2025-06-30.csv");
+	t = snapshot_table_find(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL);
+	ck_assert_str_eq(t->csv_filename, "runaway_discharges_pct_year_2025-06-30.csv");
+	ck_assert_ptr_null(
+	    snapshot_table_find(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_MONTH, DIM_TOTAL));
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(test_etag_and_id_stability)
+{
+	struct fixture f, g;
+	fixture_init(&f);
+	fixture_init(&g);
+	struct snapshot *a = build(&f), *b = build(&g);
+	/* built separately from equal content: equal ids and ETags */
+	ck_assert_str_eq(snapshot_id(a), snapshot_id(b));
+	for (size_t t = 0; t < f.result.table_count; t++) {
+		const struct disclosure_table *dt = &f.tables[t];
+		for (int fmt = 0; fmt < SNAPSHOT_FORMAT_COUNT; fmt++) {
+			const struct snapshot_body *x =
+			    table_body(a, dt->metric, dt->period_type, dt->dim, fmt);
+			const struct snapshot_body *y =
+			    table_body(b, dt->metric, dt->period_type, dt->dim, fmt);
+			ck_assert_str_eq(x->etag, y->etag);
+			ck_assert_str_eq(x->gzip_etag, y->gzip_etag);
+			ck_assert_int_eq(x->etag[0], '"');
+			ck_assert_uint_eq(strlen(x->etag), 18); /* quotes + 16 hex */
+		}
+	}
+	for (int r = 0; r < SNAPSHOT_RESOURCE_COUNT; r++)
+		ck_assert_str_eq(snapshot_resource(a, r)->etag, snapshot_resource(b, r)->etag);
+
+	/* one changed cell: another id, another ETag for that table only */
+	g.county[0] = cell(12, 100, 12);
+	struct snapshot *c = build(&g);
+	ck_assert_str_ne(snapshot_id(a), snapshot_id(c));
+	ck_assert_str_ne(
+	    table_body(a, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, SNAPSHOT_JSON)
+	        ->etag,
+	    table_body(c, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, SNAPSHOT_JSON)
+	        ->etag);
+
+	/* same data computed later: the id names the data, so it stays */
+	g.county[0] = cell(11, 100, 11);
+	g.info.generated_at += 300;
+	struct snapshot *d = build(&g);
+	ck_assert_str_eq(snapshot_id(a), snapshot_id(d));
+	snapshot_unref(a);
+	snapshot_unref(b);
+	snapshot_unref(c);
+	snapshot_unref(d);
+}
+END_TEST
+
+static char *inflate_all(const char *data, size_t len, size_t *out_len)
+{
+	size_t cap = 1 << 20;
+	char *out = malloc(cap);
+	z_stream zs;
+	memset(&zs, 0, sizeof(zs));
+	ck_assert_int_eq(inflateInit2(&zs, 15 + 16), Z_OK);
+	zs.next_in = (Bytef *)(uintptr_t)data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = (Bytef *)out;
+	zs.avail_out = (uInt)cap;
+	ck_assert_int_eq(inflate(&zs, Z_FINISH), Z_STREAM_END);
+	*out_len = zs.total_out;
+	inflateEnd(&zs);
+	return out;
+}
+
+START_TEST(test_gzip_round_trip)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct snapshot *s = build(&f);
+	const struct snapshot_body *bodies[] = {
+	    table_body(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, SNAPSHOT_JSON),
+	    snapshot_resource(s, SNAPSHOT_OPENAPI), snapshot_resource(s, SNAPSHOT_CATALOG)};
+	for (size_t i = 0; i < CASA_ARRAY_LEN(bodies); i++) {
+		ck_assert_ptr_nonnull(bodies[i]->gzip);
+		ck_assert_uint_lt(bodies[i]->gzip_len, bodies[i]->len);
+		size_t n;
+		char *plain = inflate_all(bodies[i]->gzip, bodies[i]->gzip_len, &n);
+		ck_assert_uint_eq(n, bodies[i]->len);
+		ck_assert(memcmp(plain, bodies[i]->data, n) == 0);
+		ck_assert_str_ne(bodies[i]->etag, bodies[i]->gzip_etag);
+		free(plain);
+	}
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(test_slices)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct snapshot *s = build(&f);
+	const struct snapshot_table *t =
+	    snapshot_table_find(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL);
+	char *out;
+	size_t len;
+	char etag[SNAPSHOT_ETAG_LEN], etag2[SNAPSHOT_ETAG_LEN], full_etag[SNAPSHOT_ETAG_LEN];
+	/* the full range reproduces the body */
+	ck_assert(snapshot_table_slice(t, SNAPSHOT_JSON, 0, 1, &out, &len, full_etag));
+	ck_assert_uint_eq(len, t->body[SNAPSHOT_JSON].len);
+	ck_assert(memcmp(out, t->body[SNAPSHOT_JSON].data, len) == 0);
+	free(out);
+	/* only 2025: prefix + the 2025 row + suffix */
+	ck_assert(snapshot_table_slice(t, SNAPSHOT_JSON, 1, 1, &out, &len, etag));
+	const char *rows = strstr(out, "\"rows\":[");
+	ck_assert_ptr_nonnull(rows);
+	ck_assert_str_eq(rows, "\"rows\":[{\"period\":\"2025\",\"period_start\":\"2025-01-01\","
+	                       "\"period_end\":\"2025-12-31\",\"partial\":true,\"value\":null,"
+	                       "\"numerator\":null,\"denominator\":null,\"suppressed\":true}]}\n");
+	ck_assert(strncmp(out, t->body[SNAPSHOT_JSON].data, (size_t)(rows - out)) == 0);
+	free(out);
+	/* the same range again: the same ETag; another range: another one */
+	ck_assert(snapshot_table_slice(t, SNAPSHOT_JSON, 1, 1, &out, &len, etag2));
+	free(out);
+	ck_assert_str_eq(etag, etag2);
+	ck_assert_str_ne(etag, full_etag);
+	ck_assert(snapshot_table_slice(t, SNAPSHOT_JSON, 0, 0, &out, &len, etag2));
+	ck_assert_ptr_nonnull(strstr(out, "\"rows\":[{\"period\":\"2024\""));
+	ck_assert_ptr_null(strstr(out, "\"period\":\"2025\""));
+	free(out);
+	ck_assert_str_ne(etag, etag2);
+	/* empty range */
+	ck_assert(snapshot_table_slice(t, SNAPSHOT_JSON, 1, 0, &out, &len, etag));
+	ck_assert_ptr_nonnull(strstr(out, "\"rows\":[]}\n"));
+	free(out);
+	/* CSV: header + the 2024 row */
+	ck_assert(snapshot_table_slice(t, SNAPSHOT_CSV, 0, 0, &out, &len, etag));
+	ck_assert_str_eq(out, "period,period_start,period_end,partial,value,numerator,denominator,"
+	                      "suppressed\r\n2024,2024-01-01,2024-12-31,false,8,12,150,false\r\n");
+	free(out);
+	/* multi-group periods slice whole periods */
+	const struct snapshot_table *g =
+	    snapshot_table_find(s, METRIC_STILL_MISSING_COUNT, PERIOD_MONTH, DIM_ADVOCATE);
+	ck_assert(snapshot_table_slice(g, SNAPSHOT_JSON, 0, 0, &out, &len, etag));
+	ck_assert_uint_eq(len, g->body[SNAPSHOT_JSON].len);
+	free(out);
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(test_summary_catalog_quality)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct snapshot *s = build(&f);
+	const char *summary = snapshot_resource(s, SNAPSHOT_SUMMARY)->data;
+	/* placement_moves_per_1000_days allows no quarter: fiscal_year; last
+	 * complete = FY2024 (FY2025 ends 2025-09-30 > as_of): 40/10000 -> 4;
+	 * no earlier period, so previous and change are null; reference 4.48 */
+	ck_assert_ptr_nonnull(
+	    strstr(summary,
+	           "\"period_type\":\"fiscal_year\",\"period\":\"FY2024\",\"period_start\":"
+	           "\"2023-10-01\",\"period_end\":\"2024-09-30\",\"partial\":false,\"value\":4,"
+	           "\"numerator\":40,\"denominator\":10000,\"suppressed\":false,\"previous\":null,"
+	           "\"change\":null,\"higher_is_better\":false,\"reference\":4.48}"));
+	/* still_missing_count: latest month 2025-06, 25 children; May 20;
+	 * change 25 - 20 = 5; higher is not better */
+	ck_assert_ptr_nonnull(strstr(
+	    summary, "\"period_type\":\"month\",\"period\":\"2025-06\",\"period_start\":"
+	             "\"2025-06-01\",\"period_end\":\"2025-06-30\",\"partial\":false,\"value\":25,"
+	             "\"numerator\":25,\"denominator\":null,\"suppressed\":false,\"previous\":"
+	             "{\"period\":\"2025-05\",\"value\":20,\"suppressed\":false},\"change\":5,"
+	             "\"higher_is_better\":false}"));
+	/* moves_per_1000_days_in_care allows quarter, and no quarter table was
+	 * given: it is left out rather than shown with another period type */
+	ck_assert_ptr_null(strstr(summary, "\"metric\":\"moves_per_1000_days_in_care\""));
+
+	const char *catalog = snapshot_resource(s, SNAPSHOT_CATALOG)->data;
+	ck_assert_ptr_nonnull(strstr(catalog, "{\"id\":\"runaway_discharges_pct\""));
+	ck_assert_ptr_nonnull(strstr(catalog, "\"by\":[\"county\",\"age_band\",\"sex\","
+	                                      "\"race_ethnicity\",\"advocate\",\"setting\"]"));
+	ck_assert_ptr_null(strstr(catalog, "\"total\""));
+
+	const char *quality = snapshot_resource(s, SNAPSHOT_QUALITY)->data;
+	ck_assert_ptr_nonnull(strstr(quality, "\"rows_read\":{\"children\":10,"));
+	ck_assert_ptr_nonnull(strstr(quality, "\"rows_kept\":{\"children\":9,"));
+	char rule[256];
+	snprintf(rule, sizeof(rule), "{\"rule\":\"%s\"",
+	         model_dq_rule_names[DQ_DROP_DANGLING_PARENT]);
+	const char *at = strstr(quality, rule);
+	ck_assert_ptr_nonnull(at);
+	ck_assert_ptr_nonnull(strstr(at, "\"action\":\"dropped\",\"count\":3}"));
+
+	const char *openapi = snapshot_resource(s, SNAPSHOT_OPENAPI)->data;
+	ck_assert_ptr_nonnull(strstr(openapi, "\"openapi\":\"3.1.0\""));
+	ck_assert_ptr_nonnull(strstr(openapi, "\"runaway_within_12m_of_entry_pct\""));
+	snapshot_unref(s);
+}
+END_TEST
+
+static char *temp_dir(void)
+{
+	char *dir = strdup("/tmp/casa-snapshot-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	return dir;
+}
+
+static void remove_tree(const char *dir)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void assert_same_body(const struct snapshot_body *a, const struct snapshot_body *b)
+{
+	ck_assert_uint_eq(a->len, b->len);
+	ck_assert(memcmp(a->data, b->data, a->len) == 0);
+	ck_assert_uint_eq(a->gzip_len, b->gzip_len);
+	ck_assert((a->gzip == NULL) == (b->gzip == NULL));
+	if (a->gzip != NULL)
+		ck_assert(memcmp(a->gzip, b->gzip, a->gzip_len) == 0);
+	ck_assert_str_eq(a->etag, b->etag);
+	ck_assert_str_eq(a->gzip_etag, b->gzip_etag);
+}
+
+START_TEST(test_save_load_round_trip)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct snapshot *s = build(&f);
+	char *dir = temp_dir();
+	ck_assert(snapshot_save(s, dir));
+	struct snapshot *l = snapshot_load(dir);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_str_eq(snapshot_id(l), snapshot_id(s));
+	ck_assert_int_eq(snapshot_as_of(l), snapshot_as_of(s));
+	ck_assert_int_eq(snapshot_refresh_key(l), 7);
+	ck_assert_int_eq(snapshot_generated_at(l), GENERATED_AT);
+	ck_assert_uint_eq(snapshot_suppressed_cells(l), snapshot_suppressed_cells(s));
+	for (int r = 0; r < SNAPSHOT_RESOURCE_COUNT; r++)
+		assert_same_body(snapshot_resource(l, r), snapshot_resource(s, r));
+	for (size_t t = 0; t < f.result.table_count; t++) {
+		const struct disclosure_table *dt = &f.tables[t];
+		const struct snapshot_table *a =
+		    snapshot_table_find(s, dt->metric, dt->period_type, dt->dim);
+		const struct snapshot_table *b =
+		    snapshot_table_find(l, dt->metric, dt->period_type, dt->dim);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_str_eq(a->csv_filename, b->csv_filename);
+		for (int fmt = 0; fmt < SNAPSHOT_FORMAT_COUNT; fmt++) {
+			assert_same_body(&a->body[fmt], &b->body[fmt]);
+			char *x, *y;
+			size_t xn, yn;
+			char ex[SNAPSHOT_ETAG_LEN], ey[SNAPSHOT_ETAG_LEN];
+			uint32_t last = a->period_count - 1;
+			ck_assert(snapshot_table_slice(a, fmt, last, last, &x, &xn, ex));
+			ck_assert(snapshot_table_slice(b, fmt, last, last, &y, &yn, ey));
+			ck_assert_uint_eq(xn, yn);
+			ck_assert(memcmp(x, y, xn) == 0);
+			ck_assert_str_eq(ex, ey);
+			free(x);
+			free(y);
+		}
+	}
+	/* no temporary file left behind */
+	char tmp[512];
+	snprintf(tmp, sizeof(tmp), "%s/snapshot.tmp", dir);
+	ck_assert_int_ne(access(tmp, F_OK), 0);
+	snapshot_unref(l);
+	snapshot_unref(s);
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+static unsigned char *read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	ck_assert_ptr_nonnull(fp);
+	fseek(fp, 0, SEEK_END);
+	*len = (size_t)ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	unsigned char *data = malloc(*len);
+	ck_assert_uint_eq(fread(data, 1, *len, fp), *len);
+	fclose(fp);
+	return data;
+}
+
+static void write_bytes(const char *path, const unsigned char *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
+	fclose(fp);
+}
+
+START_TEST(test_damaged_files_refused)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct snapshot *s = build(&f);
+	char *dir = temp_dir();
+	char path[512];
+	snprintf(path, sizeof(path), "%s/snapshot.bin", dir);
+	/* nothing saved yet */
+	ck_assert_ptr_null(snapshot_load(dir));
+	ck_assert(snapshot_save(s, dir));
+	size_t len;
+	unsigned char *good = read_file(path, &len);
+	unsigned char *bad = malloc(len + 1);
+
+	/* one flipped bit anywhere in the payload (CRC-32) */
+	size_t positions[] = {32, 40, len / 2, len - 1};
+	for (size_t i = 0; i < CASA_ARRAY_LEN(positions); i++) {
+		memcpy(bad, good, len);
+		bad[positions[i]] ^= 0x01;
+		write_bytes(path, bad, len);
+		ck_assert_ptr_null(snapshot_load(dir));
+	}
+	/* a flipped bit in the header (version, length, checksums) */
+	for (size_t pos = 8; pos < 32; pos += 5) {
+		memcpy(bad, good, len);
+		bad[pos] ^= 0x10;
+		write_bytes(path, bad, len);
+		ck_assert_ptr_null(snapshot_load(dir));
+	}
+	/* truncated, by one byte and to the header only */
+	write_bytes(path, good, len - 1);
+	ck_assert_ptr_null(snapshot_load(dir));
+	write_bytes(path, good, 32);
+	ck_assert_ptr_null(snapshot_load(dir));
+	write_bytes(path, good, 5);
+	ck_assert_ptr_null(snapshot_load(dir));
+	/* one byte appended */
+	memcpy(bad, good, len);
+	bad[len] = 0;
+	write_bytes(path, bad, len + 1);
+	ck_assert_ptr_null(snapshot_load(dir));
+	/* foreign magic */
+	memcpy(bad, good, len);
+	memcpy(bad, "PGDMP\0\0\0", 8);
+	write_bytes(path, bad, len);
+	ck_assert_ptr_null(snapshot_load(dir));
+	/* and the intact file still loads (the checks above can pass) */
+	write_bytes(path, good, len);
+	struct snapshot *l = snapshot_load(dir);
+	ck_assert_ptr_nonnull(l);
+	snapshot_unref(l);
+	free(good);
+	free(bad);
+	snapshot_unref(s);
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_write_files)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct snapshot *s = build(&f);
+	char *dir = temp_dir();
+	char out[512], path[600];
+	snprintf(out, sizeof(out), "%s/out", dir);
+	ck_assert(snapshot_write_files(s, out));
+	size_t len;
+	snprintf(path, sizeof(path), "%s/runaway_discharges_pct/year_by_county.csv", out);
+	unsigned char *csv = read_file(path, &len);
+	const struct snapshot_body *body =
+	    table_body(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, SNAPSHOT_CSV);
+	ck_assert_uint_eq(len, body->len);
+	ck_assert(memcmp(csv, body->data, len) == 0);
+	free(csv);
+	const char *names[] = {"runaway_discharges_pct/year.json",
+	                       "still_missing_count/month_by_advocate.json",
+	                       "catalog.json",
+	                       "summary.json",
+	                       "quality.json",
+	                       "openapi.json"};
+	for (size_t i = 0; i < CASA_ARRAY_LEN(names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", out, names[i]);
+		ck_assert_msg(access(path, R_OK) == 0, "missing %s", names[i]);
+	}
+	snprintf(path, sizeof(path), "%s/manifest.json", out);
+	unsigned char *manifest = read_file(path, &len);
+	char *text = strndup((const char *)manifest, len);
+	/* 3 counties x 1 period = 3 rows */
+	ck_assert_ptr_nonnull(
+	    strstr(text, "{\"path\":\"runaway_discharges_pct/year_by_county.csv\","));
+	const char *entry = strstr(text, "runaway_discharges_pct/year_by_county.csv");
+	ck_assert_ptr_nonnull(strstr(entry, "\"rows\":3}"));
+	ck_assert_ptr_nonnull(strstr(text, "\"path\":\"openapi.json\""));
+	free(text);
+	free(manifest);
+	snapshot_unref(s);
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_slot_keeps_old_snapshot_alive)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct snapshot_slot slot;
+	snapshot_slot_init(&slot);
+	ck_assert_ptr_null(snapshot_slot_acquire(&slot));
+	snapshot_slot_replace(&slot, build(&f));
+	struct snapshot *held = snapshot_slot_acquire(&slot);
+	const struct snapshot_body *body = snapshot_resource(held, SNAPSHOT_SUMMARY);
+	char *copy = strdup(body->data);
+	f.info.generated_at += 1;
+	snapshot_slot_replace(&slot, build(&f)); /* drops the slot's reference */
+	/* the request's reference keeps the old bodies (ASan would catch a
+	 * use after free here) */
+	ck_assert_str_eq(body->data, copy);
+	struct snapshot *now = snapshot_slot_acquire(&slot);
+	ck_assert_ptr_ne(now, held);
+	snapshot_unref(now);
+	snapshot_unref(held);
+	free(copy);
+	snapshot_slot_destroy(&slot);
+}
+END_TEST
+
+static Suite *snapshot_suite(void)
+{
+	Suite *s = suite_create("snapshot");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_table_json_exact);
+	tcase_add_test(tc, test_rows_numbers_and_groups);
+	tcase_add_test(tc, test_csv_exact_and_escaping);
+	tcase_add_test(tc, test_etag_and_id_stability);
+	tcase_add_test(tc, test_gzip_round_trip);
+	tcase_add_test(tc, test_slices);
+	tcase_add_test(tc, test_summary_catalog_quality);
+	tcase_add_test(tc, test_save_load_round_trip);
+	tcase_add_test(tc, test_damaged_files_refused);
+	tcase_add_test(tc, test_write_files);
+	tcase_add_test(tc, test_slot_keeps_old_snapshot_alive);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *runner = srunner_create(snapshot_suite());
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
