@@ -361,6 +361,25 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 	                  err))
 		return false;
 	double seconds = monotonic_seconds() - started;
+	/* Same published content (the id hashes every table and the quality
+	 * report): keep serving the snapshot already in place, so that every
+	 * ETag and generated_at stay the same and polling clients keep their
+	 * 304s (issue: an unchanged table keeps its ETag across refreshes). */
+	struct snapshot *current = snapshot_slot_acquire(&daemon->slot);
+	bool unchanged = current != NULL &&
+	                 strcmp(snapshot_id(current), snapshot_id(out.snapshot)) == 0;
+	if (current != NULL)
+		snapshot_unref(current);
+	if (unchanged) {
+		daemon->served_key = out.refresh_key;
+		daemon->served_as_of = as_of;
+		daemon->served_at = now;
+		log_info("refresh: refresh key %lld, content unchanged (snapshot %s, %.1f s)",
+		         (long long)out.refresh_key, snapshot_id(out.snapshot), seconds);
+		stats_after_build(daemon, &out, seconds);
+		snapshot_unref(out.snapshot);
+		return true;
+	}
 	if (!snapshot_save(out.snapshot, config->state_dir))
 		log_warnx("refresh: could not persist the snapshot under %s; a restart will "
 		          "wait for the database",

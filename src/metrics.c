@@ -461,10 +461,11 @@ static void copy_days_in_care(struct metrics_ctx *ctx)
 	}
 }
 
-/* The per-episode passes, on the second thread. */
-static void *run_episode_passes(void *arg)
+/* The second thread's share: the missing pass and half the days pass. */
+static void *run_second_thread(void *arg)
 {
-	return metrics_pass_days(arg) && metrics_pass_missing(arg) ? arg : NULL;
+	return metrics_pass_missing(arg) && metrics_pass_days(arg, METRICS_DAYS_SEGMENTED) ? arg
+	                                                                                   : NULL;
 }
 
 bool metrics_compute(const struct model *model, const struct metrics_options *options,
@@ -492,18 +493,20 @@ bool metrics_compute(const struct model *model, const struct metrics_options *op
 	if (!ctx_init(&ctx, model, options, out))
 		goto fail;
 
-	/* Two threads over disjoint tables (measured: the child pass costs
-	 * about as much as the days and missing passes together). */
+	/* Two threads over disjoint tables, shares measured to take about
+	 * the same time: the child pass and the constant-breakdown half of the
+	 * days pass here; the missing pass and the other half there. */
 	pthread_t thread;
-	bool threaded = pthread_create(&thread, NULL, run_episode_passes, &ctx) == 0;
-	bool episodes_ok = threaded || (metrics_pass_days(&ctx) && metrics_pass_missing(&ctx));
-	bool children_ok = metrics_pass_children(&ctx);
+	bool threaded = pthread_create(&thread, NULL, run_second_thread, &ctx) == 0;
+	bool second_ok = threaded || run_second_thread(&ctx) != NULL;
+	bool first_ok =
+	    metrics_pass_children(&ctx) && metrics_pass_days(&ctx, METRICS_DAYS_CONSTANT);
 	if (threaded) {
 		void *ret = NULL;
 		pthread_join(thread, &ret);
-		episodes_ok = ret != NULL;
+		second_ok = ret != NULL;
 	}
-	if (!episodes_ok || !children_ok)
+	if (!first_ok || !second_ok)
 		goto fail;
 	copy_days_in_care(&ctx);
 	ctx_free(&ctx);

@@ -5,7 +5,8 @@
  * lookup, a pointer to every table and its child stamps) and runs three
  * passes over the sorted model, each filling its own tables:
  *   metrics_pass_days      (metrics_placement.c) days in care, moves, missing
- *                          episodes per day, the placement-moves entry cohort;
+ *                          episodes per day, the placement-moves entry cohort
+ *                          (in two halves by breakdown, to balance threads);
  *   metrics_pass_missing   (metrics_runaway.c) episode-based runaway metrics,
  *                          quantiles, runaway discharges, the 12-month cohort;
  *   metrics_pass_children  (metrics_runaway.c) the child-based metrics.
@@ -173,7 +174,15 @@ uint32_t metrics_advocate_on(const struct model *model, const struct model_episo
 bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,
                            struct metrics_buf *moves) CASA_MUSTCHECK;
 
-bool metrics_pass_days(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+/* The days pass fills the breakdowns in dims (DIM_BIT mask) of the day-
+ * based tables; DIM_TOTAL stands for all four constant dims (total,
+ * county, sex, race) and the placement_moves_per_1000_days cohort. Two
+ * calls with disjoint masks can run at once. */
+#define METRICS_DAYS_CONSTANT                                                                      \
+	(DIM_BIT(DIM_TOTAL) | DIM_BIT(DIM_COUNTY) | DIM_BIT(DIM_SEX) | DIM_BIT(DIM_RACE_ETHNICITY))
+#define METRICS_DAYS_SEGMENTED                                                                     \
+	(DIM_BIT(DIM_AGE_BAND) | DIM_BIT(DIM_ADVOCATE) | DIM_BIT(DIM_SETTING))
+bool metrics_pass_days(struct metrics_ctx *ctx, uint32_t dims) CASA_MUSTCHECK;
 bool metrics_pass_missing(struct metrics_ctx *ctx) CASA_MUSTCHECK;
 bool metrics_pass_children(struct metrics_ctx *ctx) CASA_MUSTCHECK;
 

@@ -11,11 +11,20 @@
  *   5. the table's own rules (ends before start, unknown setting, outside
  *      care), then the kept-and-counted rules (recoding, clipping).
  *
- * Keys are only sorted and joined: a stable LSD radix sort of (key, row)
- * pairs gives both duplicate detection (the first of a run of equal keys is
- * the earliest in stream order) and the parent joins (merge of two sorted
- * key lists), in linear time. No key leaves this file except inside the
- * model arrays.
+ * Readings where the conventions leave a choice:
+ *   - rule 2 counts a key as seen even when its first row fell to rule 1
+ *     (the first row with a null birth_month and a clean second row with
+ *     the same key: one null_required, one duplicate_key, no child);
+ *   - a placement with a null end in a discharged episode is closed at the
+ *     discharge without a count: the row never said it ended after it;
+ *   - agency_informed_at after as_of is kept as it is (the clock had not
+ *     started); the other timestamps after as_of read as TS_NONE.
+ *
+ * Keys are only sorted and joined: a stable radix sort of (key, row) pairs
+ * gives both duplicate detection (the first of a run of equal keys is the
+ * earliest in stream order) and the parent joins (merge of two sorted key
+ * lists), in linear time. No key leaves this file except inside the model
+ * arrays.
  */
 #include "casa/model.h"
 
@@ -23,10 +32,6 @@
 #include <string.h>
 
 #include "casa/date.h"
-
-/* The source stage stores a null key or parent-key column as this value
- * (struct model_raw has no has_* flag for keys); see src/source.c. */
-#define MODEL_RAW_KEY_NULL INT64_MIN
 
 const char *const model_sex_codes[SEX_COUNT] = {"female", "male", "other", "unknown"};
 

@@ -25,11 +25,6 @@
 #include "casa/date.h"
 #include "casa/log.h"
 
-/* A null key or parent-key column (struct model_raw has no has_* flag for
- * keys); model_build() counts such a row as drop_null_required. Must match
- * src/model.c. */
-#define MODEL_RAW_KEY_NULL INT64_MIN
-
 /* A non-null empty code is not a contract code, but "" means null in the raw
  * rows: store this instead so that the model counts it as unknown. */
 #define EMPTY_CODE "\x7f"
@@ -166,6 +161,8 @@ static PGconn *source_connect(const struct source_options *options, PGconn *pin,
 	char timeout[16];
 	int n = 0;
 	const char *conninfo = options->conninfo ? options->conninfo : "";
+	/* The user's connect_timeout (conninfo or PGCONNECT_TIMEOUT) wins. */
+	bool has_timeout = getenv("PGCONNECT_TIMEOUT") != NULL;
 	if (is_conninfo_string(conninfo)) {
 		/* Validate up front; libpq's parse message may quote the
 		 * conninfo (and a password in it), so it is not passed on. */
@@ -175,6 +172,10 @@ static PGconn *source_connect(const struct source_options *options, PGconn *pin,
 		if (parsed == NULL) {
 			set_error(err, "source: the database conninfo does not parse");
 			return NULL;
+		}
+		for (PQconninfoOption *option = parsed; option->keyword != NULL; option++) {
+			if (strcmp(option->keyword, "connect_timeout") == 0 && option->val != NULL)
+				has_timeout = true;
 		}
 		PQconninfoFree(parsed);
 	}
@@ -188,7 +189,7 @@ static PGconn *source_connect(const struct source_options *options, PGconn *pin,
 	values[n++] = KEEPALIVES_INTERVAL;
 	keywords[n] = "keepalives_count";
 	values[n++] = KEEPALIVES_COUNT;
-	if (options->connect_timeout_s > 0) {
+	if (options->connect_timeout_s > 0 && !has_timeout) {
 		snprintf(timeout, sizeof(timeout), "%d", options->connect_timeout_s);
 		keywords[n] = "connect_timeout";
 		values[n++] = timeout;
@@ -265,14 +266,20 @@ static bool set_session(PGconn *conn, const struct source_options *options,
 	if (zone != NULL && zone[0] == ':')
 		zone++;
 	const char *params[2] = {timeout, zone};
-	PGresult *res = run(conn,
-	                    "SELECT set_config('statement_timeout', $1, true), "
-	                    "set_config('DateStyle', 'ISO, YMD', true), "
-	                    "set_config('IntervalStyle', 'postgres', true)",
-	                    1, params, PGRES_TUPLES_OK, "session settings", err);
+	PGresult *res = run(conn, "SELECT set_config('DateStyle', 'ISO, YMD', true)", 0, NULL,
+	                    PGRES_TUPLES_OK, "session settings", err);
 	if (res == NULL)
 		return false;
 	PQclear(res);
+	/* 0 = none of ours: a timeout the role or server sets (sql/roles.sql
+	 * gives the daemon's role one) stays in force. */
+	if (options->statement_timeout_s > 0) {
+		res = run(conn, "SELECT set_config('statement_timeout', $1, true)", 1, params,
+		          PGRES_TUPLES_OK, "statement timeout", err);
+		if (res == NULL)
+			return false;
+		PQclear(res);
+	}
 	/* Without a configured zone the server's default stays (the daemon
 	 * normally passes its TZ). */
 	if (zone == NULL || zone[0] == '\0')
@@ -292,9 +299,10 @@ static bool type_matches(enum column_type want, const char *data_type)
 		return strcmp(data_type, "bigint") == 0 || strcmp(data_type, "integer") == 0 ||
 		       strcmp(data_type, "smallint") == 0;
 	case COL_TEXT:
+		/* Not character(n): its blank padding would turn every code
+		 * into an unknown one without a word. */
 		return strcmp(data_type, "text") == 0 ||
-		       strcmp(data_type, "character varying") == 0 ||
-		       strcmp(data_type, "character") == 0;
+		       strcmp(data_type, "character varying") == 0;
 	case COL_DATE:
 		return strcmp(data_type, "date") == 0;
 	case COL_TIMESTAMPTZ:

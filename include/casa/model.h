@@ -34,6 +34,9 @@
 #include "casa/common.h"
 
 #define TS_NONE INT64_MIN /* null timestamp */
+/* A null key or parent-key column in struct model_raw (keys have no has_*
+ * flag); model_build() counts such a row as drop_null_required. */
+#define MODEL_RAW_KEY_NULL INT64_MIN
 
 enum sex { SEX_FEMALE, SEX_MALE, SEX_OTHER, SEX_UNKNOWN, SEX_COUNT };
 
@@ -151,7 +154,9 @@ struct model_assignment {
  * violations, only information. */
 enum dq_rule {
 	DQ_DROP_DUPLICATE_KEY,              /* second row with the same key, any table */
-	DQ_DROP_DANGLING_PARENT,            /* parent key not found (or itself dropped) */
+	DQ_DROP_DANGLING_PARENT,            /* parent key absent from its table (a row
+	                                       whose parent was dropped goes with it,
+	                                       uncounted) */
 	DQ_DROP_EPISODE_ENDS_BEFORE_START,  /* with its child rows */
 	DQ_DROP_PLACEMENT_ENDS_BEFORE_START,
 	DQ_DROP_PLACEMENT_UNKNOWN_SETTING,

@@ -41,7 +41,10 @@ struct snapshot *snapshot_build(const struct disclosure_result *tables,
 struct snapshot *snapshot_ref(struct snapshot *snapshot);
 void snapshot_unref(struct snapshot *snapshot);
 
-/* Snapshot id (hex of the content hash), valid while a reference is held. */
+/* Snapshot id (hex of the content hash), valid while a reference is held.
+ * The hash covers every published cell, group label, disclosure setting,
+ * as_of and quality count, not generated_at: the same data gives the same id
+ * on every replica and rebuild. */
 const char *snapshot_id(const struct snapshot *snapshot);
 int32_t snapshot_as_of(const struct snapshot *snapshot);
 int64_t snapshot_refresh_key(const struct snapshot *snapshot);

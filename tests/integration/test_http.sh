@@ -21,7 +21,7 @@ trap cleanup EXIT
 
 FAILS=0
 # set by start() through printf -v
-PORT_main='' PORT_tok='' PORT_empty='' PORT_stale=''
+PORT_main='' PORT_tok='' PORT_empty='' PORT_stale='' PORT_churn=''
 fail() {
 	echo "FAIL: $*" >&2
 	FAILS=$((FAILS + 1))
@@ -288,6 +288,27 @@ grep -qi '^X-Casa-Stale: true' "$TMP/hst" && ok "stale header" || fail "stale he
 curl -s -o "$TMP/rst.json" "$BS/readyz"
 json_check "$TMP/rst.json" '.ready and .stale and .refresh_failures==3 and .db_up==false' && ok "readyz stale" || fail "readyz stale"
 grep -q 'casa_metrics_stale 1' <(curl -s "$BS/metrics") && ok "metrics stale 1" || fail "metrics stale"
+
+# --- refresh storm: snapshots replaced every few ms while requests run -------
+start churn --churn
+BC="http://127.0.0.1:$PORT_churn"
+seq 400 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' --compressed \
+	"$BC/api/v1/metrics/runaway_discharges_pct?by=county&n={}" >"$TMP/churn.codes" 2>/dev/null || true
+# n is not a parameter of the table route: every answer is a 400 built while
+# the snapshot churns; then full bodies, gzip and identity, and slices
+# (one printf per line, so parallel writers do not interleave)
+# shellcheck disable=SC2016
+seq 300 | xargs -P 8 -I{} sh -c 'printf "%s\n" "$(curl -s --compressed "$1/api/v1/metrics/runaway_discharges_pct?by=county" | head -c 10)"' _ "$BC" >"$TMP/churn.bodies" 2>/dev/null || true
+seq 300 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' \
+	"$BC/api/v1/metrics/runaway_discharges_pct?period_type=quarter&from=2024-Q4" >>"$TMP/churn.codes" 2>/dev/null || true
+expect "storm: 400 for the unknown parameter" "$(head -400 "$TMP/churn.codes" | sort -u | tr -d '\n')" 400
+expect "storm: slices all 200" "$(tail -300 "$TMP/churn.codes" | sort -u | tr -d '\n')" 200
+expect "storm: bodies all JSON tables" "$(sort -u "$TMP/churn.bodies" | tr -d '\n')" '{"metric":'
+kill -TERM "${PIDS[-1]}"
+wait "${PIDS[-1]}" && ok "storm: fixture exited cleanly" || fail "storm: fixture exit status"
+grep -q 'snapshots replaced' "$TMP/churn.err" && ok "storm: $(grep -o '[0-9]* snapshots replaced' "$TMP/churn.err")" ||
+	fail "storm: no churn report"
+unset 'PIDS[-1]'
 
 # --- clean stop --------------------------------------------------------------
 kill -TERM "${PIDS[0]}"

@@ -125,6 +125,32 @@ check_utc
 expect .rows_kept.missing_episodes 6
 expect .quality.ignored_after_as_of 4
 
+# 2b. Randomized rows against an independent SQL implementation of the
+# counting conventions (tests/fixtures/source_random.sql): every rule and
+# every rows_kept count must agree, in two time zones (the SQL turns
+# timestamps into dates in the session zone, casa-pull in its --timezone).
+psql "$conn" -Xq -v ON_ERROR_STOP=1 -f "$CASA_SOURCE_DIR/tests/fixtures/source_random.sql" \
+	>/dev/null 2>&1 || fail "loading source_random.sql"
+for zone in UTC America/Chicago; do
+	PGTZ=$zone psql "$conn" -XAt -v ON_ERROR_STOP=1 \
+		-c "SELECT name || '=' || value FROM src_rand.expected ORDER BY 1" \
+		>"$TEST_TMP/want.txt" || fail "src_rand.expected"
+	"$PULL" --db "$conn" --schema src_rand --as-of 2025-06-30 --timezone "$zone" \
+		--parallel 2 >"$out" || fail "casa-pull src_rand ($zone) failed"
+	jq -r '(.quality | to_entries[] | "quality.\(.key)=\(.value)"),
+		(.rows_kept | to_entries[] | "rows_kept.\(.key)=\(.value)")' "$out" |
+		LC_ALL=C sort >"$TEST_TMP/got.txt"
+	LC_ALL=C sort -o "$TEST_TMP/want.txt" "$TEST_TMP/want.txt"
+	[ "$(wc -l <"$TEST_TMP/want.txt")" -eq 26 ] || fail "expected 26 SQL counts"
+	diff "$TEST_TMP/want.txt" "$TEST_TMP/got.txt" >&2 ||
+		fail "casa-pull and the SQL implementation disagree ($zone)"
+	cp "$TEST_TMP/want.txt" "$TEST_TMP/want-${zone//\//_}.txt"
+done
+# The time-zone probes must move some counts, or the loop above proves little.
+if cmp -s "$TEST_TMP/want-UTC.txt" "$TEST_TMP/want-America_Chicago.txt"; then
+	fail "source_random.sql: the time zone changes no count"
+fi
+
 # 3. Schema check: a missing column and a wrongly typed one are named.
 err=$TEST_TMP/err.txt
 psql "$conn" -Xq -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<-'SQL' || fail "creating src_broken"
@@ -155,6 +181,28 @@ if "$PULL" --db "$conn" --schema no_such_schema --as-of 2025-06-30 >"$out" 2>"$e
 fi
 grep -q 'no_such_schema\.children: table missing' "$err" ||
 	fail "missing table not named: $(cat "$err")"
+
+# 3b. statement_timeout applies to the pull: a view that sleeps 3 s against
+# a 1 s timeout fails cleanly, naming the table.
+psql "$conn" -Xq -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<-'SQL' || fail "creating src_slow"
+	DROP SCHEMA IF EXISTS src_slow CASCADE;
+	CREATE SCHEMA src_slow;
+	CREATE VIEW src_slow.children AS
+		SELECT c.* FROM src_test.children c, (SELECT pg_sleep(3)) s;
+	CREATE VIEW src_slow.episodes AS SELECT * FROM src_test.episodes;
+	CREATE VIEW src_slow.placements AS SELECT * FROM src_test.placements;
+	CREATE VIEW src_slow.missing_episodes AS SELECT * FROM src_test.missing_episodes;
+	CREATE VIEW src_slow.advocate_assignments AS SELECT * FROM src_test.advocate_assignments;
+	CREATE VIEW src_slow.extract_batches AS SELECT * FROM src_test.extract_batches;
+SQL
+"$PULL" --db "$conn" --schema src_slow --as-of 2025-06-30 >"$out" ||
+	fail "views without a timeout must pull"
+if "$PULL" --db "$conn" --schema src_slow --as-of 2025-06-30 --statement-timeout 1 \
+	>"$out" 2>"$err"; then
+	fail "the statement timeout did not apply"
+fi
+grep -q '^source: src_slow\.children: COPY: canceling statement due to statement timeout' "$err" ||
+	fail "timeout message: $(cat "$err")"
 
 # 4. Connection errors: clean message, exit 1, the password never echoed.
 port=$(free_port)

@@ -4,7 +4,7 @@
  * counts per rule, timings). Never a key or a row-level value.
  *
  *   casa-pull --db CONNINFO --as-of YYYY-MM-DD [--timezone TZ] [--schema S]
- *             [--parallel N]
+ *             [--parallel N] [--statement-timeout SECONDS]
  *   casa-pull --db CONNINFO --refresh-key [--schema S]
  *
  * Exits 1 with the source's message on stderr when the pull fails.
@@ -37,7 +37,7 @@ static double cpu_seconds(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: casa-pull --db CONNINFO --as-of YYYY-MM-DD [--timezone TZ] "
-	                "[--schema S] [--parallel N]\n");
+	                "[--schema S] [--parallel N] [--statement-timeout SECONDS]\n");
 	exit(2);
 }
 
@@ -79,6 +79,8 @@ int main(int argc, char **argv)
 			options.schema = argv[++i];
 		else if (strcmp(argv[i], "--parallel") == 0)
 			options.parallel = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--statement-timeout") == 0)
+			options.statement_timeout_s = atoi(argv[++i]);
 		else
 			usage();
 	}

@@ -4,7 +4,10 @@
  * PostgreSQL.
  *
  * usage: casa-serve-fixture PORT [--tokens LIST] [--cors LIST]
- *                                [--dashboard DIR] [--empty] [--stale]
+ *                                [--dashboard DIR] [--empty] [--stale] [--churn]
+ * --churn replaces the snapshot every few milliseconds from another thread
+ * (a refresh storm), so a test can check that requests in flight keep their
+ * snapshot alive (under ASan, a use after free aborts).
  * Prints "ready" on stdout once listening; exits 2 when the port is taken
  * (the script then tries another); stops on SIGTERM or SIGINT.
  *
@@ -18,7 +21,9 @@
  *     "Baker, \"North\""): 2024: 14/160 = 8.75% and 13/140 = 9.2857%;
  *     2025: both suppressed
  */
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +44,30 @@ static struct disclosure_cell hidden(void)
 {
 	struct disclosure_cell c = {0, 0, 0, false, false, false, true};
 	return c;
+}
+
+struct churn {
+	struct snapshot_slot *slot;             /* where snapshots are swapped */
+	const struct disclosure_result *result; /* what they are built from */
+	struct snapshot_info info;              /* generated_at changes each time */
+	atomic_bool stop;                       /* set by main at exit */
+	atomic_ulong swaps;                     /* snapshots replaced */
+};
+
+static void *churn_main(void *arg)
+{
+	struct churn *churn = arg;
+	struct timespec pause = {0, 2 * 1000 * 1000};
+	while (!atomic_load(&churn->stop)) {
+		churn->info.generated_at++;
+		struct snapshot *next = snapshot_build(churn->result, &churn->info);
+		if (next != NULL) {
+			snapshot_slot_replace(churn->slot, next);
+			atomic_fetch_add(&churn->swaps, 1);
+		}
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -62,7 +91,7 @@ int main(int argc, char **argv)
 	    .per_ip_connection_limit = 32,
 	    .threads = 2,
 	};
-	bool empty = false, stale = false;
+	bool empty = false, stale = false, churning = false;
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--tokens") == 0 && i + 1 < argc)
 			options.api_tokens = argv[++i];
@@ -74,6 +103,8 @@ int main(int argc, char **argv)
 			empty = true;
 		else if (strcmp(argv[i], "--stale") == 0)
 			stale = true;
+		else if (strcmp(argv[i], "--churn") == 0)
+			churning = true;
 	}
 
 	struct disclosure_cell quarter[4] = {cell(12, 150, 8), hidden(), cell(15, 120, 12.5),
@@ -136,10 +167,24 @@ int main(int argc, char **argv)
 		snapshot_slot_destroy(&slot);
 		return 2;
 	}
+	static struct churn churn;
+	pthread_t churn_thread;
+	churn.slot = &slot;
+	churn.result = &result;
+	churn.info = info;
+	if (churning && pthread_create(&churn_thread, NULL, churn_main, &churn) != 0) {
+		fprintf(stderr, "pthread_create failed\n");
+		churning = false;
+	}
 	printf("ready\n");
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&signals, &sig);
+	if (churning) {
+		atomic_store(&churn.stop, true);
+		pthread_join(churn_thread, NULL);
+		fprintf(stderr, "churn: %lu snapshots replaced\n", atomic_load(&churn.swaps));
+	}
 	http_stop(server);
 	snapshot_slot_destroy(&slot);
 	return 0;

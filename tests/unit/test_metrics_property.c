@@ -587,6 +587,248 @@ START_TEST(test_naive_child_based)
 }
 END_TEST
 
+/* Episode-based metrics and the two entry cohorts, straight from
+ * docs/metrics.md, on every period type and breakdown. */
+struct expect {
+	int64_t *num[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT]; /* NULL: not allowed */
+	int64_t *den[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT];
+	int64_t **values[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT]; /* durations */
+	size_t *value_count[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT];
+};
+
+static void expect_add(struct expect *x, enum metric_id id, int32_t day,
+                       const uint32_t g[DIM_COUNT], int64_t num, int64_t den, int64_t value)
+{
+	for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
+		for (int d = 0; d < DIM_COUNT; d++) {
+			const struct metrics_table *tab =
+			    metrics_table_find(&result, id, (enum period_type)t, (enum dim)d);
+			if (!tab)
+				continue;
+			int32_t row =
+			    period_index_of((enum period_type)t, FY_START, day) - tab->first_period;
+			size_t c = (size_t)row * tab->group_count + g[d];
+			if (!x->num[id][t][d]) {
+				size_t n = (size_t)tab->period_count * tab->group_count;
+				x->num[id][t][d] = calloc(n, sizeof(int64_t));
+				x->den[id][t][d] = calloc(n, sizeof(int64_t));
+				x->values[id][t][d] = calloc(n, sizeof(int64_t *));
+				x->value_count[id][t][d] = calloc(n, sizeof(size_t));
+			}
+			x->num[id][t][d][c] += num;
+			x->den[id][t][d][c] += den;
+			if (value >= 0) {
+				size_t k = x->value_count[id][t][d][c]++;
+				x->values[id][t][d][c] =
+				    realloc(x->values[id][t][d][c], (k + 1) * sizeof(int64_t));
+				x->values[id][t][d][c][k] = value;
+			}
+		}
+}
+
+static int compare_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static uint32_t naive_went_missing_from(const struct model_episode *e, int32_t day)
+{
+	uint32_t cover = UINT32_MAX;
+	for (uint32_t j = 0; j < e->placement_count; j++) {
+		const struct model_placement *p = &gen.placements[e->first_placement + j];
+		if (p->start_date <= day && day < p->end_date)
+			cover = j;
+	}
+	if (cover == UINT32_MAX)
+		return SETTING_GROUP_NO_PLACEMENT;
+	const struct model_placement *p = &gen.placements[e->first_placement + cover];
+	if (p->setting == SETTING_RUNAWAY && p->start_date == day)
+		return cover == 0 ? SETTING_GROUP_NO_PLACEMENT : (p - 1)->setting;
+	return p->setting;
+}
+
+START_TEST(test_naive_episode_based)
+{
+	const struct model *m = &gen.model;
+	static struct expect x;
+	memset(&x, 0, sizeof x);
+	uint32_t g[DIM_COUNT];
+	for (size_t i = 0; i < m->episode_count; i++) {
+		const struct model_episode *e = &m->episodes[i];
+		const struct model_child *kid = &gen.children[e->child];
+		int32_t end = e->discharge_date <= m->as_of ? e->discharge_date : m->as_of + 1;
+		for (uint32_t k = 0; k < e->missing_count; k++) {
+			const struct model_missing *mm = &gen.missing[e->first_missing + k];
+			naive_groups(e, mm->begin_day, g);
+			g[DIM_SETTING] = naive_went_missing_from(e, mm->begin_day);
+			bool back = mm->returned_at != TS_NONE;
+			int64_t dur = back ? mm->returned_at - mm->went_missing_at : 0;
+			if (mm->begin_day <= m->as_of - 7)
+				expect_add(&x, METRIC_RETURNED_WITHIN_7_DAYS_PCT, mm->begin_day, g,
+				           back && dur <= 168 * 3600, 1, -1);
+			int64_t t0 = mm->agency_informed_at;
+			expect_add(&x, METRIC_REPORTED_LE_24H_PCT, mm->begin_day, g,
+			           mm->reported_le_at != TS_NONE && mm->reported_le_at >= t0 &&
+			               mm->reported_le_at <= t0 + 86400,
+			           1, -1);
+			expect_add(&x, METRIC_REPORTED_NCMEC_24H_PCT, mm->begin_day, g,
+			           mm->reported_ncmec_at != TS_NONE &&
+			               mm->reported_ncmec_at >= t0 &&
+			               mm->reported_ncmec_at <= t0 + 86400,
+			           1, -1);
+			if (!back)
+				continue;
+			bool screened = mm->screened_at != TS_NONE &&
+			                mm->screened_at >= mm->returned_at &&
+			                mm->screened_at <= mm->returned_at + 72 * 3600;
+			expect_add(&x, METRIC_SCREENED_AFTER_RETURN_PCT, mm->end_day, g, screened,
+			           1, -1);
+			if (screened)
+				expect_add(&x, METRIC_SCREENED_POSITIVE_PCT, mm->end_day, g,
+				           mm->screen_result == SCREEN_POSITIVE, 1, -1);
+			expect_add(&x, METRIC_DAYS_MISSING_MEDIAN, mm->end_day, g, 0, 1, dur);
+		}
+		if (e->discharge_date != DATE_OPEN) {
+			naive_groups(e, e->discharge_date - 1, g);
+			g[DIM_AGE_BAND] =
+			    naive_band(date_age_years(kid->birth_month, e->discharge_date));
+			expect_add(&x, METRIC_RUNAWAY_DISCHARGES_PCT, e->discharge_date, g,
+			           e->discharge_reason == REASON_RUNAWAY, 1, -1);
+		}
+		int age = date_age_years(kid->birth_month, e->removal_date);
+		naive_groups(e, e->removal_date, g);
+		/* Runaway within 12 months of entry: 12-17, more than 7 days. */
+		int32_t w = e->removal_date + 365;
+		if (e->discharge_date < w)
+			w = e->discharge_date;
+		if (age >= 12 && age < 18 && end - e->removal_date > 7 && w <= m->as_of + 1) {
+			bool ran = false, assigned = false;
+			for (uint32_t k = 0; k < e->missing_count; k++) {
+				int32_t b = gen.missing[e->first_missing + k].begin_day;
+				ran = ran || (b >= e->removal_date && b < w);
+			}
+			for (int32_t d = e->removal_date; d < w; d++)
+				assigned = assigned || naive_advocate(e, d) == ADVOCATE_ASSIGNED;
+			g[DIM_ADVOCATE] = assigned ? ADVOCATE_ASSIGNED : ADVOCATE_NOT_ASSIGNED;
+			expect_add(&x, METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT, e->removal_date, g,
+			           ran, 1, -1);
+		}
+		/* CFSR entry cohort, day by day over the observed range. */
+		if (age < 18 && end - e->removal_date >= 8) {
+			int32_t adult = date_add_years(kid->birth_month, 18);
+			for (int t = PERIOD_YEAR; t <= PERIOD_FISCAL_YEAR; t++) {
+				int32_t pe =
+				    period_last_day((enum period_type)t, FY_START,
+				                    period_index_of((enum period_type)t, FY_START,
+				                                    e->removal_date));
+				for (int32_t d = e->removal_date; d < end && d < adult && d <= pe;
+				     d++) {
+					naive_groups(e, d, g);
+					g[DIM_AGE_BAND] = naive_band(age);
+					int64_t moves = 0;
+					const struct model_placement *prev = NULL;
+					for (uint32_t k = 0; k < e->placement_count; k++) {
+						const struct model_placement *p =
+						    &gen.placements[e->first_placement + k];
+						if (p->setting >= SETTING_TRIAL_HOME_VISIT)
+							continue;
+						if (prev && p->start_date == d &&
+						    !(prev->has_provider && p->has_provider &&
+						      prev->provider_key == p->provider_key))
+							moves++;
+						prev = p;
+					}
+					for (int dd = 0; dd < DIM_COUNT; dd++) {
+						const struct metrics_table *tab =
+						    metrics_table_find(
+						        &result,
+						        METRIC_PLACEMENT_MOVES_PER_1000_DAYS,
+						        (enum period_type)t, (enum dim)dd);
+						if (!tab)
+							continue;
+						enum metric_id id =
+						    METRIC_PLACEMENT_MOVES_PER_1000_DAYS;
+						if (!x.num[id][t][dd]) {
+							size_t n = (size_t)tab->period_count *
+							           tab->group_count;
+							x.num[id][t][dd] =
+							    calloc(n, sizeof(int64_t));
+							x.den[id][t][dd] =
+							    calloc(n, sizeof(int64_t));
+						}
+						int32_t row =
+						    period_index_of((enum period_type)t, FY_START,
+						                    e->removal_date) -
+						    tab->first_period;
+						size_t c = (size_t)row * tab->group_count + g[dd];
+						x.num[id][t][dd][c] += moves;
+						x.den[id][t][dd][c] += 1;
+					}
+				}
+			}
+		}
+	}
+	int compared = 0;
+	for (size_t i = 0; i < result.table_count; i++) {
+		const struct metrics_table *tab = &result.tables[i];
+		enum metric_id id = tab->metric;
+		bool quantile = id == METRIC_DAYS_MISSING_MEDIAN || id == METRIC_DAYS_MISSING_P90;
+		enum metric_id source = quantile ? METRIC_DAYS_MISSING_MEDIAN : id;
+		bool episode_based =
+		    quantile || id == METRIC_RETURNED_WITHIN_7_DAYS_PCT ||
+		    id == METRIC_REPORTED_LE_24H_PCT || id == METRIC_REPORTED_NCMEC_24H_PCT ||
+		    id == METRIC_SCREENED_AFTER_RETURN_PCT || id == METRIC_SCREENED_POSITIVE_PCT ||
+		    id == METRIC_RUNAWAY_DISCHARGES_PCT ||
+		    id == METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT ||
+		    id == METRIC_PLACEMENT_MOVES_PER_1000_DAYS;
+		if (!episode_based)
+			continue;
+		int64_t *num = x.num[source][tab->period_type][tab->dim];
+		int64_t *den = x.den[source][tab->period_type][tab->dim];
+		ck_assert_ptr_nonnull(den);
+		for (size_t c = 0; c < (size_t)tab->period_count * tab->group_count; c++) {
+			ck_assert_int_eq(tab->cells[c].denominator, den[c]);
+			if (!quantile) {
+				ck_assert_int_eq(tab->cells[c].numerator, num[c]);
+				compared += den[c] > 0;
+				continue;
+			}
+			size_t n = x.value_count[source][tab->period_type][tab->dim][c];
+			int64_t *v = x.values[source][tab->period_type][tab->dim][c];
+			ck_assert_int_eq((int64_t)n, den[c]);
+			if (!n)
+				continue;
+			qsort(v, n, sizeof *v, compare_i64);
+			/* Median: middle value, or the two middle values' sum
+			 * for even n; p90: the ceil(0.9 n)-th smallest. */
+			int64_t twice = id == METRIC_DAYS_MISSING_MEDIAN
+			                    ? (n % 2 ? 2 * v[n / 2] : v[n / 2 - 1] + v[n / 2])
+			                    : 2 * v[(size_t)((9 * (int64_t)n + 9) / 10) - 1];
+			ck_assert_int_eq(tab->cells[c].quantile_2s, twice);
+			compared++;
+		}
+	}
+	ck_assert_int_gt(compared, 1000);
+	for (int id = 0; id < METRIC_COUNT; id++)
+		for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
+			for (int d = 0; d < DIM_COUNT; d++) {
+				if (x.values[id][t][d]) {
+					const struct metrics_table *tab =
+					    metrics_table_find(&result, (enum metric_id)id,
+					                       (enum period_type)t, (enum dim)d);
+					for (size_t c = 0;
+					     c < (size_t)tab->period_count * tab->group_count; c++)
+						free(x.values[id][t][d][c]);
+				}
+				free(x.num[id][t][d]);
+				free(x.den[id][t][d]);
+				free(x.values[id][t][d]);
+				free(x.value_count[id][t][d]);
+			}
+}
+END_TEST
+
 START_TEST(test_deterministic)
 {
 	/* Same model, same cells (threads must not change anything). */
@@ -613,6 +855,7 @@ static Suite *property_suite(void)
 	tcase_add_test(tc, test_months_add_up);
 	tcase_add_test(tc, test_naive_days_moves_missing);
 	tcase_add_test(tc, test_naive_child_based);
+	tcase_add_test(tc, test_naive_episode_based);
 	tcase_add_test(tc, test_deterministic);
 	suite_add_tcase(s, tc);
 	return s;

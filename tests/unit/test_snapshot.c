@@ -224,14 +224,15 @@ START_TEST(test_csv_exact_and_escaping)
 	fixture_init(&f);
 	struct snapshot *s = build(&f);
 	/* RFC 4180: CRLF; fields with a comma, quote or line break are quoted,
-	 * quotes doubled; nulls are empty fields */
+	 * quotes doubled; nulls are empty fields; a label starting with "="
+	 * gets an apostrophe (no formula in a spreadsheet) and is quoted */
 	assert_body(
 	    table_body(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, SNAPSHOT_CSV),
 	    "period,period_start,period_end,partial,county,value,numerator,denominator,"
 	    "suppressed\r\n"
 	    "2025,2025-01-01,2025-12-31,true,\"Adams, North\",11,11,100,false\r\n"
 	    "2025,2025-01-01,2025-12-31,true,\"Baker \"\"B\"\"\",,,,true\r\n"
-	    "2025,2025-01-01,2025-12-31,true,\"=Line\nTwo\",,,,true\r\n");
+	    "2025,2025-01-01,2025-12-31,true,\"'=Line\nTwo\",,,,true\r\n");
 	assert_body(
 	    table_body(s, METRIC_STILL_MISSING_COUNT, PERIOD_MONTH, DIM_ADVOCATE, SNAPSHOT_CSV),
 	    "period,period_start,period_end,partial,advocate,value,numerator,denominator,"
@@ -433,6 +434,31 @@ START_TEST(test_summary_catalog_quality)
 	const char *openapi = snapshot_resource(s, SNAPSHOT_OPENAPI)->data;
 	ck_assert_ptr_nonnull(strstr(openapi, "\"openapi\":\"3.1.0\""));
 	ck_assert_ptr_nonnull(strstr(openapi, "\"runaway_within_12m_of_entry_pct\""));
+	snapshot_unref(s);
+}
+END_TEST
+
+START_TEST(test_dp_mode_stated)
+{
+	struct fixture f;
+	fixture_init(&f);
+	f.result.mode = DISCLOSURE_DP;
+	f.result.epsilon = 0.1;
+	struct snapshot *s = build(&f);
+	/* SPEC §5: the API states the mode and epsilon */
+	const char *want = "\"disclosure\":{\"mode\":\"dp\",\"min_cell\":11,\"epsilon\":0.1}";
+	ck_assert_ptr_nonnull(strstr(
+	    table_body(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, SNAPSHOT_JSON)
+	        ->data,
+	    want));
+	ck_assert_ptr_nonnull(strstr(snapshot_resource(s, SNAPSHOT_SUMMARY)->data, want));
+	ck_assert_ptr_nonnull(strstr(snapshot_resource(s, SNAPSHOT_CATALOG)->data, want));
+	/* another mode is other content: another id */
+	struct fixture g;
+	fixture_init(&g);
+	struct snapshot *t = build(&g);
+	ck_assert_str_ne(snapshot_id(s), snapshot_id(t));
+	snapshot_unref(t);
 	snapshot_unref(s);
 }
 END_TEST
@@ -674,6 +700,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, test_gzip_round_trip);
 	tcase_add_test(tc, test_slices);
 	tcase_add_test(tc, test_summary_catalog_quality);
+	tcase_add_test(tc, test_dp_mode_stated);
 	tcase_add_test(tc, test_save_load_round_trip);
 	tcase_add_test(tc, test_damaged_files_refused);
 	tcase_add_test(tc, test_write_files);
