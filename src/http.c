@@ -855,6 +855,10 @@ static void render_prometheus(struct http_server *server, struct text *t)
 	            "Refreshes skipped because the refresh key was unchanged.");
 	text_printf(t, "casa_metrics_refresh_skipped_total %llu\n",
 	            (unsigned long long)atomic_load(&stats->refresh_skipped));
+	prom_header(t, "refresh_key", "gauge",
+	            "max(batch_id) of the source behind the last refresh (-1 = none).");
+	text_printf(t, "casa_metrics_refresh_key %lld\n",
+	            (long long)atomic_load(&stats->refresh_key));
 	prom_header(t, "rows_loaded", "gauge", "Rows read per source table in the last pull.");
 	for (int i = 0; i < MODEL_TABLE_COUNT; i++)
 		text_printf(t, "casa_metrics_rows_loaded{table=\"%s\"} %llu\n",
@@ -1215,17 +1219,24 @@ void http_stop(struct http_server *server)
 {
 	if (server == NULL)
 		return;
+	/* Stop accepting: close the listening socket right away, so that new
+	 * connections are refused instead of queueing in the backlog only to be
+	 * reset by MHD_stop_daemon(). */
 	MHD_socket listen_fd = MHD_quiesce_daemon(server->daemon);
-	/* let bodies in flight finish (bounded), then close everything */
-	for (int waited = 0; waited < HTTP_DRAIN_MS && atomic_load(&server->in_flight) > 0;
-	     waited += 10) {
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
+	/* Drain (bounded): bodies in flight, and connections already accepted
+	 * whose request has not started yet, each get their answer. */
+	for (int waited = 0; waited < HTTP_DRAIN_MS; waited += 10) {
+		const union MHD_DaemonInfo *info =
+		    MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (atomic_load(&server->in_flight) == 0 &&
+		    (info == NULL || info->num_connections == 0))
+			break;
 		struct timespec pause = {0, 10 * 1000 * 1000};
 		nanosleep(&pause, NULL);
 	}
 	MHD_stop_daemon(server->daemon);
-	/* after quiesce the listening socket is ours to close */
-	if (listen_fd != MHD_INVALID_SOCKET)
-		close(listen_fd);
 	config_release(server->config);
 	files_free(server);
 	pthread_mutex_destroy(&server->config_lock);

@@ -22,11 +22,12 @@ fail() {
 	exit 1
 }
 
-# free_port: prints a loopback TCP port nobody listens on.
+# free_port: prints a loopback TCP port nobody listens on, below the
+# kernel's ephemeral range (32768+) so that outgoing connections cannot take it.
 free_port() {
 	local port
 	while :; do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 30000))
+		port=$((15000 + (RANDOM * 32768 + RANDOM) % 17000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
 	done
 }

@@ -34,7 +34,7 @@ start() {
 	shift
 	local port pid
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 30000))
+		port=$((15000 + (RANDOM * 32768 + RANDOM) % 17000))
 		"$FIXTURE" "$port" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 		pid=$!
 		for _ in $(seq 50); do
