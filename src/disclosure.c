@@ -1,24 +1,31 @@
 /*
  * disclosure.c — raw metric cells to publishable cells (SPEC §5).
  *
- * Suppress mode, per metric:
+ * Suppress mode:
  *   1. primary rule on every cell (fewer than k children; numerator in
  *      1..k-1; percentages: complement in 1..k-1; quantiles: fewer than k
  *      episodes; counts in 1..k-1); a cell with no children at all is an
  *      empty cell and is published (it says nothing about any child);
- *   2. complementary suppression over a graph of additive relations
- *      (docs/metrics.md "Additivity"): groups of a breakdown -> the total of
- *      the same period, and for time-additive counts months -> quarter,
- *      months and quarters -> year, months (and quarters when aligned) ->
- *      fiscal year, for each group and the total. A relation is safe when it
- *      has no suppressed member, or at least two whose true values add up to
- *      k or more; otherwise its smallest unsuppressed non-zero member is
- *      suppressed too (ties: lower cell identity), repeated over all
- *      relations to a fixed point. Zeros are never chosen: a published zero
- *      discloses nothing about a child (SPEC §5).
- * The result is a deterministic function of the raw cells, so the same data
+ *   2. complementary suppression, metric by metric, over a graph of additive
+ *      relations (docs/metrics.md "Additivity"): groups of a breakdown -> the
+ *      total of the same period; for time-additive counts months -> quarter,
+ *      months and quarters -> year and fiscal year, and each overlapping
+ *      (year, fiscal year) pair; for each group and the total.
+ *      (a) a relation is safe when it has no suppressed member, or at least
+ *          two whose true values add up to k or more; otherwise its smallest
+ *          non-zero published member is suppressed too (ties: lower cell
+ *          identity);
+ *      (b) an attacker's interval propagation over all relations must leave
+ *          each suppressed count a range of BOUND_MARGIN * (k - 1); otherwise
+ *          the smallest non-zero published member of the relation bounding it
+ *          most is suppressed;
+ *      (a) and (b) repeat to a fixed point. Zeros are never chosen: a
+ *      published zero discloses nothing about a child (SPEC §5);
+ *   3. counts shared by two metrics (shared_counts[]) are hidden in both when
+ *      hidden in one, and step 2 runs again for the metrics that changed.
+ * Everything is a deterministic function of the raw cells, so the same data
  * gives byte-identical tables. tests/audit/ checks the outcome with an
- * attacker's linear program.
+ * attacker's linear program (docs/privacy.md).
  */
 #include "casa/disclosure.h"
 
@@ -35,7 +42,7 @@ enum why { WHY_PUBLISHED, WHY_PRIMARY, WHY_SECONDARY };
 /* All cells of one metric, numbered table by table (tables in result order),
  * row-major inside a table: that number is the cell identity used for ties. */
 struct metric_cells {
-	const struct metrics_result *raw; /* borrowed */
+	const struct metrics_result *raw;                /* borrowed */
 	size_t table_ids[PERIOD_TYPE_COUNT * DIM_COUNT]; /* indexes into raw->tables */
 	size_t base[PERIOD_TYPE_COUNT * DIM_COUNT];      /* first cell id of each */
 	size_t table_count;                              /* tables of this metric */
@@ -48,14 +55,14 @@ struct metric_cells {
  * equation sum(members before split[r]) = sum(members from split[r] on);
  * for parent = sum(children) the parent alone is on the left. */
 struct relations {
-	uint32_t *members;  /* cell ids, the left side first */
+	uint32_t *members;   /* cell ids, the left side first */
 	size_t member_count; /* used */
-	size_t member_cap;  /* allocated */
-	size_t *start;      /* relation r begins at start[r] */
-	size_t *split;      /* relation r's right side begins at split[r] */
-	uint8_t *fields;    /* bit f set: relation holds for field f */
-	size_t count;       /* relations */
-	size_t cap;         /* allocated (start has cap + 1) */
+	size_t member_cap;   /* allocated */
+	size_t *start;       /* relation r begins at start[r] */
+	size_t *split;       /* relation r's right side begins at split[r] */
+	uint8_t *fields;     /* bit f set: relation holds for field f */
+	size_t count;        /* relations */
+	size_t cap;          /* allocated (start has cap + 1) */
 };
 
 const char *disclosure_mode_name(enum disclosure_mode mode)
@@ -94,7 +101,7 @@ static bool in_small_range(int64_t count, int min_cell)
 }
 
 bool disclosure_primary_suppressed(enum metric_kind kind, const struct metrics_cell *cell,
-				   int min_cell)
+                                   int min_cell)
 {
 	/* No child at all: an empty cell, published as such (SPEC §5 reading in
 	 * docs/privacy.md). */
@@ -126,7 +133,7 @@ static double rounded_ratio(int64_t num, int64_t den)
 }
 
 void disclosure_set_value(const struct metric_def *def, int64_t quantile_2s,
-			  struct disclosure_cell *cell)
+                          struct disclosure_cell *cell)
 {
 	cell->has_value = false;
 	cell->value = 0.0;
@@ -146,15 +153,16 @@ void disclosure_set_value(const struct metric_def *def, int64_t quantile_2s,
 	case METRIC_KIND_PERCENT:
 		if (!cell->has_numerator || !cell->has_denominator || cell->denominator <= 0)
 			return;
-		cell->value = rounded_ratio((int64_t)def->scale * cell->numerator, cell->denominator);
+		cell->value =
+		    rounded_ratio((int64_t)def->scale * cell->numerator, cell->denominator);
 		cell->has_value = true;
 		return;
 	}
 }
 
 /* Appends a relation: members[0 .. left) = members[left .. n). */
-static bool relations_push(struct relations *rel, const uint32_t *members, size_t n,
-			   size_t left, uint8_t fields)
+static bool relations_push(struct relations *rel, const uint32_t *members, size_t n, size_t left,
+                           uint8_t fields)
 {
 	if (rel->count + 1 >= rel->cap) {
 		size_t cap = rel->cap ? rel->cap * 2 : 256;
@@ -236,7 +244,7 @@ static uint8_t kind_fields(enum metric_kind kind)
 /* Groups of a breakdown add up to the total of the same period, for every
  * count of every metric (docs/metrics.md "Additivity"). */
 static bool add_group_relations(const struct metric_cells *mc, uint8_t fields,
-				struct relations *rel, uint32_t *scratch)
+                                struct relations *rel, uint32_t *scratch)
 {
 	for (size_t i = 0; i < mc->table_count; i++) {
 		const struct metrics_table *t = &mc->raw->tables[mc->table_ids[i]];
@@ -252,7 +260,8 @@ static bool add_group_relations(const struct metric_cells *mc, uint8_t fields,
 			size_t n = 0;
 			scratch[n++] = (uint32_t)parent;
 			for (uint32_t g = 0; g < t->group_count; g++)
-				scratch[n++] = (uint32_t)(mc->base[i] + (size_t)p * t->group_count + g);
+				scratch[n++] =
+				    (uint32_t)(mc->base[i] + (size_t)p * t->group_count + g);
 			if (!relations_push(rel, scratch, n, 1, fields))
 				return false;
 		}
@@ -263,12 +272,12 @@ static bool add_group_relations(const struct metric_cells *mc, uint8_t fields,
 /* Fine periods inside each coarse period add up to it, for each group of each
  * breakdown (and the total). Only where the fine periods tile the coarse one
  * exactly (quarters tile a fiscal year only when it starts a quarter). */
-static bool add_time_relations(const struct metric_cells *mc, uint8_t fields,
-			       struct relations *rel, uint32_t *scratch)
+static bool add_time_relations(const struct metric_cells *mc, uint8_t fields, struct relations *rel,
+                               uint32_t *scratch)
 {
 	static const enum period_type pairs[][2] = {
-	    {PERIOD_MONTH, PERIOD_QUARTER},   {PERIOD_MONTH, PERIOD_YEAR},
-	    {PERIOD_QUARTER, PERIOD_YEAR},    {PERIOD_MONTH, PERIOD_FISCAL_YEAR},
+	    {PERIOD_MONTH, PERIOD_QUARTER},       {PERIOD_MONTH, PERIOD_YEAR},
+	    {PERIOD_QUARTER, PERIOD_YEAR},        {PERIOD_MONTH, PERIOD_FISCAL_YEAR},
 	    {PERIOD_QUARTER, PERIOD_FISCAL_YEAR},
 	};
 	int fy = mc->raw->fy_start_month;
@@ -327,7 +336,7 @@ static bool fine_tiles(enum period_type fine, int fy, int32_t first_day, int32_t
  * January fiscal year the two are the same period: {year, fiscal year}.
  */
 static bool add_overlap_relations(const struct metric_cells *mc, uint8_t fields,
-				  struct relations *rel, uint32_t *scratch)
+                                  struct relations *rel, uint32_t *scratch)
 {
 	static const enum period_type fines[] = {PERIOD_QUARTER, PERIOD_MONTH};
 	int fy = mc->raw->fy_start_month;
@@ -371,15 +380,19 @@ static bool add_overlap_relations(const struct metric_cells *mc, uint8_t fields,
 						for (int side = 0; side < 2; side++) {
 							if (side == 1) {
 								left = n;
-								scratch[n++] = (uint32_t)cell_id(mc, fi, f, g);
+								scratch[n++] =
+								    (uint32_t)cell_id(mc, fi, f, g);
 							}
 							for (int32_t s = s0; s <= s1; s++) {
-								int32_t day = period_first_day(fines[k], fy, s);
-								bool in_year = day >= y0 && day <= y1;
+								int32_t day = period_first_day(
+								    fines[k], fy, s);
+								bool in_year =
+								    day >= y0 && day <= y1;
 								bool in_fy = day >= f0 && day <= f1;
 								long id = cell_id(mc, si, s, g);
-								bool wanted = side == 0 ? (in_fy && !in_year)
-											: (in_year && !in_fy);
+								bool wanted =
+								    side == 0 ? (in_fy && !in_year)
+								              : (in_year && !in_fy);
 								if (wanted && id >= 0)
 									scratch[n++] = (uint32_t)id;
 							}
@@ -396,8 +409,7 @@ static bool add_overlap_relations(const struct metric_cells *mc, uint8_t fields,
 
 /* One pass of complementary suppression over every relation; true when a
  * cell was added. See the file comment for the rule. */
-static bool complementary_pass(struct metric_cells *mc, const struct relations *rel,
-			       int min_cell)
+static bool complementary_pass(struct metric_cells *mc, const struct relations *rel, int min_cell)
 {
 	bool changed = false;
 	for (size_t r = 0; r < rel->count; r++) {
@@ -446,10 +458,12 @@ static bool complementary_pass(struct metric_cells *mc, const struct relations *
  */
 #define BOUND_INF (INT64_MAX / 4)
 /* Propagation is a weaker attacker than the audit's linear program, so it
- * must find twice the width SPEC §5 asks for (k - 1): with 1x the audit still
- * found exposed cells on generated data (combinations of several relations),
- * with 1.5x and 2x none over 13 seeds; 2x keeps a margin for real tables. */
-#define BOUND_MARGIN 2
+ * must find several times the width SPEC §5 asks for (k - 1). Measured with
+ * tests/audit: at 1x the audit still found exposed cells on generated data
+ * (combinations of several relations); at 2x none on 15 seeds with k = 11,
+ * but one with k = 5 on casa-gen data; at 3x none anywhere (k = 11 costs
+ * about 7 % more secondary cells than 2x). */
+#define BOUND_MARGIN 3
 #define BOUND_SWEEPS 64 /* enough for the chains of a few years; bounds stay valid if cut */
 
 struct side_sum {
@@ -473,7 +487,7 @@ static struct side_sum side_sum(const uint32_t *m, size_t n, const int64_t *lo, 
 
 /* Bounds for member `id` of side `own` implied by relation r. */
 static void implied_bounds(uint32_t id, struct side_sum own, struct side_sum other,
-			   const int64_t *lo, const int64_t *hi, int64_t *new_lo, int64_t *new_hi)
+                           const int64_t *lo, const int64_t *hi, int64_t *new_lo, int64_t *new_hi)
 {
 	/* x = sum(other) - sum(own without x) */
 	bool own_rest_unbounded = own.unbounded - (hi[id] >= BOUND_INF ? 1 : 0) > 0;
@@ -483,7 +497,7 @@ static void implied_bounds(uint32_t id, struct side_sum own, struct side_sum oth
 }
 
 static void propagate_bounds(const struct metric_cells *mc, const struct relations *rel, int f,
-			     int64_t *lo, int64_t *hi)
+                             int64_t *lo, int64_t *hi)
 {
 	for (size_t id = 0; id < mc->cell_count; id++) {
 		bool published = mc->why[id] == WHY_PUBLISHED;
@@ -526,8 +540,8 @@ static void propagate_bounds(const struct metric_cells *mc, const struct relatio
 
 /* Smallest non-zero published member of relation r for field f (ties: lower
  * identity), or -1. */
-static long smallest_candidate(const struct metric_cells *mc, const struct relations *rel,
-			       size_t r, int f)
+static long smallest_candidate(const struct metric_cells *mc, const struct relations *rel, size_t r,
+                               int f)
 {
 	long best = -1;
 	const int64_t *v = mc->values[f];
@@ -543,12 +557,12 @@ static long smallest_candidate(const struct metric_cells *mc, const struct relat
 
 /* Relations each cell belongs to: rels[first[c] .. first[c + 1]). */
 struct membership {
-	size_t *first; /* cell_count + 1 offsets */
+	size_t *first;  /* cell_count + 1 offsets */
 	uint32_t *rels; /* relation ids */
 };
 
 static bool membership_build(const struct metric_cells *mc, const struct relations *rel,
-			     struct membership *ms)
+                             struct membership *ms)
 {
 	ms->first = calloc(mc->cell_count + 1, sizeof(size_t));
 	ms->rels = malloc((rel->member_count ? rel->member_count : 1) * sizeof(uint32_t));
@@ -577,7 +591,7 @@ static bool membership_build(const struct metric_cells *mc, const struct relatio
  * tightly. Sets *changed when a cell was added.
  */
 static bool attack_pass(struct metric_cells *mc, const struct relations *rel,
-			const struct membership *ms, int min_cell, bool *changed)
+                        const struct membership *ms, int min_cell, bool *changed)
 {
 	int64_t *lo = malloc(mc->cell_count * sizeof(int64_t));
 	int64_t *hi = malloc(mc->cell_count * sizeof(int64_t));
@@ -613,7 +627,8 @@ static bool attack_pass(struct metric_cells *mc, const struct relations *rel,
 				size_t na = rel->split[r] - rel->start[r];
 				const uint32_t *b = rel->members + rel->split[r];
 				size_t nb = rel->start[r + 1] - rel->split[r];
-				struct side_sum sa = side_sum(a, na, lo, hi), sb = side_sum(b, nb, lo, hi);
+				struct side_sum sa = side_sum(a, na, lo, hi),
+				                sb = side_sum(b, nb, lo, hi);
 				bool left = false;
 				for (size_t i = 0; i < na; i++)
 					left = left || a[i] == id;
@@ -630,7 +645,7 @@ static bool attack_pass(struct metric_cells *mc, const struct relations *rel,
 			}
 			if (best_rel < 0)
 				continue; /* nothing left to hide around it */
-			*changed = true; /* judged again in the next pass */
+			*changed = true;  /* judged again in the next pass */
 			if (touched[best_rel])
 				continue;
 			long add = smallest_candidate(mc, rel, (size_t)best_rel, f);
@@ -645,8 +660,7 @@ static bool attack_pass(struct metric_cells *mc, const struct relations *rel,
 }
 
 /* Decides mc->why for every cell of one metric. */
-static bool suppress_metric(struct metric_cells *mc, const struct metric_def *def,
-			    int min_cell)
+static bool suppress_metric(struct metric_cells *mc, const struct metric_def *def, int min_cell)
 {
 	bool ok = false;
 	struct relations rel = {0};
@@ -666,9 +680,10 @@ static bool suppress_metric(struct metric_cells *mc, const struct metric_def *de
 			    disclosure_kind_has_numerator(def->kind) ? cell->numerator : 0;
 			mc->values[FIELD_DENOMINATOR][id] =
 			    disclosure_kind_has_denominator(def->kind) ? cell->denominator : 0;
-			mc->why[id] = disclosure_primary_suppressed(def->kind, cell, min_cell)
-					  ? WHY_PRIMARY
-					  : WHY_PUBLISHED;
+			/* the caller may have hidden it already (a shared count) */
+			if (mc->why[id] == WHY_PUBLISHED &&
+			    disclosure_primary_suppressed(def->kind, cell, min_cell))
+				mc->why[id] = WHY_PRIMARY;
 		}
 	}
 	/* A relation has at most 1 + max(groups, periods) members, or two years
@@ -684,8 +699,9 @@ static bool suppress_metric(struct metric_cells *mc, const struct metric_def *de
 	 * denominator (episodes ending in the period) adds up over time as well,
 	 * so an attacker can use it even though the quantile itself cannot. */
 	uint8_t time_fields = def->additive_in_time ? fields
-			      : def->kind == METRIC_KIND_QUANTILE ? (uint8_t)(1u << FIELD_DENOMINATOR)
-								  : 0;
+	                      : def->kind == METRIC_KIND_QUANTILE
+	                          ? (uint8_t)(1u << FIELD_DENOMINATOR)
+	                          : 0;
 	if (time_fields && !add_time_relations(mc, time_fields, &rel, scratch))
 		goto fail;
 	if (time_fields && !add_overlap_relations(mc, time_fields, &rel, scratch))
@@ -716,7 +732,7 @@ static void publish_suppressed(struct disclosure_cell *out)
 }
 
 static void publish_cell(const struct metric_def *def, const struct metrics_cell *cell,
-			 struct disclosure_cell *out)
+                         struct disclosure_cell *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->has_numerator = disclosure_kind_has_numerator(def->kind);
@@ -726,9 +742,11 @@ static void publish_cell(const struct metric_def *def, const struct metrics_cell
 	disclosure_set_value(def, cell->quantile_2s, out);
 }
 
-/* Suppress mode for metric m: decides and writes every cell of its tables. */
-static bool protect_metric(const struct metrics_result *raw, enum metric_id m, int min_cell,
-			   struct disclosure_result *out)
+/* Suppress mode for metric m: decides why[] (indexed by offset[table] + cell
+ * over all tables) for every cell of its tables, starting from what why[]
+ * already holds. */
+static bool decide_metric(const struct metrics_result *raw, enum metric_id m, int min_cell,
+                          const size_t *offset, uint8_t *why)
 {
 	bool ok = false;
 	struct metric_cells mc = {.raw = raw};
@@ -753,24 +771,17 @@ static bool protect_metric(const struct metrics_result *raw, enum metric_id m, i
 	mc.why = calloc(mc.cell_count, 1);
 	if (!mc.values[FIELD_NUMERATOR] || !mc.values[FIELD_DENOMINATOR] || !mc.why)
 		goto fail;
-	if (!suppress_metric(&mc, def, min_cell))
-		goto fail;
-
 	for (size_t i = 0; i < mc.table_count; i++) {
 		const struct metrics_table *t = &raw->tables[mc.table_ids[i]];
-		struct disclosure_table *dt = &out->tables[mc.table_ids[i]];
-		for (size_t c = 0; c < (size_t)t->period_count * t->group_count; c++) {
-			uint8_t why = mc.why[mc.base[i] + c];
-			if (why == WHY_PUBLISHED) {
-				publish_cell(def, &t->cells[c], &dt->cells[c]);
-				continue;
-			}
-			publish_suppressed(&dt->cells[c]);
-			if (why == WHY_PRIMARY)
-				out->suppressed_primary++;
-			else
-				out->suppressed_secondary++;
-		}
+		memcpy(mc.why + mc.base[i], why + offset[mc.table_ids[i]],
+		       (size_t)t->period_count * t->group_count);
+	}
+	if (!suppress_metric(&mc, def, min_cell))
+		goto fail;
+	for (size_t i = 0; i < mc.table_count; i++) {
+		const struct metrics_table *t = &raw->tables[mc.table_ids[i]];
+		memcpy(why + offset[mc.table_ids[i]], mc.why + mc.base[i],
+		       (size_t)t->period_count * t->group_count);
 	}
 	ok = true;
 fail:
@@ -780,16 +791,131 @@ fail:
 	return ok;
 }
 
-bool disclosure_protect(const struct metrics_result *raw,
-			const struct disclosure_options *options,
-			struct disclosure_result *out)
+/*
+ * Counts that two metrics publish under different names (docs/metrics.md):
+ * missing episodes beginning in the period (runaway rate numerator, the
+ * reporting percentages' denominators); days in care (both day-based
+ * rates); episodes screened within the window (screened_after_return_pct
+ * numerator, screened_positive_pct denominator); missing episodes that end
+ * with a return in the period (the quantiles' and screened_after_return_pct's
+ * denominators). A count hidden in one must be hidden in the other, or the
+ * other publishes it: such cells are hidden in both, and both metrics are
+ * decided again, until nothing changes.
+ */
+static const enum metric_id shared_counts[][2] = {
+    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, METRIC_REPORTED_LE_24H_PCT},
+    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, METRIC_REPORTED_NCMEC_24H_PCT},
+    {METRIC_REPORTED_LE_24H_PCT, METRIC_REPORTED_NCMEC_24H_PCT},
+    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, METRIC_MOVES_PER_1000_DAYS_IN_CARE},
+    {METRIC_SCREENED_AFTER_RETURN_PCT, METRIC_SCREENED_POSITIVE_PCT},
+    {METRIC_DAYS_MISSING_MEDIAN, METRIC_DAYS_MISSING_P90},
+    {METRIC_DAYS_MISSING_MEDIAN, METRIC_SCREENED_AFTER_RETURN_PCT},
+    {METRIC_DAYS_MISSING_P90, METRIC_SCREENED_AFTER_RETURN_PCT},
+};
+
+/* Hides, in both metrics of each pair, the cells hidden in either; marks the
+ * metrics that changed in dirty[]. */
+static void sync_shared_counts(const struct metrics_result *raw, const size_t *offset, uint8_t *why,
+                               bool dirty[METRIC_COUNT])
+{
+	for (size_t l = 0; l < CASA_ARRAY_LEN(shared_counts); l++) {
+		for (size_t i = 0; i < raw->table_count; i++) {
+			const struct metrics_table *a = &raw->tables[i];
+			if (a->metric != shared_counts[l][0])
+				continue;
+			const struct metrics_table *b = NULL;
+			size_t j = 0;
+			for (; j < raw->table_count; j++) {
+				b = &raw->tables[j];
+				if (b->metric == shared_counts[l][1] &&
+				    b->period_type == a->period_type && b->dim == a->dim)
+					break;
+			}
+			if (j == raw->table_count || b->first_period != a->first_period ||
+			    b->period_count != a->period_count || b->group_count != a->group_count)
+				continue;
+			for (size_t c = 0; c < (size_t)a->period_count * a->group_count; c++) {
+				uint8_t *wa = &why[offset[i] + c], *wb = &why[offset[j] + c];
+				if ((*wa == WHY_PUBLISHED) == (*wb == WHY_PUBLISHED))
+					continue;
+				if (*wa == WHY_PUBLISHED) {
+					*wa = WHY_SECONDARY;
+					dirty[a->metric] = true;
+				} else {
+					*wb = WHY_SECONDARY;
+					dirty[b->metric] = true;
+				}
+			}
+		}
+	}
+}
+
+/* Suppress mode: decides every cell, then writes out->tables. */
+static bool protect_all(const struct metrics_result *raw, int min_cell,
+                        struct disclosure_result *out)
+{
+	bool ok = false;
+	size_t *offset = calloc(raw->table_count + 1, sizeof(size_t));
+	uint8_t *why = NULL;
+	if (offset == NULL)
+		goto fail;
+	for (size_t i = 0; i < raw->table_count; i++)
+		offset[i + 1] =
+		    offset[i] + (size_t)raw->tables[i].period_count * raw->tables[i].group_count;
+	why = calloc(offset[raw->table_count] ? offset[raw->table_count] : 1, 1);
+	if (why == NULL)
+		goto fail;
+
+	bool dirty[METRIC_COUNT];
+	for (int m = 0; m < METRIC_COUNT; m++)
+		dirty[m] = true;
+	for (bool again = true; again;) {
+		for (int m = 0; m < METRIC_COUNT; m++) {
+			if (!dirty[m])
+				continue;
+			dirty[m] = false;
+			if (!decide_metric(raw, (enum metric_id)m, min_cell, offset, why))
+				goto fail;
+		}
+		sync_shared_counts(raw, offset, why, dirty);
+		again = false;
+		for (int m = 0; m < METRIC_COUNT; m++)
+			again = again || dirty[m];
+	}
+
+	for (size_t i = 0; i < raw->table_count; i++) {
+		const struct metrics_table *t = &raw->tables[i];
+		const struct metric_def *def = &metrics_catalog[t->metric];
+		struct disclosure_table *dt = &out->tables[i];
+		for (size_t c = 0; c < (size_t)t->period_count * t->group_count; c++) {
+			uint8_t w = why[offset[i] + c];
+			if (w == WHY_PUBLISHED) {
+				publish_cell(def, &t->cells[c], &dt->cells[c]);
+				continue;
+			}
+			publish_suppressed(&dt->cells[c]);
+			if (w == WHY_PRIMARY)
+				out->suppressed_primary++;
+			else
+				out->suppressed_secondary++;
+		}
+	}
+	ok = true;
+fail:
+	free(offset);
+	free(why);
+	return ok;
+}
+
+bool disclosure_protect(const struct metrics_result *raw, const struct disclosure_options *options,
+                        struct disclosure_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	int min_cell = options->min_cell;
 	if (min_cell < DISCLOSURE_MIN_CELL_FLOOR) {
 		/* SPEC §5: k is never below 5, whatever the configuration says. */
 		log_warnx("disclosure: min_cell %d raised to %d", min_cell,
-			  DISCLOSURE_MIN_CELL_FLOOR);
+		          DISCLOSURE_MIN_CELL_FLOOR);
 		min_cell = DISCLOSURE_MIN_CELL_FLOOR;
 	}
 	out->as_of = raw->as_of;
@@ -834,9 +960,8 @@ bool disclosure_protect(const struct metrics_result *raw,
 		disclosure_dp_fill(raw, options, min_cell, out);
 		return true;
 	}
-	for (int m = 0; m < METRIC_COUNT; m++)
-		if (!protect_metric(raw, (enum metric_id)m, min_cell, out))
-			goto fail;
+	if (!protect_all(raw, min_cell, out))
+		goto fail;
 	return true;
 fail:
 	log_warnx("disclosure: out of memory");
@@ -858,9 +983,8 @@ void disclosure_free(struct disclosure_result *result)
 }
 
 const struct disclosure_table *disclosure_table_find(const struct disclosure_result *result,
-						     enum metric_id metric,
-						     enum period_type period_type,
-						     enum dim dim)
+                                                     enum metric_id metric,
+                                                     enum period_type period_type, enum dim dim)
 {
 	for (size_t i = 0; i < result->table_count; i++) {
 		const struct disclosure_table *t = &result->tables[i];
@@ -871,7 +995,7 @@ const struct disclosure_table *disclosure_table_find(const struct disclosure_res
 }
 
 const char *disclosure_group_label(const struct disclosure_result *result, enum dim dim,
-				   uint32_t group)
+                                   uint32_t group)
 {
 	if (dim == DIM_COUNTY)
 		return group < result->county_count ? result->counties[group] : NULL;

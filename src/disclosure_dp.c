@@ -35,16 +35,14 @@ struct sha256 {
 };
 
 static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 static uint32_t rotr(uint32_t x, int n)
 {
@@ -66,8 +64,9 @@ static void sha256_block(struct sha256 *s, const uint8_t *p)
 	uint32_t e = s->state[4], f = s->state[5], g = s->state[6], h = s->state[7];
 	for (int i = 0; i < 64; i++) {
 		uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
-			      sha256_k[i] + w[i];
-		uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		              sha256_k[i] + w[i];
+		uint32_t t2 =
+		    (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 		h = g;
 		g = f;
 		f = e;
@@ -90,7 +89,7 @@ static void sha256_block(struct sha256 *s, const uint8_t *p)
 static void sha256_init(struct sha256 *s)
 {
 	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+	                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 	memcpy(s->state, iv, sizeof(iv));
 	s->length = 0;
 	s->used = 0;
@@ -132,8 +131,8 @@ static void sha256_final(struct sha256 *s, uint8_t out[DISCLOSURE_SHA256_LEN])
 	}
 }
 
-void disclosure_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg,
-			    size_t msg_len, uint8_t out[DISCLOSURE_SHA256_LEN])
+void disclosure_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len,
+                            uint8_t out[DISCLOSURE_SHA256_LEN])
 {
 	uint8_t block[64] = {0};
 	uint8_t pad[64];
@@ -164,7 +163,7 @@ void disclosure_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *m
 /* ---- keyed bit stream ---- */
 
 void disclosure_prf_init(struct disclosure_prf *prf, const uint8_t key[DISCLOSURE_KEY_LEN],
-			 const uint8_t *seed, size_t seed_len)
+                         const uint8_t *seed, size_t seed_len)
 {
 	memset(prf, 0, sizeof(*prf));
 	memcpy(prf->key, key, DISCLOSURE_KEY_LEN);
@@ -182,7 +181,7 @@ static unsigned prf_bit(struct disclosure_prf *prf)
 		for (int i = 0; i < 4; i++)
 			msg[prf->seed_len + (size_t)i] = (uint8_t)(prf->counter >> (8 * i));
 		disclosure_hmac_sha256(prf->key, DISCLOSURE_KEY_LEN, msg, prf->seed_len + 4,
-				       prf->block);
+		                       prf->block);
 		prf->counter++;
 		prf->bits_left = 8 * DISCLOSURE_SHA256_LEN;
 	}
@@ -232,7 +231,7 @@ static bool bernoulli_exp(struct disclosure_prf *prf, uint64_t num, uint64_t den
 }
 
 int64_t disclosure_dp_discrete_laplace(struct disclosure_prf *prf, uint64_t eps_num,
-				       uint64_t eps_den)
+                                       uint64_t eps_den)
 {
 	/* CKS Algorithm 2 with s = eps_num, t = eps_den: scale t / s. */
 	uint64_t s = eps_num ? eps_num : 1, t = eps_den ? eps_den : 1;
@@ -262,9 +261,9 @@ static size_t put_u32(uint8_t *p, uint32_t v)
 }
 
 /* Noisy version of one true count of a cell, clamped at zero. */
-static int64_t noisy_count(const struct disclosure_options *options,
-			   const struct metrics_table *t, uint32_t p, uint32_t g, int field,
-			   int64_t count, uint64_t eps_num, uint64_t eps_den)
+static int64_t noisy_count(const struct disclosure_options *options, const struct metrics_table *t,
+                           uint32_t p, uint32_t g, int field, int64_t count, uint64_t eps_num,
+                           uint64_t eps_den)
 {
 	uint8_t seed[32];
 	size_t n = 0;
@@ -282,13 +281,14 @@ static int64_t noisy_count(const struct disclosure_options *options,
 	return noisy < 0 ? 0 : noisy;
 }
 
-void disclosure_dp_fill(const struct metrics_result *raw,
-			const struct disclosure_options *options, int min_cell,
-			struct disclosure_result *out)
+void disclosure_dp_fill(const struct metrics_result *raw, const struct disclosure_options *options,
+                        int min_cell, struct disclosure_result *out)
 {
 	/* epsilon to a rational eps_units / 10^6, once (configuration, not a
 	 * random draw); at least one unit so the noise stays finite. */
 	double eps = options->epsilon > 0 ? options->epsilon : 0;
+	if (eps > 1e6)
+		eps = 1e6; /* far beyond any meaningful budget; keeps eps * 10^6 in range */
 	uint64_t eps_units = (uint64_t)(eps * DISCLOSURE_DP_EPS_UNITS + 0.5);
 	if (eps_units == 0)
 		eps_units = 1;
@@ -304,7 +304,8 @@ void disclosure_dp_fill(const struct metrics_result *raw,
 		uint64_t eps_den = (uint64_t)DISCLOSURE_DP_EPS_UNITS * tables * counts;
 		for (uint32_t p = 0; p < t->period_count; p++) {
 			for (uint32_t g = 0; g < t->group_count; g++) {
-				const struct metrics_cell *cell = &t->cells[(size_t)p * t->group_count + g];
+				const struct metrics_cell *cell =
+				    &t->cells[(size_t)p * t->group_count + g];
 				struct disclosure_cell *dc =
 				    &out->tables[i].cells[(size_t)p * t->group_count + g];
 				memset(dc, 0, sizeof(*dc));
@@ -315,18 +316,21 @@ void disclosure_dp_fill(const struct metrics_result *raw,
 					continue;
 				}
 				if (has_num) {
-					dc->numerator = noisy_count(options, t, p, g, 0, cell->numerator,
-								    eps_units, eps_den);
+					dc->numerator =
+					    noisy_count(options, t, p, g, 0, cell->numerator,
+					                eps_units, eps_den);
 					dc->has_numerator = true;
 				}
 				if (has_den) {
-					dc->denominator = noisy_count(options, t, p, g, 1,
-								      cell->denominator, eps_units, eps_den);
+					dc->denominator =
+					    noisy_count(options, t, p, g, 1, cell->denominator,
+					                eps_units, eps_den);
 					dc->has_denominator = true;
 				}
 				/* Post-processing: a percentage's numerator cannot exceed its
 				 * denominator. */
-				if (def->kind == METRIC_KIND_PERCENT && dc->numerator > dc->denominator)
+				if (def->kind == METRIC_KIND_PERCENT &&
+				    dc->numerator > dc->denominator)
 					dc->numerator = dc->denominator;
 				disclosure_set_value(def, cell->quantile_2s, dc);
 			}

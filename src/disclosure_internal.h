@@ -20,45 +20,44 @@ bool disclosure_kind_has_denominator(enum metric_kind kind);
 
 /* The primary rule of SPEC §5 for one raw cell and cell size k. */
 bool disclosure_primary_suppressed(enum metric_kind kind, const struct metrics_cell *cell,
-				   int min_cell);
+                                   int min_cell);
 
 /* Fills cell->value / has_value from published counts (4 decimals, exact
  * integer rounding, half up); value null when the denominator is 0. */
 void disclosure_set_value(const struct metric_def *def, int64_t quantile_2s,
-			  struct disclosure_cell *cell);
+                          struct disclosure_cell *cell);
 
 /* --- dp mode (disclosure_dp.c) --- */
 
 #define DISCLOSURE_SHA256_LEN 32
 
 /* HMAC-SHA-256 (RFC 2104 / FIPS 180-4) of msg under key. */
-void disclosure_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg,
-			    size_t msg_len, uint8_t out[DISCLOSURE_SHA256_LEN]);
+void disclosure_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len,
+                            uint8_t out[DISCLOSURE_SHA256_LEN]);
 
 /* A stream of uniform bits from HMAC-SHA-256(key, seed || block counter). */
 struct disclosure_prf {
-	uint8_t key[DISCLOSURE_KEY_LEN]; /* secret key (copy) */
-	uint8_t seed[64];                /* the cell identity and true count */
-	size_t seed_len;                 /* bytes used in seed */
-	uint32_t counter;                /* next block to draw */
+	uint8_t key[DISCLOSURE_KEY_LEN];      /* secret key (copy) */
+	uint8_t seed[64];                     /* the cell identity and true count */
+	size_t seed_len;                      /* bytes used in seed */
+	uint32_t counter;                     /* next block to draw */
 	uint8_t block[DISCLOSURE_SHA256_LEN]; /* current block */
-	unsigned bits_left;              /* unread bits in block */
+	unsigned bits_left;                   /* unread bits in block */
 };
 
 void disclosure_prf_init(struct disclosure_prf *prf, const uint8_t key[DISCLOSURE_KEY_LEN],
-			 const uint8_t *seed, size_t seed_len);
+                         const uint8_t *seed, size_t seed_len);
 
 /* Exact two-sided geometric (discrete Laplace) variate with
  * P(Z = z) proportional to exp(-|z| * eps_num / eps_den), eps_num, eps_den >= 1
  * (Canonne, Kamath, Steinke 2020, Algorithms 1 and 2). Integer arithmetic only. */
 int64_t disclosure_dp_discrete_laplace(struct disclosure_prf *prf, uint64_t eps_num,
-				       uint64_t eps_den);
+                                       uint64_t eps_den);
 
 /* dp mode: fills out->tables[*].cells from raw (tables already allocated and
  * shaped like raw). Quantile cells keep primary suppression. */
-void disclosure_dp_fill(const struct metrics_result *raw,
-			const struct disclosure_options *options, int min_cell,
-			struct disclosure_result *out);
+void disclosure_dp_fill(const struct metrics_result *raw, const struct disclosure_options *options,
+                        int min_cell, struct disclosure_result *out);
 
 /* Denominator of the rational per-count epsilon: epsilon is read to 6
  * decimals (a configuration value, converted once, not a random draw). */

@@ -8,7 +8,9 @@
  * (groups -> total of the same period; months -> quarter, months and
  * quarters -> year and fiscal year, for time-additive counts and quantile
  * episode counts) as linear equations over unknowns = the suppressed cells,
- * with the published cells as constants and every unknown >= 0, and computes
+ * with the published cells as constants and every unknown >= 0, plus the
+ * equalities between counts that two metrics share (audit_links in audit.c:
+ * such counts form one system), and computes
  * by linear programming (GLPK) the smallest and largest value each unknown
  * can take. A suppressed count fails when fewer than k integers remain
  * possible, unless every value it could be pinned to follows from published
@@ -26,13 +28,13 @@
 #include "casa/metrics.h"
 
 struct audit_report {
-	uint64_t unknowns;      /* suppressed counts examined (cell x field) */
-	uint64_t relations;     /* equations with at least one unknown */
-	uint64_t lp_solves;     /* linear programs solved */
-	uint64_t zero_exempt;   /* unknowns pinned to 0 by published zeros only */
-	uint64_t failures;      /* unknowns with fewer than k possible values */
-	double narrowest;       /* smallest interval width (hi - lo) seen, or -1 */
-	bool verbose;           /* in: print each failure's identity (no value) */
+	uint64_t unknowns;    /* suppressed counts examined (cell x field) */
+	uint64_t relations;   /* equations with at least one unknown */
+	uint64_t lp_solves;   /* linear programs solved */
+	uint64_t zero_exempt; /* unknowns pinned to 0 by published zeros only */
+	uint64_t failures;    /* unknowns with fewer than k possible values */
+	double narrowest;     /* smallest interval width (hi - lo) seen, or -1 */
+	bool verbose;         /* in: print each failure's identity (no value) */
 };
 
 #define AUDIT_ERROR_LEN 256
@@ -41,6 +43,6 @@ struct audit_report {
  * from). Returns false when the audit could not run (GLPK missing, out of
  * memory), with a message in err; the verdict is report->failures == 0. */
 bool audit_run(const struct metrics_result *raw, const struct disclosure_result *pub,
-	       struct audit_report *report, char err[AUDIT_ERROR_LEN]);
+               struct audit_report *report, char err[AUDIT_ERROR_LEN]);
 
 #endif

@@ -6,7 +6,7 @@
  * cell value.
  *
  *   casa-audit --db CONNINFO --as-of YYYY-MM-DD [--min-cell K] [--schema S]
- *              [--timezone TZ] [--fy-start-month M]
+ *              [--timezone TZ] [--fy-start-month M] [--verbose]
  *
  * Exit status: 0 when every suppressed count keeps at least k possible
  * values, 1 when the audit finds an exposed count, 2 on usage or pipeline
@@ -36,7 +36,7 @@ static double now_seconds(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: casa-audit --db CONNINFO --as-of YYYY-MM-DD [--min-cell K] "
-			"[--schema S] [--timezone TZ] [--fy-start-month M]\n");
+	                "[--schema S] [--timezone TZ] [--fy-start-month M] [--verbose]\n");
 	exit(2);
 }
 
@@ -56,8 +56,13 @@ int main(int argc, char **argv)
 	protect.mode = DISCLOSURE_SUPPRESS;
 	protect.min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
 	const char *as_of_text = NULL;
+	bool verbose = false;
 
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--verbose") == 0) {
+			verbose = true; /* names exposed cells (identity only, no value) */
+			continue;
+		}
 		if (i + 1 >= argc)
 			usage();
 		if (strcmp(argv[i], "--db") == 0)
@@ -112,7 +117,7 @@ int main(int argc, char **argv)
 	have_pub = true;
 	double protect_seconds = now_seconds() - started;
 
-	struct audit_report report = {.verbose = false};
+	struct audit_report report = {.verbose = verbose};
 	char audit_err[AUDIT_ERROR_LEN];
 	if (!audit_run(&cells, &pub, &report, audit_err)) {
 		fprintf(stderr, "casa-audit: %s\n", audit_err);

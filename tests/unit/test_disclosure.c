@@ -22,8 +22,8 @@ struct fixture {
 };
 
 static struct metrics_table *add_table(struct fixture *fx, enum metric_id metric,
-				       enum period_type type, enum dim dim, int32_t first_period,
-				       uint32_t periods, uint32_t groups)
+                                       enum period_type type, enum dim dim, int32_t first_period,
+                                       uint32_t periods, uint32_t groups)
 {
 	size_t i = fx->raw.table_count++;
 	struct metrics_table *t = &fx->tables[i];
@@ -41,7 +41,7 @@ static struct metrics_table *add_table(struct fixture *fx, enum metric_id metric
 }
 
 static void set_cell(struct metrics_table *t, uint32_t p, uint32_t g, int64_t num, int64_t den,
-		     int64_t children)
+                     int64_t children)
 {
 	struct metrics_cell *c = &t->cells[p * t->group_count + g];
 	c->numerator = num;
@@ -61,7 +61,7 @@ static struct disclosure_options suppress_options(int k)
 /* Protects a one-cell, one-table result (no relations at all, so only the
  * primary rule acts) and returns the published cell. */
 static struct disclosure_cell protect_one(enum metric_id metric, int64_t num, int64_t den,
-					  int64_t children, int64_t quantile_2s, int k)
+                                          int64_t children, int64_t quantile_2s, int k)
 {
 	static struct fixture fx;
 	memset(&fx, 0, sizeof(fx));
@@ -79,7 +79,8 @@ static struct disclosure_cell protect_one(enum metric_id metric, int64_t num, in
 START_TEST(test_catalog_kinds)
 {
 	/* The cases below rely on these kinds (SPEC §4). */
-	ck_assert_int_eq(metrics_catalog[METRIC_MOVES_PER_1000_DAYS_IN_CARE].kind, METRIC_KIND_RATE);
+	ck_assert_int_eq(metrics_catalog[METRIC_MOVES_PER_1000_DAYS_IN_CARE].kind,
+	                 METRIC_KIND_RATE);
 	ck_assert_int_eq(metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].kind, METRIC_KIND_PERCENT);
 	ck_assert(metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].additive_in_time);
 	ck_assert_int_eq(metrics_catalog[METRIC_YOUTH_WITH_RUNAWAY_PCT].kind, METRIC_KIND_PERCENT);
@@ -218,9 +219,9 @@ START_TEST(test_complementary_groups)
 	 * hidden (sum 3 < 11): hide the smallest non-zero published member,
 	 * unknown (12 < 20 < 35); now 3 + 12 = 15 >= 11.
 	 * Step 2, bounds: female + unknown = 35 - 20 - 0 = 15, so each lies in
-	 * [0, 15]: width 15 < 2 * (11 - 1) = 20 (BOUND_MARGIN): hide the smallest
+	 * [0, 15]: width 15 < 3 * (11 - 1) = 30 (BOUND_MARGIN): hide the smallest
 	 * candidate of that relation, male (20 < 35). Then female + male +
-	 * unknown = 35: width 35 >= 20. Denominators: 40 + 50 + 30 = 120, safe.
+	 * unknown = 35: width 35 >= 30. Denominators: 40 + 50 + 30 = 120, safe.
 	 * Result: female primary; male, unknown secondary; total published. */
 	const int64_t num[4] = {3, 20, 0, 12}, den[4] = {40, 50, 0, 30};
 	sex_fixture(&fx, num, den);
@@ -247,10 +248,10 @@ START_TEST(test_complementary_tie_and_two_extra)
 	struct fixture fx;
 	struct disclosure_options o = suppress_options(K);
 	struct disclosure_result out;
-	/* Tie: female 3/40 primary; male 25/50 and unknown 25/45 are equal
+	/* Tie: female 3/40 primary; male 35/70 and unknown 35/60 are equal
 	 * candidates; the lower cell identity (male, group 1) is hidden. Then
-	 * female + male = 53 - 25 - 0 = 28: width 28 >= 20, done. */
-	const int64_t num1[4] = {3, 25, 0, 25}, den1[4] = {40, 50, 0, 45};
+	 * female + male = 73 - 35 - 0 = 38: width 38 >= 30, done. */
+	const int64_t num1[4] = {3, 35, 0, 35}, den1[4] = {40, 70, 0, 60};
 	sex_fixture(&fx, num1, den1);
 	ck_assert(disclosure_protect(&fx.raw, &o, &out));
 	ck_assert(out.tables[1].cells[1].suppressed);
@@ -260,8 +261,8 @@ START_TEST(test_complementary_tie_and_two_extra)
 
 	/* Two primaries summing to 2 + 3 = 5 < 11: add the smallest non-zero,
 	 * other 12 (< 15 < 32): 17 >= 11. Bounds: female + male + other = 32 -
-	 * 15 = 17 < 20: add unknown (15 < 32). All four groups hidden, the
-	 * total published: 2 primary, 2 secondary. */
+	 * 15 = 17 < 30: add unknown (15 < 32); then the four sum to 32 >= 30.
+	 * All four groups hidden, the total published: 2 primary, 2 secondary. */
 	const int64_t num2[4] = {2, 3, 12, 15}, den2[4] = {40, 50, 30, 45};
 	sex_fixture(&fx, num2, den2);
 	ck_assert(disclosure_protect(&fx.raw, &o, &out));
@@ -282,11 +283,11 @@ static void quarter_fixture(struct fixture *fx, enum metric_id metric)
 	    add_table(fx, metric, PERIOD_MONTH, DIM_TOTAL, 2025 * 12 + 0, 3, 1);
 	struct metrics_table *quarter =
 	    add_table(fx, metric, PERIOD_QUARTER, DIM_TOTAL, 2025 * 4 + 0, 1, 1);
-	/* complements 58, 35, 30, 123: only Jan's numerator is small */
-	set_cell(months, 0, 0, 2, 60, 60);   /* Jan: numerator 2 -> primary */
-	set_cell(months, 1, 0, 25, 60, 60);  /* Feb */
-	set_cell(months, 2, 0, 30, 60, 60);  /* Mar */
-	set_cell(quarter, 0, 0, 57, 180, 150); /* 2 + 25 + 30 = 57; 60 * 3 = 180 */
+	/* complements 58, 25, 20, 103: only Jan's numerator is small */
+	set_cell(months, 0, 0, 2, 60, 60);     /* Jan: numerator 2 -> primary */
+	set_cell(months, 1, 0, 35, 60, 60);    /* Feb */
+	set_cell(months, 2, 0, 40, 60, 60);    /* Mar */
+	set_cell(quarter, 0, 0, 77, 180, 150); /* 2 + 35 + 40 = 77; 60 * 3 = 180 */
 }
 
 START_TEST(test_complementary_time)
@@ -294,10 +295,10 @@ START_TEST(test_complementary_time)
 	struct fixture fx;
 	struct disclosure_options o = suppress_options(K);
 	struct disclosure_result out;
-	/* runaway_discharges_pct adds up over time: Q1 57 = Jan 2 + Feb 25 + Mar
-	 * 30, so Jan alone would be 57 - 25 - 30. The smallest other non-zero
-	 * member is Feb (25 < 30 < 57): hidden; 2 + 25 = 27 >= 11, and Jan, Feb
-	 * each in [0, 27]: width 27 >= 20. */
+	/* runaway_discharges_pct adds up over time: Q1 77 = Jan 2 + Feb 35 + Mar
+	 * 40, so Jan alone would be 77 - 35 - 40. The smallest other non-zero
+	 * member is Feb (35 < 40 < 77): hidden; 2 + 35 = 37 >= 11, and Jan, Feb
+	 * each in [0, 37]: width 37 >= 30. */
 	quarter_fixture(&fx, METRIC_RUNAWAY_DISCHARGES_PCT);
 	ck_assert(disclosure_protect(&fx.raw, &o, &out));
 	ck_assert(out.tables[0].cells[0].suppressed);
@@ -333,7 +334,7 @@ START_TEST(test_complementary_cascade)
 	 * Result: Jan and Feb of female and male hidden, Mar and every total
 	 * published: 1 primary, 3 secondary. Bounds: with a = Jan female,
 	 * a + Jan male = 33, a + Feb female = 33, Feb female + Feb male = 60:
-	 * every hidden cell can move over a range of 33 >= 20. Denominators (100
+	 * every hidden cell can move over a range of 33 >= 3 * (11 - 1) = 30. Denominators (100
 	 * each) follow the same cells and are already safe. */
 	struct fixture fx;
 	memset(&fx, 0, sizeof(fx));
@@ -368,13 +369,45 @@ START_TEST(test_complementary_cascade)
 }
 END_TEST
 
+START_TEST(test_shared_counts)
+{
+	/* runaway_episodes_per_1000_days' numerator (missing episodes beginning
+	 * in the period) is the denominator of reported_le_24h_pct. Female,
+	 * 2025: 15 episodes over 900 days, 40 children: publishable for the
+	 * rate (15 >= 11). But 12 of the 15 were reported in time: complement
+	 * 15 - 12 = 3 in 1..10, so reported_le hides the cell (primary), and the
+	 * rate, which would publish 15 = the hidden denominator, must hide it
+	 * too (secondary). Male: 0 episodes over 800 days (rate 0, published)
+	 * and an empty reporting cell (published). */
+	struct fixture fx;
+	memset(&fx, 0, sizeof(fx));
+	struct metrics_table *rate =
+	    add_table(&fx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_YEAR, DIM_SEX, 2025, 1, 2);
+	struct metrics_table *le =
+	    add_table(&fx, METRIC_REPORTED_LE_24H_PCT, PERIOD_YEAR, DIM_SEX, 2025, 1, 2);
+	set_cell(rate, 0, 0, 15, 900, 40);
+	set_cell(rate, 0, 1, 0, 800, 35);
+	set_cell(le, 0, 0, 12, 15, 14);
+	set_cell(le, 0, 1, 0, 0, 0);
+	struct disclosure_options o = suppress_options(K);
+	struct disclosure_result out;
+	ck_assert(disclosure_protect(&fx.raw, &o, &out));
+	ck_assert(out.tables[1].cells[0].suppressed);
+	ck_assert(out.tables[0].cells[0].suppressed);
+	ck_assert(!out.tables[0].cells[1].suppressed && !out.tables[1].cells[1].suppressed);
+	ck_assert_uint_eq(out.suppressed_primary, 1);
+	ck_assert_uint_eq(out.suppressed_secondary, 1);
+	disclosure_free(&out);
+}
+END_TEST
+
 START_TEST(test_deterministic)
 {
 	/* The same raw cells give byte-identical protected cells. */
 	struct fixture fx;
 	memset(&fx, 0, sizeof(fx));
-	struct metrics_table *t =
-	    add_table(&fx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_YEAR, DIM_TOTAL, 2020, 6, 1);
+	struct metrics_table *t = add_table(&fx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_YEAR,
+	                                    DIM_TOTAL, 2020, 6, 1);
 	struct metrics_table *s =
 	    add_table(&fx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_YEAR, DIM_SEX, 2020, 6, 4);
 	unsigned seed = 7;
@@ -396,8 +429,8 @@ START_TEST(test_deterministic)
 	ck_assert_uint_eq(a.table_count, b.table_count);
 	for (size_t i = 0; i < a.table_count; i++)
 		ck_assert(memcmp(a.tables[i].cells, b.tables[i].cells,
-				 a.tables[i].period_count * a.tables[i].group_count *
-				     sizeof(struct disclosure_cell)) == 0);
+		                 a.tables[i].period_count * a.tables[i].group_count *
+		                     sizeof(struct disclosure_cell)) == 0);
 	ck_assert_uint_eq(a.suppressed_secondary, b.suppressed_secondary);
 	disclosure_free(&a);
 	disclosure_free(&b);
@@ -431,6 +464,7 @@ static Suite *disclosure_suite(void)
 	tcase_add_test(tc, test_complementary_tie_and_two_extra);
 	tcase_add_test(tc, test_complementary_time);
 	tcase_add_test(tc, test_complementary_cascade);
+	tcase_add_test(tc, test_shared_counts);
 	tcase_add_test(tc, test_deterministic);
 	tcase_add_test(tc, test_mode_names);
 	suite_add_tcase(s, tc);

@@ -55,7 +55,7 @@ static void draw(uint64_t s, uint64_t t, int n, int64_t *out)
 		key[i] = (uint8_t)(i * 7 + 1);
 	for (int i = 0; i < n; i++) {
 		uint8_t seed[4] = {(uint8_t)i, (uint8_t)(i >> 8), (uint8_t)(i >> 16),
-				   (uint8_t)(i >> 24)};
+		                   (uint8_t)(i >> 24)};
 		struct disclosure_prf prf;
 		disclosure_prf_init(&prf, key, seed, sizeof(seed));
 		out[i] = disclosure_dp_discrete_laplace(&prf, s, t);
@@ -90,13 +90,12 @@ static void check_law(uint64_t s, uint64_t t, int tail_m)
 	double se_var = var_expected * sqrt(5.0 / N);
 	ck_assert_msg(fabs(mean) < 5 * se_mean, "mean %f", mean);
 	ck_assert_msg(fabs(var - var_expected) < 5 * se_var, "var %f expected %f", var,
-		      var_expected);
+	              var_expected);
 	double f0 = (double)zeros / N, ft = (double)tail / N;
 	ck_assert_msg(fabs(f0 - p0_expected) < 5 * sqrt(p0_expected * (1 - p0_expected) / N),
-		      "P(0) %f expected %f", f0, p0_expected);
-	ck_assert_msg(fabs(ft - tail_expected) <
-			  5 * sqrt(tail_expected * (1 - tail_expected) / N),
-		      "tail %f expected %f", ft, tail_expected);
+	              "P(0) %f expected %f", f0, p0_expected);
+	ck_assert_msg(fabs(ft - tail_expected) < 5 * sqrt(tail_expected * (1 - tail_expected) / N),
+	              "tail %f expected %f", ft, tail_expected);
 }
 
 START_TEST(test_sampler_eps_half)
@@ -135,15 +134,15 @@ static void dp_fixture(void)
 {
 	memset(&dp_raw, 0, sizeof(dp_raw));
 	dp_table = (struct metrics_table){.metric = METRIC_RUNAWAY_DISCHARGES_PCT,
-					  .period_type = PERIOD_YEAR,
-					  .dim = DIM_SEX,
-					  .first_period = 2023,
-					  .period_count = 3,
-					  .group_count = 4,
-					  .cells = dp_cells};
+	                                  .period_type = PERIOD_YEAR,
+	                                  .dim = DIM_SEX,
+	                                  .first_period = 2023,
+	                                  .period_count = 3,
+	                                  .group_count = 4,
+	                                  .cells = dp_cells};
 	for (int i = 0; i < 12; i++)
-		dp_cells[i] = (struct metrics_cell){.numerator = i, .denominator = 3 * i + 5,
-						    .children = 3 * i + 5};
+		dp_cells[i] = (struct metrics_cell){
+		    .numerator = i, .denominator = 3 * i + 5, .children = 3 * i + 5};
 	dp_raw.tables = &dp_table;
 	dp_raw.table_count = 1;
 	dp_raw.fy_start_month = 10;
@@ -170,8 +169,8 @@ START_TEST(test_cell_key_determinism)
 	ck_assert_str_eq(disclosure_mode_name(a.mode), "dp");
 	ck_assert_double_eq(a.epsilon, 0.5);
 	/* Same key, cells and counts: identical noise (polling cannot average it). */
-	ck_assert(memcmp(a.tables[0].cells, b.tables[0].cells, sizeof(struct disclosure_cell) * 12) ==
-		  0);
+	ck_assert(
+	    memcmp(a.tables[0].cells, b.tables[0].cells, sizeof(struct disclosure_cell) * 12) == 0);
 	/* Another key: with eps_count = 0.5 / 1 table / 2 counts = 0.25, P(noise
 	 * = 0) = (1 - e^-0.25) / (1 + e^-0.25) = 0.1244, so 24 counts agreeing by
 	 * chance is vanishingly unlikely; demand at least one difference. */
@@ -180,7 +179,7 @@ START_TEST(test_cell_key_determinism)
 	int differ = 0;
 	for (int i = 0; i < 12; i++)
 		differ += a.tables[0].cells[i].numerator != c.tables[0].cells[i].numerator ||
-			  a.tables[0].cells[i].denominator != c.tables[0].cells[i].denominator;
+		          a.tables[0].cells[i].denominator != c.tables[0].cells[i].denominator;
 	ck_assert_int_gt(differ, 0);
 	/* Post-processing: counts clamped at 0, percentage numerator <= denominator,
 	 * nothing suppressed (no quantile here), value from the noisy counts. */
@@ -190,10 +189,9 @@ START_TEST(test_cell_key_determinism)
 		ck_assert_int_ge(cell->numerator, 0);
 		ck_assert_int_le(cell->numerator, cell->denominator);
 		if (cell->denominator > 0)
-			ck_assert_double_eq_tol(cell->value,
-						100.0 * (double)cell->numerator /
-						    (double)cell->denominator,
-						5e-5);
+			ck_assert_double_eq_tol(
+			    cell->value,
+			    100.0 * (double)cell->numerator / (double)cell->denominator, 5e-5);
 	}
 	disclosure_free(&c);
 
@@ -205,7 +203,8 @@ START_TEST(test_cell_key_determinism)
 		if (i == 5)
 			continue;
 		ck_assert_int_eq(a.tables[0].cells[i].numerator, c.tables[0].cells[i].numerator);
-		ck_assert_int_eq(a.tables[0].cells[i].denominator, c.tables[0].cells[i].denominator);
+		ck_assert_int_eq(a.tables[0].cells[i].denominator,
+		                 c.tables[0].cells[i].denominator);
 	}
 	disclosure_free(&a);
 	disclosure_free(&b);
@@ -218,14 +217,14 @@ START_TEST(test_dp_quantile_primary)
 	/* Quantiles are not noised: they keep primary suppression (10 episodes <
 	 * 11 -> suppressed; 11 episodes -> the exact 2.0 days = 345600 / 172800). */
 	struct metrics_cell cells[2] = {{.denominator = 10, .children = 10, .quantile_2s = 345600},
-					{.denominator = 11, .children = 11, .quantile_2s = 345600}};
+	                                {.denominator = 11, .children = 11, .quantile_2s = 345600}};
 	struct metrics_table t = {.metric = METRIC_DAYS_MISSING_MEDIAN,
-				  .period_type = PERIOD_YEAR,
-				  .dim = DIM_TOTAL,
-				  .first_period = 2024,
-				  .period_count = 2,
-				  .group_count = 1,
-				  .cells = cells};
+	                          .period_type = PERIOD_YEAR,
+	                          .dim = DIM_TOTAL,
+	                          .first_period = 2024,
+	                          .period_count = 2,
+	                          .group_count = 1,
+	                          .cells = cells};
 	struct metrics_result raw = {.tables = &t, .table_count = 1, .fy_start_month = 10};
 	struct disclosure_options o = dp_options(3, 1.0);
 	struct disclosure_result out;
