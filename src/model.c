@@ -17,8 +17,10 @@
  *     the same key: one null_required, one duplicate_key, no child);
  *   - a placement with a null end in a discharged episode is closed at the
  *     discharge without a count: the row never said it ended after it;
- *   - agency_informed_at after as_of is kept as it is (the clock had not
- *     started); the other timestamps after as_of read as TS_NONE.
+ *   - every timestamp after as_of reads as TS_NONE (SPEC §3: anything dated
+ *     after as_of is ignored), agency_informed_at included, which then falls
+ *     back to went_missing_at like a null one: a snapshot never depends on
+ *     data dated after its as_of.
  *
  * Keys are only sorted and joined: a stable radix sort of (key, row) pairs
  * gives both duplicate detection (the first of a run of equal keys is the
@@ -955,11 +957,11 @@ static bool build_missing(struct build *b)
 			PREFETCH(&raw->missing[rows[k + PREFETCH_AHEAD]]);
 		struct model_missing *missing = &model->missing[k];
 		missing->went_missing_at = row->went_missing_at;
-		/* SPEC §2: a null agency_informed_at means at went_missing_at. A
-		 * value after as_of is kept: the clock had not started by then. */
-		missing->agency_informed_at = row->agency_informed_at == TS_NONE
-		                                  ? row->went_missing_at
-		                                  : row->agency_informed_at;
+		/* SPEC §2: a null agency_informed_at means at went_missing_at;
+		 * SPEC §3: one dated after as_of is ignored, so it reads as null. */
+		int64_t informed =
+		    as_of_ts(row->agency_informed_at, row->agency_informed_day, as_of);
+		missing->agency_informed_at = informed == TS_NONE ? row->went_missing_at : informed;
 		missing->returned_at = as_of_ts(row->returned_at, row->returned_day, as_of);
 		missing->reported_le_at =
 		    as_of_ts(row->reported_le_at, row->reported_le_day, as_of);

@@ -17,7 +17,7 @@
 -- with ::date in that zone (SPEC §3).
 --
 -- Output: crosscheck.sql_cells(metric, period_type, dim, period, grp,
--- numerator, denominator, quantile_2s), one row per cell whose numerator or
+-- numerator, denominator, quantile_2s, children), one row per cell whose numerator or
 -- denominator is nonzero. Quantile metrics: numerator null, denominator =
 -- episodes, quantile_2s = twice the statistic in seconds. still_missing_count:
 -- numerator = children, denominator null.
@@ -26,7 +26,8 @@
 
 \set ON_ERROR_STOP 1
 set client_min_messages = warning;
-set work_mem = '128MB';
+set work_mem = '256MB';
+set jit = off;
 
 create schema if not exists crosscheck;
 drop table if exists crosscheck.sql_cells;
@@ -99,6 +100,9 @@ from (values
 --    null required -> duplicate key (stream order = physical order, ctid) ->
 --    starts after as_of (ignored) -> dangling or dropped parent -> the
 --    table's own rules. Then the model's clipping (open ends = as_of + 1).
+--    Only the first row of a key can be kept: a key is "seen" by its first
+--    row even when that row falls to the null rule. (A null episode_key
+--    etc. joins no parent, so the join drops it.)
 -- ---------------------------------------------------------------------------
 
 create temp table x_child as
@@ -106,7 +110,7 @@ with kept as (
 	select child_key, birth_month, sex, race_ethnicity,
 	       row_number() over (partition by child_key order by ctid) as copy_no
 	from :"schema".children
-	where child_key is not null and birth_month is not null
+	where child_key is not null
 )
 select child_key,
        date_trunc('month', birth_month)::date as birth_month, -- keep_birth_month_not_first
@@ -115,7 +119,7 @@ select child_key,
        case when race_ethnicity in ('aian', 'asian', 'black', 'hispanic', 'nhpi', 'white',
                                     'multiracial', 'unknown') then race_ethnicity
             else 'unknown' end as race
-from kept where copy_no = 1;
+from kept where copy_no = 1 and birth_month is not null;
 analyze x_child;
 
 -- end_date = end(e) = min(discharge_date, as_of + 1): the first day not in care.
@@ -123,8 +127,7 @@ create temp table x_ep as
 with kept as (
 	select e.*, row_number() over (partition by episode_key order by ctid) as copy_no
 	from :"schema".episodes e
-	where episode_key is not null and child_key is not null and county is not null
-	  and removal_date is not null
+	where episode_key is not null
 )
 select e.episode_key, e.child_key, e.county, e.removal_date,
        case when e.discharge_date <= :'as_of'::date then e.discharge_date end as discharge_date,
@@ -138,6 +141,7 @@ select e.episode_key, e.child_key, e.county, e.removal_date,
 from kept e
 join x_child c on c.child_key = e.child_key          -- dangling / dropped parent
 where e.copy_no = 1
+  and e.child_key is not null and e.county is not null and e.removal_date is not null
   and e.removal_date <= :'as_of'::date                -- ignored_after_as_of
   and (e.discharge_date is null or e.discharge_date > e.removal_date); -- ends before start
 analyze x_ep;
@@ -146,8 +150,7 @@ create temp table x_pl as
 with kept as (
 	select p.*, row_number() over (partition by placement_key order by ctid) as copy_no
 	from :"schema".placements p
-	where placement_key is not null and episode_key is not null and setting is not null
-	  and start_date is not null
+	where placement_key is not null
 )
 select p.placement_key, p.episode_key, p.setting, p.provider_key, p.start_date,
        -- open or after as_of -> open; cut at discharge (keep_placement_after_discharge)
@@ -155,6 +158,7 @@ select p.placement_key, p.episode_key, p.setting, p.provider_key, p.start_date,
 from kept p
 join x_ep e on e.episode_key = p.episode_key
 where p.copy_no = 1
+  and p.setting is not null and p.start_date is not null
   and p.start_date <= :'as_of'::date
   and (p.end_date is null or p.end_date > p.start_date)
   and p.setting in ('relative_home', 'foster_home', 'pre_adoptive_home', 'group_home',
@@ -167,13 +171,14 @@ create temp table x_asg as
 with kept as (
 	select a.*, row_number() over (partition by assignment_key order by ctid) as copy_no
 	from :"schema".advocate_assignments a
-	where assignment_key is not null and episode_key is not null and start_date is not null
+	where assignment_key is not null
 )
 select a.episode_key, a.start_date,
        least(coalesce(a.end_date, :'as_of'::date + 1), :'as_of'::date + 1) as end_date
 from kept a
 join x_ep e on e.episode_key = a.episode_key
 where a.copy_no = 1
+  and a.start_date is not null
   and a.start_date <= :'as_of'::date
   and (a.end_date is null or a.end_date > a.start_date)
   and a.start_date >= e.removal_date and a.start_date < e.end_date;
@@ -185,7 +190,7 @@ create temp table x_miss as
 with kept as (
 	select m.*, row_number() over (partition by missing_key order by ctid) as copy_no
 	from :"schema".missing_episodes m
-	where missing_key is not null and episode_key is not null and went_missing_at is not null
+	where missing_key is not null
 ),
 clipped as (
 	select m.missing_key, m.episode_key, m.went_missing_at,
@@ -213,6 +218,7 @@ select m.missing_key, m.episode_key, m.begin_day,
 from clipped m
 join x_ep e on e.episode_key = m.episode_key
 where m.copy_no = 1
+  and m.went_missing_at is not null
   and m.begin_day <= :'as_of'::date
   and not coalesce(m.raw_returned_at < m.went_missing_at, false)
   and m.begin_day >= e.removal_date and m.begin_day < e.end_date;
@@ -298,71 +304,72 @@ create temp table x_fact (
 	metric text, period_type text, period text,
 	county text, age_band text, sex text, race text, advocate text,
 	setting text, los_band text,
-	num bigint, den bigint, dur bigint);
+	num bigint, den bigint, dur bigint,
+	child_key bigint); -- the child the fact rests on (disclosure's `children`)
 
 -- Dated facts are placed in the period of their date, for each period type
 -- the metric allows.
 create temp table x_dated (
 	metric text, d date,
 	county text, age_band text, sex text, race text, advocate text, setting text,
-	num bigint, den bigint, dur bigint);
+	num bigint, den bigint, dur bigint, child_key bigint);
 
 -- Days in care (denominators of the two day-based rates), pre-summed per
 -- month: months nest in quarters, years and fiscal years.
 create temp table x_day_month as
 select date_trunc('month', d::timestamp)::date as d, county, age_band, sex, race, advocate,
-       setting, count(*) as days
-from x_day group by 1, 2, 3, 4, 5, 6, 7;
+       setting, child_key, count(*) as days
+from x_day group by 1, 2, 3, 4, 5, 6, 7, 8;
 analyze x_day_month;
 
 insert into x_dated
-select metric, d, county, age_band, sex, race, advocate, setting, 0, days, null
+select metric, d, county, age_band, sex, race, advocate, setting, 0, days, null, child_key
 from x_day_month,
      (values ('moves_per_1000_days_in_care'), ('runaway_episodes_per_1000_days')) m(metric);
 
 -- moves_per_1000_days_in_care numerator: moves, grouped by their day.
 insert into x_dated
 select 'moves_per_1000_days_in_care', mv.d, dy.county, dy.age_band, dy.sex, dy.race,
-       dy.advocate, null, 1, 0, null
+       dy.advocate, null, 1, 0, null, dy.child_key
 from x_move mv join x_day dy on dy.episode_key = mv.episode_key and dy.d = mv.d;
 
 -- Missing-episode facts, grouped by the begin day (docs/metrics.md).
 insert into x_dated
 select 'runaway_episodes_per_1000_days', begin_day, county, age_band, sex, race, advocate,
-       setting, 1, 0, null
+       setting, 1, 0, null, child_key
 from x_missg;
 
 -- Returned within 168 h, over episodes beginning on or before as_of - 7.
 insert into x_dated
 select 'returned_within_7_days_pct', begin_day, county, age_band, sex, race, advocate, setting,
        case when returned_s is not null and returned_s - missing_s <= 604800 then 1 else 0 end,
-       1, null
+       1, null, child_key
 from x_missg where begin_day <= :'as_of'::date - 7;
 
 -- 42 U.S.C. 671(a)(35)(B): reported within 24 h after the agency learned.
 insert into x_dated
 select 'reported_le_24h_pct', begin_day, county, age_band, sex, race, advocate, setting,
-       case when le_s between t0_s and t0_s + 86400 then 1 else 0 end, 1, null
+       case when le_s between t0_s and t0_s + 86400 then 1 else 0 end, 1, null, child_key
 from x_missg;
 insert into x_dated
 select 'reported_ncmec_24h_pct', begin_day, county, age_band, sex, race, advocate, setting,
-       case when ncmec_s between t0_s and t0_s + 86400 then 1 else 0 end, 1, null
+       case when ncmec_s between t0_s and t0_s + 86400 then 1 else 0 end, 1, null, child_key
 from x_missg;
 
 -- Episodes that ended (returned by as_of): dated on end_day, grouped by begin day.
 insert into x_dated
 select 'screened_after_return_pct', end_day, county, age_band, sex, race, advocate, setting,
        case when screened_s between returned_s and returned_s + :window_s then 1 else 0 end,
-       1, null
+       1, null, child_key
 from x_missg where returned_s is not null;
 insert into x_dated
 select 'screened_positive_pct', end_day, county, age_band, sex, race, advocate, setting,
-       case when positive then 1 else 0 end, 1, null
+       case when positive then 1 else 0 end, 1, null, child_key
 from x_missg
 where returned_s is not null and screened_s between returned_s and returned_s + :window_s;
 insert into x_dated
 select metric, end_day, county, age_band, sex, race, advocate, setting,
-       null, 1, returned_s - missing_s
+       null, 1, returned_s - missing_s, child_key
 from x_missg, (values ('days_missing_median'), ('days_missing_p90')) q(metric)
 where returned_s is not null;
 
@@ -372,14 +379,14 @@ insert into x_dated
 select 'runaway_discharges_pct', e.discharge_date, e.county,
        pg_temp.age_band(pg_temp.age_years(e.birth_month, e.discharge_date)), e.sex, e.race,
        dy.advocate, dy.setting,
-       case when e.discharge_reason = 'runaway' then 1 else 0 end, 1, null
+       case when e.discharge_reason = 'runaway' then 1 else 0 end, 1, null, e.child_key
 from x_ep e
 join x_day dy on dy.episode_key = e.episode_key and dy.d = e.discharge_date - 1
 where e.discharge_date is not null;
 
 insert into x_fact
 select x.metric, p.period_type, p.period, x.county, x.age_band, x.sex, x.race, x.advocate,
-       x.setting, null, x.num, x.den, x.dur
+       x.setting, null, x.num, x.den, x.dur, x.child_key
 from x_dated x
 join x_metric m on m.metric = x.metric
 cross join lateral pg_temp.periods_of(x.d, :fy_start) p
@@ -428,7 +435,7 @@ analyze x_period;
 -- at removal, at least 8 days in care in all; observed over
 -- [removal, min(end(e), 18th birthday, pe + 1)).
 create temp table x_cfsr as
-select e.episode_key, p.period_type, p.period, e.county,
+select e.episode_key, e.child_key, p.period_type, p.period, e.county,
        pg_temp.age_band(pg_temp.age_years(e.birth_month, e.removal_date)) as age_band,
        e.sex, e.race,
        least(e.end_date, (e.birth_month + interval '18 years')::date, p.pe + 1) as observed_end
@@ -441,13 +448,13 @@ analyze x_cfsr;
 
 insert into x_fact
 select 'placement_moves_per_1000_days', c.period_type, c.period, c.county, c.age_band, c.sex,
-       c.race, dy.advocate, null, null, 0, count(*), null
+       c.race, dy.advocate, null, null, 0, count(*), null, c.child_key
 from x_cfsr c
 join x_day dy on dy.episode_key = c.episode_key and dy.d < c.observed_end
-group by 2, 3, 4, 5, 6, 7, 8;
+group by 2, 3, 4, 5, 6, 7, 8, c.child_key;
 insert into x_fact
 select 'placement_moves_per_1000_days', c.period_type, c.period, c.county, c.age_band, c.sex,
-       c.race, dy.advocate, null, null, 1, 0, null
+       c.race, dy.advocate, null, null, 1, 0, null, c.child_key
 from x_cfsr c
 join x_move mv on mv.episode_key = c.episode_key and mv.d < c.observed_end
 join x_day dy on dy.episode_key = mv.episode_key and dy.d = mv.d;
@@ -456,7 +463,7 @@ join x_day dy on dy.episode_key = mv.episode_key and dy.d = mv.d;
 -- more than 7 days in care; window [removal, min(discharge, removal + 365));
 -- left out until the window has closed (w <= as_of + 1).
 create temp table x_entry as
-select e.episode_key, p.period_type, p.period, e.county, e.sex, e.race, e.removal_date,
+select e.episode_key, e.child_key, p.period_type, p.period, e.county, e.sex, e.race, e.removal_date,
        pg_temp.age_band(pg_temp.age_years(e.birth_month, e.removal_date)) as age_band,
        least(coalesce(e.discharge_date, e.removal_date + 365), e.removal_date + 365) as w
 from x_ep e
@@ -478,7 +485,7 @@ select 'runaway_within_12m_of_entry_pct', x.period_type, x.period, x.county, x.a
                          where m.episode_key = x.episode_key
                            and m.begin_day >= x.removal_date and m.begin_day < x.w)
             then 1 else 0 end,
-       1, null
+       1, null, x.child_key
 from x_entry x
 where x.w <= :'as_of'::date + 1;
 
@@ -498,37 +505,39 @@ analyze x_ep_period;
 -- period) and the episode in care on it (the latest one if several), the
 -- child's latest episode served, and whether an assignment covered any of
 -- its days in care in the period.
+create temp table x_ref as
+select distinct on (period_type, period, child_key)
+       period_type, period, child_key, episode_key as ref_episode, last_day as ref_day
+from x_ep_period
+order by period_type, period, child_key, last_day desc, removal_date desc, episode_key desc;
+analyze x_ref;
+
+create temp table x_latest as
+select distinct on (period_type, period, child_key)
+       period_type, period, child_key, episode_key as latest_episode,
+       least(end_date, pe + 1) - removal_date as los, least(end_date, pe + 1) as stop
+from x_ep_period
+order by period_type, period, child_key, removal_date desc, episode_key desc;
+analyze x_latest;
+
+create temp table x_assigned as
+select ep.period_type, ep.period, ep.child_key, bool_or(a.episode_key is not null) as any_assigned
+from x_ep_period ep
+left join x_asg a on a.episode_key = ep.episode_key
+                 and greatest(a.start_date, ep.removal_date, ep.ps)
+                     < least(a.end_date, ep.end_date, ep.pe2 + 1)
+group by 1, 2, 3;
+analyze x_assigned;
+
 create temp table x_served as
-with ref as (
-	select distinct on (period_type, period, child_key)
-	       period_type, period, child_key, episode_key as ref_episode, last_day as ref_day
-	from x_ep_period
-	order by period_type, period, child_key, last_day desc, removal_date desc, episode_key desc
-),
-latest as (
-	select distinct on (period_type, period, child_key)
-	       period_type, period, child_key, episode_key as latest_episode,
-	       least(end_date, pe + 1) - removal_date as los,
-	       least(end_date, pe + 1) as stop
-	from x_ep_period
-	order by period_type, period, child_key, removal_date desc, episode_key desc
-),
-assigned as (
-	select ep.period_type, ep.period, ep.child_key, bool_or(a.episode_key is not null) as any_assigned
-	from x_ep_period ep
-	left join x_asg a on a.episode_key = ep.episode_key
-	                 and greatest(a.start_date, ep.removal_date, ep.ps)
-	                     < least(a.end_date, ep.end_date, ep.pe2 + 1)
-	group by 1, 2, 3
-)
 select r.period_type, r.period, r.child_key, r.ref_day, dy.county, dy.age_band, dy.sex, dy.race,
        dy.setting, case when s.any_assigned then 'assigned' else 'not_assigned' end as advocate,
-       pg_temp.age_years(c.birth_month, r.ref_day) as age,
+       pg_temp.age_years(e.birth_month, r.ref_day) as age,
        l.latest_episode, l.los, l.stop
-from ref r
-join latest l using (period_type, period, child_key)
-join assigned s using (period_type, period, child_key)
-join x_child c on c.child_key = r.child_key
+from x_ref r
+join x_latest l using (period_type, period, child_key)
+join x_assigned s using (period_type, period, child_key)
+join x_ep e on e.episode_key = r.ref_episode
 join x_day dy on dy.episode_key = r.ref_episode and dy.d = r.ref_day;
 analyze x_served;
 
@@ -539,7 +548,7 @@ insert into x_fact
 select 'two_or_fewer_placements_pct', s.period_type, s.period, s.county, s.age_band, s.sex,
        s.race, s.advocate, s.setting,
        case when s.los < 365 then 'lt12m' when s.los < 730 then '12to24m' else '24mplus' end,
-       case when count(mv.d) <= 1 then 1 else 0 end, 1, null
+       case when count(mv.d) <= 1 then 1 else 0 end, 1, null, s.child_key
 from x_served s
 left join x_move mv on mv.episode_key = s.latest_episode and mv.d < s.stop
 where s.los >= 8
@@ -557,13 +566,13 @@ analyze x_child_runs;
 
 insert into x_fact
 select 'youth_with_runaway_pct', s.period_type, s.period, s.county, s.age_band, s.sex, s.race,
-       s.advocate, s.setting, null, case when r.runs >= 1 then 1 else 0 end, 1, null
+       s.advocate, s.setting, null, case when r.runs >= 1 then 1 else 0 end, 1, null, s.child_key
 from x_served s join x_child_runs r using (period_type, period, child_key)
 where s.age >= 12;
 
 insert into x_fact
 select 'repeat_runaway_pct', s.period_type, s.period, s.county, s.age_band, s.sex, s.race,
-       s.advocate, s.setting, null, case when r.runs >= 2 then 1 else 0 end, 1, null
+       s.advocate, s.setting, null, case when r.runs >= 2 then 1 else 0 end, 1, null, s.child_key
 from x_served s join x_child_runs r using (period_type, period, child_key)
 where r.runs >= 1;
 
@@ -585,8 +594,8 @@ ref as (
 	order by mc.period_type, mc.period, mc.child_key, least(e.end_date - 1, mc.pe2) desc,
 	         e.removal_date desc, e.episode_key desc
 )
-select r.period_type, r.period, dy.county, dy.age_band, dy.sex, dy.race, dy.setting,
-       coalesce(s.advocate, dy.advocate) as advocate
+select r.period_type, r.period, r.child_key, dy.county, dy.age_band, dy.sex, dy.race,
+       dy.setting, coalesce(s.advocate, dy.advocate) as advocate
 from ref r
 join x_day dy on dy.episode_key = r.ref_episode and dy.d = r.ref_day
 left join x_served s on s.period_type = r.period_type and s.period = r.period
@@ -595,7 +604,7 @@ analyze x_still;
 
 insert into x_fact
 select 'still_missing_count', period_type, period, county, age_band, sex, race, advocate,
-       setting, null, 1, null, null
+       setting, null, 1, null, null, child_key
 from x_still;
 
 -- ---------------------------------------------------------------------------
@@ -604,9 +613,12 @@ from x_still;
 
 analyze x_fact;
 
+-- children: the distinct children the cell rests on (docs/metrics.md: those
+-- that contributed a day, an event, a cohort episode or a counted child);
+-- disclosure control's input, so it is cross-checked too.
 create table crosscheck.sql_cells (
 	metric text, period_type text, dim text, period text, grp text,
-	numerator bigint, denominator bigint, quantile_2s bigint);
+	numerator bigint, denominator bigint, quantile_2s bigint, children bigint);
 
 -- One grouping set per breakdown; a fact's null group (e.g. los_band of a
 -- metric without it) is never a cell.
@@ -621,9 +633,9 @@ select metric, period_type, period,
             when grouping(los_band) = 0 then 'los_band'
             else 'total' end as dim,
        coalesce(county, age_band, sex, race, advocate, setting, los_band, '') as grp,
-       sum(num) as num, sum(den) as den,
-       case when metric in ('days_missing_median', 'days_missing_p90')
-            then array_agg(dur order by dur) filter (where dur is not null) end as durs
+       sum(num)::bigint as num, sum(den)::bigint as den, -- sum(bigint) is numeric
+       array_agg(dur) filter (where dur is not null) as durs,
+       count(distinct child_key) as children
 from x_fact
 group by metric, period_type, period,
          grouping sets ((), (county), (age_band), (sex), (race), (advocate), (setting), (los_band));
@@ -637,8 +649,11 @@ select c.metric, c.period_type, c.dim, c.period, c.grp,
        case when c.metric = 'days_missing_median'
             then c.durs[(c.den + 1) / 2] + c.durs[c.den / 2 + 1]
             when c.metric = 'days_missing_p90'
-            then 2 * c.durs[(9 * c.den + 9) / 10] end
-from x_cells c
+            then 2 * c.durs[(9 * c.den + 9) / 10] end,
+       c.children
+from (select x.metric, x.period_type, x.period, x.dim, x.grp, x.num, x.den, x.children,
+             (select array_agg(v order by v) from unnest(x.durs) v) as durs
+      from x_cells x) c
 join x_metric m on m.metric = c.metric
 where c.dim = any (m.dims) and c.period_type = any (m.period_types)
   and (c.grp <> '' or c.dim = 'total')

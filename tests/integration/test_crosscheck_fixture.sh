@@ -45,7 +45,8 @@ if [ -x "$DUMP" ]; then
 	psql "$conn" -Xq -v ON_ERROR_STOP=1 >/dev/null <<-SQL
 		drop table if exists crosscheck.c_cells;
 		create table crosscheck.c_cells (metric text, period_type text, dim text,
-		    period text, grp text, numerator bigint, denominator bigint, quantile_2s bigint);
+		    period text, grp text, numerator bigint, denominator bigint, quantile_2s bigint,
+		    children bigint);
 		\\copy crosscheck.c_cells from '$TMP/c.csv' with (format csv, header true, force_not_null (grp))
 	SQL
 	check c crosscheck.c_cells

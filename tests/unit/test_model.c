@@ -360,8 +360,11 @@ START_TEST(test_clean_rows_survive_in_order)
 	ck_assert_int_eq(m[1].end_day, DATE_OPEN);
 	ck_assert_int_eq(m[1].screen_result, SCREEN_NONE);
 	ck_assert_int_eq(m[2].screen_result, SCREEN_OTHER); /* "maybe" */
-	/* 1011: the report of 2025-07-02 is after as_of: none yet. */
+	/* 1011: the report of 2025-07-02 is after as_of: none yet. The agency
+	 * learned of it on 2025-07-03, also after as_of: ignored (SPEC §3), so
+	 * the clock reads as a null one, went_missing_at. */
 	ck_assert_int_eq(m[3].reported_le_at, TS_NONE);
+	ck_assert_int_eq(m[3].agency_informed_at, ts("2025-06-29", 10));
 	/* 1009: returned 2025-07-02, after as_of: not returned. */
 	ck_assert_int_eq(m[4].returned_at, TS_NONE);
 	ck_assert_int_eq(m[4].end_day, DATE_OPEN);
