@@ -18,9 +18,32 @@
 bool disclosure_kind_has_numerator(enum metric_kind kind);
 bool disclosure_kind_has_denominator(enum metric_kind kind);
 
-/* The primary rule of SPEC §5 for one raw cell and cell size k. */
+/* Secrecy per (cell, field) (docs/privacy.md "Threat model"): which counts
+ * of a cell are secret. A cell with any secret count is published with
+ * nulls; its other counts are not secret (the attacker may know them). */
+#define DISCLOSURE_SECRET_NUMERATOR   0x01u
+#define DISCLOSURE_SECRET_DENOMINATOR 0x02u
+#define DISCLOSURE_SECRET_FIELDS      0x03u
+
+/* The primary rule of SPEC §5 for one raw cell and cell size k, as the
+ * counts it makes secret: fewer than k children -> every count of the cell;
+ * numerator (or a percentage's complement, or a count) in 1..k-1 -> the
+ * numerator only; a quantile on fewer than k episodes -> its episode count.
+ * 0 for an empty cell (no child at all). */
+uint8_t disclosure_primary_fields(enum metric_kind kind, const struct metrics_cell *cell,
+                                  int min_cell);
+
+/* The primary rule of SPEC §5 for one raw cell and cell size k: true when
+ * disclosure_primary_fields() makes some count secret. */
 bool disclosure_primary_suppressed(enum metric_kind kind, const struct metrics_cell *cell,
                                    int min_cell);
+
+/* Suppress mode's decision (what disclosure_protect() publishes), per
+ * (cell, field): one DISCLOSURE_SECRET_* mask per cell of raw, tables in
+ * order, cells in table order. k is raised to the floor as in
+ * disclosure_protect(). For the audit (tests/audit/). Caller frees; NULL
+ * when memory runs out. */
+uint8_t *disclosure_secret_fields(const struct metrics_result *raw, int min_cell);
 
 /* Fills cell->value / has_value from published counts (4 decimals, exact
  * integer rounding, half up); value null when the denominator is 0. */

@@ -6,8 +6,9 @@
  * globs (which link tests with `casa` and `check` only); with CMake lines for
  * -lglpk the loader could become a plain link (see docs/privacy.md).
  *
- * Method. Unknowns: the suppressed counts of one field of one metric (or of
- * a component of linked counts of several metrics, see audit_links). For
+ * Method. Unknowns: the secret counts of one field of one metric (or of
+ * a component of linked counts of several metrics, see audit_links); every
+ * other count is known (see audit_secrecy). For
  * each relation parent = sum(children) holding one or more unknowns, one
  * equality row. x* (the true counts) is feasible by construction (checked).
  * An unknown is safe when two feasible points differ in it by k - 1 or more
@@ -27,6 +28,7 @@
 #include <string.h>
 
 #include "casa/date.h"
+#include "../../src/disclosure_internal.h"
 
 #if defined(__has_include)
 #if __has_include(<glpk.h>)
@@ -269,6 +271,8 @@ struct audit_component {
 	size_t count;                                /* members used */
 	size_t cell_count;                           /* cells over all members */
 	int min_cell;                                /* k */
+	const uint8_t *secret; /* DISCLOSURE_SECRET_* bits by flat cell (offset[table] + cell) */
+	const size_t *offset;  /* first flat cell of each table */
 };
 
 /* The raw and published cell behind component cell id, and its count. */
@@ -364,11 +368,16 @@ static bool audit_component(struct glpk_api *g, const struct audit_component *co
 	if (column == NULL || zero == NULL)
 		goto oom;
 
+	/* Unknowns: the secret counts. Every other count is known to the
+	 * attacker: published, or a non-secret count of a suppressed cell
+	 * (assumed learnt elsewhere, docs/privacy.md "Threat model"). */
 	size_t n_unknown = 0;
 	for (size_t id = 0; id < comp->cell_count; id++) {
 		const struct metrics_cell *raw;
-		const struct disclosure_cell *pc = comp_cell(comp, id, &raw, NULL, NULL, NULL);
-		if (pc->suppressed)
+		const struct audit_count *q;
+		size_t table, c;
+		(void)comp_cell(comp, id, &raw, &q, &table, &c);
+		if (comp->secret[comp->offset[table] + c] & (1u << q->field))
 			column[id] = (int)++n_unknown;
 		else if (comp_value(comp, id) == 0)
 			zero[id] = true;
@@ -385,7 +394,7 @@ static bool audit_component(struct glpk_api *g, const struct audit_component *co
 	if (!enumerate_links(comp, &rel))
 		goto oom;
 
-	/* Zeros the attacker derives from published zeros alone: children of a
+	/* Zeros the attacker derives from known zeros alone: children of a
 	 * zero parent, a parent of zero children. */
 	for (bool changed = true; changed;) {
 		changed = false;
@@ -587,6 +596,75 @@ static const struct {
     {METRIC_DAYS_MISSING_MEDIAN, 1, METRIC_SCREENED_AFTER_RETURN_PCT, 1},
 };
 
+/* The primary rule of SPEC §5 as the counts it makes secret (written here
+ * apart from src/disclosure.c): bit 0 numerator, bit 1 denominator. */
+static unsigned audit_primary(enum metric_kind kind, const struct metrics_cell *c, int k)
+{
+	unsigned all =
+	    (kind != METRIC_KIND_QUANTILE ? 1u : 0u) | (kind != METRIC_KIND_COUNT ? 2u : 0u);
+	if (c->children == 0 && c->numerator == 0 && c->denominator == 0)
+		return 0; /* empty cell */
+	if (c->children < k)
+		return all;
+	bool small_num = c->numerator >= 1 && c->numerator < k;
+	int64_t comp = c->denominator - c->numerator;
+	switch (kind) {
+	case METRIC_KIND_RATE:
+	case METRIC_KIND_COUNT:
+		return small_num ? 1u : 0u;
+	case METRIC_KIND_PERCENT:
+		return small_num || (comp >= 1 && comp < k) ? 1u : 0u;
+	case METRIC_KIND_QUANTILE:
+		return c->denominator < k ? all : 0u;
+	}
+	return all;
+}
+
+/*
+ * Which counts the attacker does not know, per cell: none for a published
+ * cell (a primary-sensitive count published is a failure); for a suppressed
+ * cell, the counts the engine made secret (disclosure_secret_fields()) and
+ * those the primary rule above makes secret, or every count when neither
+ * says anything (a cell hidden by a hand-made publication). The other counts
+ * of a suppressed cell are known (docs/privacy.md "Threat model").
+ */
+static void audit_secrecy(const struct metrics_result *raw, const struct disclosure_result *pub,
+                          uint8_t *secret, const size_t *offset, struct audit_report *report)
+{
+	for (size_t i = 0; i < raw->table_count; i++) {
+		const struct metrics_table *t = &raw->tables[i];
+		enum metric_kind kind = metrics_catalog[t->metric].kind;
+		unsigned all = (kind != METRIC_KIND_QUANTILE ? 1u : 0u) |
+		               (kind != METRIC_KIND_COUNT ? 2u : 0u);
+		for (size_t c = 0; c < (size_t)t->period_count * t->group_count; c++) {
+			uint8_t *bits = &secret[offset[i] + c];
+			unsigned need = audit_primary(kind, &t->cells[c], pub->min_cell);
+			if (pub->tables[i].cells[c].suppressed) {
+				*bits = (uint8_t)((*bits | need) & all);
+				if (*bits == 0)
+					*bits = (uint8_t)all;
+				continue;
+			}
+			*bits = 0;
+			if (need == 0)
+				continue;
+			report->failures++;
+			if (report->verbose) {
+				char label[PERIOD_LABEL_LEN];
+				period_label(t->period_type,
+				             t->first_period + (int32_t)(c / t->group_count),
+				             label);
+				fprintf(
+				    stderr,
+				    "audit: published: %s %s by=%s period=%s group=%zu falls under "
+				    "the primary rule\n",
+				    metrics_catalog[t->metric].id, period_type_name(t->period_type),
+				    metrics_dim_name(t->dim), label, c % t->group_count);
+			}
+		}
+	}
+}
+
 static int link_root(int *parent, int x)
 {
 	while (parent[x] != x)
@@ -607,8 +685,28 @@ bool audit_run(const struct metrics_result *raw, const struct disclosure_result 
 		snprintf(err, AUDIT_ERROR_LEN, "audit: table counts differ");
 		return false;
 	}
-	if (!glpk_load(&g, err))
+	/* Which counts are secret (per cell and field), as the engine decided
+	 * them: the publication only says which cells are null. */
+	size_t *offset = calloc(raw->table_count + 1, sizeof(size_t));
+	if (offset == NULL) {
+		snprintf(err, AUDIT_ERROR_LEN, "audit: out of memory");
 		return false;
+	}
+	for (size_t i = 0; i < raw->table_count; i++)
+		offset[i + 1] =
+		    offset[i] + (size_t)raw->tables[i].period_count * raw->tables[i].group_count;
+	uint8_t *secret = disclosure_secret_fields(raw, pub->min_cell);
+	if (secret == NULL) {
+		free(offset);
+		snprintf(err, AUDIT_ERROR_LEN, "audit: out of memory");
+		return false;
+	}
+	if (!glpk_load(&g, err)) {
+		free(secret);
+		free(offset);
+		return false;
+	}
+	audit_secrecy(raw, pub, secret, offset, report);
 
 	/* the metric's tables, and which counts it has */
 	struct audit_metric metric[METRIC_COUNT];
@@ -650,7 +748,8 @@ bool audit_run(const struct metrics_result *raw, const struct disclosure_result 
 	for (int root = 0; root < 2 * METRIC_COUNT && ok; root++) {
 		if (link_root(parent, root) != root)
 			continue;
-		struct audit_component comp = {.min_cell = pub->min_cell};
+		struct audit_component comp = {
+		    .min_cell = pub->min_cell, .secret = secret, .offset = offset};
 		for (int x = 0; x < 2 * METRIC_COUNT; x++) {
 			int m = x / 2, field = x % 2;
 			if (link_root(parent, x) != root || !has[m][field] ||
@@ -671,6 +770,8 @@ bool audit_run(const struct metrics_result *raw, const struct disclosure_result 
 	}
 	g.free_env(); /* GLPK's environment, allocated on first use */
 	dlclose(g.handle);
+	free(secret);
+	free(offset);
 	return ok;
 }
 

@@ -7,14 +7,19 @@
  * every additive relation between the published tables of that metric
  * (groups -> total of the same period; months -> quarter, months and
  * quarters -> year and fiscal year, for time-additive counts and quantile
- * episode counts) as linear equations over unknowns = the suppressed cells,
- * with the published cells as constants and every unknown >= 0, plus the
+ * episode counts) as linear equations over unknowns = the secret counts
+ * (cell x field: disclosure_secret_fields() and the primary rule; every
+ * count of a cell that a hand-made publication hides with neither), with
+ * every other count as a constant (published, or the non-secret count of a
+ * suppressed cell: docs/privacy.md "Threat model") and every unknown >= 0,
+ * plus the
  * equalities between counts that two metrics share (audit_links in audit.c:
  * such counts form one system), and computes
  * by linear programming (GLPK) the smallest and largest value each unknown
- * can take. A suppressed count fails when fewer than k integers remain
- * possible, unless every value it could be pinned to follows from published
- * zeros alone (SPEC §5: zeros are published; see audit.c).
+ * can take. A secret count fails when fewer than k integers remain
+ * possible, unless every value it could be pinned to follows from known
+ * zeros alone (SPEC §5: zeros are published; see audit.c). A published cell
+ * that falls under the primary rule fails too.
  *
  * The relations are enumerated here independently of src/disclosure.c.
  */
@@ -28,11 +33,12 @@
 #include "casa/metrics.h"
 
 struct audit_report {
-	uint64_t unknowns;    /* suppressed counts examined (cell x field) */
+	uint64_t unknowns;    /* secret counts examined (cell x field) */
 	uint64_t relations;   /* equations with at least one unknown */
 	uint64_t lp_solves;   /* linear programs solved */
 	uint64_t zero_exempt; /* unknowns pinned to 0 by published zeros only */
-	uint64_t failures;    /* unknowns with fewer than k possible values */
+	uint64_t failures;    /* unknowns with fewer than k possible values, and
+	                         published cells under the primary rule */
 	double narrowest;     /* smallest interval width (hi - lo) seen, or -1 */
 	bool verbose;         /* in: print each failure's identity (no value) */
 };

@@ -8,7 +8,7 @@
  *   casa-audit --db CONNINFO --as-of YYYY-MM-DD [--min-cell K] [--schema S]
  *              [--timezone TZ] [--fy-start-month M] [--verbose]
  *
- * Exit status: 0 when every suppressed count keeps at least k possible
+ * Exit status: 0 when every secret count (docs/privacy.md) keeps at least k possible
  * values, 1 when the audit finds an exposed count, 2 on usage or pipeline
  * errors.
  */

@@ -343,9 +343,12 @@ START_TEST(test_audit_catches_small_pair)
 	/* Total 25 = female 1 + male 1 + other 23 + unknown 0 (numerators of
 	 * runaway_discharges_pct, one year). Hiding female and male only: the
 	 * attacker knows female + male = 25 - 23 - 0 = 2, so each lies in
-	 * [0, 2]: 3 values < 11 -> 2 failures (the denominators 40 + 40 = 80 are
-	 * safe: [0, 80]). Hiding other as well: female + male + other = 25, each
-	 * in [0, 25]: 26 values >= 11 -> no failure. */
+	 * [0, 2]: 3 values < 11 -> 2 failures. Their denominators (40 children
+	 * each, >= k) are not secret: the attacker is assumed to know them, so
+	 * the unknowns are the 2 numerators. Hiding other as well (its numerator
+	 * becomes secret; its denominator, 70 children, stays known): female +
+	 * male + other = 25, each in [0, 25]: 26 values >= 11 -> no failure,
+	 * 3 unknowns. */
 	struct metrics_cell total = {.numerator = 25, .denominator = 150, .children = 150};
 	struct metrics_cell sex[4] = {
 	    {1, 40, 40, 0}, {1, 40, 40, 0}, {23, 70, 70, 0}, {0, 0, 0, 0}};
@@ -367,18 +370,18 @@ START_TEST(test_audit_catches_small_pair)
 	struct audit_report report = {0};
 	char err[AUDIT_ERROR_LEN];
 	ck_assert_msg(audit_run(&raw, &pub, &report, err), "%s", err);
-	ck_assert_uint_eq(report.unknowns, 4);
+	ck_assert_uint_eq(report.unknowns, 2);
 	ck_assert_uint_eq(report.failures, 2);
 
 	pub_sex[2] = (struct disclosure_cell){.suppressed = true};
 	ck_assert_msg(audit_run(&raw, &pub, &report, err), "%s", err);
-	ck_assert_uint_eq(report.unknowns, 6);
+	ck_assert_uint_eq(report.unknowns, 3);
 	ck_assert_uint_eq(report.failures, 0);
 
 	/* And what disclosure_protect itself does with these cells: female and
 	 * male are primary (numerator 1), sum 2 < 11, so other (23, the smallest
 	 * non-zero published member) is hidden too; then female + male + other
-	 * = 25 - 0 = 25 leaves each a range of 25 < 3 * (11 - 1) = 30 (the
+	 * = 25 - 0 = 25 leaves each a range of 25 < 5 * (11 - 1) = 50 (the
 	 * propagation margin), so the total (25, the last non-zero candidate) is
 	 * hidden as well, and nothing bounds the groups any more. */
 	struct disclosure_options o = options_k(11);

@@ -213,17 +213,18 @@ static void sex_fixture(struct fixture *fx, const int64_t num[4], const int64_t 
 START_TEST(test_complementary_groups)
 {
 	struct fixture fx;
-	/* female 3/40 (numerator 3: primary), male 20/50, other 0/0 (empty),
-	 * unknown 12/30; total 35/120.
-	 * Step 1, relation sums: numerators 35 = 3 + 20 + 0 + 12 with only female
-	 * hidden (sum 3 < 11): hide the smallest non-zero published member,
-	 * unknown (12 < 20 < 35); now 3 + 12 = 15 >= 11.
-	 * Step 2, bounds: female + unknown = 35 - 20 - 0 = 15, so each lies in
-	 * [0, 15]: width 15 < 3 * (11 - 1) = 30 (BOUND_MARGIN): hide the smallest
-	 * candidate of that relation, male (20 < 35). Then female + male +
-	 * unknown = 35: width 35 >= 30. Denominators: 40 + 50 + 30 = 120, safe.
+	/* female 3/40 (numerator 3: primary), male 40/60, other 0/0 (empty),
+	 * unknown 12/30; total 55/130.
+	 * Step 1, relation sums: numerators 55 = 3 + 40 + 0 + 12 with only female
+	 * secret (sum 3 < 11): the smallest non-zero known member, unknown
+	 * (12 < 40 < 55), becomes secret; now 3 + 12 = 15 >= 11.
+	 * Step 2, bounds: female + unknown = 55 - 40 - 0 = 15, so each lies in
+	 * [0, 15]: width 15 < 5 * (11 - 1) = 50 (BOUND_MARGIN): the smallest
+	 * candidate of that relation, male (40 < 55), becomes secret. Then
+	 * female + male + unknown = 55: width 55 >= 50. Denominators: no cell
+	 * rests on fewer than 11 children, none is secret.
 	 * Result: female primary; male, unknown secondary; total published. */
-	const int64_t num[4] = {3, 20, 0, 12}, den[4] = {40, 50, 0, 30};
+	const int64_t num[4] = {3, 40, 0, 12}, den[4] = {40, 60, 0, 30};
 	sex_fixture(&fx, num, den);
 	struct disclosure_options o = suppress_options(K);
 	struct disclosure_result out;
@@ -248,10 +249,10 @@ START_TEST(test_complementary_tie_and_two_extra)
 	struct fixture fx;
 	struct disclosure_options o = suppress_options(K);
 	struct disclosure_result out;
-	/* Tie: female 3/40 primary; male 35/70 and unknown 35/60 are equal
+	/* Tie: female 3/40 primary; male 55/90 and unknown 55/80 are equal
 	 * candidates; the lower cell identity (male, group 1) is hidden. Then
-	 * female + male = 73 - 35 - 0 = 38: width 38 >= 30, done. */
-	const int64_t num1[4] = {3, 35, 0, 35}, den1[4] = {40, 70, 0, 60};
+	 * female + male = 113 - 55 - 0 = 58: width 58 >= 50, done. */
+	const int64_t num1[4] = {3, 55, 0, 55}, den1[4] = {40, 90, 0, 80};
 	sex_fixture(&fx, num1, den1);
 	ck_assert(disclosure_protect(&fx.raw, &o, &out));
 	ck_assert(out.tables[1].cells[1].suppressed);
@@ -260,10 +261,10 @@ START_TEST(test_complementary_tie_and_two_extra)
 	disclosure_free(&out);
 
 	/* Two primaries summing to 2 + 3 = 5 < 11: add the smallest non-zero,
-	 * other 12 (< 15 < 32): 17 >= 11. Bounds: female + male + other = 32 -
-	 * 15 = 17 < 30: add unknown (15 < 32); then the four sum to 32 >= 30.
+	 * other 12 (< 40 < 57): 17 >= 11. Bounds: female + male + other = 57 -
+	 * 40 = 17 < 50: add unknown (40 < 57); then the four sum to 57 >= 50.
 	 * All four groups hidden, the total published: 2 primary, 2 secondary. */
-	const int64_t num2[4] = {2, 3, 12, 15}, den2[4] = {40, 50, 30, 45};
+	const int64_t num2[4] = {2, 3, 12, 40}, den2[4] = {40, 50, 30, 70};
 	sex_fixture(&fx, num2, den2);
 	ck_assert(disclosure_protect(&fx.raw, &o, &out));
 	ck_assert(out.tables[1].cells[0].suppressed && out.tables[1].cells[1].suppressed);
@@ -283,11 +284,11 @@ static void quarter_fixture(struct fixture *fx, enum metric_id metric)
 	    add_table(fx, metric, PERIOD_MONTH, DIM_TOTAL, 2025 * 12 + 0, 3, 1);
 	struct metrics_table *quarter =
 	    add_table(fx, metric, PERIOD_QUARTER, DIM_TOTAL, 2025 * 4 + 0, 1, 1);
-	/* complements 58, 25, 20, 103: only Jan's numerator is small */
-	set_cell(months, 0, 0, 2, 60, 60);     /* Jan: numerator 2 -> primary */
-	set_cell(months, 1, 0, 35, 60, 60);    /* Feb */
-	set_cell(months, 2, 0, 40, 60, 60);    /* Mar */
-	set_cell(quarter, 0, 0, 77, 180, 150); /* 2 + 35 + 40 = 77; 60 * 3 = 180 */
+	/* complements 98, 50, 45, 193: only Jan's numerator is small */
+	set_cell(months, 0, 0, 2, 100, 100);    /* Jan: numerator 2 -> primary */
+	set_cell(months, 1, 0, 50, 100, 100);   /* Feb */
+	set_cell(months, 2, 0, 55, 100, 100);   /* Mar */
+	set_cell(quarter, 0, 0, 107, 300, 250); /* 2 + 50 + 55 = 107; 100 * 3 = 300 */
 }
 
 START_TEST(test_complementary_time)
@@ -295,10 +296,10 @@ START_TEST(test_complementary_time)
 	struct fixture fx;
 	struct disclosure_options o = suppress_options(K);
 	struct disclosure_result out;
-	/* runaway_discharges_pct adds up over time: Q1 77 = Jan 2 + Feb 35 + Mar
-	 * 40, so Jan alone would be 77 - 35 - 40. The smallest other non-zero
-	 * member is Feb (35 < 40 < 77): hidden; 2 + 35 = 37 >= 11, and Jan, Feb
-	 * each in [0, 37]: width 37 >= 30. */
+	/* runaway_discharges_pct adds up over time: Q1 107 = Jan 2 + Feb 50 + Mar
+	 * 55, so Jan alone would be 107 - 50 - 55. The smallest other non-zero
+	 * member is Feb (50 < 55 < 107): hidden; 2 + 50 = 52 >= 11, and Jan, Feb
+	 * each in [0, 52]: width 52 >= 5 * (11 - 1) = 50. */
 	quarter_fixture(&fx, METRIC_RUNAWAY_DISCHARGES_PCT);
 	ck_assert(disclosure_protect(&fx.raw, &o, &out));
 	ck_assert(out.tables[0].cells[0].suppressed);
@@ -322,20 +323,21 @@ START_TEST(test_complementary_cascade)
 {
 	/* Groups and time together: months Jan..Mar by sex (female, male, other,
 	 * unknown) and their totals, and Q1 by sex and total.
-	 * female: Jan 3, Feb 30, Mar 30 -> Q1 63
-	 * male:   Jan 30, Feb 30, Mar 30 -> Q1 90 (ties everywhere)
+	 * female: Jan 3, Feb 50, Mar 50 -> Q1 103
+	 * male:   Jan 50, Feb 50, Mar 50 -> Q1 150 (ties everywhere)
 	 * other, unknown: 0
 	 * Jan female (3) is primary. Month Jan by sex: female + male = total,
-	 * hidden {3} -> add the smallest non-zero: male Jan 30 (id lower than the
-	 * total's? no: the total table comes first, but total Jan = 33 > 30).
-	 * Then time, female row: Q1 63 = 3 + 30 + 30 -> hidden {Jan 3}: add Feb
-	 * female (30, lower id than Mar). Time, male row: hidden {Jan 30} alone ->
-	 * add Feb male. Month Feb by sex: hidden {female 30, male 30}: safe.
+	 * hidden {3} -> add the smallest non-zero: male Jan 50 (id lower than the
+	 * total's? no: the total table comes first, but total Jan = 53 > 50).
+	 * Then time, female row: Q1 103 = 3 + 50 + 50 -> hidden {Jan 3}: add Feb
+	 * female (50, lower id than Mar). Time, male row: hidden {Jan 50} alone ->
+	 * add Feb male. Month Feb by sex: hidden {female 50, male 50}: safe.
 	 * Result: Jan and Feb of female and male hidden, Mar and every total
 	 * published: 1 primary, 3 secondary. Bounds: with a = Jan female,
-	 * a + Jan male = 33, a + Feb female = 33, Feb female + Feb male = 60:
-	 * every hidden cell can move over a range of 33 >= 3 * (11 - 1) = 30. Denominators (100
-	 * each) follow the same cells and are already safe. */
+	 * a + Jan male = 53, a + Feb female = 53, Feb female + Feb male = 100:
+	 * every hidden cell can move over a range of 53 >= 5 * (11 - 1) = 50.
+	 * Only numerators are secret: every cell rests on 100 children or more,
+	 * so no denominator is. */
 	struct fixture fx;
 	memset(&fx, 0, sizeof(fx));
 	const enum metric_id m = METRIC_RUNAWAY_DISCHARGES_PCT;
@@ -343,15 +345,15 @@ START_TEST(test_complementary_cascade)
 	struct metrics_table *ms = add_table(&fx, m, PERIOD_MONTH, DIM_SEX, 2025 * 12, 3, 4);
 	struct metrics_table *qt = add_table(&fx, m, PERIOD_QUARTER, DIM_TOTAL, 2025 * 4, 1, 1);
 	struct metrics_table *qs = add_table(&fx, m, PERIOD_QUARTER, DIM_SEX, 2025 * 4, 1, 4);
-	const int64_t female[3] = {3, 30, 30}, male[3] = {30, 30, 30};
+	const int64_t female[3] = {3, 50, 50}, male[3] = {50, 50, 50};
 	for (uint32_t p = 0; p < 3; p++) {
 		set_cell(ms, p, 0, female[p], 100, 100);
 		set_cell(ms, p, 1, male[p], 100, 100);
 		set_cell(mt, p, 0, female[p] + male[p], 200, 200);
 	}
-	set_cell(qs, 0, 0, 63, 300, 150);
-	set_cell(qs, 0, 1, 90, 300, 150);
-	set_cell(qt, 0, 0, 153, 600, 300);
+	set_cell(qs, 0, 0, 103, 300, 150);
+	set_cell(qs, 0, 1, 150, 300, 150);
+	set_cell(qt, 0, 0, 253, 600, 300);
 	struct disclosure_options o = suppress_options(K);
 	struct disclosure_result out;
 	ck_assert(disclosure_protect(&fx.raw, &o, &out));
@@ -372,13 +374,17 @@ END_TEST
 START_TEST(test_shared_counts)
 {
 	/* runaway_episodes_per_1000_days' numerator (missing episodes beginning
-	 * in the period) is the denominator of reported_le_24h_pct. Female,
-	 * 2025: 15 episodes over 900 days, 40 children: publishable for the
-	 * rate (15 >= 11). But 12 of the 15 were reported in time: complement
-	 * 15 - 12 = 3 in 1..10, so reported_le hides the cell (primary), and the
-	 * rate, which would publish 15 = the hidden denominator, must hide it
-	 * too (secondary). Male: 0 episodes over 800 days (rate 0, published)
-	 * and an empty reporting cell (published). */
+	 * in the period) is the denominator of reported_le_24h_pct; secrecy is
+	 * linked between those two counts only (docs/privacy.md).
+	 * Female, 2025: 15 episodes over 900 days, 40 children: publishable for
+	 * the rate (15 >= 11). 12 of the 15 were reported in time: complement
+	 * 15 - 12 = 3 in 1..10, so reported_le hides the cell, but only its
+	 * numerator is secret: the denominator 15 rests on 14 >= k children and
+	 * is published by the rate anyway. The rate cell stays published.
+	 * Male: 12 episodes over 800 days, 35 children (publishable for the
+	 * rate), but the reporting cell rests on 9 < k children: both its counts
+	 * are secret, the denominator 12 too, so the rate, which would publish
+	 * 12, hides its cell (secondary). No total table: no relation. */
 	struct fixture fx;
 	memset(&fx, 0, sizeof(fx));
 	struct metrics_table *rate =
@@ -386,17 +392,95 @@ START_TEST(test_shared_counts)
 	struct metrics_table *le =
 	    add_table(&fx, METRIC_REPORTED_LE_24H_PCT, PERIOD_YEAR, DIM_SEX, 2025, 1, 2);
 	set_cell(rate, 0, 0, 15, 900, 40);
-	set_cell(rate, 0, 1, 0, 800, 35);
+	set_cell(rate, 0, 1, 12, 800, 35);
 	set_cell(le, 0, 0, 12, 15, 14);
-	set_cell(le, 0, 1, 0, 0, 0);
+	set_cell(le, 0, 1, 6, 12, 9);
 	struct disclosure_options o = suppress_options(K);
 	struct disclosure_result out;
 	ck_assert(disclosure_protect(&fx.raw, &o, &out));
-	ck_assert(out.tables[1].cells[0].suppressed);
-	ck_assert(out.tables[0].cells[0].suppressed);
-	ck_assert(!out.tables[0].cells[1].suppressed && !out.tables[1].cells[1].suppressed);
-	ck_assert_uint_eq(out.suppressed_primary, 1);
+	ck_assert(out.tables[1].cells[0].suppressed && out.tables[1].cells[1].suppressed);
+	ck_assert(!out.tables[0].cells[0].suppressed);
+	ck_assert_int_eq(out.tables[0].cells[0].numerator, 15);
+	ck_assert_int_eq(out.tables[0].cells[0].denominator, 900);
+	ck_assert(out.tables[0].cells[1].suppressed);
+	ck_assert_uint_eq(out.suppressed_primary, 2);
 	ck_assert_uint_eq(out.suppressed_secondary, 1);
+	/* what is secret, per (cell, field) */
+	uint8_t *secret = disclosure_secret_fields(&fx.raw, K);
+	ck_assert_ptr_nonnull(secret);
+	ck_assert_uint_eq(secret[0], 0);                           /* rate female */
+	ck_assert_uint_eq(secret[1], DISCLOSURE_SECRET_NUMERATOR); /* rate male */
+	ck_assert_uint_eq(secret[2], DISCLOSURE_SECRET_NUMERATOR); /* le female */
+	ck_assert_uint_eq(secret[3], DISCLOSURE_SECRET_FIELDS);    /* le male */
+	free(secret);
+	disclosure_free(&out);
+}
+END_TEST
+
+START_TEST(test_shared_counts_totals_published)
+{
+	/* Totals resting on thousands of children are published although the
+	 * linked reporting total is hidden for its small complement (the bug of
+	 * a whole-cell link: the reporting total hid the runaway total).
+	 * One year, k = 11. (num / den / children)
+	 *   runaway rate: total 1045 / 2000000 / 6000; female 480 / 950000 /
+	 *     2900; male 500 / 1000000 / 3000; other 60 / 30000 / 80;
+	 *     unknown 5 / 20000 / 40.
+	 *   reported_le: total 1040 / 1045 / 1000; female 478 / 480 / 470; male
+	 *     497 / 500 / 490; other 60 / 60 / 60; unknown 5 / 5 / 5
+	 *   (reporting denominators = runaway numerators, cell by cell).
+	 * Primary: rate unknown numerator (5); reporting total, female, male
+	 * numerators (complements 5, 2, 3); reporting unknown both counts
+	 * (5 < k children).
+	 * Rate numerators, total = groups: one secret member (5) -> the smallest
+	 * non-zero known member, other (60), becomes secret: 65 >= 11, and each
+	 * ranges over [0, 65], 66 values, wide enough for the propagation
+	 * margin (65 >= 5 x 10). Rate denominators: nothing secret.
+	 * Shared counts: rate other numerator -> reporting other denominator
+	 * (secondary); rate unknown numerator <-> reporting unknown denominator
+	 * (both secret already). The reporting female, male and total
+	 * denominators are not secret, so the rate's female, male and total
+	 * stay published.
+	 * Reporting numerators: total, female, male, unknown secret, other (60)
+	 * known: safe, no upper bound. Reporting denominators: 1045 = 480 + 500 +
+	 * other + unknown, other + unknown = 65, each in [0, 65]: safe.
+	 * Published: rate total, female, male. Suppressed: rate other (secondary)
+	 * and unknown (primary); every reporting cell (other secondary, the four
+	 * others primary): 5 primary, 2 secondary. */
+	struct fixture fx;
+	memset(&fx, 0, sizeof(fx));
+	struct metrics_table *rt = add_table(&fx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS,
+	                                     PERIOD_YEAR, DIM_TOTAL, 2025, 1, 1);
+	struct metrics_table *rs =
+	    add_table(&fx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_YEAR, DIM_SEX, 2025, 1, 4);
+	struct metrics_table *lt =
+	    add_table(&fx, METRIC_REPORTED_LE_24H_PCT, PERIOD_YEAR, DIM_TOTAL, 2025, 1, 1);
+	struct metrics_table *ls =
+	    add_table(&fx, METRIC_REPORTED_LE_24H_PCT, PERIOD_YEAR, DIM_SEX, 2025, 1, 4);
+	set_cell(rt, 0, 0, 1045, 2000000, 6000);
+	set_cell(rs, 0, 0, 480, 950000, 2900);
+	set_cell(rs, 0, 1, 500, 1000000, 3000);
+	set_cell(rs, 0, 2, 60, 30000, 80);
+	set_cell(rs, 0, 3, 5, 20000, 40);
+	set_cell(lt, 0, 0, 1040, 1045, 1000);
+	set_cell(ls, 0, 0, 478, 480, 470);
+	set_cell(ls, 0, 1, 497, 500, 490);
+	set_cell(ls, 0, 2, 60, 60, 60);
+	set_cell(ls, 0, 3, 5, 5, 5);
+	struct disclosure_options o = suppress_options(K);
+	struct disclosure_result out;
+	ck_assert(disclosure_protect(&fx.raw, &o, &out));
+	const struct disclosure_cell *total = &out.tables[0].cells[0];
+	ck_assert(!total->suppressed);
+	ck_assert_int_eq(total->numerator, 1045);
+	ck_assert_int_eq(total->denominator, 2000000);
+	ck_assert(!out.tables[1].cells[0].suppressed && !out.tables[1].cells[1].suppressed);
+	ck_assert(out.tables[1].cells[2].suppressed && out.tables[1].cells[3].suppressed);
+	ck_assert(out.tables[2].cells[0].suppressed);
+	for (uint32_t g = 0; g < 4; g++)
+		ck_assert(out.tables[3].cells[g].suppressed);
+	ck_assert_uint_eq(out.suppressed_primary, 5);
+	ck_assert_uint_eq(out.suppressed_secondary, 2);
 	disclosure_free(&out);
 }
 END_TEST
@@ -465,6 +549,7 @@ static Suite *disclosure_suite(void)
 	tcase_add_test(tc, test_complementary_time);
 	tcase_add_test(tc, test_complementary_cascade);
 	tcase_add_test(tc, test_shared_counts);
+	tcase_add_test(tc, test_shared_counts_totals_published);
 	tcase_add_test(tc, test_deterministic);
 	tcase_add_test(tc, test_mode_names);
 	suite_add_tcase(s, tc);
