@@ -702,7 +702,15 @@ static bool attack_pass(struct metric_cells *mc, const struct relations *rel,
 					implied_bounds((uint32_t)id, sa, sb, lo, hi, &nlo, &nhi);
 				else
 					implied_bounds((uint32_t)id, sb, sa, lo, hi, &nlo, &nhi);
+				if (nlo < 0)
+					nlo = 0; /* counts are never negative */
 				int64_t width = nhi >= BOUND_INF ? BOUND_INF : nhi - nlo;
+				/* Only a relation that narrows the count by itself is a
+				 * cause: hiding more of a relation that leaves it wide
+				 * cannot widen it, and would only spread suppression
+				 * (from a tiny group to the total of its breakdown). */
+				if (width >= BOUND_MARGIN * (min_cell - 1))
+					continue;
 				if (best_rel < 0 || width < best_width) {
 					best_rel = (long)r;
 					best_width = width;
