@@ -7,6 +7,11 @@
  *
  *   casa-audit --db CONNINFO --as-of YYYY-MM-DD [--min-cell K] [--schema S]
  *              [--timezone TZ] [--fy-start-month M] [--verbose]
+ *              [--utility] [--no-audit]
+ *
+ * --utility prints, to stderr, what the suppression costs: per metric, the
+ * suppressed cells of the total row per period type and of the breakdowns
+ * (aggregate counts of cells, never a cell value). --no-audit skips the LP.
  *
  * Exit status: 0 when every secret count (docs/privacy.md) keeps at least k possible
  * values, 1 when the audit finds an exposed count, 2 on usage or pipeline
@@ -23,6 +28,7 @@
 #include "casa/metrics.h"
 #include "casa/model.h"
 #include "casa/source.h"
+#include "../../src/disclosure_internal.h"
 
 #include "../audit/audit.c"
 
@@ -36,8 +42,60 @@ static double now_seconds(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: casa-audit --db CONNINFO --as-of YYYY-MM-DD [--min-cell K] "
-	                "[--schema S] [--timezone TZ] [--fy-start-month M] [--verbose]\n");
+	                "[--schema S] [--timezone TZ] [--fy-start-month M] [--verbose]\n"
+	                "                  [--utility] [--no-audit]\n");
 	exit(2);
+}
+
+/* Per metric and period type: primary + secondary suppressed / non-empty
+ * cells of the total row, and suppressed / non-empty cells of the breakdowns.
+ * Counts of cells only.
+ */
+static void print_utility(const struct metrics_result *raw, const struct disclosure_result *pub)
+{
+	static const char *const short_name[PERIOD_TYPE_COUNT] = {"month", "quarter", "year", "fy"};
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		char line[512];
+		int len = snprintf(line, sizeof(line), "%-36s", metrics_catalog[m].id);
+		uint64_t bd_supp[PERIOD_TYPE_COUNT] = {0}, bd_cells[PERIOD_TYPE_COUNT] = {0};
+		for (size_t i = 0; i < pub->table_count; i++) {
+			const struct disclosure_table *t = &pub->tables[i];
+			if ((int)t->metric != m)
+				continue;
+			uint64_t supp = 0, cells = 0, primary = 0;
+			for (size_t c = 0; c < (size_t)t->period_count * t->group_count; c++) {
+				const struct disclosure_cell *cell = &t->cells[c];
+				if (!cell->suppressed && cell->has_numerator &&
+				    cell->numerator == 0 && cell->has_denominator &&
+				    cell->denominator == 0)
+					continue; /* empty */
+				cells++;
+				supp += cell->suppressed;
+				primary += disclosure_primary_suppressed(metrics_catalog[m].kind,
+				                                         &raw->tables[i].cells[c],
+				                                         pub->min_cell);
+			}
+			if (t->dim == DIM_TOTAL) {
+				if (len < (int)sizeof(line))
+					len += snprintf(line + len, sizeof(line) - (size_t)len,
+					                " %s %llu+%llu/%llu",
+					                short_name[t->period_type],
+					                (unsigned long long)primary,
+					                (unsigned long long)(supp - primary),
+					                (unsigned long long)cells);
+			} else {
+				bd_supp[t->period_type] += supp;
+				bd_cells[t->period_type] += cells;
+			}
+		}
+		fprintf(stderr, "%s\n%36s breakdowns", line, "");
+		for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
+			if (bd_cells[p] > 0)
+				fprintf(stderr, " %s %llu/%llu", short_name[p],
+				        (unsigned long long)bd_supp[p],
+				        (unsigned long long)bd_cells[p]);
+		fprintf(stderr, "\n");
+	}
 }
 
 int main(int argc, char **argv)
@@ -56,11 +114,19 @@ int main(int argc, char **argv)
 	protect.mode = DISCLOSURE_SUPPRESS;
 	protect.min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
 	const char *as_of_text = NULL;
-	bool verbose = false;
+	bool verbose = false, utility = false, run_audit = true;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--verbose") == 0) {
 			verbose = true; /* names exposed cells (identity only, no value) */
+			continue;
+		}
+		if (strcmp(argv[i], "--utility") == 0) {
+			utility = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--no-audit") == 0) {
+			run_audit = false;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -117,9 +183,11 @@ int main(int argc, char **argv)
 	have_pub = true;
 	double protect_seconds = now_seconds() - started;
 
+	if (utility)
+		print_utility(&cells, &pub);
 	struct audit_report report = {.verbose = verbose};
 	char audit_err[AUDIT_ERROR_LEN];
-	if (!audit_run(&cells, &pub, &report, audit_err)) {
+	if (run_audit && !audit_run(&cells, &pub, &report, audit_err)) {
 		fprintf(stderr, "casa-audit: %s\n", audit_err);
 		goto done;
 	}
