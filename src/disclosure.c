@@ -1508,7 +1508,8 @@ bool disclosure_protect(const struct metrics_result *raw, const struct disclosur
 	}
 
 	if (options->mode == DISCLOSURE_DP) {
-		disclosure_dp_fill(raw, options, min_cell, out);
+		if (!disclosure_dp_fill(raw, options, min_cell, out))
+			goto fail;
 		return true;
 	}
 	if (!protect_all(raw, min_cell, out))

@@ -14,12 +14,18 @@
  * gets the same noise, so polling, or a cell unchanged across refreshes,
  * cannot average the noise away (SPEC §5).
  *
- * Budget: the configured epsilon is split evenly over the published tables,
- * and within a table over its counts per cell (two for rates and
- * percentages, one otherwise): eps_count = epsilon / tables / counts. See
- * docs/privacy.md for what that does and does not guarantee. Quantile cells
- * are not noised; they keep the primary suppression rule.
+ * Budget: the configured epsilon is split evenly over the noised tables, and
+ * within a table over its counts per cell (two for rates and percentages,
+ * one otherwise): eps_count = epsilon / tables / counts. For metrics that
+ * add up over time (days, events), only the months are noised; quarters,
+ * years and fiscal years are their sums, so they are consistent with them
+ * and cost no budget. Post-processing then makes every breakdown add up to
+ * its total (largest remainders; a percentage's numerator never above its
+ * denominator). See docs/privacy.md for what that does and does not
+ * guarantee. Quantile cells are not noised; they keep the primary
+ * suppression rule.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "casa/disclosure.h"
@@ -281,7 +287,205 @@ static int64_t noisy_count(const struct disclosure_options *options, const struc
 	return noisy < 0 ? 0 : noisy;
 }
 
-void disclosure_dp_fill(const struct metrics_result *raw, const struct disclosure_options *options,
+/* Where a table's counts come from in dp mode. */
+enum dp_source {
+	DP_NOISED,  /* noised here, from its own true counts */
+	DP_SUMMED,  /* sums of the noised months of the same metric and dim */
+	DP_SKIPPED, /* quantiles: primary suppression only */
+};
+
+/* Index of the table (metric, period type, dim) in raw, or -1. */
+static long find_table(const struct metrics_result *raw, enum metric_id metric,
+                       enum period_type type, enum dim dim)
+{
+	for (size_t i = 0; i < raw->table_count; i++)
+		if (raw->tables[i].metric == metric && raw->tables[i].period_type == type &&
+		    raw->tables[i].dim == dim)
+			return (long)i;
+	return -1;
+}
+
+/* A time-additive metric (days, events) whose months are published: its
+ * longer periods are sums of months, so only the months are noised. */
+static long month_source(const struct metrics_result *raw, const struct metrics_table *t)
+{
+	const struct metric_def *def = &metrics_catalog[t->metric];
+	if (!def->additive_in_time || def->kind == METRIC_KIND_QUANTILE ||
+	    t->period_type == PERIOD_MONTH)
+		return -1;
+	long m = find_table(raw, t->metric, PERIOD_MONTH, t->dim);
+	if (m < 0 || raw->tables[m].group_count != t->group_count)
+		return -1;
+	return m;
+}
+
+static enum dp_source table_source(const struct metrics_result *raw, const struct metrics_table *t)
+{
+	if (metrics_catalog[t->metric].kind == METRIC_KIND_QUANTILE)
+		return DP_SKIPPED;
+	return month_source(raw, t) >= 0 ? DP_SUMMED : DP_NOISED;
+}
+
+static int64_t *field_of(struct disclosure_cell *c, int field)
+{
+	return field == 0 ? &c->numerator : &c->denominator;
+}
+
+/* Scratch for apportion(), n entries each. */
+struct apportion_scratch {
+	int64_t *share; /* weight of each index */
+	int64_t *rem;   /* share * left mod weight: the fractional part, scaled */
+	bool *fixed;    /* at its cap (or capped at 0) */
+	bool *bumped;   /* got one of the remainder units */
+};
+
+/* floor(a * b / c) and (a * b) mod c for a, b >= 0, c > 0; the remainder is
+ * 0 when a * b does not fit in 64 bits (then long double gives the quotient,
+ * far beyond any count this daemon sees). */
+static int64_t muldiv(int64_t a, int64_t b, int64_t c, int64_t *rem)
+{
+	if (a == 0 || b <= INT64_MAX / a) {
+		*rem = a * b % c;
+		return a * b / c;
+	}
+	*rem = 0;
+	return (int64_t)((long double)a * (long double)b / (long double)c);
+}
+
+/*
+ * Post-processing: x[0..n) (noisy, >= 0) rounded to integers that add up to
+ * `target`, in proportion to x (equal shares when x is all zero), never above
+ * cap[i] when cap is given (the caps must add up to target or more); largest
+ * remainders first, ties to the lower index. Integer arithmetic: exact, and
+ * the same on every machine.
+ */
+static void apportion(int64_t *x, const int64_t *cap, size_t n, int64_t target,
+                      const struct apportion_scratch *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		s->share[i] = x[i];
+		s->fixed[i] = cap != NULL && cap[i] <= 0;
+		if (s->fixed[i])
+			x[i] = 0;
+	}
+	for (;;) {
+		int64_t weight = 0, left = target, free_count = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (s->fixed[i]) {
+				left -= x[i];
+			} else {
+				weight += s->share[i];
+				free_count++;
+			}
+		}
+		if (free_count == 0 || left < 0)
+			return; /* cannot happen when the caps add up to target */
+		bool equal = weight == 0;
+		int64_t given = 0;
+		for (size_t i = 0; i < n; i++) {
+			s->bumped[i] = false;
+			if (s->fixed[i])
+				continue;
+			x[i] = muldiv(equal ? 1 : s->share[i], left, equal ? free_count : weight,
+			              &s->rem[i]);
+			given += x[i];
+		}
+		/* fewer units left over than free indices: one each, to the
+		 * largest remainders */
+		for (int64_t r = left - given; r > 0; r--) {
+			long best = -1;
+			for (size_t i = 0; i < n; i++)
+				if (!s->fixed[i] && !s->bumped[i] &&
+				    (best < 0 || s->rem[i] > s->rem[best]))
+					best = (long)i;
+			if (best < 0)
+				break;
+			x[best]++;
+			s->bumped[best] = true;
+		}
+		bool capped = false;
+		for (size_t i = 0; cap != NULL && i < n; i++)
+			if (!s->fixed[i] && x[i] > cap[i]) {
+				x[i] = cap[i];
+				s->fixed[i] = true;
+				capped = true;
+			}
+		if (!capped)
+			return;
+	}
+}
+
+bool disclosure_dp_apportion(int64_t *x, const int64_t *cap, size_t n, int64_t target)
+{
+	struct apportion_scratch s = {
+	    .share = malloc((n ? n : 1) * sizeof(int64_t)),
+	    .rem = malloc((n ? n : 1) * sizeof(int64_t)),
+	    .fixed = malloc((n ? n : 1) * sizeof(bool)),
+	    .bumped = malloc((n ? n : 1) * sizeof(bool)),
+	};
+	bool ok = s.share && s.rem && s.fixed && s.bumped;
+	if (ok)
+		apportion(x, cap, n, target, &s);
+	free(s.share);
+	free(s.rem);
+	free(s.fixed);
+	free(s.bumped);
+	return ok;
+}
+
+/* Makes every breakdown of table group `total` (a DIM_TOTAL table) add up
+ * to it, period by period: denominators first, then numerators capped by
+ * the group's denominator for percentages. */
+static bool make_groups_add_up(const struct metrics_result *raw, struct disclosure_result *out,
+                               size_t total)
+{
+	const struct metrics_table *tt = &raw->tables[total];
+	const struct metric_def *def = &metrics_catalog[tt->metric];
+	bool ok = true;
+	for (size_t i = 0; i < raw->table_count && ok; i++) {
+		const struct metrics_table *t = &raw->tables[i];
+		if (t->metric != tt->metric || t->period_type != tt->period_type ||
+		    t->dim == DIM_TOTAL || t->first_period != tt->first_period ||
+		    t->period_count != tt->period_count)
+			continue;
+		size_t n = t->group_count;
+		int64_t *x = malloc(n * sizeof(int64_t)), *cap = malloc(n * sizeof(int64_t));
+		struct apportion_scratch scratch = {
+		    .share = malloc(n * sizeof(int64_t)),
+		    .rem = malloc(n * sizeof(int64_t)),
+		    .fixed = malloc(n * sizeof(bool)),
+		    .bumped = malloc(n * sizeof(bool)),
+		};
+		ok = x && cap && scratch.share && scratch.rem && scratch.fixed && scratch.bumped;
+		for (uint32_t p = 0; ok && p < t->period_count; p++) {
+			struct disclosure_cell *row = &out->tables[i].cells[(size_t)p * n];
+			struct disclosure_cell *sum = &out->tables[total].cells[p];
+			for (int f = 1; f >= 0; f--) {
+				if (f == 1 && !disclosure_kind_has_denominator(def->kind))
+					continue;
+				if (f == 0 && !disclosure_kind_has_numerator(def->kind))
+					continue;
+				for (size_t g = 0; g < n; g++) {
+					x[g] = *field_of(&row[g], f);
+					cap[g] = row[g].denominator;
+				}
+				bool capped = f == 0 && def->kind == METRIC_KIND_PERCENT;
+				apportion(x, capped ? cap : NULL, n, *field_of(sum, f), &scratch);
+				for (size_t g = 0; g < n; g++)
+					*field_of(&row[g], f) = x[g];
+			}
+		}
+		free(x);
+		free(cap);
+		free(scratch.share);
+		free(scratch.rem);
+		free(scratch.fixed);
+		free(scratch.bumped);
+	}
+	return ok;
+}
+
+bool disclosure_dp_fill(const struct metrics_result *raw, const struct disclosure_options *options,
                         int min_cell, struct disclosure_result *out)
 {
 	/* epsilon to a rational eps_units / 10^6, once (configuration, not a
@@ -292,48 +496,95 @@ void disclosure_dp_fill(const struct metrics_result *raw, const struct disclosur
 	uint64_t eps_units = (uint64_t)(eps * DISCLOSURE_DP_EPS_UNITS + 0.5);
 	if (eps_units == 0)
 		eps_units = 1;
-	uint64_t tables = raw->table_count ? raw->table_count : 1;
+	/* The budget is split over the tables that are noised; the others are
+	 * post-processing of those (sums of months) or not noised (quantiles). */
+	uint64_t tables = 0;
+	for (size_t i = 0; i < raw->table_count; i++)
+		tables += table_source(raw, &raw->tables[i]) == DP_NOISED;
+	if (tables == 0)
+		tables = 1;
 
+	/* 1. noise: months of time-additive metrics, every table of the others */
 	for (size_t i = 0; i < raw->table_count; i++) {
 		const struct metrics_table *t = &raw->tables[i];
 		const struct metric_def *def = &metrics_catalog[t->metric];
+		enum dp_source source = table_source(raw, t);
 		bool has_num = disclosure_kind_has_numerator(def->kind);
 		bool has_den = disclosure_kind_has_denominator(def->kind);
 		uint64_t counts = (has_num && has_den) ? 2 : 1;
 		/* eps_count = epsilon / tables / counts = eps_units / (10^6 * tables * counts) */
 		uint64_t eps_den = (uint64_t)DISCLOSURE_DP_EPS_UNITS * tables * counts;
+		for (size_t c = 0; c < (size_t)t->period_count * t->group_count; c++) {
+			const struct metrics_cell *cell = &t->cells[c];
+			struct disclosure_cell *dc = &out->tables[i].cells[c];
+			uint32_t p = (uint32_t)(c / t->group_count),
+			         g = (uint32_t)(c % t->group_count);
+			memset(dc, 0, sizeof(*dc));
+			if (source == DP_SKIPPED &&
+			    disclosure_primary_suppressed(def->kind, cell, min_cell)) {
+				dc->suppressed = true;
+				out->suppressed_primary++;
+				continue;
+			}
+			dc->has_numerator = has_num;
+			dc->has_denominator = has_den;
+			if (source == DP_SUMMED)
+				continue; /* step 3 */
+			if (has_num)
+				dc->numerator = noisy_count(options, t, p, g, 0, cell->numerator,
+				                            eps_units, eps_den);
+			if (has_den)
+				dc->denominator = noisy_count(
+				    options, t, p, g, 1, cell->denominator, eps_units, eps_den);
+			/* Post-processing: a percentage's numerator cannot exceed its
+			 * denominator. */
+			if (def->kind == METRIC_KIND_PERCENT && dc->numerator > dc->denominator)
+				dc->numerator = dc->denominator;
+		}
+	}
+	/* 2. post-processing: every breakdown adds up to its total */
+	for (size_t i = 0; i < raw->table_count; i++)
+		if (raw->tables[i].dim == DIM_TOTAL &&
+		    table_source(raw, &raw->tables[i]) == DP_NOISED &&
+		    !make_groups_add_up(raw, out, i))
+			return false;
+	/* 3. post-processing: quarters, years and fiscal years of time-additive
+	 * metrics are the sums of their noisy months */
+	for (size_t i = 0; i < raw->table_count; i++) {
+		const struct metrics_table *t = &raw->tables[i];
+		long m = month_source(raw, t);
+		if (m < 0)
+			continue;
+		const struct metrics_table *mt = &raw->tables[m];
+		int fy = raw->fy_start_month;
 		for (uint32_t p = 0; p < t->period_count; p++) {
+			int32_t d0 =
+			    period_first_day(t->period_type, fy, t->first_period + (int32_t)p);
+			int32_t d1 =
+			    period_last_day(t->period_type, fy, t->first_period + (int32_t)p);
+			int32_t m0 = period_index_of(PERIOD_MONTH, fy, d0) - mt->first_period;
+			int32_t m1 = period_index_of(PERIOD_MONTH, fy, d1) - mt->first_period;
 			for (uint32_t g = 0; g < t->group_count; g++) {
-				const struct metrics_cell *cell =
-				    &t->cells[(size_t)p * t->group_count + g];
 				struct disclosure_cell *dc =
 				    &out->tables[i].cells[(size_t)p * t->group_count + g];
-				memset(dc, 0, sizeof(*dc));
-				if (def->kind == METRIC_KIND_QUANTILE &&
-				    disclosure_primary_suppressed(def->kind, cell, min_cell)) {
-					dc->suppressed = true;
-					out->suppressed_primary++;
-					continue;
+				for (int32_t k = m0 < 0 ? 0 : m0;
+				     k <= m1 && k < (int32_t)mt->period_count; k++) {
+					const struct disclosure_cell *mc =
+					    &out->tables[m].cells[(size_t)k * t->group_count + g];
+					dc->numerator += mc->numerator;
+					dc->denominator += mc->denominator;
 				}
-				if (has_num) {
-					dc->numerator =
-					    noisy_count(options, t, p, g, 0, cell->numerator,
-					                eps_units, eps_den);
-					dc->has_numerator = true;
-				}
-				if (has_den) {
-					dc->denominator =
-					    noisy_count(options, t, p, g, 1, cell->denominator,
-					                eps_units, eps_den);
-					dc->has_denominator = true;
-				}
-				/* Post-processing: a percentage's numerator cannot exceed its
-				 * denominator. */
-				if (def->kind == METRIC_KIND_PERCENT &&
-				    dc->numerator > dc->denominator)
-					dc->numerator = dc->denominator;
-				disclosure_set_value(def, cell->quantile_2s, dc);
 			}
 		}
 	}
+	/* values from the published counts */
+	for (size_t i = 0; i < raw->table_count; i++) {
+		const struct metrics_table *t = &raw->tables[i];
+		for (size_t c = 0; c < (size_t)t->period_count * t->group_count; c++)
+			if (!out->tables[i].cells[c].suppressed)
+				disclosure_set_value(&metrics_catalog[t->metric],
+				                     t->cells[c].quantile_2s,
+				                     &out->tables[i].cells[c]);
+	}
+	return true;
 }

@@ -78,9 +78,16 @@ int64_t disclosure_dp_discrete_laplace(struct disclosure_prf *prf, uint64_t eps_
                                        uint64_t eps_den);
 
 /* dp mode: fills out->tables[*].cells from raw (tables already allocated and
- * shaped like raw). Quantile cells keep primary suppression. */
-void disclosure_dp_fill(const struct metrics_result *raw, const struct disclosure_options *options,
-                        int min_cell, struct disclosure_result *out);
+ * shaped like raw). Quantile cells keep primary suppression. false when
+ * memory runs out. */
+bool disclosure_dp_fill(const struct metrics_result *raw, const struct disclosure_options *options,
+                        int min_cell, struct disclosure_result *out) CASA_MUSTCHECK;
+
+/* dp post-processing: x[0..n) (>= 0) rounded to integers adding up to
+ * target, in proportion to x (equal shares when all zero), never above cap[i]
+ * when cap is not NULL; largest remainders first, ties to the lower index.
+ * false when memory runs out. */
+bool disclosure_dp_apportion(int64_t *x, const int64_t *cap, size_t n, int64_t target);
 
 /* Denominator of the rational per-count epsilon: epsilon is read to 6
  * decimals (a configuration value, converted once, not a random draw). */

@@ -212,6 +212,121 @@ START_TEST(test_cell_key_determinism)
 }
 END_TEST
 
+START_TEST(test_apportion)
+{
+	/* 5 3 0 2 to 13: weight 10; 5*13/10 = 6 r 5, 3*13/10 = 3 r 9, 0, 2*13/10
+	 * = 2 r 6; given 11, 2 units left: the largest remainders, 9 (index 1)
+	 * and 6 (index 3) -> 6 4 0 3. */
+	int64_t a[4] = {5, 3, 0, 2};
+	ck_assert(disclosure_dp_apportion(a, NULL, 4, 13));
+	ck_assert(a[0] == 6 && a[1] == 4 && a[2] == 0 && a[3] == 3);
+	/* The same to 12 with caps 5 10 10 1: 6 r 0, 3 r 6, 0, 2 r 4, one unit
+	 * left to index 1 -> 6 4 0 2; index 0 over its cap 5, index 3 over 1:
+	 * fixed there; again with 12 - 5 - 1 = 6 over indexes 1 and 2 (shares 3
+	 * and 0): 6 and 0 -> 5 6 0 1. */
+	int64_t b[4] = {5, 3, 0, 2};
+	const int64_t cap[4] = {5, 10, 10, 1};
+	ck_assert(disclosure_dp_apportion(b, cap, 4, 12));
+	ck_assert(b[0] == 5 && b[1] == 6 && b[2] == 0 && b[3] == 1);
+	/* All zero, 4 to share: equal shares 4/3 = 1 r 1 each, the unit left
+	 * to the lowest index -> 2 1 1. */
+	int64_t c[3] = {0, 0, 0};
+	ck_assert(disclosure_dp_apportion(c, NULL, 3, 4));
+	ck_assert(c[0] == 2 && c[1] == 1 && c[2] == 1);
+}
+END_TEST
+
+/* reported_le_24h_pct (a percentage of events: adds up over time) for
+ * Jan..Mar 2025 and 2025-Q1, total and by sex. True counts: group g, month m
+ * numerator 10 + g + m, denominator 20 + 2g + m; the total their sums. */
+static struct metrics_table cons_tables[4];
+static struct metrics_cell cons_cells[4][12];
+
+static void consistency_fixture(struct metrics_result *raw)
+{
+	memset(raw, 0, sizeof(*raw));
+	const enum period_type types[2] = {PERIOD_MONTH, PERIOD_QUARTER};
+	const int32_t first[2] = {2025 * 12, 2025 * 4};
+	for (int t = 0; t < 2; t++)
+		for (int d = 0; d < 2; d++) {
+			struct metrics_table *tab = &cons_tables[t * 2 + d];
+			*tab = (struct metrics_table){.metric = METRIC_REPORTED_LE_24H_PCT,
+			                              .period_type = types[t],
+			                              .dim = d ? DIM_SEX : DIM_TOTAL,
+			                              .first_period = first[t],
+			                              .period_count = t ? 1 : 3,
+			                              .group_count = d ? 4 : 1,
+			                              .cells = cons_cells[t * 2 + d]};
+			for (uint32_t p = 0; p < tab->period_count; p++)
+				for (uint32_t g = 0; g < tab->group_count; g++) {
+					struct metrics_cell *c =
+					    &tab->cells[p * tab->group_count + g];
+					memset(c, 0, sizeof(*c));
+					for (int m = 0; m < 3; m++) {
+						if (!t && m != (int)p)
+							continue;
+						for (int gg = 0; gg < 4; gg++) {
+							if (d && gg != (int)g)
+								continue;
+							c->numerator += 10 + gg + m;
+							c->denominator += 20 + 2 * gg + m;
+						}
+					}
+					c->children = c->denominator;
+				}
+		}
+	raw->tables = cons_tables;
+	raw->table_count = 4;
+	raw->fy_start_month = 10;
+}
+
+START_TEST(test_dp_consistent)
+{
+	/* With epsilon 0.5 over the two month tables (the quarter tables are
+	 * sums and take none): eps_count = 0.5 / 2 / 2 = 0.125, noise of a few
+	 * units. Whatever the noise: the groups add up to the total in every
+	 * month, each quarter is the sum of its months, a numerator never
+	 * exceeds its denominator, and nothing is negative. */
+	struct metrics_result raw;
+	consistency_fixture(&raw);
+	struct disclosure_options o = dp_options(7, 0.5);
+	struct disclosure_result out;
+	ck_assert(disclosure_protect(&raw, &o, &out));
+	int noisy = 0;
+	for (int t = 0; t < 2; t++) {
+		const struct disclosure_table *tot = &out.tables[t * 2],
+		                              *sex = &out.tables[t * 2 + 1];
+		for (uint32_t p = 0; p < tot->period_count; p++) {
+			int64_t n = 0, d = 0;
+			for (uint32_t g = 0; g < 4; g++) {
+				const struct disclosure_cell *c = &sex->cells[p * 4 + g];
+				ck_assert(c->numerator >= 0 && c->numerator <= c->denominator);
+				n += c->numerator;
+				d += c->denominator;
+			}
+			ck_assert_int_eq(n, tot->cells[p].numerator);
+			ck_assert_int_eq(d, tot->cells[p].denominator);
+			noisy +=
+			    tot->cells[p].denominator != raw.tables[t * 2].cells[p].denominator;
+		}
+	}
+	for (uint32_t g = 0; g < 4; g++) {
+		int64_t n = 0, d = 0;
+		for (uint32_t m = 0; m < 3; m++) {
+			n += out.tables[1].cells[m * 4 + g].numerator;
+			d += out.tables[1].cells[m * 4 + g].denominator;
+		}
+		ck_assert_int_eq(n, out.tables[3].cells[g].numerator);
+		ck_assert_int_eq(d, out.tables[3].cells[g].denominator);
+	}
+	ck_assert_int_eq(out.tables[2].cells[0].denominator,
+	                 out.tables[0].cells[0].denominator + out.tables[0].cells[1].denominator +
+	                     out.tables[0].cells[2].denominator);
+	ck_assert_int_gt(noisy, 0); /* and it is noisy: P(no noise) = 0.06 per count */
+	disclosure_free(&out);
+}
+END_TEST
+
 START_TEST(test_dp_quantile_primary)
 {
 	/* Quantiles are not noised: they keep primary suppression (10 episodes <
@@ -248,6 +363,8 @@ static Suite *dp_suite(void)
 	tcase_add_test(tc, test_sampler_eps_three_halves);
 	tcase_add_test(tc, test_sampler_small_eps_scale);
 	tcase_add_test(tc, test_cell_key_determinism);
+	tcase_add_test(tc, test_apportion);
+	tcase_add_test(tc, test_dp_consistent);
 	tcase_add_test(tc, test_dp_quantile_primary);
 	suite_add_tcase(s, tc);
 	return s;
