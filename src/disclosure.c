@@ -17,8 +17,8 @@
  *      counts months -> quarter, months and quarters -> year and fiscal year,
  *      and each overlapping (year, fiscal year) pair; for each group and the
  *      total.
- *      (0) for a count that adds up over time, blocks first (src/disclosure_blocks.c):
- *          a group hidden somewhere at a period type is hidden for every
+ *      (0) for a count that adds up over time, blocks first
+ *          (src/disclosure_blocks.c): a group hidden somewhere at a period type is hidden for every
  *          period of that type (and of the finer ones), with partners until
  *          each hidden cell has room (k - 1 or more by the Frechet bounds of
  *          its block); a secret total hides the whole block of periods
