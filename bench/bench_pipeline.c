@@ -31,19 +31,22 @@ static double now_seconds(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_pipeline --db CONNINFO --as-of YYYY-MM-DD "
-			"[--timezone TZ] [--runs N] [--parallel N]\n");
+	                "[--timezone TZ] [--runs N] [--parallel N]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-	    {"db", required_argument, NULL, 'd'},     {"as-of", required_argument, NULL, 'a'},
+	    {"db", required_argument, NULL, 'd'},       {"as-of", required_argument, NULL, 'a'},
 	    {"timezone", required_argument, NULL, 't'}, {"runs", required_argument, NULL, 'r'},
 	    {"parallel", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
-	struct source_options source = {.conninfo = "", .schema = "deid", .timezone = "UTC",
-					 .statement_timeout_s = 0, .connect_timeout_s = 10,
-					 .parallel = 2};
+	struct source_options source = {.conninfo = "",
+	                                .schema = "deid",
+	                                .timezone = "UTC",
+	                                .statement_timeout_s = 0,
+	                                .connect_timeout_s = 10,
+	                                .parallel = 2};
 	int32_t as_of = 0;
 	int runs = 3;
 	int opt;
@@ -74,7 +77,7 @@ int main(int argc, char **argv)
 
 	double best[5] = {1e9, 1e9, 1e9, 1e9, 1e9};
 	const char *names[5] = {"pull (COPY + parse)", "model (validate + sort)",
-				"metrics (all tables)", "disclosure", "snapshot (render + gzip)"};
+	                        "metrics (all tables)", "disclosure", "snapshot (render + gzip)"};
 	size_t rows = 0, cells = 0;
 	for (int run = 0; run < runs; run++) {
 		struct model_raw raw = {0};
@@ -83,14 +86,14 @@ int main(int argc, char **argv)
 		struct metrics_result result = {0};
 		struct disclosure_result protected_tables = {0};
 		struct disclosure_options disclosure = {.mode = DISCLOSURE_SUPPRESS,
-						       .min_cell = DISCLOSURE_DEFAULT_MIN_CELL};
+		                                        .min_cell = DISCLOSURE_DEFAULT_MIN_CELL};
 		struct metrics_options metrics = {.fy_start_month = 10,
-						  .screening_window_s = 72 * 3600};
-		char err[SOURCE_ERROR_LEN];
+		                                  .screening_window_s = 72 * 3600};
+		struct source_error err;
 		double t[6];
 		t[0] = now_seconds();
-		if (!source_pull(&source, &raw, &stats, err)) {
-			fprintf(stderr, "bench_pipeline: %s\n", err);
+		if (!source_pull(&source, &raw, &stats, &err)) {
+			fprintf(stderr, "bench_pipeline: %s\n", err.message);
 			return 1;
 		}
 		t[1] = now_seconds();
@@ -104,9 +107,9 @@ int main(int argc, char **argv)
 			return 1;
 		t[4] = now_seconds();
 		struct snapshot_info info = {.refresh_key = raw.refresh_key,
-					     .generated_at = (int64_t)time(NULL),
-					     .quality = &model.quality,
-					     .refresh_seconds = 300};
+		                             .generated_at = (int64_t)time(NULL),
+		                             .quality = &model.quality,
+		                             .refresh_seconds = 300};
 		struct snapshot *snap = snapshot_build(&protected_tables, &info);
 		if (snap == NULL)
 			return 1;
@@ -119,7 +122,8 @@ int main(int argc, char **argv)
 			rows += stats.rows[i];
 		cells = 0;
 		for (size_t i = 0; i < result.table_count; i++)
-			cells += (size_t)result.tables[i].period_count * result.tables[i].group_count;
+			cells +=
+			    (size_t)result.tables[i].period_count * result.tables[i].group_count;
 		snapshot_unref(snap);
 		disclosure_free(&protected_tables);
 		metrics_free(&result);

@@ -65,9 +65,11 @@ static void apply_timezone(const char *timezone)
 	tzset();
 }
 
-static void source_options_from(const struct config *config, struct source_options *options)
+static void source_options_from(const struct config *config, struct source_cancel *cancel,
+                                struct source_options *options)
 {
 	memset(options, 0, sizeof(*options));
+	options->cancel = cancel;
 	options->conninfo = config->db;
 	options->schema = config->schema;
 	options->timezone = config->timezone;
@@ -97,8 +99,9 @@ static void http_options_from(const struct config *config, struct http_options *
  * input is freed as soon as the next stage has its output, so peak memory
  * holds two stages, not five.
  */
-static bool pipeline_run(const struct config *config, const uint8_t *dp_key, int32_t as_of,
-                         struct pipeline_output *out, bool *db_error, char err[DAEMON_ERROR_LEN])
+static bool pipeline_run(const struct config *config, struct source_cancel *cancel,
+                         const uint8_t *dp_key, int32_t as_of, struct pipeline_output *out,
+                         bool *db_error, char err[DAEMON_ERROR_LEN])
 {
 	struct source_options source_options;
 	struct model_raw raw;
@@ -109,16 +112,19 @@ static bool pipeline_run(const struct config *config, const uint8_t *dp_key, int
 	struct disclosure_options disclosure_options;
 	struct snapshot_info info;
 	bool have_model = false, have_metrics = false, have_protected = false;
-	char source_err[SOURCE_ERROR_LEN] = "";
+	struct source_error source_err;
 	memset(&raw, 0, sizeof(raw));
 	memset(&disclosure_options, 0, sizeof(disclosure_options));
 	memset(out, 0, sizeof(*out));
 	*db_error = false;
-	source_options_from(config, &source_options);
+	source_options_from(config, cancel, &source_options);
 
-	if (!source_pull(&source_options, &raw, &out->source, source_err)) {
-		*db_error = true;
-		snprintf(err, DAEMON_ERROR_LEN, "%s", source_err);
+	if (!source_pull(&source_options, &raw, &out->source, &source_err)) {
+		/* only an unreachable database is "down"; a contract or data
+		 * error is the extract's, with the database up */
+		*db_error = source_err.kind == SOURCE_FAILED_CONNECT;
+		snprintf(err, DAEMON_ERROR_LEN, "%.480s (%s)", source_err.message,
+		         source_failure_name(source_err.kind));
 		goto fail;
 	}
 	out->refresh_key = raw.refresh_key;
@@ -328,12 +334,12 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 	const struct config *config = &daemon->config;
 	struct source_options source_options;
 	struct pipeline_output out;
-	char source_err[SOURCE_ERROR_LEN] = "";
+	struct source_error source_err;
 	int32_t as_of = effective_as_of(config);
 	int64_t now = (int64_t)time(NULL);
 	int64_t key = -1;
 	*db_error = false;
-	source_options_from(config, &source_options);
+	source_options_from(config, daemon->cancel, &source_options);
 
 	if (config->disclosure_mode == DISCLOSURE_DP && !daemon->has_dp_key) {
 		if (!daemon_load_key(config->state_dir, true, daemon->dp_key, err))
@@ -342,9 +348,10 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 	}
 	if (!force && daemon->served_key >= 0 && as_of == daemon->served_as_of &&
 	    now - daemon->served_at < config->max_age_s) {
-		if (!source_refresh_key(&source_options, &key, source_err)) {
-			*db_error = true;
-			snprintf(err, DAEMON_ERROR_LEN, "%s", source_err);
+		if (!source_refresh_key(&source_options, &key, &source_err)) {
+			*db_error = source_err.kind == SOURCE_FAILED_CONNECT;
+			snprintf(err, DAEMON_ERROR_LEN, "%.480s (%s)", source_err.message,
+			         source_failure_name(source_err.kind));
 			return false;
 		}
 		if (key == daemon->served_key) {
@@ -357,8 +364,8 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 	}
 
 	double started = monotonic_seconds();
-	if (!pipeline_run(config, daemon->has_dp_key ? daemon->dp_key : NULL, as_of, &out, db_error,
-	                  err))
+	if (!pipeline_run(config, daemon->cancel, daemon->has_dp_key ? daemon->dp_key : NULL, as_of,
+	                  &out, db_error, err))
 		return false;
 	double seconds = monotonic_seconds() - started;
 	/* Same published content (the id hashes every table and the quality
@@ -366,8 +373,8 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 	 * ETag and generated_at stay the same and polling clients keep their
 	 * 304s (issue: an unchanged table keeps its ETag across refreshes). */
 	struct snapshot *current = snapshot_slot_acquire(&daemon->slot);
-	bool unchanged = current != NULL &&
-	                 strcmp(snapshot_id(current), snapshot_id(out.snapshot)) == 0;
+	bool unchanged =
+	    current != NULL && strcmp(snapshot_id(current), snapshot_id(out.snapshot)) == 0;
 	if (current != NULL)
 		snapshot_unref(current);
 	if (unchanged) {
@@ -439,6 +446,15 @@ static void *refresh_main(void *arg)
 
 		err[0] = '\0';
 		bool ok = refresh_once(daemon, force, &db_error, err);
+		if (!ok) {
+			pthread_mutex_lock(&daemon->lock);
+			bool stopping = daemon->stopping;
+			pthread_mutex_unlock(&daemon->lock);
+			if (stopping) {
+				log_info("stop: the pull in progress was cancelled");
+				break;
+			}
+		}
 		double wait;
 		if (ok) {
 			force = false;
@@ -518,6 +534,11 @@ bool daemon_init(struct daemon *daemon, struct config *config, int argc, char *c
 	snapshot_slot_init(&daemon->slot);
 	if (!init_cond_monotonic(&daemon->wake) || !init_cond_monotonic(&daemon->done)) {
 		snprintf(err, DAEMON_ERROR_LEN, "cannot create condition variables");
+		return false;
+	}
+	daemon->cancel = source_cancel_new();
+	if (daemon->cancel == NULL) {
+		snprintf(err, DAEMON_ERROR_LEN, "out of memory");
 		return false;
 	}
 	/* Blocked here, before any thread exists, so every thread inherits the
@@ -613,6 +634,8 @@ static bool shutdown_threads(struct daemon *daemon)
 	daemon->stopping = true;
 	pthread_cond_broadcast(&daemon->wake);
 	pthread_mutex_unlock(&daemon->lock);
+	/* a pull in flight stops now instead of running to its end */
+	source_cancel_request(daemon->cancel);
 	if (daemon->http != NULL) {
 		http_stop(daemon->http); /* lets requests in flight finish */
 		daemon->http = NULL;
@@ -696,6 +719,7 @@ void daemon_free(struct daemon *daemon)
 	free(daemon->listen_at_start);
 	free(daemon->timezone_at_start);
 	snapshot_slot_destroy(&daemon->slot);
+	source_cancel_free(daemon->cancel);
 	pthread_cond_destroy(&daemon->wake);
 	pthread_cond_destroy(&daemon->done);
 	pthread_mutex_destroy(&daemon->lock);
@@ -721,8 +745,8 @@ int daemon_once(const struct config *config)
 		}
 		has_key = true;
 	}
-	if (!pipeline_run(config, has_key ? key : NULL, effective_as_of(config), &out, &db_error,
-	                  err)) {
+	if (!pipeline_run(config, NULL, has_key ? key : NULL, effective_as_of(config), &out,
+	                  &db_error, err)) {
 		memset(key, 0, sizeof(key));
 		if (db_error)
 			log_warnx("once: cannot read the database (%s): %s", target, err);

@@ -138,6 +138,136 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* ---- cancelling --------------------------------------------------------- */
+
+#define MAX_PARALLEL 8                  /* one connection per table at most (five tables) */
+#define CANCEL_SLOTS (MAX_PARALLEL + 1) /* the main connection and the extra ones */
+
+struct source_cancel {
+	pthread_mutex_t lock;            /* guards everything below */
+	bool requested;                  /* source_cancel_request() was called */
+	PGconn *conns[CANCEL_SLOTS];     /* open connections of the pull, NULL = free */
+	PGcancel *cancels[CANCEL_SLOTS]; /* PQgetCancel() of each */
+};
+
+struct source_cancel *source_cancel_new(void)
+{
+	struct source_cancel *cancel = calloc(1, sizeof(*cancel));
+	if (cancel != NULL && pthread_mutex_init(&cancel->lock, NULL) != 0) {
+		free(cancel);
+		cancel = NULL;
+	}
+	return cancel;
+}
+
+void source_cancel_free(struct source_cancel *cancel)
+{
+	if (cancel == NULL)
+		return;
+	for (int i = 0; i < CANCEL_SLOTS; i++)
+		PQfreeCancel(cancel->cancels[i]);
+	pthread_mutex_destroy(&cancel->lock);
+	free(cancel);
+}
+
+void source_cancel_request(struct source_cancel *cancel)
+{
+	if (cancel == NULL)
+		return;
+	pthread_mutex_lock(&cancel->lock);
+	cancel->requested = true;
+	for (int i = 0; i < CANCEL_SLOTS; i++) {
+		char message[256];
+		/* best effort: a statement that ends first needs no cancel */
+		if (cancel->cancels[i] != NULL)
+			(void)PQcancel(cancel->cancels[i], message, sizeof(message));
+	}
+	pthread_mutex_unlock(&cancel->lock);
+}
+
+static bool cancel_requested(struct source_cancel *cancel)
+{
+	if (cancel == NULL)
+		return false;
+	pthread_mutex_lock(&cancel->lock);
+	bool requested = cancel->requested;
+	pthread_mutex_unlock(&cancel->lock);
+	return requested;
+}
+
+/* Makes conn reachable by source_cancel_request(); false when the request
+ * came first (or no slot is free, which cannot happen). */
+static bool cancel_register(struct source_cancel *cancel, PGconn *conn)
+{
+	if (cancel == NULL)
+		return true;
+	PGcancel *handle = PQgetCancel(conn);
+	pthread_mutex_lock(&cancel->lock);
+	bool ok = !cancel->requested && handle != NULL;
+	int i = 0;
+	while (ok && i < CANCEL_SLOTS && cancel->conns[i] != NULL)
+		i++;
+	ok = ok && i < CANCEL_SLOTS;
+	if (ok) {
+		cancel->conns[i] = conn;
+		cancel->cancels[i] = handle;
+	}
+	pthread_mutex_unlock(&cancel->lock);
+	if (!ok)
+		PQfreeCancel(handle);
+	return ok;
+}
+
+/* Closes a connection of the pull (NULL allowed). */
+static void source_finish(struct source_cancel *cancel, PGconn *conn)
+{
+	if (conn == NULL)
+		return;
+	if (cancel != NULL) {
+		pthread_mutex_lock(&cancel->lock);
+		for (int i = 0; i < CANCEL_SLOTS; i++) {
+			if (cancel->conns[i] == conn) {
+				PQfreeCancel(cancel->cancels[i]);
+				cancel->conns[i] = NULL;
+				cancel->cancels[i] = NULL;
+			}
+		}
+		pthread_mutex_unlock(&cancel->lock);
+	}
+	PQfinish(conn);
+}
+
+/* The kind of a failure seen at `conn` (NULL: never connected): a request
+ * to cancel or a lost connection explain any failure; otherwise `kind`. */
+static enum source_failure classify(const struct source_options *options, PGconn *conn,
+                                    enum source_failure kind)
+{
+	if (cancel_requested(options->cancel))
+		return SOURCE_FAILED_CANCELLED;
+	if (conn == NULL || PQstatus(conn) == CONNECTION_BAD)
+		return SOURCE_FAILED_CONNECT;
+	return kind;
+}
+
+const char *source_failure_name(enum source_failure kind)
+{
+	switch (kind) {
+	case SOURCE_FAILED_CONNECT:
+		return "connect";
+	case SOURCE_FAILED_SERVER:
+		return "server";
+	case SOURCE_FAILED_CONTRACT:
+		return "contract";
+	case SOURCE_FAILED_DATA:
+		return "data";
+	case SOURCE_FAILED_CANCELLED:
+		return "cancelled";
+	case SOURCE_FAILED_MEMORY:
+		return "memory";
+	}
+	return "unknown";
+}
+
 /* ---- connecting --------------------------------------------------------- */
 
 /* True when conninfo is a key=value string or a URI (not a bare dbname). */
@@ -221,6 +351,11 @@ static PGconn *source_connect(const struct source_options *options, PGconn *pin,
 		char message[SOURCE_ERROR_LEN - 64];
 		server_message(conn, NULL, message, sizeof(message));
 		set_error(err, "source: cannot connect: %s", message);
+		PQfinish(conn);
+		return NULL;
+	}
+	if (!cancel_register(options->cancel, conn)) {
+		set_error(err, "source: cancelled");
 		PQfinish(conn);
 		return NULL;
 	}
@@ -777,7 +912,7 @@ bad:
 /* Streams one table with COPY into raw; adds its payload bytes to *bytes. */
 static bool copy_table(PGconn *conn, const char *schema, const char *quoted_schema,
                        const struct contract_table *table, struct model_raw *raw, uint64_t *bytes,
-                       char err[SOURCE_ERROR_LEN])
+                       bool *parse_failed, char err[SOURCE_ERROR_LEN])
 {
 	char sql[1024];
 	int at = snprintf(sql, sizeof(sql), "COPY (SELECT ");
@@ -810,6 +945,7 @@ static bool copy_table(PGconn *conn, const char *schema, const char *quoted_sche
 		}
 		PQfreemem(row);
 	}
+	*parse_failed = !parse_ok;
 	res = PQgetResult(conn);
 	if (parse_ok) {
 		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -841,6 +977,7 @@ struct pull {
 	pthread_mutex_t lock;                 /* guards the fields below */
 	int next_table;                       /* next index into contract[] to pull */
 	bool failed;                          /* stop taking tables */
+	enum source_failure kind;             /* of the first error */
 	uint64_t bytes;                       /* COPY payload of all tables */
 	char err[SOURCE_ERROR_LEN];           /* first error */
 };
@@ -863,7 +1000,8 @@ static const struct contract_table *take_table(struct pull *pull)
 {
 	const struct contract_table *table = NULL;
 	pthread_mutex_lock(&pull->lock);
-	if (!pull->failed && pull->next_table < (int)CASA_ARRAY_LEN(pull_order))
+	if (!pull->failed && pull->next_table < (int)CASA_ARRAY_LEN(pull_order) &&
+	    !cancel_requested(pull->options->cancel))
 		table = table_of(pull_order[pull->next_table++]);
 	pthread_mutex_unlock(&pull->lock);
 	return table;
@@ -884,12 +1022,18 @@ static void pull_tables(struct pull *pull, PGconn *conn)
 	char err[SOURCE_ERROR_LEN];
 	while ((table = take_table(pull)) != NULL) {
 		uint64_t bytes = 0;
+		bool parse_failed = false;
 		bool ok = copy_table(conn, pull->schema, pull->quoted_schema, table, pull->raw,
-		                     &bytes, err);
+		                     &bytes, &parse_failed, err);
+		enum source_failure kind =
+		    ok ? SOURCE_FAILED_SERVER
+		       : classify(pull->options, conn,
+		                  parse_failed ? SOURCE_FAILED_DATA : SOURCE_FAILED_SERVER);
 		pthread_mutex_lock(&pull->lock);
 		pull->bytes += bytes;
 		if (!ok && !pull->failed) {
 			pull->failed = true;
+			pull->kind = kind;
 			memcpy(pull->err, err, sizeof(err));
 		}
 		pthread_mutex_unlock(&pull->lock);
@@ -918,11 +1062,12 @@ static void *pull_worker(void *arg)
 	    !set_session(conn, pull->options, err))
 		goto fail;
 	pull_tables(pull, conn);
-	PQfinish(conn);
+	source_finish(pull->options->cancel, conn);
 	return NULL;
 fail:
-	log_warnx("source: extra connection not used: %s", err);
-	PQfinish(conn);
+	if (!cancel_requested(pull->options->cancel))
+		log_warnx("source: extra connection not used: %s", err);
+	source_finish(pull->options->cancel, conn);
 	return NULL;
 }
 
@@ -960,18 +1105,18 @@ static int start_workers(struct pull *pull, PGconn *conn, pthread_t *threads, in
 	return started;
 }
 
-#define MAX_PARALLEL 8 /* one connection per table at most (five tables) */
-
 bool source_pull(const struct source_options *options, struct model_raw *raw,
-                 struct source_stats *stats, char err[SOURCE_ERROR_LEN])
+                 struct source_stats *stats, struct source_error *error)
 {
 	double started_at = now_seconds();
 	const char *schema = options->schema && options->schema[0] ? options->schema : "deid";
 	char *quoted = NULL;
 	char snapshot[64];
+	char *err = error->message;
 	pthread_t threads[MAX_PARALLEL];
 	int workers = 0;
 	bool ok = false, lock_ready = false;
+	enum source_failure kind = SOURCE_FAILED_CONNECT;
 	struct pull pull = {.options = options, .schema = schema, .raw = raw};
 	memset(stats, 0, sizeof(*stats));
 	err[0] = '\0';
@@ -979,6 +1124,7 @@ bool source_pull(const struct source_options *options, struct model_raw *raw,
 	PGconn *conn = source_connect(options, NULL, err);
 	if (conn == NULL)
 		goto fail;
+	kind = SOURCE_FAILED_SERVER;
 	quoted = PQescapeIdentifier(conn, schema, strlen(schema));
 	if (quoted == NULL) {
 		set_error(err, "source: the schema name cannot be quoted");
@@ -988,10 +1134,16 @@ bool source_pull(const struct source_options *options, struct model_raw *raw,
 	pull.main_conn = conn;
 	if (!run_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, "begin",
 	                 err) ||
-	    !set_session(conn, options, err) || !check_schema(conn, schema, err) ||
-	    !read_refresh_key(conn, quoted, &raw->refresh_key, err))
+	    !set_session(conn, options, err))
+		goto fail;
+	kind = SOURCE_FAILED_CONTRACT;
+	if (!check_schema(conn, schema, err))
+		goto fail;
+	kind = SOURCE_FAILED_SERVER;
+	if (!read_refresh_key(conn, quoted, &raw->refresh_key, err))
 		goto fail;
 	if (pthread_mutex_init(&pull.lock, NULL) != 0) {
+		kind = SOURCE_FAILED_MEMORY;
 		set_error(err, "source: cannot create a mutex");
 		goto fail;
 	}
@@ -1012,6 +1164,11 @@ bool source_pull(const struct source_options *options, struct model_raw *raw,
 	workers = 0;
 	if (pull.failed) {
 		memcpy(err, pull.err, SOURCE_ERROR_LEN);
+		kind = pull.kind;
+		goto fail;
+	}
+	if (cancel_requested(options->cancel)) {
+		set_error(err, "source: cancelled");
 		goto fail;
 	}
 	/* The transaction only read; ending it cannot lose anything. */
@@ -1023,6 +1180,8 @@ fail:
 		pthread_join(threads[i], NULL);
 	if (lock_ready)
 		pthread_mutex_destroy(&pull.lock);
+	if (!ok)
+		error->kind = classify(options, conn, kind);
 	stats->rows[MODEL_CHILDREN] = raw->child_count;
 	stats->rows[MODEL_EPISODES] = raw->episode_count;
 	stats->rows[MODEL_PLACEMENTS] = raw->placement_count;
@@ -1031,16 +1190,17 @@ fail:
 	stats->bytes = pull.bytes;
 	stats->seconds = now_seconds() - started_at;
 	PQfreemem(quoted);
-	PQfinish(conn);
+	source_finish(options->cancel, conn);
 	return ok;
 }
 
 bool source_refresh_key(const struct source_options *options, int64_t *key,
-                        char err[SOURCE_ERROR_LEN])
+                        struct source_error *error)
 {
 	const char *schema = options->schema && options->schema[0] ? options->schema : "deid";
 	bool ok = false;
 	char *quoted = NULL;
+	char *err = error->message;
 	err[0] = '\0';
 	PGconn *conn = source_connect(options, NULL, err);
 	if (conn == NULL)
@@ -1055,7 +1215,9 @@ bool source_refresh_key(const struct source_options *options, int64_t *key,
 		goto fail;
 	ok = true;
 fail:
+	if (!ok)
+		error->kind = classify(options, conn, SOURCE_FAILED_SERVER);
 	PQfreemem(quoted);
-	PQfinish(conn);
+	source_finish(options->cancel, conn);
 	return ok;
 }

@@ -32,6 +32,8 @@
 #include "casa/snapshot.h"
 #include "casa/stats.h"
 
+struct source_cancel; /* casa/source.h */
+
 #define DAEMON_ERROR_LEN 512
 /* SPEC §7 capped exponential backoff: never wait longer than this between
  * retries while the database is down, nor longer than the refresh interval. */
@@ -63,6 +65,7 @@ struct daemon {
 	bool refresh_started;               /* the thread was created */
 	uint8_t dp_key[DISCLOSURE_KEY_LEN]; /* secret for dp noise (SPEC §5) */
 	bool has_dp_key;                    /* dp_key was loaded or created */
+	struct source_cancel *cancel;       /* SIGTERM cancels a pull in flight */
 	/* refresh-thread state */
 	int64_t served_key;       /* refresh key of the served data, -1 none */
 	int32_t served_as_of;     /* as_of of the served snapshot */

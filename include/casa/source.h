@@ -19,6 +19,10 @@
 #include "casa/common.h"
 #include "casa/model.h"
 
+/* Lets another thread stop a pull in flight (the daemon's SIGTERM): opaque,
+ * from source_cancel_new(). */
+struct source_cancel;
+
 struct source_options {
 	const char *conninfo;         /* any libpq conninfo; "" = PG* environment */
 	const char *schema;           /* default "deid"; quoted as an identifier */
@@ -26,6 +30,7 @@ struct source_options {
 	int statement_timeout_s;      /* per statement; 0 = none */
 	int connect_timeout_s;        /* libpq connect_timeout when not in conninfo */
 	int parallel;                 /* connections pulling tables at once, >= 1 */
+	struct source_cancel *cancel; /* NULL, or where source_cancel_request() reaches */
 };
 
 struct source_stats {
@@ -36,15 +41,41 @@ struct source_stats {
 
 #define SOURCE_ERROR_LEN 512
 
-/* Reads max(batch_id) of extract_batches (-1 when empty). On failure writes a
- * message (no secrets, no row values) into err. */
+/* Why a call failed: only SOURCE_FAILED_CONNECT means the database could
+ * not be reached (the daemon's db_up). */
+enum source_failure {
+	SOURCE_FAILED_CONNECT,   /* no connection, or the connection was lost */
+	SOURCE_FAILED_SERVER,    /* the server refused a statement (permission, timeout) */
+	SOURCE_FAILED_CONTRACT,  /* a table or column of SPEC §2 is missing or mistyped */
+	SOURCE_FAILED_DATA,      /* a row could not be read (table, column, line named) */
+	SOURCE_FAILED_CANCELLED, /* source_cancel_request() */
+	SOURCE_FAILED_MEMORY,    /* out of memory, or threads could not start */
+};
+
+/* A failure: its kind and a message without secrets or row values. */
+struct source_error {
+	enum source_failure kind;
+	char message[SOURCE_ERROR_LEN];
+};
+
+const char *source_failure_name(enum source_failure kind); /* "connect", "server", ... */
+
+/* Reads max(batch_id) of extract_batches (-1 when empty). */
 bool source_refresh_key(const struct source_options *options, int64_t *key,
-			char err[SOURCE_ERROR_LEN]) CASA_MUSTCHECK;
+                        struct source_error *err) CASA_MUSTCHECK;
 
 /* Pulls every table into *raw (which must be zeroed; caller frees it with
  * model_raw_free() whether or not this succeeds). raw->refresh_key is read
  * inside the same transaction. */
 bool source_pull(const struct source_options *options, struct model_raw *raw,
-		 struct source_stats *stats, char err[SOURCE_ERROR_LEN]) CASA_MUSTCHECK;
+                 struct source_stats *stats, struct source_error *err) CASA_MUSTCHECK;
+
+/* A cancel handle: NULL when memory runs out. */
+struct source_cancel *source_cancel_new(void);
+void source_cancel_free(struct source_cancel *cancel);
+/* From any thread: the pull or refresh-key call in flight, and every later
+ * one on this handle, fails with SOURCE_FAILED_CANCELLED as soon as it can
+ * (statements running on the server are cancelled with PQcancel()). */
+void source_cancel_request(struct source_cancel *cancel);
 
 #endif

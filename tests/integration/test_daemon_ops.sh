@@ -210,6 +210,69 @@ bad=$(grep -cv '^0 200$' "$TEST_TMP/poll.txt" || true)
 no_password_in "$log_a"
 
 ##############################################################################
+step "A6 SIGTERM while a pull waits on a lock: the pull is cancelled"
+port=$(free_port)
+start_daemon "$port" --db "$conn_pw" --as-of "$AS_OF" --timezone UTC --refresh 3600 \
+	--state-dir "$TEST_TMP/state-c"
+log_c=$TEST_TMP/daemon-$port.log
+wait_for 30 readyz_fresh "$port" || fail "daemon C never fresh"
+sql_value() { psql "$conn" -XqAt -v ON_ERROR_STOP=1 -c "$1"; }
+# An admin session holds placements exclusively; the next COPY waits for it.
+psql "$conn" -Xq -c "BEGIN; LOCK TABLE deid.placements IN ACCESS EXCLUSIVE MODE;
+	SELECT pg_sleep(120); COMMIT;" >/dev/null 2>&1 &
+locker=$!
+lock_held() {
+	[ "$(sql_value "SELECT count(*) FROM pg_locks WHERE granted AND
+		mode = 'AccessExclusiveLock' AND relation = 'deid.placements'::regclass")" = 1 ]
+}
+pull_waiting() {
+	[ "$(sql_value "SELECT count(*) FROM pg_stat_activity WHERE
+		application_name = 'casa-metricsd' AND wait_event_type = 'Lock'")" -ge 1 ]
+}
+release_lock() {
+	sql_value "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()" >/dev/null
+	wait "$locker" 2>/dev/null || true
+}
+wait_for 10 lock_held || fail "the lock was not taken"
+kill -HUP "$DAEMON_PID" # reload: a full refresh now
+wait_for 20 pull_waiting || { release_lock; fail "the refresh did not reach the locked table"; }
+kill -TERM "$DAEMON_PID"
+term_at=$SECONDS
+status=0
+wait "$DAEMON_PID" || status=$?
+took=$((SECONDS - term_at))
+release_lock
+[ "$status" -eq 0 ] || fail "SIGTERM during a pull: exit status $status"
+# Without the cancel the daemon waits DAEMON_STOP_WAIT_S (10 s) for the pull.
+[ "$took" -le 4 ] || fail "SIGTERM during a pull took $took s: the pull was not cancelled"
+grep -q "stop: the pull in progress was cancelled" "$log_c" ||
+	fail "cancel not logged: $(tail -5 "$log_c")"
+if grep -q "still running" "$log_c"; then fail "the daemon left the pull running"; fi
+[ "$(sql_value "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'casa-metricsd'")" = 0 ] ||
+	fail "a casa-metricsd session outlived the daemon"
+
+##############################################################################
+step "A7 an extract that breaks the contract: stale, but the database is up"
+port=$(free_port)
+start_daemon "$port" --db "$conn_pw" --as-of "$AS_OF" --timezone UTC --refresh 3600 \
+	--state-dir "$TEST_TMP/state-c"
+log_c=$TEST_TMP/daemon-$port.log
+wait_for 30 readyz_fresh "$port" || fail "daemon C never fresh after restart"
+sql_value "ALTER TABLE deid.missing_episodes RENAME COLUMN returned_at TO returned_at_x" >/dev/null
+kill -HUP "$DAEMON_PID"
+wait_for 20 readyz_stale "$port" || fail "/readyz not stale with a broken contract"
+[ "$(metric_value "$port" casa_metrics_db_up)" = 1 ] ||
+	fail "casa_metrics_db_up must stay 1: the database answers, the extract is wrong"
+grep -q "returned_at: column missing (contract)" "$log_c" ||
+	fail "contract failure not logged: $(tail -5 "$log_c")"
+sql_value "ALTER TABLE deid.missing_episodes RENAME COLUMN returned_at_x TO returned_at" >/dev/null
+kill -HUP "$DAEMON_PID"
+wait_for 20 readyz_fresh "$port" || fail "no recovery once the contract is whole again"
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || fail "daemon C exit status"
+
+##############################################################################
 step "B1 private sandbox, database stopped between refreshes"
 private_admin=$("$PG" start "$PRIVATE_PG")
 private_port=$(cat "$PRIVATE_PG/port")

@@ -169,6 +169,7 @@ if "$PULL" --db "$conn" --schema src_broken --as-of 2025-06-30 >"$out" 2>"$err";
 fi
 grep -q 'src_broken\.missing_episodes\.returned_at: column missing' "$err" ||
 	fail "missing column not named: $(cat "$err")"
+grep -qx 'failure: contract' "$err" || fail "a missing column is a contract failure: $(cat "$err")"
 psql "$conn" -Xq -v ON_ERROR_STOP=1 -c \
 	"ALTER TABLE src_broken.missing_episodes ADD COLUMN returned_at integer" >/dev/null
 if "$PULL" --db "$conn" --schema src_broken --as-of 2025-06-30 >"$out" 2>"$err"; then
@@ -203,6 +204,7 @@ if "$PULL" --db "$conn" --schema src_slow --as-of 2025-06-30 --statement-timeout
 fi
 grep -q '^source: src_slow\.children: COPY: canceling statement due to statement timeout' "$err" ||
 	fail "timeout message: $(cat "$err")"
+grep -qx 'failure: server' "$err" || fail "a timeout is a server failure: $(cat "$err")"
 
 # 4. Connection errors: clean message, exit 1, the password never echoed.
 port=$(free_port)
@@ -211,6 +213,7 @@ if "$PULL" --db "host=127.0.0.1 port=$port dbname=x user=x password=Sekr1tPw con
 	fail "a closed port must fail"
 fi
 grep -q '^source: cannot connect' "$err" || fail "no clean connect error: $(cat "$err")"
+grep -qx 'failure: connect' "$err" || fail "a closed port is a connect failure: $(cat "$err")"
 if grep -q Sekr1tPw "$err"; then fail "password echoed"; fi
 if "$PULL" --db "${conn} user=no_such_role password=Sekr1tPw" --as-of 2025-06-30 \
 	>"$out" 2>"$err"; then

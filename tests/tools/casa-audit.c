@@ -158,11 +158,11 @@ int main(int argc, char **argv)
 	struct metrics_result cells;
 	struct disclosure_result pub;
 	bool have_model = false, have_cells = false, have_pub = false;
-	char err[SOURCE_ERROR_LEN];
+	struct source_error err;
 	memset(&raw, 0, sizeof(raw));
 	struct source_stats stats;
-	if (!source_pull(&source, &raw, &stats, err)) {
-		fprintf(stderr, "casa-audit: %s\n", err);
+	if (!source_pull(&source, &raw, &stats, &err)) {
+		fprintf(stderr, "casa-audit: %s\n", err.message);
 		goto done;
 	}
 	if (!model_build(&raw, as_of, &model)) {

@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 	struct source_stats stats;
 	struct source_options source;
 	struct metrics_options metrics_options;
-	char err[SOURCE_ERROR_LEN] = "";
+	struct source_error err;
 	bool have_model = false, have_result = false;
 	int status = 1;
 
@@ -197,8 +197,8 @@ int main(int argc, char **argv)
 	source.parallel = 1;
 	metrics_options.fy_start_month = options.fy_start_month;
 	metrics_options.screening_window_s = options.screening_window_s;
-	if (!source_pull(&source, &raw, &stats, err)) {
-		fprintf(stderr, "casa-dump: source: %s\n", err);
+	if (!source_pull(&source, &raw, &stats, &err)) {
+		fprintf(stderr, "casa-dump: source: %s\n", err.message);
 		goto fail;
 	}
 	if (!model_build(&raw, options.as_of, &model)) {

@@ -7,7 +7,8 @@
  *             [--parallel N] [--statement-timeout SECONDS]
  *   casa-pull --db CONNINFO --refresh-key [--schema S]
  *
- * Exits 1 with the source's message on stderr when the pull fails.
+ * Exits 1 with the source's message on stderr when the pull fails, and a
+ * second line "failure: KIND" (source_failure_name()).
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -84,11 +85,12 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	char err[SOURCE_ERROR_LEN];
+	struct source_error err;
 	if (refresh_key_only && options.conninfo != NULL) {
 		int64_t key;
-		if (!source_refresh_key(&options, &key, err)) {
-			fprintf(stderr, "%s\n", err);
+		if (!source_refresh_key(&options, &key, &err)) {
+			fprintf(stderr, "%s\nfailure: %s\n", err.message,
+			        source_failure_name(err.kind));
 			return 1;
 		}
 		printf("{\"refresh_key\": %lld}\n", (long long)key);
@@ -102,8 +104,8 @@ int main(int argc, char **argv)
 	struct model_raw raw = {0};
 	struct source_stats stats;
 	struct model model;
-	if (!source_pull(&options, &raw, &stats, err)) {
-		fprintf(stderr, "%s\n", err);
+	if (!source_pull(&options, &raw, &stats, &err)) {
+		fprintf(stderr, "%s\nfailure: %s\n", err.message, source_failure_name(err.kind));
 		model_raw_free(&raw);
 		return 1;
 	}
