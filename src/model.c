@@ -785,47 +785,96 @@ static void link_episodes(struct build *b, const uint32_t *rows, size_t count, i
 	}
 }
 
+/*
+ * The frame shared by the three tables whose parent is an episode
+ * (placements, missing episodes, assignments). Each build_* fills b's
+ * scratch arrays (keys, parent keys, starts) and marks rule 1 with
+ * child_drop_null(), runs child_rules() (rules 2-4), decides its own rules
+ * into fate[] and start_key[], orders the kept rows with child_order(),
+ * writes its output rows in that order, and ends with child_link().
+ */
+struct child_pass {
+	size_t n;             /* raw rows of the table */
+	uint8_t *fate;        /* FATE_* per raw row */
+	uint64_t *start_key;  /* per kept raw row: its order inside the episode */
+	uint32_t *rows;       /* kept raw rows, in (episode, start) order after child_order */
+	size_t count;         /* kept rows */
+	struct key_index own; /* the table's own keys */
+};
+
+static bool child_init(struct child_pass *p, size_t n)
+{
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	p->fate = calloc(n ? n : 1, 1);
+	p->start_key = malloc((n ? n : 1) * sizeof(*p->start_key));
+	p->rows = malloc((n ? n : 1) * sizeof(*p->rows));
+	return p->fate != NULL && p->start_key != NULL && p->rows != NULL;
+}
+
+static void child_free(struct child_pass *p)
+{
+	key_index_free(&p->own);
+	free(p->fate);
+	free(p->start_key);
+	free(p->rows);
+}
+
+/* Rule 1: a required column of raw row i is null. */
+static void child_drop_null(struct build *b, struct child_pass *p, size_t i)
+{
+	p->fate[i] = FATE_DROPPED;
+	b->quality->violations[DQ_DROP_NULL_REQUIRED]++;
+}
+
+static bool child_rules(struct build *b, struct child_pass *p)
+{
+	return episode_child_rules(b, p->n, p->fate, &p->own);
+}
+
+/* The kept rows, ordered by (episode, start_key), ties in own-key order. */
+static bool child_order(struct build *b, struct child_pass *p)
+{
+	p->count = collect_kept(&p->own, p->fate, p->rows);
+	return sort_by_episode(b, p->rows, p->count, p->start_key);
+}
+
+static void child_link(struct build *b, struct child_pass *p, int table)
+{
+	link_episodes(b, p->rows, p->count, table);
+	b->quality->rows_kept[table] = p->count;
+}
+
 static bool build_placements(struct build *b)
 {
 	const struct model_raw *raw = b->raw;
-	size_t n = raw->placement_count;
 	struct model_quality *quality = b->quality;
 	struct model *model = b->model;
 	bool ok = false;
-	struct key_index own = {0};
-	uint32_t *rows = NULL;
-	uint64_t *start_key = NULL;
-	uint8_t *settings = NULL;
-	uint8_t *fate = calloc(n ? n : 1, 1);
-	if (fate == NULL)
+	struct child_pass p;
+	uint8_t *settings = malloc(raw->placement_count ? raw->placement_count : 1);
+	if (!child_init(&p, raw->placement_count) || settings == NULL)
 		goto fail;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < p.n; i++) {
 		const struct model_raw_placement *row = &raw->placements[i];
 		b->keys[i] = row->placement_key;
 		b->parent_keys[i] = row->episode_key;
 		b->starts[i] = row->start_date;
 		if (row->placement_key == MODEL_RAW_KEY_NULL ||
 		    row->episode_key == MODEL_RAW_KEY_NULL || row->setting[0] == '\0' ||
-		    !row->has_start_date) {
-			fate[i] = FATE_DROPPED;
-			quality->violations[DQ_DROP_NULL_REQUIRED]++;
-		}
+		    !row->has_start_date)
+			child_drop_null(b, &p, i);
 	}
-	if (!episode_child_rules(b, n, fate, &own))
-		goto fail;
-	rows = malloc((n ? n : 1) * sizeof(*rows));
-	start_key = malloc((n ? n : 1) * sizeof(*start_key));
-	settings = malloc(n ? n : 1);
-	if (rows == NULL || start_key == NULL || settings == NULL)
+	if (!child_rules(b, &p))
 		goto fail;
 	/* Rules in stream order (sequential reads), then the kept rows in key
-	 * order (the sort below keeps ties in that order). */
-	for (uint32_t r = 0; r < n; r++) {
+	 * order (the sort keeps ties in that order). */
+	for (uint32_t r = 0; r < p.n; r++) {
 		const struct model_raw_placement *row = &raw->placements[r];
 		enum setting setting;
-		if (fate[r] != FATE_PENDING)
+		if (p.fate[r] != FATE_PENDING)
 			continue;
-		fate[r] = FATE_DROPPED;
+		p.fate[r] = FATE_DROPPED;
 		if (row->has_end_date && row->end_date <= row->start_date)
 			quality->violations[DQ_DROP_PLACEMENT_ENDS_BEFORE_START]++;
 		else if (!model_setting_parse(row->setting, &setting))
@@ -833,14 +882,15 @@ static bool build_placements(struct build *b)
 		else if (!in_care(b, b->parent_row[r], row->start_date))
 			quality->violations[DQ_DROP_PLACEMENT_OUTSIDE_CARE]++;
 		else {
-			fate[r] = FATE_KEPT;
+			p.fate[r] = FATE_KEPT;
 			settings[r] = (uint8_t)setting;
-			start_key[r] = order_i32(row->start_date);
+			p.start_key[r] = order_i32(row->start_date);
 		}
 	}
-	size_t count = collect_kept(&own, fate, rows);
-	if (!sort_by_episode(b, rows, count, start_key))
+	if (!child_order(b, &p))
 		goto fail;
+	size_t count = p.count;
+	const uint32_t *rows = p.rows;
 	model->placements = calloc(count ? count : 1, sizeof(*model->placements));
 	if (model->placements == NULL)
 		goto fail;
@@ -879,15 +929,11 @@ static bool build_placements(struct build *b)
 				covered_until = placement->end_date;
 		}
 	}
-	link_episodes(b, rows, count, MODEL_PLACEMENTS);
+	child_link(b, &p, MODEL_PLACEMENTS);
 	model->placement_count = count;
-	quality->rows_kept[MODEL_PLACEMENTS] = count;
 	ok = true;
 fail:
-	key_index_free(&own);
-	free(fate);
-	free(rows);
-	free(start_key);
+	child_free(&p);
 	free(settings);
 	return ok;
 }
@@ -901,52 +947,43 @@ static int64_t as_of_ts(int64_t at, int32_t day, int32_t as_of)
 static bool build_missing(struct build *b)
 {
 	const struct model_raw *raw = b->raw;
-	size_t n = raw->missing_count;
 	struct model_quality *quality = b->quality;
 	struct model *model = b->model;
 	bool ok = false;
-	struct key_index own = {0};
-	uint32_t *rows = NULL;
-	uint64_t *start_key = NULL;
-	uint8_t *fate = calloc(n ? n : 1, 1);
-	if (fate == NULL)
+	struct child_pass p;
+	if (!child_init(&p, raw->missing_count))
 		goto fail;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < p.n; i++) {
 		const struct model_raw_missing *row = &raw->missing[i];
 		b->keys[i] = row->missing_key;
 		b->parent_keys[i] = row->episode_key;
 		b->starts[i] = row->went_missing_day;
 		if (row->missing_key == MODEL_RAW_KEY_NULL ||
-		    row->episode_key == MODEL_RAW_KEY_NULL || row->went_missing_at == TS_NONE) {
-			fate[i] = FATE_DROPPED;
-			quality->violations[DQ_DROP_NULL_REQUIRED]++;
-		}
+		    row->episode_key == MODEL_RAW_KEY_NULL || row->went_missing_at == TS_NONE)
+			child_drop_null(b, &p, i);
 	}
-	if (!episode_child_rules(b, n, fate, &own))
-		goto fail;
-	rows = malloc((n ? n : 1) * sizeof(*rows));
-	start_key = malloc((n ? n : 1) * sizeof(*start_key));
-	if (rows == NULL || start_key == NULL)
+	if (!child_rules(b, &p))
 		goto fail;
 	/* Rules in stream order (sequential reads), then the kept rows in key
-	 * order (the sort below keeps ties in that order). */
-	for (uint32_t r = 0; r < n; r++) {
+	 * order (the sort keeps ties in that order). */
+	for (uint32_t r = 0; r < p.n; r++) {
 		const struct model_raw_missing *row = &raw->missing[r];
-		if (fate[r] != FATE_PENDING)
+		if (p.fate[r] != FATE_PENDING)
 			continue;
-		fate[r] = FATE_DROPPED;
+		p.fate[r] = FATE_DROPPED;
 		if (row->returned_at != TS_NONE && row->returned_at < row->went_missing_at)
 			quality->violations[DQ_DROP_MISSING_RETURNS_BEFORE_MISSING]++;
 		else if (!in_care(b, b->parent_row[r], row->went_missing_day))
 			quality->violations[DQ_DROP_MISSING_OUTSIDE_CARE]++;
 		else {
-			fate[r] = FATE_KEPT;
-			start_key[r] = order_i64(row->went_missing_at);
+			p.fate[r] = FATE_KEPT;
+			p.start_key[r] = order_i64(row->went_missing_at);
 		}
 	}
-	size_t count = collect_kept(&own, fate, rows);
-	if (!sort_by_episode(b, rows, count, start_key))
+	if (!child_order(b, &p))
 		goto fail;
+	size_t count = p.count;
+	const uint32_t *rows = p.rows;
 	model->missing = calloc(count ? count : 1, sizeof(*model->missing));
 	if (model->missing == NULL)
 		goto fail;
@@ -983,67 +1020,54 @@ static bool build_missing(struct build *b)
 		           SCREEN_OTHER - SCREEN_POSITIVE, DQ_KEEP_UNKNOWN_SCREEN_RESULT, quality);
 		missing->screen_result = (uint8_t)(screen + SCREEN_POSITIVE);
 	}
-	link_episodes(b, rows, count, MODEL_MISSING);
+	child_link(b, &p, MODEL_MISSING);
 	model->missing_count = count;
-	quality->rows_kept[MODEL_MISSING] = count;
 	ok = true;
 fail:
-	key_index_free(&own);
-	free(fate);
-	free(rows);
-	free(start_key);
+	child_free(&p);
 	return ok;
 }
 
 static bool build_assignments(struct build *b)
 {
 	const struct model_raw *raw = b->raw;
-	size_t n = raw->assignment_count;
 	struct model_quality *quality = b->quality;
 	struct model *model = b->model;
 	bool ok = false;
-	struct key_index own = {0};
-	uint32_t *rows = NULL;
-	uint64_t *start_key = NULL;
-	uint8_t *fate = calloc(n ? n : 1, 1);
-	if (fate == NULL)
+	struct child_pass p;
+	if (!child_init(&p, raw->assignment_count))
 		goto fail;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < p.n; i++) {
 		const struct model_raw_assignment *row = &raw->assignments[i];
 		b->keys[i] = row->assignment_key;
 		b->parent_keys[i] = row->episode_key;
 		b->starts[i] = row->start_date;
 		if (row->assignment_key == MODEL_RAW_KEY_NULL ||
-		    row->episode_key == MODEL_RAW_KEY_NULL || !row->has_start_date) {
-			fate[i] = FATE_DROPPED;
-			quality->violations[DQ_DROP_NULL_REQUIRED]++;
-		}
+		    row->episode_key == MODEL_RAW_KEY_NULL || !row->has_start_date)
+			child_drop_null(b, &p, i);
 	}
-	if (!episode_child_rules(b, n, fate, &own))
-		goto fail;
-	rows = malloc((n ? n : 1) * sizeof(*rows));
-	start_key = malloc((n ? n : 1) * sizeof(*start_key));
-	if (rows == NULL || start_key == NULL)
+	if (!child_rules(b, &p))
 		goto fail;
 	/* Rules in stream order (sequential reads), then the kept rows in key
-	 * order (the sort below keeps ties in that order). */
-	for (uint32_t r = 0; r < n; r++) {
+	 * order (the sort keeps ties in that order). */
+	for (uint32_t r = 0; r < p.n; r++) {
 		const struct model_raw_assignment *row = &raw->assignments[r];
-		if (fate[r] != FATE_PENDING)
+		if (p.fate[r] != FATE_PENDING)
 			continue;
-		fate[r] = FATE_DROPPED;
+		p.fate[r] = FATE_DROPPED;
 		if (row->has_end_date && row->end_date <= row->start_date)
 			quality->violations[DQ_DROP_ASSIGNMENT_ENDS_BEFORE_START]++;
 		else if (!in_care(b, b->parent_row[r], row->start_date))
 			quality->violations[DQ_DROP_ASSIGNMENT_OUTSIDE_CARE]++;
 		else {
-			fate[r] = FATE_KEPT;
-			start_key[r] = order_i32(row->start_date);
+			p.fate[r] = FATE_KEPT;
+			p.start_key[r] = order_i32(row->start_date);
 		}
 	}
-	size_t count = collect_kept(&own, fate, rows);
-	if (!sort_by_episode(b, rows, count, start_key))
+	if (!child_order(b, &p))
 		goto fail;
+	size_t count = p.count;
+	const uint32_t *rows = p.rows;
 	model->assignments = calloc(count ? count : 1, sizeof(*model->assignments));
 	if (model->assignments == NULL)
 		goto fail;
@@ -1056,15 +1080,11 @@ static bool build_assignments(struct build *b)
 		assignment->end_date =
 		    row->has_end_date && row->end_date <= b->as_of ? row->end_date : DATE_OPEN;
 	}
-	link_episodes(b, rows, count, MODEL_ASSIGNMENTS);
+	child_link(b, &p, MODEL_ASSIGNMENTS);
 	model->assignment_count = count;
-	quality->rows_kept[MODEL_ASSIGNMENTS] = count;
 	ok = true;
 fail:
-	key_index_free(&own);
-	free(fate);
-	free(rows);
-	free(start_key);
+	child_free(&p);
 	return ok;
 }
 
