@@ -40,6 +40,7 @@ enum key_type {
 	KEY_DATE,     /* YYYY-MM-DD or empty (today) */
 	KEY_LISTEN,   /* ADDR:PORT or [V6ADDR]:PORT */
 	KEY_MODE,     /* suppress | dp */
+	KEY_YEAR,     /* fiscal_year | year */
 	KEY_CONNINFO  /* a libpq conninfo or URI that libpq can parse */
 };
 
@@ -75,6 +76,9 @@ static const struct config_key config_keys[] = {
     {"screening_window_hours", KEY_INT, FIELD(screening_window_hours), 1, 24 * 366,
      "trafficking screening window after return, hours (default 72)"},
     {"disclosure_mode", KEY_MODE, FIELD(disclosure_mode), 0, 0, "suppress (default) or dp"},
+    {"suppression_year", KEY_YEAR, FIELD(suppression_calendar_year), 0, 0,
+     "year whose breakdowns complementary suppression keeps whole: fiscal_year (default) or "
+     "year"},
     {"dp_epsilon", KEY_EPSILON, FIELD(dp_epsilon), 0, 0,
      "dp mode: total privacy budget epsilon, > 0 (default 1.0)"},
     {"cors_origins", KEY_STRING, FIELD(cors_origins), 0, 0,
@@ -261,6 +265,13 @@ static bool key_set(struct config *config, const struct config_key *key, const c
 			snprintf(why, WHY_LEN, "must be suppress or dp");
 			return false;
 		}
+		return true;
+	case KEY_YEAR:
+		if (strcmp(value, "fiscal_year") != 0 && strcmp(value, "year") != 0) {
+			snprintf(why, WHY_LEN, "must be fiscal_year or year");
+			return false;
+		}
+		config->suppression_calendar_year = strcmp(value, "year") == 0;
 		return true;
 	}
 	snprintf(why, WHY_LEN, "unknown key type");
@@ -679,7 +690,8 @@ void config_usage(FILE *out)
 	        "                     [--as-of YYYY-MM-DD] [--min-cell N] [--refresh SECONDS]\n"
 	        "                     [--state-dir DIR] [--once --output DIR] [--check-config]\n"
 	        "                     [--version] [--help] [--<key> VALUE ...]\n\n"
-	        "  --config FILE        read `key = value` settings from FILE (or CASA_METRICS_CONFIG)\n"
+	        "  --config FILE        read `key = value` settings from FILE (or "
+	        "CASA_METRICS_CONFIG)\n"
 	        "  --once --output DIR  compute one snapshot, write every table as JSON and\n"
 	        "                       CSV under DIR, exit (1 if the database is unreachable)\n"
 	        "  --check-config       print \"configuration OK\" or the error, exit\n"

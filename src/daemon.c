@@ -150,6 +150,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 
 	memset(&disclosure_options, 0, sizeof(disclosure_options));
 	disclosure_options.mode = config->disclosure_mode;
+	disclosure_options.calendar_year_blocks = config->suppression_calendar_year;
 	disclosure_options.min_cell = config->min_cell;
 	disclosure_options.epsilon = config->dp_epsilon;
 	if (dp_key != NULL)

@@ -838,10 +838,10 @@ static void publish_cell(const struct metric_def *def, const struct metrics_cell
  * over all tables) for every cell of its tables, starting from what why[]
  * already holds. */
 static bool decide_metric(const struct metrics_result *raw, enum metric_id m, int min_cell,
-                          const size_t *offset, uint8_t *why)
+                          bool calendar_year_blocks, const size_t *offset, uint8_t *why)
 {
 	bool ok = false;
-	struct metric_cells mc = {.raw = raw};
+	struct metric_cells mc = {.raw = raw, .calendar_year_blocks = calendar_year_blocks};
 	const struct metric_def *def = &metrics_catalog[m];
 
 	for (size_t i = 0; i < raw->table_count; i++) {
@@ -946,11 +946,18 @@ static void sync_shared_counts(const struct metrics_result *raw, const size_t *o
 				bool sa = (*wa & bit_a) != 0, sb = (*wb & bit_b) != 0;
 				if (sa == sb)
 					continue;
+				/* a count covered by a block in one metric is covered
+				 * by the same block in the other: every count of the
+				 * block comes across */
 				if (!sa) {
 					*wa |= bit_a;
+					if (*wb & (CELLS_WHY_BLOCK << shared_counts[l].field_b))
+						*wa |= (uint8_t)(CELLS_WHY_BLOCK << shared_counts[l].field_a);
 					dirty[a->metric] = true;
 				} else {
 					*wb |= bit_b;
+					if (*wa & (CELLS_WHY_BLOCK << shared_counts[l].field_a))
+						*wb |= (uint8_t)(CELLS_WHY_BLOCK << shared_counts[l].field_b);
 					dirty[b->metric] = true;
 				}
 			}
@@ -960,8 +967,8 @@ static void sync_shared_counts(const struct metrics_result *raw, const size_t *o
 
 /* Suppress mode: decides the secret bits of every cell into why[] (indexed
  * by offset[table] + cell, zeroed by the caller). */
-static bool decide_all(const struct metrics_result *raw, int min_cell, const size_t *offset,
-                       uint8_t *why)
+static bool decide_all(const struct metrics_result *raw, int min_cell, bool calendar_year_blocks,
+                       const size_t *offset, uint8_t *why)
 {
 	bool dirty[METRIC_COUNT];
 	for (int m = 0; m < METRIC_COUNT; m++)
@@ -971,7 +978,8 @@ static bool decide_all(const struct metrics_result *raw, int min_cell, const siz
 			if (!dirty[m])
 				continue;
 			dirty[m] = false;
-			if (!decide_metric(raw, (enum metric_id)m, min_cell, offset, why))
+			if (!decide_metric(raw, (enum metric_id)m, min_cell, calendar_year_blocks,
+			                   offset, why))
 				return false;
 		}
 		sync_shared_counts(raw, offset, why, dirty);
@@ -995,7 +1003,8 @@ static size_t *table_offsets(const struct metrics_result *raw)
 	return offset;
 }
 
-uint8_t *disclosure_secret_fields(const struct metrics_result *raw, int min_cell)
+uint8_t *disclosure_secret_fields(const struct metrics_result *raw, int min_cell,
+                                  bool calendar_year_blocks)
 {
 	if (min_cell < DISCLOSURE_MIN_CELL_FLOOR)
 		min_cell = DISCLOSURE_MIN_CELL_FLOOR;
@@ -1003,7 +1012,7 @@ uint8_t *disclosure_secret_fields(const struct metrics_result *raw, int min_cell
 	if (offset == NULL)
 		return NULL;
 	uint8_t *why = calloc(offset[raw->table_count] ? offset[raw->table_count] : 1, 1);
-	if (why != NULL && !decide_all(raw, min_cell, offset, why)) {
+	if (why != NULL && !decide_all(raw, min_cell, calendar_year_blocks, offset, why)) {
 		free(why);
 		why = NULL;
 	}
@@ -1015,7 +1024,7 @@ uint8_t *disclosure_secret_fields(const struct metrics_result *raw, int min_cell
 }
 
 /* Suppress mode: decides every cell, then writes out->tables. */
-static bool protect_all(const struct metrics_result *raw, int min_cell,
+static bool protect_all(const struct metrics_result *raw, int min_cell, bool calendar_year_blocks,
                         struct disclosure_result *out)
 {
 	bool ok = false;
@@ -1026,7 +1035,7 @@ static bool protect_all(const struct metrics_result *raw, int min_cell,
 	why = calloc(offset[raw->table_count] ? offset[raw->table_count] : 1, 1);
 	if (why == NULL)
 		goto fail;
-	if (!decide_all(raw, min_cell, offset, why))
+	if (!decide_all(raw, min_cell, calendar_year_blocks, offset, why))
 		goto fail;
 
 	for (size_t i = 0; i < raw->table_count; i++) {
@@ -1070,6 +1079,7 @@ bool disclosure_protect(const struct metrics_result *raw, const struct disclosur
 	out->fy_start_month = raw->fy_start_month;
 	out->mode = options->mode;
 	out->min_cell = min_cell;
+	out->calendar_year_blocks = options->calendar_year_blocks;
 	out->epsilon = options->mode == DISCLOSURE_DP ? options->epsilon : 0.0;
 
 	if (raw->county_count > 0) {
@@ -1109,7 +1119,7 @@ bool disclosure_protect(const struct metrics_result *raw, const struct disclosur
 			goto fail;
 		return true;
 	}
-	if (!protect_all(raw, min_cell, out))
+	if (!protect_all(raw, min_cell, options->calendar_year_blocks, out))
 		goto fail;
 	return true;
 fail:

@@ -47,6 +47,7 @@ struct metric_cells {
 	uint8_t *why;                                    /* secret bits by cell id */
 	const struct membership *ms;                     /* relations of each cell, once built */
 	const struct relations *rel;                     /* the relations, once built */
+	bool calendar_year_blocks;                       /* disclosure_options' */
 };
 
 /* Position of the metric's table (period type, dim) in mc, or -1. */

@@ -43,7 +43,8 @@ bool disclosure_primary_suppressed(enum metric_kind kind, const struct metrics_c
  * order, cells in table order. k is raised to the floor as in
  * disclosure_protect(). For the audit (tests/audit/). Caller frees; NULL
  * when memory runs out. */
-uint8_t *disclosure_secret_fields(const struct metrics_result *raw, int min_cell);
+uint8_t *disclosure_secret_fields(const struct metrics_result *raw, int min_cell,
+                                  bool calendar_year_blocks);
 
 /* Fills cell->value / has_value from published counts (4 decimals, exact
  * integer rounding, half up); value null when the denominator is 0. */

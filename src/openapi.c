@@ -101,8 +101,9 @@ void snapshot_openapi_render(struct snapshot_buf *buf, const struct snapshot *sn
 	    "{\"type\":\"string\",\"format\":\"date\"}}},");
 	snapshot_buf_puts(buf,
 	                  "\"Disclosure\":{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":"
-	                  "[\"suppress\",\"dp\"]},\"min_cell\":{\"type\":\"integer\"},\"epsilon\":"
-	                  "{\"type\":\"number\"}}},");
+	                  "[\"suppress\",\"dp\"]},\"min_cell\":{\"type\":\"integer\"},"
+	                  "\"suppression_year\":{\"enum\":[\"fiscal_year\",\"year\"]},"
+	                  "\"epsilon\":{\"type\":\"number\"}}},");
 	snapshot_buf_puts(
 	    buf,
 	    "\"Row\":{\"type\":\"object\",\"description\":\"One cell. When a breakdown is asked "

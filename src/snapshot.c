@@ -346,6 +346,9 @@ static void buf_disclosure(struct snapshot_buf *buf, const struct snapshot *snap
 	snapshot_buf_printf(buf, "{\"mode\":\"%s\",\"min_cell\":%d",
 	                    snapshot->mode == DISCLOSURE_DP ? "dp" : "suppress",
 	                    snapshot->min_cell);
+	if (snapshot->mode == DISCLOSURE_SUPPRESS)
+		snapshot_buf_printf(buf, ",\"suppression_year\":\"%s\"",
+		                    snapshot->calendar_year_blocks ? "year" : "fiscal_year");
 	if (snapshot->mode == DISCLOSURE_DP) {
 		/* epsilon is configuration, not a rounded statistic: 15
 		 * significant digits print 0.1 as 0.1 and keep tiny budgets */
@@ -811,6 +814,7 @@ static uint64_t content_hash(const struct disclosure_result *result,
 	h = hash_i64(h, result->fy_start_month);
 	h = hash_i64(h, result->mode);
 	h = hash_i64(h, result->min_cell);
+	h = hash_i64(h, result->calendar_year_blocks);
 	h = hash_i64(h, result->mode == DISCLOSURE_DP ? llround(result->epsilon * 1e6) : 0);
 	for (size_t c = 0; c < result->county_count; c++)
 		h = hash_mix(h, result->counties[c], strlen(result->counties[c]) + 1);
@@ -902,6 +906,7 @@ struct snapshot *snapshot_build(const struct disclosure_result *tables,
 	snapshot->refresh_seconds = info->refresh_seconds;
 	snapshot->mode = tables->mode;
 	snapshot->min_cell = tables->min_cell;
+	snapshot->calendar_year_blocks = tables->calendar_year_blocks;
 	snapshot->epsilon = tables->epsilon;
 	snapshot->table_count = tables->table_count;
 	snapshot->tables = snapshot_arena_alloc(

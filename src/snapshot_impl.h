@@ -55,6 +55,7 @@ struct snapshot {
 	int refresh_seconds;                                       /* schedule, for max-age */
 	enum disclosure_mode mode;                                 /* suppress or dp */
 	int min_cell;                                              /* k */
+	bool calendar_year_blocks;                                 /* suppression_year = year */
 	double epsilon;                                            /* dp only */
 	uint64_t suppressed_cells;                                 /* published as suppressed */
 	struct snapshot_body resources[SNAPSHOT_RESOURCE_COUNT];   /* catalog... */

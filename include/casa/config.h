@@ -46,6 +46,8 @@ struct config {
 	int screening_window_hours; /* screened_after_return window, default 72 */
 	/* disclosure (SPEC §5) */
 	enum disclosure_mode disclosure_mode; /* suppress (default) or dp */
+	bool suppression_calendar_year;       /* suppression_year = year: keep calendar
+	                                         years' breakdowns whole, not fiscal years' */
 	int min_cell;                         /* k, default 11, never below 5 */
 	double dp_epsilon;                    /* dp budget, > 0, default 1.0 */
 	/* schedule and state (SPEC §7) */

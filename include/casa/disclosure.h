@@ -29,16 +29,19 @@
 /* CMS cell-size suppression policy: no cell under 11 (k is configurable,
  * never below DISCLOSURE_MIN_CELL_FLOOR). */
 #define DISCLOSURE_DEFAULT_MIN_CELL 11
-#define DISCLOSURE_MIN_CELL_FLOOR 5
-#define DISCLOSURE_KEY_LEN 32
+#define DISCLOSURE_MIN_CELL_FLOOR   5
+#define DISCLOSURE_KEY_LEN          32
 
 enum disclosure_mode { DISCLOSURE_SUPPRESS, DISCLOSURE_DP };
 
 struct disclosure_options {
 	enum disclosure_mode mode;
-	int min_cell;                        /* k, >= DISCLOSURE_MIN_CELL_FLOOR */
-	double epsilon;                      /* dp: total budget over all tables */
-	uint8_t key[DISCLOSURE_KEY_LEN];     /* dp: secret from getrandom(), state dir */
+	int min_cell;                    /* k, >= DISCLOSURE_MIN_CELL_FLOOR */
+	double epsilon;                  /* dp: total budget over all tables */
+	bool calendar_year_blocks;       /* suppress: blocks of calendar years, so that
+	                                    years' breakdowns stay whole and fiscal
+	                                    years' give way (default: the opposite) */
+	uint8_t key[DISCLOSURE_KEY_LEN]; /* dp: secret from getrandom(), state dir */
 };
 
 /* A publishable cell. When suppressed, every number is absent. */
@@ -68,13 +71,14 @@ struct disclosure_result {
 	int fy_start_month;
 	enum disclosure_mode mode;
 	int min_cell;
-	double epsilon;               /* dp only */
+	double epsilon;                  /* dp only */
+	bool calendar_year_blocks;       /* suppress: as in the options */
 	struct disclosure_table *tables; /* same order as metrics_result.tables */
 	size_t table_count;
-	char **counties;              /* group labels for DIM_COUNTY (owned copy) */
+	char **counties; /* group labels for DIM_COUNTY (owned copy) */
 	size_t county_count;
-	uint64_t suppressed_primary;  /* cells hidden by the primary rule */
-	uint64_t suppressed_secondary;/* cells hidden to protect others */
+	uint64_t suppressed_primary;   /* cells hidden by the primary rule */
+	uint64_t suppressed_secondary; /* cells hidden to protect others */
 };
 
 const char *disclosure_mode_name(enum disclosure_mode mode); /* "suppress", "dp" */
@@ -82,16 +86,14 @@ bool disclosure_mode_parse(const char *name, enum disclosure_mode *out);
 
 /* Protects every table of raw. Returns false only when memory runs out.
  * Caller frees with disclosure_free(). raw may be freed afterwards. */
-bool disclosure_protect(const struct metrics_result *raw,
-			const struct disclosure_options *options,
-			struct disclosure_result *out) CASA_MUSTCHECK;
+bool disclosure_protect(const struct metrics_result *raw, const struct disclosure_options *options,
+                        struct disclosure_result *out) CASA_MUSTCHECK;
 void disclosure_free(struct disclosure_result *result);
 
 const struct disclosure_table *disclosure_table_find(const struct disclosure_result *result,
-						     enum metric_id metric,
-						     enum period_type period_type,
-						     enum dim dim);
+                                                     enum metric_id metric,
+                                                     enum period_type period_type, enum dim dim);
 const char *disclosure_group_label(const struct disclosure_result *result, enum dim dim,
-				   uint32_t group);
+                                   uint32_t group);
 
 #endif

@@ -520,12 +520,36 @@ static bool audit_component(struct glpk_api *g, const struct audit_component *co
 		SOLVE(status);
 		(void)status;
 	}
+	/* Then the same on the unknowns not yet shown wide, as long as that
+	 * proves some of them wide: most counts of a block move together, and
+	 * one solve for many is far cheaper than two for each. */
+	for (size_t left = n_unknown + 1;;) {
+		size_t narrow = 0;
+		for (size_t j = 0; j < n_unknown; j++) {
+			bool open = hi_seen[j] - lo_seen[j] < need && !zero[unknown[j]];
+			narrow += open;
+			g->set_obj_coef(lp, (int)j + 1, open ? 1.0 : 0.0);
+		}
+		if (narrow < 8 || narrow >= left)
+			break; /* few left, or no progress: one by one */
+		left = narrow;
+		for (int dir = 0; dir < 2; dir++) {
+			g->set_obj_dir(lp, dir == 0 ? GLP_MAX : GLP_MIN);
+			SOLVE(status);
+		}
+	}
 	for (size_t j = 1; j <= n_unknown; j++)
 		g->set_obj_coef(lp, (int)j, 0.0);
 
 	for (size_t j = 0; j < n_unknown; j++) {
 		if (hi_seen[j] - lo_seen[j] >= need)
 			continue;
+		if (zero[unknown[j]]) {
+			/* pinned at 0 by published zeros alone (see above): no
+			 * solve needed, its largest value is 0 */
+			report->zero_exempt++;
+			continue;
+		}
 		double lo = lo_seen[j], hi = hi_seen[j];
 		bool unbounded = false;
 		g->set_obj_coef(lp, (int)j + 1, 1.0);
@@ -695,7 +719,7 @@ bool audit_run(const struct metrics_result *raw, const struct disclosure_result 
 	for (size_t i = 0; i < raw->table_count; i++)
 		offset[i + 1] =
 		    offset[i] + (size_t)raw->tables[i].period_count * raw->tables[i].group_count;
-	uint8_t *secret = disclosure_secret_fields(raw, pub->min_cell);
+	uint8_t *secret = disclosure_secret_fields(raw, pub->min_cell, pub->calendar_year_blocks);
 	if (secret == NULL) {
 		free(offset);
 		snprintf(err, AUDIT_ERROR_LEN, "audit: out of memory");

@@ -89,7 +89,7 @@ json_check "$TMP/ready.json" '.ready and (.stale|not) and .snapshot.as_of=="2025
 # --- default table: year, total -------------------------------------------
 curl -s -D "$TMP/h" -o "$TMP/year.json" "$T"
 # 2024: 27/300 = 9 %; 2025 suppressed and partial (2025-12-31 > as_of 2025-06-30)
-json_check "$TMP/year.json" '.period_type=="year" and .by==null and (.rows|length)==2 and .rows[0]=={"period":"2024","period_start":"2024-01-01","period_end":"2024-12-31","partial":false,"value":9,"numerator":27,"denominator":300,"suppressed":false} and .rows[1].suppressed and .rows[1].value==null and .rows[1].numerator==null and .rows[1].partial and .disclosure=={"mode":"suppress","min_cell":11}' &&
+json_check "$TMP/year.json" '.period_type=="year" and .by==null and (.rows|length)==2 and .rows[0]=={"period":"2024","period_start":"2024-01-01","period_end":"2024-12-31","partial":false,"value":9,"numerator":27,"denominator":300,"suppressed":false} and .rows[1].suppressed and .rows[1].value==null and .rows[1].numerator==null and .rows[1].partial and .disclosure=={"mode":"suppress","min_cell":11,"suppression_year":"fiscal_year"}' &&
 	ok "year table body" || fail "year table body"
 grep -qi '^Content-Type: application/json; charset=utf-8' "$TMP/h" && ok "json content type" || fail "json content type"
 grep -qi '^Cache-Control: public, max-age=300' "$TMP/h" && ok "cache-control" || fail "cache-control"

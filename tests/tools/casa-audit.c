@@ -6,7 +6,8 @@
  * cell value.
  *
  *   casa-audit --db CONNINFO --as-of YYYY-MM-DD [--min-cell K] [--schema S]
- *              [--timezone TZ] [--fy-start-month M] [--verbose]
+ *              [--timezone TZ] [--fy-start-month M] [--suppression-year fiscal_year|year]
+ *              [--verbose]
  *              [--utility] [--no-audit]
  *
  * --utility prints, to stderr, what the suppression costs: per metric, the
@@ -43,6 +44,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: casa-audit --db CONNINFO --as-of YYYY-MM-DD [--min-cell K] "
 	                "[--schema S] [--timezone TZ] [--fy-start-month M] [--verbose]\n"
+	                "                  [--suppression-year fiscal_year|year]\n"
 	                "                  [--utility] [--no-audit]\n");
 	exit(2);
 }
@@ -143,6 +145,8 @@ int main(int argc, char **argv)
 			source.timezone = argv[++i];
 		else if (strcmp(argv[i], "--fy-start-month") == 0)
 			metrics.fy_start_month = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--suppression-year") == 0)
+			protect.calendar_year_blocks = strcmp(argv[++i], "year") == 0;
 		else
 			usage();
 	}

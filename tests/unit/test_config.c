@@ -83,6 +83,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.as_of, CONFIG_AS_OF_TODAY);
 	ck_assert_int_eq(c.disclosure_mode, DISCLOSURE_SUPPRESS);
 	ck_assert(c.dp_epsilon == 1.0);
+	ck_assert(!c.suppression_calendar_year); /* suppression_year = fiscal_year */
 	ck_assert_str_eq(c.listen_host, "127.0.0.1");
 	ck_assert_int_eq(c.listen_port, 8080);
 	ck_assert_str_eq(c.schema, "deid");
@@ -109,6 +110,7 @@ START_TEST(test_precedence)
 	                 "\n"
 	                 "schema = \"file_schema\"\n"
 	                 "fiscal_year_start_month = 7\n"
+	                 "suppression_year = year\n"
 	                 "as_of = 2025-06-30\n");
 	setenv("CASA_METRICS_MIN_CELL", "30", 1);
 	setenv("CASA_METRICS_REFRESH", "50", 1);
@@ -121,6 +123,7 @@ START_TEST(test_precedence)
 	ck_assert_int_eq(c.fy_start_month, 7);                  /* file > default 10 */
 	ck_assert_int_eq(c.as_of, date_from_ymd(2024, 12, 31)); /* --key=value form */
 	ck_assert_int_eq(c.max_age_s, 86400);                   /* untouched default */
+	ck_assert(c.suppression_calendar_year);                 /* file: year */
 	config_free(&c);
 	unlink(path);
 }
@@ -141,6 +144,7 @@ static const struct bad_value {
     {"--fiscal-year-start-month", "0", "fiscal_year_start_month"},
     {"--screening-window-hours", "0", "screening_window_hours"},
     {"--disclosure-mode", "noise", "disclosure_mode"},
+    {"--suppression-year", "calendar", "suppression_year"},
     {"--dp-epsilon", "0", "dp_epsilon"},
     {"--dp-epsilon", "-1", "dp_epsilon"},
     {"--dp-epsilon", "nan", "dp_epsilon"},

@@ -16,9 +16,9 @@
 
 /* A hand-built metrics_result: up to 8 tables. */
 struct fixture {
-	struct metrics_result raw;        /* points into tables below */
-	struct metrics_table tables[8];   /* hand-filled */
-	struct metrics_cell cells[8][64]; /* cells of each table */
+	struct metrics_result raw;         /* points into tables below */
+	struct metrics_table tables[8];    /* hand-filled */
+	struct metrics_cell cells[8][128]; /* cells of each table */
 };
 
 static struct metrics_table *add_table(struct fixture *fx, enum metric_id metric,
@@ -470,6 +470,97 @@ START_TEST(test_blocks_rows)
 }
 END_TEST
 
+/* runaway_episodes_per_1000_days by sex, January 2024 to December 2025, an
+ * October fiscal year: months, quarters, years 2024-2025 and fiscal years
+ * 2024-2026. Per month: female 30 episodes, male 40, unknown 12 except
+ * January-March 2025 (1 each), other nothing; days 600 / 750 / 300,
+ * children 20 / 25 / 15 (all >= k). Only unknown's January-March 2025 and
+ * its 2025-Q1 (3 episodes) are secret: its year 2025 (108 + 3 = 111) and
+ * fiscal year 2025 (October 2024 - September 2025: 36 + 3 + 72 = 111) are
+ * not. */
+static void straddle_fixture(struct fixture *fx)
+{
+	memset(fx, 0, sizeof(*fx));
+	const enum period_type types[4] = {PERIOD_MONTH, PERIOD_QUARTER, PERIOD_YEAR,
+	                                   PERIOD_FISCAL_YEAR};
+	const int32_t first[4] = {2024 * 12, 2024 * 4, 2024, 2024};
+	const uint32_t periods[4] = {24, 8, 2, 3};
+	const int64_t per_month[3] = {30, 40, 12}, days[3] = {600, 750, 300},
+	              kids[3] = {20, 25, 15};
+	for (int t = 0; t < 4; t++) {
+		struct metrics_table *tot = add_table(fx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS,
+		                                      types[t], DIM_TOTAL, first[t], periods[t], 1);
+		struct metrics_table *sex = add_table(fx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS,
+		                                      types[t], DIM_SEX, first[t], periods[t], 4);
+		for (uint32_t p = 0; p < periods[t]; p++) {
+			int32_t d0 = period_first_day(types[t], 10, first[t] + (int32_t)p);
+			int32_t d1 = period_last_day(types[t], 10, first[t] + (int32_t)p);
+			int64_t tn = 0, td = 0;
+			for (uint32_t g = 0; g < 3; g++) {
+				int64_t n = 0, dd = 0;
+				for (int32_t m = 2024 * 12; m < 2026 * 12; m++) {
+					if (period_first_day(PERIOD_MONTH, 10, m) < d0 ||
+					    period_last_day(PERIOD_MONTH, 10, m) > d1)
+						continue;
+					bool low = g == 2 && m >= 2025 * 12 && m <= 2025 * 12 + 2;
+					n += low ? 1 : per_month[g];
+					dd += days[g];
+				}
+				/* sex groups: female 0, male 1, other 2, unknown 3 */
+				uint32_t group = g == 2 ? 3 : g;
+				set_cell(sex, p, group, n, dd, dd ? kids[g] : 0);
+				tn += n;
+				td += dd;
+			}
+			set_cell(tot, p, 0, tn, td, td ? 60 : 0);
+		}
+	}
+}
+
+START_TEST(test_blocks_suppression_year)
+{
+	/* unknown's 2025-Q1 is secret. Its time block, inside the data
+	 * (January 2024 - December 2025):
+	 * - suppression_year = fiscal_year: the months and quarters of FY2025
+	 *   (October 2024 - September 2025), and the calendar years that overlap
+	 *   it without containing it, 2024 and 2025 (each a sum of hidden and
+	 *   published months): FY2024-FY2026 stay published, both years hidden;
+	 * - suppression_year = year: the months and quarters of 2025, and the
+	 *   fiscal years overlapping it without containing it, FY2025 and FY2026
+	 *   (October - December 2025 inside the data): both years stay
+	 *   published, FY2024 too.
+	 * Partners (female, the smallest share) take the same block; unknown's
+	 * own cells show the choice. Tables: 0/1 months, 2/3 quarters, 4/5
+	 * years, 6/7 fiscal years (total / sex); unknown is group 3. */
+	struct fixture fx;
+	straddle_fixture(&fx);
+	for (int calendar = 0; calendar < 2; calendar++) {
+		struct disclosure_options o = suppress_options(K);
+		o.calendar_year_blocks = calendar;
+		struct disclosure_result out;
+		ck_assert(disclosure_protect(&fx.raw, &o, &out));
+		const struct disclosure_cell *year = out.tables[5].cells, *fy = out.tables[7].cells;
+		for (int y = 0; y < 2; y++)
+			ck_assert_msg(year[y * 4 + 3].suppressed == !calendar,
+			              "year %d, calendar %d", 2024 + y, calendar);
+		ck_assert_msg(!fy[0 * 4 + 3].suppressed, "FY2024, calendar %d", calendar);
+		for (int f = 1; f < 3; f++)
+			ck_assert_msg(fy[f * 4 + 3].suppressed == (bool)calendar,
+			              "FY%d, calendar %d", 2024 + f, calendar);
+		/* October 2024: in the fiscal-year block only */
+		ck_assert(out.tables[1].cells[9 * 4 + 3].suppressed == !calendar);
+		/* January 2024: in neither */
+		ck_assert(!out.tables[1].cells[0 * 4 + 3].suppressed);
+		/* totals: nothing secret, nothing hidden */
+		for (int t = 0; t < 8; t += 2)
+			for (uint32_t p = 0; p < out.tables[t].period_count; p++)
+				ck_assert(!out.tables[t].cells[p].suppressed);
+		ck_assert_int_eq(out.calendar_year_blocks, calendar);
+		disclosure_free(&out);
+	}
+}
+END_TEST
+
 START_TEST(test_shared_counts)
 {
 	/* runaway_episodes_per_1000_days' numerator (missing episodes beginning
@@ -505,7 +596,7 @@ START_TEST(test_shared_counts)
 	ck_assert_uint_eq(out.suppressed_primary, 2);
 	ck_assert_uint_eq(out.suppressed_secondary, 1);
 	/* what is secret, per (cell, field) */
-	uint8_t *secret = disclosure_secret_fields(&fx.raw, K);
+	uint8_t *secret = disclosure_secret_fields(&fx.raw, K, false);
 	ck_assert_ptr_nonnull(secret);
 	ck_assert_uint_eq(secret[0], 0);                           /* rate female */
 	ck_assert_uint_eq(secret[1], DISCLOSURE_SECRET_NUMERATOR); /* rate male */
@@ -649,6 +740,7 @@ static Suite *disclosure_suite(void)
 	tcase_add_test(tc, test_complementary_cascade);
 	tcase_add_test(tc, test_blocks_columns);
 	tcase_add_test(tc, test_blocks_rows);
+	tcase_add_test(tc, test_blocks_suppression_year);
 	tcase_add_test(tc, test_shared_counts);
 	tcase_add_test(tc, test_shared_counts_totals_published);
 	tcase_add_test(tc, test_deterministic);

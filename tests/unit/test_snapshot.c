@@ -153,7 +153,7 @@ START_TEST(test_table_json_exact)
 	    "{\"metric\":\"runaway_discharges_pct\",\"title\":\"%s\",\"period_type\":\"year\","
 	    "\"by\":null,\"unit\":\"%s\",\"snapshot\":{\"id\":\"%s\",\"generated_at\":"
 	    "\"2025-07-01T12:00:00Z\",\"as_of\":\"2025-06-30\"},\"disclosure\":{\"mode\":"
-	    "\"suppress\",\"min_cell\":11},\"rows\":["
+	    "\"suppress\",\"min_cell\":11,\"suppression_year\":\"fiscal_year\"},\"rows\":["
 	    "{\"period\":\"2024\",\"period_start\":\"2024-01-01\",\"period_end\":\"2024-12-31\","
 	    "\"partial\":false,\"value\":8,\"numerator\":12,\"denominator\":150,"
 	    "\"suppressed\":false},"
