@@ -18,12 +18,13 @@
  *      and each overlapping (year, fiscal year) pair; for each group and the
  *      total.
  *      (0) for a count that adds up over time, blocks first
- *          (src/disclosure_blocks.c): a group hidden somewhere at a period type is hidden for every
- *          period of that type (and of the finer ones), with partners until
- *          each hidden cell has room (k - 1 or more by the Frechet bounds of
- *          its block); a secret total hides the whole block of periods
- *          around it (the months of its quarter; the months and quarters of
- *          a year) in every group. Cell-by-cell choices chained through the
+ *          (src/disclosure_blocks.c): a hidden cell hides the time block
+ *          around it in its own group (the months of its quarter; the
+ *          months and quarters of its fiscal or calendar year, and the
+ *          years of the other kind straddling them), with partners taking
+ *          the same block until each hidden cell has room (k - 1 or more
+ *          by the Frechet bounds of its block); a secret total hides its
+ *          block in every group. Cell-by-cell choices chained through the
  *          two time hierarchies and pinned what each relation alone left
  *          free; blocks do not;
  *      (a) a sum relation (a total and its parts; not the year / fiscal-
@@ -490,7 +491,7 @@ static bool complementary_pass(struct metric_cells *mc, const struct relations *
  * weaker attacker than the audit's linear program. Before blocks, the
  * cell-by-cell pattern needed 5x (at 1x the audit found exposed counts on
  * the unit seeds), and that margin spread suppression up to the totals.
- * Blocks have exact intervals (blocks_seed), and at 1x the audit finds
+ * Blocks have exact intervals (disclosure_blocks_seed), and at 1x the audit finds
  * nothing on the unit seeds, tests/integration/test_audit.sh and 20,000
  * generated children (docs/privacy.md "The margin"). */
 #ifndef BOUND_MARGIN /* -DBOUND_MARGIN=n: for measurements with tests/audit only */
@@ -604,9 +605,9 @@ static long smallest_in(const struct metric_cells *mc, const struct relations *r
 /* The cell to hide next in relation r for field f: the best published
  * member (smallest_in) of the right side (the parts: groups, months,
  * quarters), and only when none is left, of the left side (the total or the
- * longer period). Totals rest on the most children
- * and are what a program director reads first, so they are hidden last.
- * -1 when nothing can be hidden. */
+ * longer period). Totals rest on the most children and are what a program
+ * director reads first, so they are hidden last. -1 when nothing can be
+ * hidden. */
 static long smallest_candidate(const struct metric_cells *mc, const struct relations *rel, size_t r,
                                int f)
 {
@@ -697,9 +698,8 @@ static bool attack_pass(struct metric_cells *mc, const struct relations *rel,
 			int64_t best_width = BOUND_INF;
 			for (size_t j = ms->first[id]; j < ms->first[id + 1]; j++) {
 				size_t r = ms->rels[j];
-				if (!(rel->fields[r] & (1u << f)))
-					continue;
-				if (smallest_candidate(mc, rel, r, f) < 0)
+				if (!(rel->fields[r] & (1u << f)) ||
+				    smallest_candidate(mc, rel, r, f) < 0)
 					continue;
 				const uint32_t *a = rel->members + rel->start[r];
 				size_t na = rel->split[r] - rel->start[r];
@@ -952,12 +952,14 @@ static void sync_shared_counts(const struct metrics_result *raw, const size_t *o
 				if (!sa) {
 					*wa |= bit_a;
 					if (*wb & (CELLS_WHY_BLOCK << shared_counts[l].field_b))
-						*wa |= (uint8_t)(CELLS_WHY_BLOCK << shared_counts[l].field_a);
+						*wa |= (uint8_t)(CELLS_WHY_BLOCK
+						                 << shared_counts[l].field_a);
 					dirty[a->metric] = true;
 				} else {
 					*wb |= bit_b;
 					if (*wa & (CELLS_WHY_BLOCK << shared_counts[l].field_a))
-						*wb |= (uint8_t)(CELLS_WHY_BLOCK << shared_counts[l].field_b);
+						*wb |= (uint8_t)(CELLS_WHY_BLOCK
+						                 << shared_counts[l].field_b);
 					dirty[b->metric] = true;
 				}
 			}

@@ -51,12 +51,11 @@ struct blocks {
 	uint32_t groups;                          /* groups of the breakdown at hand */
 	int basis;                                /* PERIOD_FISCAL_YEAR or PERIOD_YEAR: what
 	                                             blocks are made of (see hide_long_block) */
-	int64_t *room;                            /* scratch: hidden sum per period offset */
 };
 
 #define HIDE_NONE  0 /* published, as far as blocks go */
 #define HIDE_BLOCK 1 /* hidden with the time block around it */
-#define HIDE_SUM   2 /* a fiscal year straddling a block: hidden, adds hidden parts */
+#define HIDE_SUM   2 /* a long period straddling a block: hidden, adds hidden parts */
 
 static const struct metrics_table *blocks_table(const struct metric_cells *mc,
                                                 const struct blocks *b, int t, int d)
@@ -390,9 +389,6 @@ bool disclosure_blocks_seed(struct metric_cells *mc, int f, int min_cell)
 		    b.seed_offset[t] == NULL)
 			goto done;
 	}
-	b.room = calloc(longest, sizeof(int64_t));
-	if (b.room == NULL)
-		goto done;
 	blocks_rows(mc, &b, f, (size_t)longest * widest);
 	for (int d = 0; d < DIM_COUNT; d++) {
 		if (d == DIM_TOTAL || b.table[PERIOD_MONTH][d] < 0)
@@ -441,6 +437,5 @@ done:
 		free(b.seed_type[t]);
 		free(b.seed_offset[t]);
 	}
-	free(b.room);
 	return ok;
 }
