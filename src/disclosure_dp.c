@@ -294,17 +294,6 @@ enum dp_source {
 	DP_SKIPPED, /* quantiles: primary suppression only */
 };
 
-/* Index of the table (metric, period type, dim) in raw, or -1. */
-static long find_table(const struct metrics_result *raw, enum metric_id metric,
-                       enum period_type type, enum dim dim)
-{
-	for (size_t i = 0; i < raw->table_count; i++)
-		if (raw->tables[i].metric == metric && raw->tables[i].period_type == type &&
-		    raw->tables[i].dim == dim)
-			return (long)i;
-	return -1;
-}
-
 /* A time-additive metric (days, events) whose months are published: its
  * longer periods are sums of months, so only the months are noised. */
 static long month_source(const struct metrics_result *raw, const struct metrics_table *t)
@@ -313,10 +302,10 @@ static long month_source(const struct metrics_result *raw, const struct metrics_
 	if (!def->additive_in_time || def->kind == METRIC_KIND_QUANTILE ||
 	    t->period_type == PERIOD_MONTH)
 		return -1;
-	long m = find_table(raw, t->metric, PERIOD_MONTH, t->dim);
-	if (m < 0 || raw->tables[m].group_count != t->group_count)
+	const struct metrics_table *m = metrics_table_find(raw, t->metric, PERIOD_MONTH, t->dim);
+	if (m == NULL || m->group_count != t->group_count)
 		return -1;
-	return m;
+	return m - raw->tables;
 }
 
 static enum dp_source table_source(const struct metrics_result *raw, const struct metrics_table *t)
