@@ -78,6 +78,16 @@ static void source_options_from(const struct config *config, struct source_cance
 	options->parallel = config->source_parallel;
 }
 
+/* A source failure as the daemon's message ("... (contract)"); true when
+ * the database could not be reached: only then is it "down" (a contract or
+ * data error is the extract's, with the database up). */
+static bool source_failed(const struct source_error *source_err, char err[DAEMON_ERROR_LEN])
+{
+	snprintf(err, DAEMON_ERROR_LEN, "%.480s (%s)", source_err->message,
+	         source_failure_name(source_err->kind));
+	return source_err->kind == SOURCE_FAILED_CONNECT;
+}
+
 static void http_options_from(const struct config *config, struct http_options *options)
 {
 	memset(options, 0, sizeof(*options));
@@ -120,11 +130,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	source_options_from(config, cancel, &source_options);
 
 	if (!source_pull(&source_options, &raw, &out->source, &source_err)) {
-		/* only an unreachable database is "down"; a contract or data
-		 * error is the extract's, with the database up */
-		*db_error = source_err.kind == SOURCE_FAILED_CONNECT;
-		snprintf(err, DAEMON_ERROR_LEN, "%.480s (%s)", source_err.message,
-		         source_failure_name(source_err.kind));
+		*db_error = source_failed(&source_err, err);
 		goto fail;
 	}
 	out->refresh_key = raw.refresh_key;
@@ -350,9 +356,7 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 	if (!force && daemon->served_key >= 0 && as_of == daemon->served_as_of &&
 	    now - daemon->served_at < config->max_age_s) {
 		if (!source_refresh_key(&source_options, &key, &source_err)) {
-			*db_error = source_err.kind == SOURCE_FAILED_CONNECT;
-			snprintf(err, DAEMON_ERROR_LEN, "%.480s (%s)", source_err.message,
-			         source_failure_name(source_err.kind));
+			*db_error = source_failed(&source_err, err);
 			return false;
 		}
 		if (key == daemon->served_key) {
