@@ -59,16 +59,6 @@ struct metrics_ctx {
 	uint8_t slot_count[METRIC_COUNT][PERIOD_TYPE_COUNT]; /* entries in slots */
 };
 
-/* Growable int32 scratch buffer, reused across episodes (no per-episode
- * malloc). Owner frees v. */
-struct metrics_buf {
-	int32_t *v; /* values */
-	size_t len; /* used */
-	size_t cap; /* allocated */
-};
-
-bool metrics_buf_reserve(struct metrics_buf *buf, size_t cap) CASA_MUSTCHECK;
-
 /* The exclusive end of the days in care: min(discharge, as_of + 1). */
 static inline int32_t metrics_episode_end(const struct metrics_ctx *ctx,
                                           const struct model_episode *episode)
@@ -81,27 +71,6 @@ static inline uint32_t metrics_row(const struct metrics_ctx *ctx, enum period_ty
                                    int32_t day)
 {
 	return ctx->axes[type].day_row[day - ctx->first_day];
-}
-
-/* The birthdays at which the SPEC §3 age band changes: 6, 12, 15, 18. */
-#define METRICS_BAND_BIRTHDAYS (AGE_BAND_COUNT - 1)
-#define METRICS_BIRTHDAY_12    1 /* index of the 12th birthday (youth, cohort) */
-#define METRICS_BIRTHDAY_18    3 /* index of the 18th birthday (adulthood) */
-struct metrics_birthdays {
-	int32_t at[METRICS_BAND_BIRTHDAYS]; /* dates of the 6th, 12th, 15th, 18th */
-};
-
-void metrics_birthdays_of(int32_t birth_month, struct metrics_birthdays *out);
-
-/* Age band on a day: the number of band birthdays passed, so a day before
- * birth (bad data) is 0-5, as docs/metrics.md says. Same as banding
- * date_age_years(), without calendar arithmetic. */
-static inline uint32_t metrics_band_on(const struct metrics_birthdays *birthdays, int32_t day)
-{
-	uint32_t band = 0;
-	while (band < METRICS_BAND_BIRTHDAYS && birthdays->at[band] <= day)
-		band++;
-	return band;
 }
 
 /* Adds to one cell and counts the child once per cell (visits come in
@@ -158,6 +127,39 @@ static inline void metrics_add_groups_once(struct metrics_ctx *ctx, enum metric_
 	}
 }
 
+/* ---- metrics_episode.c: what an episode is on a day, for every pass ---- */
+
+/* Growable int32 scratch buffer, reused across episodes (no per-episode
+ * malloc). Owner frees v. */
+struct metrics_buf {
+	int32_t *v; /* values */
+	size_t len; /* used */
+	size_t cap; /* allocated */
+};
+
+bool metrics_buf_reserve(struct metrics_buf *buf, size_t cap) CASA_MUSTCHECK;
+
+/* The birthdays at which the SPEC §3 age band changes: 6, 12, 15, 18. */
+#define METRICS_BAND_BIRTHDAYS (AGE_BAND_COUNT - 1)
+#define METRICS_BIRTHDAY_12    1 /* index of the 12th birthday (youth, cohort) */
+#define METRICS_BIRTHDAY_18    3 /* index of the 18th birthday (adulthood) */
+struct metrics_birthdays {
+	int32_t at[METRICS_BAND_BIRTHDAYS]; /* dates of the 6th, 12th, 15th, 18th */
+};
+
+void metrics_birthdays_of(int32_t birth_month, struct metrics_birthdays *out);
+
+/* Age band on a day: the number of band birthdays passed, so a day before
+ * birth (bad data) is 0-5, as docs/metrics.md says. Same as banding
+ * date_age_years(), without calendar arithmetic. */
+static inline uint32_t metrics_band_on(const struct metrics_birthdays *birthdays, int32_t day)
+{
+	uint32_t band = 0;
+	while (band < METRICS_BAND_BIRTHDAYS && birthdays->at[band] <= day)
+		band++;
+	return band;
+}
+
 /* Setting of a day: the covering placement latest in (start, key) order, or
  * SETTING_GROUP_NO_PLACEMENT. */
 uint32_t metrics_setting_on(const struct model *model, const struct model_episode *episode,
@@ -173,6 +175,8 @@ uint32_t metrics_advocate_on(const struct model *model, const struct model_episo
  * moves->v (reserved here to placement_count); false when out of memory. */
 bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,
                            struct metrics_buf *moves) CASA_MUSTCHECK;
+
+/* ---- the passes ---- */
 
 /* The days pass fills the breakdowns in dims (DIM_BIT mask) of the day-
  * based tables; DIM_TOTAL stands for all four constant dims (total,
