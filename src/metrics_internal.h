@@ -26,6 +26,10 @@
 #include "casa/metrics.h"
 #include "casa/model.h"
 
+/* Groups of a dimension whose groups are fixed (metrics_catalog.c); 0 for
+ * DIM_COUNTY, whose groups are the model's counties. */
+uint32_t metrics_fixed_group_count(enum dim dim);
+
 /* Rows of one period type: period first_period + r is row r. */
 struct metrics_axis {
 	int32_t first_period;  /* period index of row 0 */
