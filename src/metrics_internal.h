@@ -4,12 +4,12 @@
  * metrics.c builds a struct metrics_ctx (period axes, a day -> period-row
  * lookup, a pointer to every table and its child stamps) and runs three
  * passes over the sorted model, each filling its own tables:
- *   metrics_pass_days      (metrics_placement.c) days in care, moves, missing
+ *   metrics_pass_days      (metrics_days.c) days in care, moves, missing
  *                          episodes per day, the placement-moves entry cohort
  *                          (in two halves by breakdown, to balance threads);
- *   metrics_pass_missing   (metrics_runaway.c) episode-based runaway metrics,
+ *   metrics_pass_missing   (metrics_events.c) episode-based runaway metrics,
  *                          quantiles, runaway discharges, the 12-month cohort;
- *   metrics_pass_children  (metrics_runaway.c) the child-based metrics.
+ *   metrics_pass_children  (metrics_events.c) the child-based metrics.
  * Passes touch disjoint tables, so they may run on different threads.
  * Every pass visits episodes in model order (sorted by child), which is what
  * makes the per-cell `last child` stamp count distinct children.

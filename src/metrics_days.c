@@ -1,8 +1,10 @@
 /*
- * metrics_placement.c — the days pass: days in care per group (the
- * denominators of runaway_episodes_per_1000_days, copied to
- * moves_per_1000_days_in_care), placement moves, missing episodes per day,
- * and the placement_moves_per_1000_days entry cohort (docs/metrics.md).
+ * metrics_days.c — the days pass, every metric counted per day in care:
+ * days in care per group (the denominators of
+ * runaway_episodes_per_1000_days, copied to moves_per_1000_days_in_care),
+ * placement moves (moves_per_1000_days_in_care), missing episodes per day
+ * (runaway_episodes_per_1000_days), and the placement_moves_per_1000_days
+ * entry cohort (docs/metrics.md).
  *
  * No day-by-day loop: an episode is cut into segments over which the group
  * of one dimension is constant (birthdays for age_band, assignment

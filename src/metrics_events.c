@@ -1,5 +1,5 @@
 /*
- * metrics_runaway.c — the missing pass (episode-based runaway metrics, the
+ * metrics_events.c — the missing pass (episode-based runaway metrics, the
  * two quantiles, runaway discharges, the 12-month entry cohort) and the
  * child pass (the child-based metrics: two_or_fewer_placements_pct,
  * youth_with_runaway_pct, repeat_runaway_pct, still_missing_count).
