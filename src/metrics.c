@@ -1,8 +1,8 @@
 /*
  * metrics.c — metrics_compute(), which lays out every table of the catalog
- * (metrics_catalog.c) and runs the passes of metrics_days.c and
- * metrics_events.c (two threads when available); and the lookups into a
- * result. The reading of every rule is docs/metrics.md.
+ * (metrics_catalog.c) and runs the passes of metrics_days.c,
+ * metrics_events.c and metrics_children.c (two threads when available); and
+ * the lookups into a result. The reading of every rule is docs/metrics.md.
  */
 #include "metrics_internal.h"
 

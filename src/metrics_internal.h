@@ -2,14 +2,20 @@
  * metrics_internal.h — shared by src/metrics*.c only (not a public header).
  *
  * metrics.c builds a struct metrics_ctx (period axes, a day -> period-row
- * lookup, a pointer to every table and its child stamps) and runs three
- * passes over the sorted model, each filling its own tables:
- *   metrics_pass_days      (metrics_days.c) days in care, moves, missing
- *                          episodes per day, the placement-moves entry cohort
- *                          (in two halves by breakdown, to balance threads);
- *   metrics_pass_missing   (metrics_events.c) episode-based runaway metrics,
- *                          quantiles, runaway discharges, the 12-month cohort;
- *   metrics_pass_children  (metrics_events.c) the child-based metrics.
+ * lookup, a pointer to every table and its child stamps) from the catalog
+ * (metrics_catalog.c) and runs three passes over the sorted model, each
+ * filling its own tables:
+ *   metrics_pass_days      (metrics_days.c) per day in care: days in care,
+ *                          moves, missing episodes per day, the
+ *                          placement-moves entry cohort (in two halves by
+ *                          breakdown, to balance threads);
+ *   metrics_pass_missing   (metrics_events.c) per event: episode-based
+ *                          runaway metrics, quantiles, runaway discharges,
+ *                          the 12-month entry cohort;
+ *   metrics_pass_children  (metrics_children.c) per child: the child-based
+ *                          metrics.
+ * The passes read episodes through metrics_episode.c, which calls no other
+ * metrics file: calls run metrics.c -> passes -> metrics_episode.c.
  * Passes touch disjoint tables, so they may run on different threads.
  * Every pass visits episodes in model order (sorted by child), which is what
  * makes the per-cell `last child` stamp count distinct children.
@@ -26,9 +32,13 @@
 #include "casa/metrics.h"
 #include "casa/model.h"
 
-/* Groups of a dimension whose groups are fixed (metrics_catalog.c); 0 for
+/* ---- metrics_catalog.c ---- */
+
+/* Groups of a dimension whose groups are fixed; 0 for
  * DIM_COUNTY, whose groups are the model's counties. */
 uint32_t metrics_fixed_group_count(enum dim dim);
+
+/* ---- metrics.c: the context every pass fills ---- */
 
 /* Rows of one period type: period first_period + r is row r. */
 struct metrics_axis {
