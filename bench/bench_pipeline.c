@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "casa/config.h"
 #include "casa/date.h"
 #include "casa/disclosure.h"
 #include "casa/metrics.h"
@@ -87,8 +88,10 @@ int main(int argc, char **argv)
 		struct disclosure_result protected_tables = {0};
 		struct disclosure_options disclosure = {.mode = DISCLOSURE_SUPPRESS,
 		                                        .min_cell = DISCLOSURE_DEFAULT_MIN_CELL};
-		struct metrics_options metrics = {.fy_start_month = 10,
-		                                  .screening_window_s = 72 * 3600};
+		struct metrics_options metrics = {
+		    .fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
+		    .screening_window_s = (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
+		enum metrics_failure metrics_failure;
 		struct source_error err;
 		double t[6];
 		t[0] = now_seconds();
@@ -100,8 +103,11 @@ int main(int argc, char **argv)
 		if (!model_build(&raw, as_of, &model))
 			return 1;
 		t[2] = now_seconds();
-		if (!metrics_compute(&model, &metrics, &result))
+		if (!metrics_compute(&model, &metrics, &result, &metrics_failure)) {
+			fprintf(stderr, "bench_pipeline: metrics: %s\n",
+			        metrics_failure_text(metrics_failure));
 			return 1;
+		}
 		t[3] = now_seconds();
 		if (!disclosure_protect(&result, &disclosure, &protected_tables))
 			return 1;

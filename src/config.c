@@ -54,6 +54,9 @@ struct config_key {
 };
 
 #define FIELD(f) offsetof(struct config, f)
+/* A default's number as help text, so the help cannot drift from it. */
+#define DEFAULT_TEXT(macro)  DEFAULT_TEXT_(macro)
+#define DEFAULT_TEXT_(value) #value
 
 static const struct config_key config_keys[] = {
     {"db", KEY_CONNINFO, FIELD(db), 0, 0,
@@ -72,9 +75,11 @@ static const struct config_key config_keys[] = {
     {"timezone", KEY_NONEMPTY, FIELD(timezone), 0, 0,
      "IANA time zone for timestamps and today (default $TZ, /etc/timezone, UTC)"},
     {"fiscal_year_start_month", KEY_INT, FIELD(fy_start_month), 1, 12,
-     "first month of the fiscal year (default 10, US federal)"},
+     "first month of the fiscal year (default " DEFAULT_TEXT(
+         CONFIG_DEFAULT_FY_START_MONTH) ", US federal)"},
     {"screening_window_hours", KEY_INT, FIELD(screening_window_hours), 1, 24 * 366,
-     "trafficking screening window after return, hours (default 72)"},
+     "trafficking screening window after return, hours (default " DEFAULT_TEXT(
+         CONFIG_DEFAULT_SCREENING_WINDOW_HOURS) ")"},
     {"disclosure_mode", KEY_MODE, FIELD(disclosure_mode), 0, 0, "suppress (default) or dp"},
     {"suppression_year", KEY_YEAR, FIELD(suppression_calendar_year), 0, 0,
      "year whose breakdowns complementary suppression keeps whole: fiscal_year (default) or "
@@ -324,8 +329,8 @@ static bool set_defaults(struct config *config)
 	config->as_of = CONFIG_AS_OF_TODAY;
 	config->min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
 	config->refresh_s = 300;
-	config->fy_start_month = 10;         /* SPEC §3: US federal fiscal year */
-	config->screening_window_hours = 72; /* SPEC §4 default window */
+	config->fy_start_month = CONFIG_DEFAULT_FY_START_MONTH;
+	config->screening_window_hours = CONFIG_DEFAULT_SCREENING_WINDOW_HOURS;
 	config->disclosure_mode = DISCLOSURE_SUPPRESS;
 	config->dp_epsilon = 1.0;
 	config->statement_timeout_s = 600;

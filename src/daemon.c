@@ -119,6 +119,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	struct metrics_result metrics;
 	struct disclosure_result protected;
 	struct metrics_options metrics_options;
+	enum metrics_failure metrics_failure;
 	struct disclosure_options disclosure_options;
 	struct snapshot_info info;
 	bool have_model = false, have_metrics = false, have_protected = false;
@@ -146,8 +147,9 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	memset(&metrics_options, 0, sizeof(metrics_options));
 	metrics_options.fy_start_month = config->fy_start_month;
 	metrics_options.screening_window_s = (int64_t)config->screening_window_hours * 3600;
-	if (!metrics_compute(&model, &metrics_options, &metrics)) {
-		snprintf(err, DAEMON_ERROR_LEN, "metrics: out of memory");
+	if (!metrics_compute(&model, &metrics_options, &metrics, &metrics_failure)) {
+		snprintf(err, DAEMON_ERROR_LEN, "metrics: %s",
+		         metrics_failure_text(metrics_failure));
 		goto fail;
 	}
 	have_metrics = true;

@@ -10,11 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* SPEC §4 default screening window: 72 hours after return. */
-#define DEFAULT_SCREENING_WINDOW_S (72 * 3600)
-/* SPEC §3: default fiscal year = US federal (October). */
-#define DEFAULT_FY_START_MONTH 10
-
 const struct metrics_table *metrics_table_find(const struct metrics_result *result,
                                                enum metric_id metric, enum period_type period_type,
                                                enum dim dim)
@@ -99,9 +94,7 @@ static bool ctx_init(struct metrics_ctx *ctx, const struct model *model,
 	ctx->first_day = model->first_day <= model->as_of ? model->first_day : model->as_of;
 	ctx->day_count = (uint32_t)(ctx->as_of - ctx->first_day + 1);
 	ctx->fy_start_month = out->fy_start_month;
-	ctx->screening_window_s = options && options->screening_window_s > 0
-	                              ? options->screening_window_s
-	                              : DEFAULT_SCREENING_WINDOW_S;
+	ctx->screening_window_s = options->screening_window_s;
 	for (int t = 0; t < PERIOD_TYPE_COUNT; t++) {
 		if (!axis_init(ctx, (enum period_type)t))
 			goto fail;
@@ -180,17 +173,38 @@ static void *run_second_thread(void *arg)
 	                                                                                   : NULL;
 }
 
+const char *metrics_failure_text(enum metrics_failure failure)
+{
+	switch (failure) {
+	case METRICS_FAILED_MEMORY:
+		return "out of memory";
+	case METRICS_FAILED_FY_START_MONTH:
+		return "fiscal year start month is not 1..12";
+	case METRICS_FAILED_SCREENING_WINDOW:
+		return "screening window is not a positive number of seconds";
+	}
+	return "unknown failure";
+}
+
 bool metrics_compute(const struct model *model, const struct metrics_options *options,
-                     struct metrics_result *out)
+                     struct metrics_result *out, enum metrics_failure *failure)
 {
 	struct metrics_ctx ctx;
+	enum metrics_failure why = METRICS_FAILED_MEMORY;
 	memset(&ctx, 0, sizeof ctx);
 	memset(out, 0, sizeof *out);
+	/* The stage has no defaults (config.c owns them): a value out of range
+	 * is the caller's mistake, refused rather than replaced. */
+	if (options->fy_start_month < 1 || options->fy_start_month > 12) {
+		why = METRICS_FAILED_FY_START_MONTH;
+		goto fail;
+	}
+	if (options->screening_window_s <= 0) {
+		why = METRICS_FAILED_SCREENING_WINDOW;
+		goto fail;
+	}
 	out->as_of = model->as_of;
-	out->fy_start_month =
-	    options && options->fy_start_month >= 1 && options->fy_start_month <= 12
-	        ? options->fy_start_month
-	        : DEFAULT_FY_START_MONTH;
+	out->fy_start_month = options->fy_start_month;
 	if (model->county_count) {
 		out->counties = calloc(model->county_count, sizeof *out->counties);
 		if (!out->counties)
@@ -226,6 +240,7 @@ bool metrics_compute(const struct model *model, const struct metrics_options *op
 fail:
 	ctx_free(&ctx);
 	metrics_free(out);
+	*failure = why;
 	return false;
 }
 

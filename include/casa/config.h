@@ -31,6 +31,11 @@
 /* as_of when the key is empty: today in the configured timezone, evaluated
  * again at every refresh (SPEC §3). */
 #define CONFIG_AS_OF_TODAY INT32_MIN
+/* Defaults of the settings the metrics stage takes as explicit values: the
+ * one home of these numbers. Tools and tests that run a stage without a
+ * config pass these too. */
+#define CONFIG_DEFAULT_FY_START_MONTH         10 /* SPEC §3: US federal fiscal year */
+#define CONFIG_DEFAULT_SCREENING_WINDOW_HOURS 72 /* SPEC §4 */
 
 struct config {
 	/* source (SPEC §2, §6) */
@@ -42,8 +47,9 @@ struct config {
 	int source_parallel;     /* connections pulling at once; default 2 */
 	/* metrics (SPEC §3, §4) */
 	int32_t as_of;              /* day number, or CONFIG_AS_OF_TODAY */
-	int fy_start_month;         /* 1..12, default 10 (US federal FY) */
-	int screening_window_hours; /* screened_after_return window, default 72 */
+	int fy_start_month;         /* 1..12, CONFIG_DEFAULT_FY_START_MONTH */
+	int screening_window_hours; /* screened_after_return window, hours,
+	                               CONFIG_DEFAULT_SCREENING_WINDOW_HOURS */
 	/* disclosure (SPEC §5) */
 	enum disclosure_mode disclosure_mode; /* suppress (default) or dp */
 	bool suppression_calendar_year;       /* suppression_year = year: keep calendar

@@ -69,25 +69,25 @@ enum los_band { LOS_LT12M, LOS_12TO24M, LOS_24MPLUS, LOS_BAND_COUNT };
 /* Groups of DIM_SETTING: the enum setting values, then "no_placement" for
  * days in care that no placement covers. */
 #define SETTING_GROUP_NO_PLACEMENT SETTING_COUNT
-#define SETTING_GROUP_COUNT (SETTING_COUNT + 1)
+#define SETTING_GROUP_COUNT        (SETTING_COUNT + 1)
 
-#define DIM_BIT(d) (1u << (d))
+#define DIM_BIT(d)    (1u << (d))
 #define PERIOD_BIT(p) (1u << (p))
 
 struct metric_def {
-	const char *id;          /* "runaway_episodes_per_1000_days" */
-	const char *title;       /* short, for charts */
-	const char *unit;        /* "per 1,000 days in care", "percent", "days", "children" */
-	const char *definition;  /* the SPEC §4 text, served by the API */
-	enum metric_kind kind;   /* see above */
-	int scale;               /* 1000, 100 or 1 */
-	uint32_t dims;           /* DIM_BIT mask of allowed breakdowns (DIM_TOTAL always) */
-	uint32_t period_types;   /* PERIOD_BIT mask of allowed period types */
-	bool child_based;        /* counts children: one group per child */
-	bool additive_in_time;   /* numerators and denominators of months add up
-	                            to quarters, years and fiscal years (day- and
-	                            event-based metrics; see docs/metrics.md) */
-	bool higher_is_better;   /* for dashboards' arrows */
+	const char *id;         /* "runaway_episodes_per_1000_days" */
+	const char *title;      /* short, for charts */
+	const char *unit;       /* "per 1,000 days in care", "percent", "days", "children" */
+	const char *definition; /* the SPEC §4 text, served by the API */
+	enum metric_kind kind;  /* see above */
+	int scale;              /* 1000, 100 or 1 */
+	uint32_t dims;          /* DIM_BIT mask of allowed breakdowns (DIM_TOTAL always) */
+	uint32_t period_types;  /* PERIOD_BIT mask of allowed period types */
+	bool child_based;       /* counts children: one group per child */
+	bool additive_in_time;  /* numerators and denominators of months add up
+	                           to quarters, years and fiscal years (day- and
+	                           event-based metrics; see docs/metrics.md) */
+	bool higher_is_better;  /* for dashboards' arrows */
 };
 
 extern const struct metric_def metrics_catalog[METRIC_COUNT];
@@ -107,13 +107,13 @@ bool metrics_find(const char *id, enum metric_id *out);
  * quantiles, where `quantile_2s` holds the exact statistic.
  */
 struct metrics_cell {
-	int64_t numerator;        /* events, moves, children, episodes meeting the test */
-	int64_t denominator;      /* days in care, children, episodes */
-	int64_t children;         /* distinct children the cell rests on */
-	int64_t quantile_2s;      /* METRIC_KIND_QUANTILE: twice the statistic in
-	                             seconds, so a median of an even count (mean of
-	                             two middle values) stays exact; value in days =
-	                             quantile_2s / (2 * 86400) */
+	int64_t numerator;   /* events, moves, children, episodes meeting the test */
+	int64_t denominator; /* days in care, children, episodes */
+	int64_t children;    /* distinct children the cell rests on */
+	int64_t quantile_2s; /* METRIC_KIND_QUANTILE: twice the statistic in
+	                        seconds, so a median of an even count (mean of
+	                        two middle values) stays exact; value in days =
+	                        quantile_2s / (2 * 86400) */
 };
 
 /*
@@ -126,41 +126,55 @@ struct metrics_table {
 	enum metric_id metric;
 	enum period_type period_type;
 	enum dim dim;
-	int32_t first_period;   /* period index (see date.h) of row 0 */
-	uint32_t period_count;  /* rows of periods */
-	uint32_t group_count;   /* 1 for DIM_TOTAL */
+	int32_t first_period;       /* period index (see date.h) of row 0 */
+	uint32_t period_count;      /* rows of periods */
+	uint32_t group_count;       /* 1 for DIM_TOTAL */
 	struct metrics_cell *cells; /* period_count * group_count */
 };
 
 struct metrics_result {
-	int32_t as_of;             /* copied from the model */
-	int fy_start_month;        /* 1..12 */
+	int32_t as_of;                /* copied from the model */
+	int fy_start_month;           /* 1..12 */
 	struct metrics_table *tables; /* every allowed (metric, period type, dim),
 	                                 ordered by metric, period type, dim */
 	size_t table_count;
-	char **counties;           /* copy of model.counties (group labels) */
+	char **counties; /* copy of model.counties (group labels) */
 	size_t county_count;
 };
 
+/* Every field is required: the stage has no defaults (config.h holds them,
+ * CONFIG_DEFAULT_*), and metrics_compute() refuses a value out of range. */
 struct metrics_options {
-	int fy_start_month;           /* 1..12, default 10 */
-	int64_t screening_window_s;   /* default 72 h = 259200 s */
+	int fy_start_month;         /* first month of the fiscal year, 1..12 */
+	int64_t screening_window_s; /* screened_after_return_pct window, > 0 */
 };
+
+/* Why metrics_compute() failed. */
+enum metrics_failure {
+	METRICS_FAILED_MEMORY,           /* out of memory */
+	METRICS_FAILED_FY_START_MONTH,   /* options->fy_start_month not 1..12 */
+	METRICS_FAILED_SCREENING_WINDOW, /* options->screening_window_s <= 0 */
+};
+
+/* A short phrase for logs ("out of memory", ...); static storage. */
+const char *metrics_failure_text(enum metrics_failure failure);
 
 /* Finds the table for (metric, period type, dim); NULL when not allowed. */
 const struct metrics_table *metrics_table_find(const struct metrics_result *result,
-					       enum metric_id metric,
-					       enum period_type period_type, enum dim dim);
+                                               enum metric_id metric, enum period_type period_type,
+                                               enum dim dim);
 /* Number of groups of a dimension for this result (counties vary). */
 uint32_t metrics_group_count(const struct metrics_result *result, enum dim dim);
 /* Label of group g of dim for this result (county names included). */
-const char *metrics_result_group_label(const struct metrics_result *result,
-				       enum dim dim, uint32_t group);
+const char *metrics_result_group_label(const struct metrics_result *result, enum dim dim,
+                                       uint32_t group);
 
-/* Computes every table. Returns false only when memory runs out. Caller frees
- * with metrics_free(). model is not modified and may be freed afterwards. */
+/* Computes every table. On failure returns false, leaves *out empty and
+ * says why in *failure (written only then). options and failure are
+ * required. Caller frees with metrics_free(). model is not modified and may
+ * be freed afterwards. */
 bool metrics_compute(const struct model *model, const struct metrics_options *options,
-		     struct metrics_result *out) CASA_MUSTCHECK;
+                     struct metrics_result *out, enum metrics_failure *failure) CASA_MUSTCHECK;
 void metrics_free(struct metrics_result *result);
 
 #endif

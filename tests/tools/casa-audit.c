@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "casa/config.h"
 #include "casa/date.h"
 #include "casa/disclosure.h"
 #include "casa/metrics.h"
@@ -110,7 +111,10 @@ int main(int argc, char **argv)
 	    .connect_timeout_s = 10,
 	    .parallel = 2,
 	};
-	struct metrics_options metrics = {.fy_start_month = 10, .screening_window_s = 259200};
+	struct metrics_options metrics = {
+	    .fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
+	    .screening_window_s = (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
+	enum metrics_failure metrics_failure;
 	struct disclosure_options protect;
 	memset(&protect, 0, sizeof(protect));
 	protect.mode = DISCLOSURE_SUPPRESS;
@@ -174,8 +178,9 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	have_model = true;
-	if (!metrics_compute(&model, &metrics, &cells)) {
-		fprintf(stderr, "casa-audit: metrics_compute: out of memory\n");
+	if (!metrics_compute(&model, &metrics, &cells, &metrics_failure)) {
+		fprintf(stderr, "casa-audit: metrics_compute: %s\n",
+		        metrics_failure_text(metrics_failure));
 		goto done;
 	}
 	have_cells = true;

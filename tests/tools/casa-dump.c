@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casa/config.h"
 #include "casa/date.h"
 #include "casa/metrics.h"
 #include "casa/model.h"
@@ -60,12 +61,12 @@ static CASA_MUSTCHECK bool parse_args(int argc, char **argv, struct dump_options
 	bool have_as_of = false;
 	long value;
 
-	/* Defaults of SPEC §3 and §4: federal fiscal year, 72-hour screening. */
+	/* The daemon's defaults (SPEC §3 and §4). */
 	options->conninfo = NULL;
 	options->timezone = getenv("TZ");
 	options->schema = "deid";
-	options->fy_start_month = 10;
-	options->screening_window_s = 259200;
+	options->fy_start_month = CONFIG_DEFAULT_FY_START_MONTH;
+	options->screening_window_s = (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -97,7 +98,7 @@ static CASA_MUSTCHECK bool parse_args(int argc, char **argv, struct dump_options
 			}
 			options->fy_start_month = (int)value;
 		} else if (strcmp(arg, "--window-s") == 0) {
-			if (!parse_long(next, 0, 100L * 86400, &value)) {
+			if (!parse_long(next, 1, 100L * 86400, &value)) {
 				fprintf(stderr, "casa-dump: --window-s wants seconds\n");
 				return false;
 			}
@@ -177,6 +178,7 @@ int main(int argc, char **argv)
 	struct source_stats stats;
 	struct source_options source;
 	struct metrics_options metrics_options;
+	enum metrics_failure metrics_failure;
 	struct source_error err;
 	bool have_model = false, have_result = false;
 	int status = 1;
@@ -206,8 +208,8 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	have_model = true;
-	if (!metrics_compute(&model, &metrics_options, &result)) {
-		fprintf(stderr, "casa-dump: metrics: out of memory\n");
+	if (!metrics_compute(&model, &metrics_options, &result, &metrics_failure)) {
+		fprintf(stderr, "casa-dump: metrics: %s\n", metrics_failure_text(metrics_failure));
 		goto fail;
 	}
 	have_result = true;

@@ -110,7 +110,8 @@ START_TEST(test_layout_empty_model)
 	model.county_count = 2;
 	struct metrics_options options = {10, 259200};
 	struct metrics_result result;
-	ck_assert(metrics_compute(&model, &options, &result));
+	enum metrics_failure failure;
+	ck_assert(metrics_compute(&model, &options, &result, &failure));
 	size_t expected = 0;
 	for (int m = 0; m < METRIC_COUNT; m++)
 		for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
@@ -154,6 +155,40 @@ START_TEST(test_layout_empty_model)
 }
 END_TEST
 
+START_TEST(test_options_refused)
+{
+	/* The stage has no defaults: each value out of range is refused with
+	 * its own reason, and the result is left empty. */
+	struct model model;
+	memset(&model, 0, sizeof model);
+	model.as_of = date_from_ymd(2025, 3, 15);
+	model.first_day = model.as_of;
+	static const struct {
+		struct metrics_options options;
+		enum metrics_failure expected;
+	} cases[] = {
+	    {{0, 259200}, METRICS_FAILED_FY_START_MONTH},
+	    {{13, 259200}, METRICS_FAILED_FY_START_MONTH},
+	    {{10, 0}, METRICS_FAILED_SCREENING_WINDOW},
+	    {{10, -3600}, METRICS_FAILED_SCREENING_WINDOW},
+	    /* Both wrong: the month is checked first. */
+	    {{-1, 0}, METRICS_FAILED_FY_START_MONTH},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct metrics_result result;
+		/* Not a reason the call can give for these options. */
+		enum metrics_failure failure = METRICS_FAILED_MEMORY;
+		ck_assert(!metrics_compute(&model, &cases[i].options, &result, &failure));
+		ck_assert_int_eq(failure, cases[i].expected);
+		ck_assert_uint_eq(result.table_count, 0);
+		ck_assert_ptr_null(result.tables);
+	}
+	ck_assert_str_eq(metrics_failure_text(METRICS_FAILED_FY_START_MONTH),
+	                 "fiscal year start month is not 1..12");
+	ck_assert_str_eq(metrics_failure_text(METRICS_FAILED_MEMORY), "out of memory");
+}
+END_TEST
+
 static Suite *catalog_suite(void)
 {
 	Suite *s = suite_create("metrics_catalog");
@@ -162,6 +197,7 @@ static Suite *catalog_suite(void)
 	tcase_add_test(tc, test_catalog_rules);
 	tcase_add_test(tc, test_labels);
 	tcase_add_test(tc, test_layout_empty_model);
+	tcase_add_test(tc, test_options_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
