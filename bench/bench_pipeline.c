@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 		struct metrics_options metrics = {
 		    .fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
 		    .screening_window_s = (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
+		enum model_failure model_failure;
 		enum metrics_failure metrics_failure;
 		struct source_error err;
 		double t[6];
@@ -100,8 +101,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t[1] = now_seconds();
-		if (!model_build(&raw, as_of, &model))
+		if (!model_build(&raw, as_of, &model, &model_failure)) {
+			fprintf(stderr, "bench_pipeline: model: %s\n",
+			        model_failure_text(model_failure));
 			return 1;
+		}
 		t[2] = now_seconds();
 		if (!metrics_compute(&model, &metrics, &result, &metrics_failure)) {
 			fprintf(stderr, "bench_pipeline: metrics: %s\n",

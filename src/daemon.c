@@ -119,6 +119,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	struct metrics_result metrics;
 	struct disclosure_result protected;
 	struct metrics_options metrics_options;
+	enum model_failure model_failure;
 	enum metrics_failure metrics_failure;
 	struct disclosure_options disclosure_options;
 	struct snapshot_info info;
@@ -135,8 +136,8 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 		goto fail;
 	}
 	out->refresh_key = raw.refresh_key;
-	if (!model_build(&raw, as_of, &model)) {
-		snprintf(err, DAEMON_ERROR_LEN, "model: out of memory");
+	if (!model_build(&raw, as_of, &model, &model_failure)) {
+		snprintf(err, DAEMON_ERROR_LEN, "model: %s", model_failure_text(model_failure));
 		goto fail;
 	}
 	have_model = true;

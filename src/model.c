@@ -494,6 +494,7 @@ struct build {
 	int32_t *episode_end;          /* raw episode row -> first day not in care */
 	struct key_index children;     /* child keys */
 	struct key_index episodes;     /* episode keys */
+	enum model_failure failure;    /* why the build failed: memory unless said */
 };
 
 /* Counts a kept row's code column: returns the code index, or fallback
@@ -590,10 +591,12 @@ static bool build_counties(struct build *b, const uint32_t *kept, size_t kept_co
 		}
 	}
 	/* model_episode.county is 16 bits wide; a source with more distinct
-	 * counties than that is not a county list. Refused like an allocation
-	 * failure rather than served with wrong groups. */
-	if (used_count > (size_t)UINT16_MAX + 1)
+	 * counties than that is not a county list. Refused rather than served
+	 * with wrong groups. */
+	if (used_count > (size_t)UINT16_MAX + 1) {
+		b->failure = MODEL_FAILED_TOO_MANY_COUNTIES;
 		goto fail;
+	}
 	qsort(used, used_count, sizeof(*used), compare_county);
 	model->counties = calloc(used_count ? used_count : 1, sizeof(*model->counties));
 	if (model->counties == NULL)
@@ -1088,9 +1091,23 @@ fail:
 	return ok;
 }
 
-bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out)
+const char *model_failure_text(enum model_failure failure)
 {
-	struct build b = {.raw = raw, .as_of = as_of, .model = out};
+	switch (failure) {
+	case MODEL_FAILED_MEMORY:
+		return "out of memory";
+	case MODEL_FAILED_TOO_MANY_ROWS:
+		return "a table has 4294967295 rows or more (row indices are 32 bits)";
+	case MODEL_FAILED_TOO_MANY_COUNTIES:
+		return "more than 65536 distinct counties (the county index is 16 bits)";
+	}
+	return "unknown failure";
+}
+
+bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out,
+                 enum model_failure *failure)
+{
+	struct build b = {.raw = raw, .as_of = as_of, .model = out, .failure = MODEL_FAILED_MEMORY};
 	bool ok = false;
 	memset(out, 0, sizeof(*out));
 	out->as_of = as_of;
@@ -1107,8 +1124,10 @@ bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out)
 			largest = (size_t)b.quality->rows_read[t];
 	}
 	/* Row indices are uint32_t; the top value marks "no row". */
-	if (largest >= UINT32_MAX)
+	if (largest >= UINT32_MAX) {
+		b.failure = MODEL_FAILED_TOO_MANY_ROWS;
 		goto fail;
+	}
 	b.keys = malloc(largest * sizeof(*b.keys));
 	b.parent_keys = malloc(largest * sizeof(*b.parent_keys));
 	b.starts = malloc(largest * sizeof(*b.starts));
@@ -1131,7 +1150,9 @@ fail:
 	free(b.episode_end);
 	key_index_free(&b.children);
 	key_index_free(&b.episodes);
-	if (!ok)
+	if (!ok) {
 		model_free(out);
+		*failure = b.failure;
+	}
 	return ok;
 }

@@ -307,10 +307,24 @@ bool model_raw_county(struct model_raw *raw, const char *name, size_t n,
 		      uint32_t *index) CASA_MUSTCHECK;
 void model_raw_free(struct model_raw *raw);
 
+/* Why model_build() failed. */
+enum model_failure {
+	MODEL_FAILED_MEMORY,            /* out of memory */
+	MODEL_FAILED_TOO_MANY_ROWS,     /* a table holds UINT32_MAX rows or more: row
+	                                   indices are 32 bits */
+	MODEL_FAILED_TOO_MANY_COUNTIES, /* the kept episodes name more than 65536
+	                                   counties: model_episode.county is 16 bits */
+};
+
+/* A short phrase for logs ("out of memory", ...); static storage. */
+const char *model_failure_text(enum model_failure failure);
+
 /* Validates and sorts raw rows into *out (SPEC §2). Does not modify raw.
- * Returns false only when memory runs out. Caller frees with model_free(). */
-bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out)
-    CASA_MUSTCHECK;
+ * On failure returns false, leaves *out empty and says why in *failure
+ * (written only then; required). On success the caller frees *out with
+ * model_free(). */
+bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out,
+                 enum model_failure *failure) CASA_MUSTCHECK;
 void model_free(struct model *model);
 
 /* Code lookups: false when the text is not a contract code. */

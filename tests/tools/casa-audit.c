@@ -114,6 +114,7 @@ int main(int argc, char **argv)
 	struct metrics_options metrics = {
 	    .fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
 	    .screening_window_s = (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
+	enum model_failure model_failure;
 	enum metrics_failure metrics_failure;
 	struct disclosure_options protect;
 	memset(&protect, 0, sizeof(protect));
@@ -173,8 +174,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "casa-audit: %s\n", err.message);
 		goto done;
 	}
-	if (!model_build(&raw, as_of, &model)) {
-		fprintf(stderr, "casa-audit: model_build: out of memory\n");
+	if (!model_build(&raw, as_of, &model, &model_failure)) {
+		fprintf(stderr, "casa-audit: model_build: %s\n", model_failure_text(model_failure));
 		goto done;
 	}
 	have_model = true;

@@ -178,6 +178,7 @@ int main(int argc, char **argv)
 	struct source_stats stats;
 	struct source_options source;
 	struct metrics_options metrics_options;
+	enum model_failure model_failure;
 	enum metrics_failure metrics_failure;
 	struct source_error err;
 	bool have_model = false, have_result = false;
@@ -203,8 +204,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "casa-dump: source: %s\n", err.message);
 		goto fail;
 	}
-	if (!model_build(&raw, options.as_of, &model)) {
-		fprintf(stderr, "casa-dump: model: out of memory\n");
+	if (!model_build(&raw, options.as_of, &model, &model_failure)) {
+		fprintf(stderr, "casa-dump: model: %s\n", model_failure_text(model_failure));
 		goto fail;
 	}
 	have_model = true;

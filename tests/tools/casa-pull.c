@@ -104,14 +104,15 @@ int main(int argc, char **argv)
 	struct model_raw raw = {0};
 	struct source_stats stats;
 	struct model model;
+	enum model_failure model_failure;
 	if (!source_pull(&options, &raw, &stats, &err)) {
 		fprintf(stderr, "%s\nfailure: %s\n", err.message, source_failure_name(err.kind));
 		model_raw_free(&raw);
 		return 1;
 	}
 	double model_started = now_seconds(), model_cpu_started = cpu_seconds();
-	if (!model_build(&raw, as_of, &model)) {
-		fprintf(stderr, "casa-pull: out of memory building the model\n");
+	if (!model_build(&raw, as_of, &model, &model_failure)) {
+		fprintf(stderr, "casa-pull: model: %s\n", model_failure_text(model_failure));
 		model_raw_free(&raw);
 		return 1;
 	}

@@ -5,6 +5,7 @@
  * by hand in the comments; as_of is 2025-06-30 throughout.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,8 +210,9 @@ START_TEST(test_every_rule_counted)
 {
 	struct model_raw raw = {0};
 	struct model model;
+	enum model_failure failure;
 	build_every_rule(&raw);
-	ck_assert(model_build(&raw, d("2025-06-30"), &model));
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	/* One duplicate per table: child 1, episode 10, placement 100,
 	 * missing 1000, assignment 1 = 5. */
@@ -275,8 +277,9 @@ START_TEST(test_clean_rows_survive_in_order)
 {
 	struct model_raw raw = {0};
 	struct model model;
+	enum model_failure failure;
 	build_every_rule(&raw);
-	ck_assert(model_build(&raw, d("2025-06-30"), &model));
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
 	/* Children by key: 1, 2, 3, 6. Child 1 keeps the first row's values. */
 	ck_assert_int_eq(model.children[0].child_key, 1);
 	ck_assert_int_eq(model.children[0].birth_month, d("2010-05-01"));
@@ -384,6 +387,7 @@ START_TEST(test_sort_ties_and_keys)
 {
 	struct model_raw raw = {0};
 	struct model model;
+	enum model_failure failure;
 	/* Children and episodes given in reverse; negative keys sort first. */
 	child(&raw, 50, "2010-01-01", "male", "asian");
 	child(&raw, -7, "2011-01-01", "female", "nhpi");
@@ -406,7 +410,7 @@ START_TEST(test_sort_ties_and_keys)
 	missing(&raw, 3, 5, at("2024-05-01", 8), none, none, none, none, none, "positive");
 	assignment(&raw, 2, 5, "2024-03-01", NULL);
 	assignment(&raw, 1, 5, "2024-01-01", "2024-03-01");
-	ck_assert(model_build(&raw, d("2025-06-30"), &model));
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.child_count, 2);
 	ck_assert_int_eq(model.children[0].child_key, -7);
 	ck_assert_int_eq(model.children[1].child_key, 50);
@@ -444,6 +448,7 @@ START_TEST(test_first_match_wins)
 {
 	struct model_raw raw = {0};
 	struct model model;
+	enum model_failure failure;
 	child(&raw, 1, "2010-01-01", "female", "white");
 	/* Key 20: first row has a null removal_date (null_required); the second
 	 * row with key 20 is still a duplicate (the key was seen), so no episode
@@ -474,7 +479,7 @@ START_TEST(test_first_match_wins)
 	 * discharge but not counted; 215 ends exactly at discharge: fine. */
 	placement(&raw, 214, 21, "foster_home", 0, "2024-06-01", NULL);
 	placement(&raw, 215, 21, "foster_home", 0, "2024-01-01", "2024-06-01");
-	ck_assert(model_build(&raw, d("2025-06-30"), &model));
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert_uint_eq(v[DQ_DROP_NULL_REQUIRED], 4);  /* episode 20, two null keys, 211 */
 	ck_assert_uint_eq(v[DQ_DROP_DUPLICATE_KEY], 1);  /* second episode 20 */
@@ -501,6 +506,7 @@ START_TEST(test_in_care_boundaries)
 {
 	struct model_raw raw = {0};
 	struct model model;
+	enum model_failure failure;
 	child(&raw, 1, "2008-01-01", "female", "white");
 	/* In care 2024-01-01 .. 2024-01-31 (discharge 02-01 is not in care). */
 	episode(&raw, 1, 1, "X", "2024-01-01", "2024-02-01", "runaway");
@@ -522,7 +528,7 @@ START_TEST(test_in_care_boundaries)
 	episode(&raw, 2, 1, "X", "2025-06-01", NULL, "");
 	missing(&raw, 3, 2, at("2025-06-30", 23), none, none, none, none, none, "");
 	missing(&raw, 4, 2, at("2025-07-01", 0), none, none, none, none, none, "");
-	ck_assert(model_build(&raw, d("2025-06-30"), &model));
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 2);       /* 3, 4 */
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_ENDS_BEFORE_START], 1);  /* 5 */
@@ -548,7 +554,8 @@ START_TEST(test_empty_and_codes)
 {
 	struct model_raw raw = {0};
 	struct model model;
-	ck_assert(model_build(&raw, d("2025-06-30"), &model));
+	enum model_failure failure;
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.episode_count, 0);
 	ck_assert_uint_eq(model.county_count, 0);
 	ck_assert_int_eq(model.first_day, d("2025-06-30"));
@@ -561,7 +568,7 @@ START_TEST(test_empty_and_codes)
 		child(&raw, s + 1, "2010-01-01", model_sex_codes[s], model_race_codes[s]);
 	for (int r = SEX_COUNT; r < RACE_COUNT; r++)
 		child(&raw, r + 1, "2010-01-01", "", model_race_codes[r]);
-	ck_assert(model_build(&raw, d("2025-06-30"), &model));
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
 	for (int s = 0; s < SEX_COUNT; s++)
 		ck_assert_int_eq(model.children[s].sex, s);
 	for (int r = 0; r < RACE_COUNT; r++)
@@ -603,6 +610,7 @@ START_TEST(test_large_sorted)
 {
 	struct model_raw raw = {0};
 	struct model model;
+	enum model_failure failure;
 	enum { CHILDREN = 3000 };
 	raw.children = calloc(CHILDREN, sizeof(*raw.children));
 	raw.episodes = calloc(2 * CHILDREN, sizeof(*raw.episodes));
@@ -640,7 +648,7 @@ START_TEST(test_large_sorted)
 			}
 		}
 	}
-	ck_assert(model_build(&raw, d("2025-06-30"), &model));
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.child_count, CHILDREN);
 	ck_assert_uint_eq(model.episode_count, 2 * CHILDREN);
 	ck_assert_uint_eq(model.placement_count, 6 * CHILDREN);
@@ -670,6 +678,75 @@ START_TEST(test_large_sorted)
 }
 END_TEST
 
+/* The county index of model_episode is 16 bits: 65536 counties fit, one more
+ * is refused with its own reason (not "out of memory"), and only the
+ * counties of kept episodes count. */
+START_TEST(test_too_many_counties)
+{
+	enum { COUNTIES = 65536 + 1 };
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure = MODEL_FAILED_MEMORY;
+	/* One child and one episode per county; the names are filled in
+	 * directly (model_raw_county() searches linearly). */
+	raw.children = calloc(COUNTIES, sizeof(*raw.children));
+	raw.episodes = calloc(COUNTIES, sizeof(*raw.episodes));
+	raw.counties = calloc(COUNTIES, sizeof(*raw.counties));
+	ck_assert(raw.children && raw.episodes && raw.counties);
+	raw.county_cap = COUNTIES;
+	for (uint32_t i = 0; i < COUNTIES; i++) {
+		raw.counties[i] = malloc(8);
+		ck_assert_ptr_nonnull(raw.counties[i]);
+		snprintf(raw.counties[i], 8, "c%05u", i);
+		raw.county_count++;
+		raw.children[i] = (struct model_raw_child){
+		    .child_key = i + 1, .birth_month = d("2010-01-01"), .has_birth_month = true};
+		raw.episodes[i] = (struct model_raw_episode){.episode_key = i + 1,
+		                                             .child_key = i + 1,
+		                                             .county = i,
+		                                             .has_county = true,
+		                                             .removal_date = d("2024-01-01"),
+		                                             .has_removal_date = true};
+	}
+	raw.child_count = COUNTIES;
+	raw.episode_count = COUNTIES;
+
+	/* The last episode dropped (null removal_date): 65536 counties kept,
+	 * the largest index 65535 still fits. */
+	raw.episodes[COUNTIES - 1].has_removal_date = false;
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert_uint_eq(model.county_count, 65536);
+	ck_assert_uint_eq(model.episodes[model.episode_count - 1].county, 65535);
+	ck_assert_str_eq(model.counties[65535], "c65535");
+	model_free(&model);
+
+	/* All kept: 65537 counties. */
+	raw.episodes[COUNTIES - 1].has_removal_date = true;
+	ck_assert(!model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert_int_eq(failure, MODEL_FAILED_TOO_MANY_COUNTIES);
+	ck_assert_str_eq(model_failure_text(failure),
+	                 "more than 65536 distinct counties (the county index is 16 bits)");
+	/* Nothing half-built is left behind. */
+	ck_assert_uint_eq(model.episode_count, 0);
+	ck_assert_ptr_null(model.counties);
+	model_raw_free(&raw);
+}
+END_TEST
+
+/* Row indices are 32 bits with UINT32_MAX for "no row": a table that long is
+ * refused before any row is read (so no rows need exist here). */
+START_TEST(test_too_many_rows)
+{
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure = MODEL_FAILED_MEMORY;
+	raw.placement_count = UINT32_MAX;
+	ck_assert(!model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert_int_eq(failure, MODEL_FAILED_TOO_MANY_ROWS);
+	ck_assert_ptr_null(model.placements);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *suite = suite_create("model");
@@ -681,6 +758,8 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_in_care_boundaries);
 	tcase_add_test(tc, test_empty_and_codes);
 	tcase_add_test(tc, test_large_sorted);
+	tcase_add_test(tc, test_too_many_counties);
+	tcase_add_test(tc, test_too_many_rows);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
