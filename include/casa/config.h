@@ -44,6 +44,7 @@ struct config {
 	int32_t as_of;              /* day number, or CONFIG_AS_OF_TODAY */
 	int fy_start_month;         /* 1..12, default 10 (US federal FY) */
 	int screening_window_hours; /* screened_after_return window, default 72 */
+	double confidence;          /* level of published intervals, default 0.95 */
 	/* disclosure (SPEC §5) */
 	enum disclosure_mode disclosure_mode; /* suppress (default) or dp */
 	bool suppression_calendar_year;       /* suppression_year = year: keep calendar
