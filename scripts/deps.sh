@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libpq-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
-  check libsubunit-dev libglpk-dev
+  check libsubunit-dev libglpk-dev libgsl-dev
   postgresql postgresql-contrib
   curl jq procps util-linux
 )

@@ -20,6 +20,7 @@
 #include <libpq-fe.h>
 
 #include "casa/date.h"
+#include "casa/interval.h"
 
 #ifndef CASA_VERSION
 #define CASA_VERSION "0.0.0"
@@ -37,6 +38,7 @@ enum key_type {
 	KEY_NONEMPTY, /* text, not empty */
 	KEY_INT,      /* integer in [min, max] */
 	KEY_EPSILON,  /* finite double > 0 */
+	KEY_LEVEL,    /* confidence level, interval_confidence_valid() */
 	KEY_DATE,     /* YYYY-MM-DD or empty (today) */
 	KEY_LISTEN,   /* ADDR:PORT or [V6ADDR]:PORT */
 	KEY_MODE,     /* suppress | dp */
@@ -86,6 +88,8 @@ static const struct config_key config_keys[] = {
      "year"},
     {"dp_epsilon", KEY_EPSILON, FIELD(dp_epsilon), 0, 0,
      "dp mode: total privacy budget epsilon, > 0 (default 1.0)"},
+    {"confidence", KEY_LEVEL, FIELD(confidence), 0, 0,
+     "level of every published interval, 0.80 to 0.999 (default 0.95)"},
     {"cors_origins", KEY_STRING, FIELD(cors_origins), 0, 0,
      "comma-separated allowed CORS origins, * for any (default none)"},
     {"api_tokens", KEY_STRING, FIELD(api_tokens), 0, 0,
@@ -223,6 +227,17 @@ static bool key_set(struct config *config, const struct config_key *key, const c
 		*(double *)(void *)base = number;
 		return true;
 	}
+	case KEY_LEVEL: {
+		errno = 0;
+		double level = strtod(value, &end);
+		if (value[0] == '\0' || *end != '\0' || errno != 0 ||
+		    !interval_confidence_valid(level)) {
+			snprintf(why, WHY_LEN, "must be a number from 0.80 to 0.999");
+			return false;
+		}
+		*(double *)(void *)base = level;
+		return true;
+	}
 	case KEY_DATE: {
 		int32_t day;
 		if (value[0] == '\0') {
@@ -333,6 +348,7 @@ static bool set_defaults(struct config *config)
 	config->screening_window_hours = CONFIG_DEFAULT_SCREENING_WINDOW_HOURS;
 	config->disclosure_mode = DISCLOSURE_SUPPRESS;
 	config->dp_epsilon = 1.0;
+	config->confidence = INTERVAL_CONFIDENCE_DEFAULT;
 	config->statement_timeout_s = 600;
 	config->connect_timeout_s = 10;
 	config->max_age_s = 86400;

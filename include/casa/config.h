@@ -50,6 +50,7 @@ struct config {
 	int fy_start_month;         /* 1..12, CONFIG_DEFAULT_FY_START_MONTH */
 	int screening_window_hours; /* screened_after_return window, hours,
 	                               CONFIG_DEFAULT_SCREENING_WINDOW_HOURS */
+	double confidence;          /* level of published intervals, default 0.95 */
 	/* disclosure (SPEC §5) */
 	enum disclosure_mode disclosure_mode; /* suppress (default) or dp */
 	bool suppression_calendar_year;       /* suppression_year = year: keep calendar

@@ -83,6 +83,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.as_of, CONFIG_AS_OF_TODAY);
 	ck_assert_int_eq(c.disclosure_mode, DISCLOSURE_SUPPRESS);
 	ck_assert(c.dp_epsilon == 1.0);
+	ck_assert(c.confidence == 0.95);
 	ck_assert(!c.suppression_calendar_year); /* suppression_year = fiscal_year */
 	ck_assert_str_eq(c.listen_host, "127.0.0.1");
 	ck_assert_int_eq(c.listen_port, 8080);
@@ -148,6 +149,9 @@ static const struct bad_value {
     {"--dp-epsilon", "0", "dp_epsilon"},
     {"--dp-epsilon", "-1", "dp_epsilon"},
     {"--dp-epsilon", "nan", "dp_epsilon"},
+    {"--confidence", "0.5", "confidence"},
+    {"--confidence", "1.0", "confidence"},
+    {"--confidence", "95", "confidence"},
     {"--as-of", "2025-02-30", "as_of"},
     {"--as-of", "June 30", "as_of"},
     {"--listen", "localhost:8080", "listen"},
@@ -232,6 +236,32 @@ START_TEST(test_min_cell_floor)
 	ck_assert_ptr_nonnull(strstr(err, "min_cell"));
 	ck_assert_msg(load(&c, err, five), "%s", err);
 	ck_assert_int_eq(c.min_cell, 5);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(test_confidence_range)
+{
+	struct config c;
+	char err[CONFIG_ERROR_LEN];
+	const char *lowest[] = {"--confidence", "0.80", NULL};
+	const char *highest[] = {"--confidence=0.999", NULL};
+	const char *below[] = {"--confidence", "0.79", NULL};
+	clear_environment();
+	/* Both ends of 0.80..0.999 are allowed, just below is not. */
+	ck_assert_msg(load(&c, err, lowest), "%s", err);
+	ck_assert(c.confidence == 0.80);
+	config_free(&c);
+	ck_assert_msg(load(&c, err, highest), "%s", err);
+	ck_assert(c.confidence == 0.999);
+	config_free(&c);
+	ck_assert(!load(&c, err, below));
+	ck_assert_ptr_nonnull(strstr(err, "confidence"));
+	/* The environment spelling. */
+	setenv("CASA_METRICS_CONFIDENCE", "0.9", 1);
+	const char *none[] = {NULL};
+	ck_assert_msg(load(&c, err, none), "%s", err);
+	ck_assert(c.confidence == 0.9);
 	config_free(&c);
 }
 END_TEST
@@ -490,6 +520,7 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_bad_file_value_names_file_line_key, 0,
 	                    (int)CASA_ARRAY_LEN(bad_values));
 	tcase_add_test(tc, test_min_cell_floor);
+	tcase_add_test(tc, test_confidence_range);
 	tcase_add_test(tc, test_unknown_key_refused);
 	tcase_add_test(tc, test_file_syntax_errors);
 	tcase_add_test(tc, test_listen_and_quotes);
