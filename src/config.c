@@ -20,10 +20,8 @@
 #include <libpq-fe.h>
 
 #include "casa/date.h"
+#include "casa/version.h"
 
-#ifndef CASA_VERSION
-#define CASA_VERSION "0.0.0"
-#endif
 #ifndef CASA_DATADIR
 #define CASA_DATADIR "/usr/share/casa-metricsd"
 #endif
