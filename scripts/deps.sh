@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Installs every Debian package the project needs to build, test and run its
-# demo. Idempotent: a second run only checks. Works as root or through sudo.
+# Installs the Debian packages the project needs. Idempotent: a second run
+# only checks. Works as root or through sudo.
+#
+#   scripts/deps.sh          what building and running need (scripts/demo)
+#   scripts/deps.sh --test   that and the test tools (scripts/test)
 set -euo pipefail
+case "${1:-}" in
+--test) test_tools=1 ;;
+"") test_tools=0 ;;
+*) echo "usage: scripts/deps.sh [--test]" >&2; exit 2 ;;
+esac
 
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libpq-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
-  check libsubunit-dev libglpk-dev libgsl-dev
+  check libsubunit-dev libgsl-dev
   postgresql postgresql-contrib
-  curl jq procps util-linux
+  curl procps util-linux
 )
-# Browser test and HTTP benchmarks (skipped with CASA_DEPS_MINIMAL=1).
-if [ "${CASA_DEPS_MINIMAL:-0}" != 1 ]; then
+# Test tools: the suppression audit's solver, the tests' JSON checks, the
+# browser test and HTTP benchmarks.
+if [ $test_tools = 1 ]; then
+  packages+=(libglpk-dev jq)
   packages+=(chromium fonts-dejavu-core wrk nginx-light)
   # Node.js drives the browser test; a machine may already have its own
   # Node.js with npm bundled (then Debian's npm would conflict with it).

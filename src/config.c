@@ -21,10 +21,8 @@
 
 #include "casa/date.h"
 #include "casa/interval.h"
+#include "casa/version.h"
 
-#ifndef CASA_VERSION
-#define CASA_VERSION "0.0.0"
-#endif
 #ifndef CASA_DATADIR
 #define CASA_DATADIR "/usr/share/casa-metricsd"
 #endif

@@ -12,6 +12,7 @@
 
 #include "casa/disclosure.h"
 #include "casa/metrics.h"
+#include "casa/sha256.h"
 
 /* Which counts a metric kind publishes (SPEC §4: quantiles have no
  * numerator, counts no denominator). */
@@ -53,11 +54,8 @@ void disclosure_set_value(const struct metric_def *def, int64_t quantile_2s,
 
 /* --- dp mode (disclosure_dp.c) --- */
 
-#define DISCLOSURE_SHA256_LEN 32
-
-/* HMAC-SHA-256 (RFC 2104 / FIPS 180-4) of msg under key. */
-void disclosure_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len,
-                            uint8_t out[DISCLOSURE_SHA256_LEN]);
+/* The random bits are HMAC-SHA-256 blocks (casa/sha256.h). */
+#define DISCLOSURE_SHA256_LEN SHA256_DIGEST_LEN
 
 /* A stream of uniform bits from HMAC-SHA-256(key, seed || block counter). */
 struct disclosure_prf {

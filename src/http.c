@@ -31,9 +31,7 @@
 #include "casa/metrics.h"
 #include "http_internal.h"
 
-#ifndef CASA_VERSION
-#define CASA_VERSION "0.0.0"
-#endif
+#include "casa/version.h"
 
 /* Limits on hostile or broken requests. 2048 bytes is the classic safe URL
  * length; no legitimate query uses more than 5 parameters, so 16 leaves room

@@ -8,10 +8,7 @@
 #include "casa/config.h"
 #include "casa/daemon.h"
 #include "casa/log.h"
-
-#ifndef CASA_VERSION
-#define CASA_VERSION "0.0.0"
-#endif
+#include "casa/version.h"
 
 int main(int argc, char *argv[])
 {

@@ -10,9 +10,7 @@
 #include "casa/metrics.h"
 #include "snapshot_impl.h"
 
-#ifndef CASA_VERSION
-#define CASA_VERSION "0.0.0"
-#endif
+#include "casa/version.h"
 
 static void enum_metrics(struct snapshot_buf *buf)
 {

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "casa/hash.h"
 #include "casa/log.h"
 #include "casa/metrics.h"
 #include "snapshot_impl.h"
@@ -218,21 +219,7 @@ void snapshot_format_number(double value, char out[SNAPSHOT_NUMBER_LEN])
 
 uint64_t snapshot_hash(const void *data, size_t len, uint64_t seed)
 {
-	/* FNV-1a 64 (offset basis 14695981039346656037, prime 1099511628211),
-	 * then the splitmix64 finalizer so that every input bit reaches every
-	 * output bit. */
-	uint64_t h = 14695981039346656037ULL ^ seed;
-	const unsigned char *p = data;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
+	return hash_bytes(data, len, seed);
 }
 
 static void format_etag(uint64_t hash, bool gzip, char out[SNAPSHOT_ETAG_LEN])

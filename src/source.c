@@ -5,8 +5,8 @@
  * the six tables. With options->parallel > 1 its snapshot is exported and
  * extra connections (one thread each) import it, so every table still comes
  * from the same picture. Each table is streamed with COPY ... TO STDOUT in
- * the text format and parsed here, field by field, straight into the raw
- * arrays: no PGresult per row, no malloc per field.
+ * the text format; copy_text.c parses each row in place and this file puts
+ * it straight into the raw arrays: no PGresult per row, no malloc per field.
  *
  * Privacy (SPEC §2, §5): error messages name the schema, table, column and
  * line number, never a value; the conninfo (which may hold a password) is
@@ -22,8 +22,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "casa/date.h"
+#include "casa/hash.h"
 #include "casa/log.h"
+#include "source_internal.h"
 
 /* A non-null empty code is not a contract code, but "" means null in the raw
  * rows: store this instead so that the model counts it as unknown. */
@@ -37,76 +38,75 @@
 
 #define INITIAL_ROWS 4096
 
-/* Type classes a contract column may have: anything whose text output the
- * parser below reads. */
-enum column_type { COL_BIGINT, COL_TEXT, COL_DATE, COL_TIMESTAMPTZ };
-
+/* Indexed by enum copy_text_type: the names an error message gives. */
 static const char *const column_type_names[] = {"bigint", "text", "date",
                                                 "timestamp with time zone"};
 
 struct contract_column {
-	const char *name;      /* column name, SPEC §2 */
-	enum column_type type; /* expected type class */
+	const char *name;         /* column name, SPEC §2 */
+	enum copy_text_type type; /* expected type class */
 };
 
 /* Contract columns of each table in the order COPY sends them. */
 struct contract_table {
-	const char *name;                  /* table name */
-	int table;                         /* enum model_table, -1: extract_batches */
-	int column_count;                  /* used entries of columns[] */
-	struct contract_column columns[9]; /* SPEC §2, in COPY order */
+	const char *name; /* table name */
+	int table;        /* enum model_table, -1: extract_batches */
+	int column_count; /* used entries of columns[] */
+	struct contract_column columns[COPY_TEXT_MAX_FIELDS]; /* SPEC §2, in COPY order */
 };
 
 static const struct contract_table contract[] = {
     {"children",
      MODEL_CHILDREN,
      4,
-     {{"child_key", COL_BIGINT},
-      {"birth_month", COL_DATE},
-      {"sex", COL_TEXT},
-      {"race_ethnicity", COL_TEXT}}},
+     {{"child_key", COPY_TEXT_BIGINT},
+      {"birth_month", COPY_TEXT_DATE},
+      {"sex", COPY_TEXT_TEXT},
+      {"race_ethnicity", COPY_TEXT_TEXT}}},
     {"episodes",
      MODEL_EPISODES,
      6,
-     {{"episode_key", COL_BIGINT},
-      {"child_key", COL_BIGINT},
-      {"county", COL_TEXT},
-      {"removal_date", COL_DATE},
-      {"discharge_date", COL_DATE},
-      {"discharge_reason", COL_TEXT}}},
+     {{"episode_key", COPY_TEXT_BIGINT},
+      {"child_key", COPY_TEXT_BIGINT},
+      {"county", COPY_TEXT_TEXT},
+      {"removal_date", COPY_TEXT_DATE},
+      {"discharge_date", COPY_TEXT_DATE},
+      {"discharge_reason", COPY_TEXT_TEXT}}},
     {"placements",
      MODEL_PLACEMENTS,
      6,
-     {{"placement_key", COL_BIGINT},
-      {"episode_key", COL_BIGINT},
-      {"setting", COL_TEXT},
-      {"provider_key", COL_BIGINT},
-      {"start_date", COL_DATE},
-      {"end_date", COL_DATE}}},
+     {{"placement_key", COPY_TEXT_BIGINT},
+      {"episode_key", COPY_TEXT_BIGINT},
+      {"setting", COPY_TEXT_TEXT},
+      {"provider_key", COPY_TEXT_BIGINT},
+      {"start_date", COPY_TEXT_DATE},
+      {"end_date", COPY_TEXT_DATE}}},
     {"missing_episodes",
      MODEL_MISSING,
      9,
-     {{"missing_key", COL_BIGINT},
-      {"episode_key", COL_BIGINT},
-      {"went_missing_at", COL_TIMESTAMPTZ},
-      {"agency_informed_at", COL_TIMESTAMPTZ},
-      {"returned_at", COL_TIMESTAMPTZ},
-      {"reported_le_at", COL_TIMESTAMPTZ},
-      {"reported_ncmec_at", COL_TIMESTAMPTZ},
-      {"screened_at", COL_TIMESTAMPTZ},
-      {"screen_result", COL_TEXT}}},
+     {{"missing_key", COPY_TEXT_BIGINT},
+      {"episode_key", COPY_TEXT_BIGINT},
+      {"went_missing_at", COPY_TEXT_TIMESTAMPTZ},
+      {"agency_informed_at", COPY_TEXT_TIMESTAMPTZ},
+      {"returned_at", COPY_TEXT_TIMESTAMPTZ},
+      {"reported_le_at", COPY_TEXT_TIMESTAMPTZ},
+      {"reported_ncmec_at", COPY_TEXT_TIMESTAMPTZ},
+      {"screened_at", COPY_TEXT_TIMESTAMPTZ},
+      {"screen_result", COPY_TEXT_TEXT}}},
     {"advocate_assignments",
      MODEL_ASSIGNMENTS,
      4,
-     {{"assignment_key", COL_BIGINT},
-      {"episode_key", COL_BIGINT},
-      {"start_date", COL_DATE},
-      {"end_date", COL_DATE}}},
-    {"extract_batches", -1, 2, {{"batch_id", COL_BIGINT}, {"loaded_at", COL_TIMESTAMPTZ}}},
+     {{"assignment_key", COPY_TEXT_BIGINT},
+      {"episode_key", COPY_TEXT_BIGINT},
+      {"start_date", COPY_TEXT_DATE},
+      {"end_date", COPY_TEXT_DATE}}},
+    {"extract_batches",
+     -1,
+     2,
+     {{"batch_id", COPY_TEXT_BIGINT}, {"loaded_at", COPY_TEXT_TIMESTAMPTZ}}},
 };
 
 #define CONTRACT_TABLES ((int)CASA_ARRAY_LEN(contract))
-#define MAX_COLUMNS     9
 
 static void set_error(char err[SOURCE_ERROR_LEN], const char *fmt, ...) CASA_PRINTF(2, 3);
 
@@ -427,20 +427,20 @@ static bool set_session(PGconn *conn, const struct source_options *options,
 
 /* ---- schema check ------------------------------------------------------- */
 
-static bool type_matches(enum column_type want, const char *data_type)
+static bool type_matches(enum copy_text_type want, const char *data_type)
 {
 	switch (want) {
-	case COL_BIGINT:
+	case COPY_TEXT_BIGINT:
 		return strcmp(data_type, "bigint") == 0 || strcmp(data_type, "integer") == 0 ||
 		       strcmp(data_type, "smallint") == 0;
-	case COL_TEXT:
+	case COPY_TEXT_TEXT:
 		/* Not character(n): its blank padding would turn every code
 		 * into an unknown one without a word. */
 		return strcmp(data_type, "text") == 0 ||
 		       strcmp(data_type, "character varying") == 0;
-	case COL_DATE:
+	case COPY_TEXT_DATE:
 		return strcmp(data_type, "date") == 0;
-	case COL_TIMESTAMPTZ:
+	case COPY_TEXT_TIMESTAMPTZ:
 	default:
 		return strcmp(data_type, "timestamp with time zone") == 0;
 	}
@@ -513,16 +513,9 @@ static bool read_refresh_key(PGconn *conn, const char *quoted_schema, int64_t *k
 	return true;
 }
 
-/* ---- COPY text format parsing ------------------------------------------- */
+/* ---- rows into struct model_raw ----------------------------------------- */
 
-/* One field of a COPY text row: [start, start + len), or null. */
-struct field {
-	const char *start; /* first byte, escapes still in */
-	size_t len;        /* bytes */
-	bool null;         /* \N */
-};
-
-/* Parse context of one table: where an error points. */
+/* Where a row goes and where an error points, for one table. */
 struct copy_table {
 	const char *schema;                 /* for messages */
 	const struct contract_table *table; /* contract of the table */
@@ -532,183 +525,32 @@ struct copy_table {
 	uint32_t *county_slots;             /* episodes only: index + 1, 0 = free */
 };
 
-static bool field_error(struct copy_table *copy, int column, const char *what)
+static int64_t key_of(const struct copy_text_field *f)
 {
-	set_error(copy->err, "source: %s.%s.%s: line %llu: %s", copy->schema, copy->table->name,
-	          copy->table->columns[column].name, (unsigned long long)copy->line, what);
-	return false;
+	return f->null ? MODEL_RAW_KEY_NULL : f->bigint;
 }
 
-static bool parse_bigint(struct copy_table *copy, const struct field *f, int column, int64_t *out)
+static void date_of(const struct copy_text_field *f, int32_t *date, bool *has)
 {
-	const char *p = f->start, *end = f->start + f->len;
-	bool negative = false;
-	uint64_t value = 0;
-	if (f->null) {
-		*out = MODEL_RAW_KEY_NULL;
-		return true;
-	}
-	if (p < end && *p == '-') {
-		negative = true;
-		p++;
-	}
-	if (p == end || end - p > 19)
-		return field_error(copy, column, "malformed integer");
-	for (; p < end; p++) {
-		if (*p < '0' || *p > '9')
-			return field_error(copy, column, "malformed integer");
-		value = value * 10 + (uint64_t)(*p - '0');
-	}
-	if (value > (uint64_t)INT64_MAX + negative)
-		return field_error(copy, column, "integer out of range");
-	*out = negative ? (int64_t)(0 - value) : (int64_t)value;
-	return true;
+	*has = !f->null;
+	*date = f->null ? 0 : f->day;
 }
 
-/* 'infinity' and '-infinity' (valid dates and timestamps in PostgreSQL)
- * read as null: an open end stays open, and a required column that holds
- * one is counted as drop_null_required instead of failing the whole pull. */
-static bool is_infinity(const struct field *f)
+static void timestamp_of(const struct copy_text_field *f, int64_t *at, int32_t *day)
 {
-	return (f->len == 8 && memcmp(f->start, "infinity", 8) == 0) ||
-	       (f->len == 9 && memcmp(f->start, "-infinity", 9) == 0);
+	*at = f->null ? TS_NONE : f->at;
+	*day = f->null ? 0 : f->day;
 }
 
-static bool parse_date_field(struct copy_table *copy, const struct field *f, int column,
-                             int32_t *out, bool *has)
-{
-	*has = !f->null && !is_infinity(f);
-	*out = 0;
-	if (!*has)
-		return true;
-	/* BC or five-digit years are outside any usable range. */
-	if (!date_parse(f->start, f->len, out))
-		return field_error(copy, column, "not a date in YYYY-MM-DD form");
-	return true;
-}
-
-static bool two_digits(const char *p, int *out)
-{
-	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
-		return false;
-	*out = (p[0] - '0') * 10 + (p[1] - '0');
-	return true;
-}
-
-/*
- * PostgreSQL's ISO output of a timestamptz in the session zone:
- * "YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM[:SS]]". The date as printed is the
- * local date (SPEC §3); the offset gives Unix seconds. Fractions are dropped.
- */
-static bool parse_timestamp(struct copy_table *copy, const struct field *f, int column, int64_t *at,
-                            int32_t *day)
-{
-	const char *p = f->start, *end = f->start + f->len;
-	int h, m, s, oh, om = 0, os = 0;
-	*at = TS_NONE;
-	*day = 0;
-	if (f->null || is_infinity(f))
-		return true;
-	if (f->len < 22 || !date_parse(p, 10, day) || p[10] != ' ' || !two_digits(p + 11, &h) ||
-	    p[13] != ':' || !two_digits(p + 14, &m) || p[16] != ':' || !two_digits(p + 17, &s))
-		goto malformed;
-	p += 19;
-	if (*p == '.') {
-		p++;
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (end - p < 3 || (*p != '+' && *p != '-') || !two_digits(p + 1, &oh))
-		goto malformed;
-	int sign = *p == '-' ? -1 : 1;
-	p += 3;
-	if (end - p >= 3 && *p == ':') {
-		if (!two_digits(p + 1, &om))
-			goto malformed;
-		p += 3;
-	}
-	if (end - p >= 3 && *p == ':') {
-		if (!two_digits(p + 1, &os))
-			goto malformed;
-		p += 3;
-	}
-	if (p != end)
-		goto malformed;
-	*at = (int64_t)*day * 86400 + h * 3600 + m * 60 + s - sign * (oh * 3600 + om * 60 + os);
-	return true;
-malformed:
-	*at = TS_NONE;
-	return field_error(copy, column, "not an ISO timestamp with time zone");
-}
-
-/* Decodes a COPY text field (backslash escapes) into out[cap], NUL-ended;
- * longer text is cut (a cut code is still unknown: no code is that long).
- * Returns the decoded length. */
-static size_t decode_text(const struct field *f, char *out, size_t cap)
-{
-	size_t n = 0;
-	const char *p = f->start, *end = f->start + f->len;
-	while (p < end && n + 1 < cap) {
-		char c = *p++;
-		if (c == '\\' && p < end) {
-			c = *p++;
-			switch (c) {
-			case 'b':
-				c = '\b';
-				break;
-			case 'f':
-				c = '\f';
-				break;
-			case 'n':
-				c = '\n';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'v':
-				c = '\v';
-				break;
-			case 'x': {
-				int v = 0, k = 0;
-				while (k < 2 && p < end &&
-				       ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
-				        (*p >= 'A' && *p <= 'F'))) {
-					char h = *p++;
-					v = v * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
-					k++;
-				}
-				c = (char)v;
-				break;
-			}
-			default:
-				if (c >= '0' && c <= '7') {
-					int v = c - '0', k = 1;
-					while (k < 3 && p < end && *p >= '0' && *p <= '7') {
-						v = v * 8 + (*p++ - '0');
-						k++;
-					}
-					c = (char)v;
-				}
-				break;
-			}
-		}
-		out[n++] = c;
-	}
-	out[n] = '\0';
-	return n;
-}
-
-/* A code column: "" for null, EMPTY_CODE for a non-null empty string. */
-static void parse_code(const struct field *f, char *out, size_t cap)
+/* A code column: "" for null, EMPTY_CODE for a non-null empty string;
+ * longer text is cut (a cut code is still unknown: no code is that long). */
+static void code_of(const struct copy_text_field *f, char *out, size_t cap)
 {
 	if (f->null) {
 		out[0] = '\0';
 		return;
 	}
-	if (decode_text(f, out, cap) == 0)
+	if (copy_text_decode(f, out, cap) == 0)
 		snprintf(out, cap, "%s", EMPTY_CODE);
 }
 
@@ -729,12 +571,9 @@ static bool grow(void **array, size_t *cap, size_t count, size_t size)
 #define GROW(raw, array, count, cap)                                                               \
 	grow((void **)&(raw)->array, &(raw)->cap, (raw)->count, sizeof(*(raw)->array))
 
-static uint32_t hash_bytes(const char *p, size_t n)
+static uint32_t county_hash(const char *name, size_t n)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 16777619u;
-	return h;
+	return (uint32_t)hash_bytes(name, n, 0);
 }
 
 /* County name -> raw county index through a small open-addressing hash
@@ -751,13 +590,13 @@ static bool intern_county(struct copy_table *copy, struct model_raw *raw, const 
 		copy->county_slots = slots;
 		copy->county_slots_mask = size - 1;
 		for (size_t i = 0; i < raw->county_count; i++) {
-			uint32_t h = hash_bytes(raw->counties[i], strlen(raw->counties[i]));
+			uint32_t h = county_hash(raw->counties[i], strlen(raw->counties[i]));
 			while (slots[h & copy->county_slots_mask] != 0)
 				h++;
 			slots[h & copy->county_slots_mask] = (uint32_t)i + 1;
 		}
 	}
-	uint32_t h = hash_bytes(name, n);
+	uint32_t h = county_hash(name, n);
 	for (;; h++) {
 		uint32_t slot = copy->county_slots[h & copy->county_slots_mask];
 		if (slot == 0)
@@ -783,19 +622,18 @@ static bool intern_county(struct copy_table *copy, struct model_raw *raw, const 
 	return true;
 }
 
-/* One COPY row of `table` into raw. Fields are split already. */
-static bool parse_row(struct copy_table *copy, struct model_raw *raw, const struct field *f)
+/* One parsed COPY row of `table` into raw. */
+static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct copy_text_field *f)
 {
 	switch (copy->table->table) {
 	case MODEL_CHILDREN: {
 		if (!GROW(raw, children, child_count, child_cap))
 			goto nomem;
 		struct model_raw_child *row = &raw->children[raw->child_count];
-		if (!parse_bigint(copy, &f[0], 0, &row->child_key) ||
-		    !parse_date_field(copy, &f[1], 1, &row->birth_month, &row->has_birth_month))
-			return false;
-		parse_code(&f[2], row->sex, sizeof(row->sex));
-		parse_code(&f[3], row->race, sizeof(row->race));
+		row->child_key = key_of(&f[0]);
+		date_of(&f[1], &row->birth_month, &row->has_birth_month);
+		code_of(&f[2], row->sex, sizeof(row->sex));
+		code_of(&f[3], row->race, sizeof(row->race));
 		raw->child_count++;
 		return true;
 	}
@@ -804,20 +642,18 @@ static bool parse_row(struct copy_table *copy, struct model_raw *raw, const stru
 			goto nomem;
 		struct model_raw_episode *row = &raw->episodes[raw->episode_count];
 		char county[256];
-		if (!parse_bigint(copy, &f[0], 0, &row->episode_key) ||
-		    !parse_bigint(copy, &f[1], 1, &row->child_key) ||
-		    !parse_date_field(copy, &f[3], 3, &row->removal_date, &row->has_removal_date) ||
-		    !parse_date_field(copy, &f[4], 4, &row->discharge_date,
-		                      &row->has_discharge_date))
-			return false;
+		row->episode_key = key_of(&f[0]);
+		row->child_key = key_of(&f[1]);
+		date_of(&f[3], &row->removal_date, &row->has_removal_date);
+		date_of(&f[4], &row->discharge_date, &row->has_discharge_date);
 		row->has_county = !f[2].null;
 		row->county = 0;
 		if (row->has_county) {
-			size_t n = decode_text(&f[2], county, sizeof(county));
+			size_t n = copy_text_decode(&f[2], county, sizeof(county));
 			if (!intern_county(copy, raw, county, n, &row->county))
 				goto nomem;
 		}
-		parse_code(&f[5], row->discharge_reason, sizeof(row->discharge_reason));
+		code_of(&f[5], row->discharge_reason, sizeof(row->discharge_reason));
 		raw->episode_count++;
 		return true;
 	}
@@ -825,16 +661,13 @@ static bool parse_row(struct copy_table *copy, struct model_raw *raw, const stru
 		if (!GROW(raw, placements, placement_count, placement_cap))
 			goto nomem;
 		struct model_raw_placement *row = &raw->placements[raw->placement_count];
-		if (!parse_bigint(copy, &f[0], 0, &row->placement_key) ||
-		    !parse_bigint(copy, &f[1], 1, &row->episode_key) ||
-		    !parse_bigint(copy, &f[3], 3, &row->provider_key) ||
-		    !parse_date_field(copy, &f[4], 4, &row->start_date, &row->has_start_date) ||
-		    !parse_date_field(copy, &f[5], 5, &row->end_date, &row->has_end_date))
-			return false;
+		row->placement_key = key_of(&f[0]);
+		row->episode_key = key_of(&f[1]);
+		code_of(&f[2], row->setting, sizeof(row->setting));
 		row->has_provider = !f[3].null;
-		if (!row->has_provider)
-			row->provider_key = 0;
-		parse_code(&f[2], row->setting, sizeof(row->setting));
+		row->provider_key = f[3].null ? 0 : f[3].bigint;
+		date_of(&f[4], &row->start_date, &row->has_start_date);
+		date_of(&f[5], &row->end_date, &row->has_end_date);
 		raw->placement_count++;
 		return true;
 	}
@@ -842,20 +675,15 @@ static bool parse_row(struct copy_table *copy, struct model_raw *raw, const stru
 		if (!GROW(raw, missing, missing_count, missing_cap))
 			goto nomem;
 		struct model_raw_missing *row = &raw->missing[raw->missing_count];
-		int32_t informed_day;
-		if (!parse_bigint(copy, &f[0], 0, &row->missing_key) ||
-		    !parse_bigint(copy, &f[1], 1, &row->episode_key) ||
-		    !parse_timestamp(copy, &f[2], 2, &row->went_missing_at,
-		                     &row->went_missing_day) ||
-		    !parse_timestamp(copy, &f[3], 3, &row->agency_informed_at, &informed_day) ||
-		    !parse_timestamp(copy, &f[4], 4, &row->returned_at, &row->returned_day) ||
-		    !parse_timestamp(copy, &f[5], 5, &row->reported_le_at, &row->reported_le_day) ||
-		    !parse_timestamp(copy, &f[6], 6, &row->reported_ncmec_at,
-		                     &row->reported_ncmec_day) ||
-		    !parse_timestamp(copy, &f[7], 7, &row->screened_at, &row->screened_day))
-			return false;
-		row->agency_informed_day = informed_day;
-		parse_code(&f[8], row->screen_result, sizeof(row->screen_result));
+		row->missing_key = key_of(&f[0]);
+		row->episode_key = key_of(&f[1]);
+		timestamp_of(&f[2], &row->went_missing_at, &row->went_missing_day);
+		timestamp_of(&f[3], &row->agency_informed_at, &row->agency_informed_day);
+		timestamp_of(&f[4], &row->returned_at, &row->returned_day);
+		timestamp_of(&f[5], &row->reported_le_at, &row->reported_le_day);
+		timestamp_of(&f[6], &row->reported_ncmec_at, &row->reported_ncmec_day);
+		timestamp_of(&f[7], &row->screened_at, &row->screened_day);
+		code_of(&f[8], row->screen_result, sizeof(row->screen_result));
 		raw->missing_count++;
 		return true;
 	}
@@ -864,11 +692,10 @@ static bool parse_row(struct copy_table *copy, struct model_raw *raw, const stru
 		if (!GROW(raw, assignments, assignment_count, assignment_cap))
 			goto nomem;
 		struct model_raw_assignment *row = &raw->assignments[raw->assignment_count];
-		if (!parse_bigint(copy, &f[0], 0, &row->assignment_key) ||
-		    !parse_bigint(copy, &f[1], 1, &row->episode_key) ||
-		    !parse_date_field(copy, &f[2], 2, &row->start_date, &row->has_start_date) ||
-		    !parse_date_field(copy, &f[3], 3, &row->end_date, &row->has_end_date))
-			return false;
+		row->assignment_key = key_of(&f[0]);
+		row->episode_key = key_of(&f[1]);
+		date_of(&f[2], &row->start_date, &row->has_start_date);
+		date_of(&f[3], &row->end_date, &row->has_end_date);
 		raw->assignment_count++;
 		return true;
 	}
@@ -879,33 +706,23 @@ nomem:
 	return false;
 }
 
-/* Splits one COPY text row (ending in '\n') into fields. */
-static bool split_row(struct copy_table *copy, const char *row, size_t len, struct field *f)
+/* Parses one COPY row and adds it to raw; the error names the table, the
+ * column and the line, never the value. */
+static bool read_row(struct copy_table *copy, struct model_raw *raw, const char *row, size_t len,
+                     const enum copy_text_type *types)
 {
-	int want = copy->table->column_count;
-	int n = 0;
-	if (len > 0 && row[len - 1] == '\n')
-		len--;
-	const char *p = row, *end = row + len;
-	for (;;) {
-		const char *tab = memchr(p, '\t', (size_t)(end - p));
-		const char *stop = tab ? tab : end;
-		if (n == want)
-			goto bad;
-		f[n].start = p;
-		f[n].len = (size_t)(stop - p);
-		f[n].null = f[n].len == 2 && p[0] == '\\' && p[1] == 'N';
-		n++;
-		if (tab == NULL)
-			break;
-		p = tab + 1;
-	}
-	if (n != want)
-		goto bad;
-	return true;
-bad:
-	set_error(copy->err, "source: %s.%s: line %llu: expected %d fields", copy->schema,
-	          copy->table->name, (unsigned long long)copy->line, want);
+	const struct contract_table *table = copy->table;
+	struct copy_text_field fields[COPY_TEXT_MAX_FIELDS];
+	struct copy_text_error fault;
+	if (copy_text_parse(row, len, types, table->column_count, fields, &fault))
+		return add_row(copy, raw, fields);
+	if (fault.column < 0)
+		set_error(copy->err, "source: %s.%s: line %llu: expected %d fields", copy->schema,
+		          table->name, (unsigned long long)copy->line, table->column_count);
+	else
+		set_error(copy->err, "source: %s.%s.%s: line %llu: %s", copy->schema, table->name,
+		          table->columns[fault.column].name, (unsigned long long)copy->line,
+		          copy_text_fault_text(fault.fault));
 	return false;
 }
 
@@ -922,7 +739,9 @@ static bool copy_table(PGconn *conn, const char *schema, const char *quoted_sche
 	snprintf(sql + at, sizeof(sql) - (size_t)at, " FROM %s.%s) TO STDOUT", quoted_schema,
 	         table->name);
 	struct copy_table copy = {.schema = schema, .table = table, .err = err};
-	struct field fields[MAX_COLUMNS];
+	enum copy_text_type types[COPY_TEXT_MAX_FIELDS];
+	for (int c = 0; c < table->column_count; c++)
+		types[c] = table->columns[c].type;
 	bool ok = false;
 	char what[128];
 	snprintf(what, sizeof(what), "%s.%s: COPY", schema, table->name);
@@ -940,8 +759,7 @@ static bool copy_table(PGconn *conn, const char *schema, const char *quoted_sche
 		if (parse_ok) {
 			copy.line++;
 			*bytes += (uint64_t)len;
-			parse_ok = split_row(&copy, row, (size_t)len, fields) &&
-			           parse_row(&copy, raw, fields);
+			parse_ok = read_row(&copy, raw, row, (size_t)len, types);
 		}
 		PQfreemem(row);
 	}

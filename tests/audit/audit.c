@@ -2,9 +2,10 @@
  * audit.c — see audit.h. Test code: compiled into test_audit and casa-audit
  * by #include, never into the daemon.
  *
- * GLPK is loaded with dlopen() so the test builds with the project's CMake
- * globs (which link tests with `casa` and `check` only); with CMake lines for
- * -lglpk the loader could become a plain link (see docs/privacy.md).
+ * GLPK is an optional dependency declared in CMakeLists.txt: the two
+ * programs that include this file are linked with it and built with
+ * CASA_HAVE_GLPK when it is found; without it audit_run() says so and they
+ * exit AUDIT_SKIP_STATUS.
  *
  * Method. Unknowns: the secret counts of one field of one metric (or of
  * a component of linked counts of several metrics, see audit_links); every
@@ -21,7 +22,6 @@
  */
 #include "audit.h"
 
-#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,17 +30,17 @@
 #include "casa/date.h"
 #include "../../src/disclosure_internal.h"
 
-#if defined(__has_include)
-#if __has_include(<glpk.h>)
+#ifdef CASA_HAVE_GLPK
 #include <glpk.h>
-#define AUDIT_HAVE_GLPK 1
-#endif
-#endif
 
-#ifdef AUDIT_HAVE_GLPK
+bool audit_have_glpk(void)
+{
+	return true;
+}
 
+/* The GLPK functions the audit calls. A table because the audit was written
+ * against a dlopen() loader; it can call glp_* directly when it next changes. */
 struct glpk_api {
-	void *handle;                                               /* dlopen() handle of libglpk */
 	glp_prob *(*create_prob)(void);                             /* glp_create_prob */
 	void (*delete_prob)(glp_prob *);                            /* glp_delete_prob */
 	void (*set_obj_dir)(glp_prob *, int);                       /* glp_set_obj_dir */
@@ -59,46 +59,24 @@ struct glpk_api {
 	int (*free_env)(void);                        /* glp_free_env */
 };
 
-static bool glpk_sym(void *handle, const char *name, void *fn, size_t size)
+static void glpk_bind(struct glpk_api *g)
 {
-	void *sym = dlsym(handle, name);
-	if (sym == NULL)
-		return false;
-	memcpy(fn, &sym, size); /* object to function pointer, as POSIX allows */
-	return true;
-}
-
-#define GLPK_SYM(g, field, name) glpk_sym((g)->handle, name, &(g)->field, sizeof((g)->field))
-
-static bool glpk_load(struct glpk_api *g, char err[AUDIT_ERROR_LEN])
-{
-	memset(g, 0, sizeof(*g));
-	g->handle = dlopen("libglpk.so.40", RTLD_NOW | RTLD_LOCAL);
-	if (g->handle == NULL)
-		g->handle = dlopen("libglpk.so", RTLD_NOW | RTLD_LOCAL);
-	if (g->handle == NULL) {
-		snprintf(err, AUDIT_ERROR_LEN,
-		         "audit: GLPK not found (apt-get install libglpk-dev)");
-		return false;
-	}
-	if (!GLPK_SYM(g, create_prob, "glp_create_prob") ||
-	    !GLPK_SYM(g, delete_prob, "glp_delete_prob") ||
-	    !GLPK_SYM(g, set_obj_dir, "glp_set_obj_dir") ||
-	    !GLPK_SYM(g, add_rows, "glp_add_rows") || !GLPK_SYM(g, add_cols, "glp_add_cols") ||
-	    !GLPK_SYM(g, set_row_bnds, "glp_set_row_bnds") ||
-	    !GLPK_SYM(g, set_col_bnds, "glp_set_col_bnds") ||
-	    !GLPK_SYM(g, set_obj_coef, "glp_set_obj_coef") ||
-	    !GLPK_SYM(g, load_matrix, "glp_load_matrix") ||
-	    !GLPK_SYM(g, init_smcp, "glp_init_smcp") || !GLPK_SYM(g, simplex, "glp_simplex") ||
-	    !GLPK_SYM(g, get_status, "glp_get_status") ||
-	    !GLPK_SYM(g, get_col_prim, "glp_get_col_prim") ||
-	    !GLPK_SYM(g, term_out, "glp_term_out") || !GLPK_SYM(g, free_env, "glp_free_env")) {
-		snprintf(err, AUDIT_ERROR_LEN, "audit: GLPK lacks a needed function");
-		dlclose(g->handle);
-		return false;
-	}
+	g->create_prob = glp_create_prob;
+	g->delete_prob = glp_delete_prob;
+	g->set_obj_dir = glp_set_obj_dir;
+	g->add_rows = glp_add_rows;
+	g->add_cols = glp_add_cols;
+	g->set_row_bnds = glp_set_row_bnds;
+	g->set_col_bnds = glp_set_col_bnds;
+	g->set_obj_coef = glp_set_obj_coef;
+	g->load_matrix = glp_load_matrix;
+	g->init_smcp = glp_init_smcp;
+	g->simplex = glp_simplex;
+	g->get_status = glp_get_status;
+	g->get_col_prim = glp_get_col_prim;
+	g->term_out = glp_term_out;
+	g->free_env = glp_free_env;
 	g->term_out(GLP_OFF);
-	return true;
 }
 
 /* All cells of one metric, numbered table by table. */
@@ -725,11 +703,7 @@ bool audit_run(const struct metrics_result *raw, const struct disclosure_result 
 		snprintf(err, AUDIT_ERROR_LEN, "audit: out of memory");
 		return false;
 	}
-	if (!glpk_load(&g, err)) {
-		free(secret);
-		free(offset);
-		return false;
-	}
+	glpk_bind(&g);
 	audit_secrecy(raw, pub, secret, offset, report);
 
 	/* the metric's tables, and which counts it has */
@@ -793,13 +767,17 @@ bool audit_run(const struct metrics_result *raw, const struct disclosure_result 
 			ok = audit_component(&g, &comp, report, err);
 	}
 	g.free_env(); /* GLPK's environment, allocated on first use */
-	dlclose(g.handle);
 	free(secret);
 	free(offset);
 	return ok;
 }
 
-#else /* no <glpk.h> at build time */
+#else /* built without GLPK */
+
+bool audit_have_glpk(void)
+{
+	return false;
+}
 
 bool audit_run(const struct metrics_result *raw, const struct disclosure_result *pub,
                struct audit_report *report, char err[AUDIT_ERROR_LEN])
@@ -807,8 +785,7 @@ bool audit_run(const struct metrics_result *raw, const struct disclosure_result 
 	(void)raw;
 	(void)pub;
 	memset(report, 0, sizeof(*report));
-	snprintf(err, AUDIT_ERROR_LEN,
-	         "audit: built without <glpk.h> (apt-get install libglpk-dev)");
+	snprintf(err, AUDIT_ERROR_LEN, "audit: %s", AUDIT_NO_GLPK);
 	return false;
 }
 

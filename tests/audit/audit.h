@@ -45,6 +45,15 @@ struct audit_report {
 
 #define AUDIT_ERROR_LEN 256
 
+/* Without GLPK at build time (an optional dependency, CMakeLists.txt) the
+ * audit cannot run: its tests and casa-audit then exit with ctest's
+ * SKIP_RETURN_CODE and this message, instead of failing or passing. */
+#define AUDIT_SKIP_STATUS 77
+#define AUDIT_NO_GLPK     "built without GLPK (apt-get install libglpk-dev, then re-run cmake)"
+
+/* Whether this build can run the audit (GLPK was found). */
+bool audit_have_glpk(void);
+
 /* Audits pub (the protected tables) against raw (the true counts it came
  * from). Returns false when the audit could not run (GLPK missing, out of
  * memory), with a message in err; the verdict is report->failures == 0. */

@@ -16,7 +16,7 @@
  *
  * Exit status: 0 when every secret count (docs/privacy.md) keeps at least k possible
  * values, 1 when the audit finds an exposed count, 2 on usage or pipeline
- * errors.
+ * errors, 77 (skipped) when built without GLPK and the audit is asked for.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -160,6 +160,11 @@ int main(int argc, char **argv)
 		usage();
 	if (metrics.fy_start_month < 1 || metrics.fy_start_month > 12)
 		usage();
+	/* Before the pull: a skip should not cost a refresh. */
+	if (run_audit && !audit_have_glpk()) {
+		fprintf(stderr, "casa-audit: skipped: %s\n", AUDIT_NO_GLPK);
+		return AUDIT_SKIP_STATUS;
+	}
 
 	int status = 2;
 	struct model_raw raw;

@@ -411,6 +411,10 @@ static Suite *audit_suite(void)
 
 int main(void)
 {
+	if (!audit_have_glpk()) {
+		printf("test_audit: skipped: %s\n", AUDIT_NO_GLPK);
+		return AUDIT_SKIP_STATUS;
+	}
 	SRunner *sr = srunner_create(audit_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

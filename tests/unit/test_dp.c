@@ -1,12 +1,11 @@
 /*
- * test_dp.c — the dp mode of SPEC §5: HMAC-SHA-256 against the published
- * RFC 4231 vectors, the exact discrete Laplace sampler against its
- * distribution (mean, variance, P(0), tail), and the cell key property
- * (deterministic per key, cell and count; different under another key).
+ * test_dp.c — the dp mode of SPEC §5: the exact discrete Laplace sampler
+ * against its distribution (mean, variance, P(0), tail), and the cell key
+ * property (deterministic per key, cell and count; different under another
+ * key). Its HMAC-SHA-256 is tested in test_sha256.c.
  */
 #include <check.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,38 +13,6 @@
 #include "casa/disclosure.h"
 #include "casa/metrics.h"
 #include "../../src/disclosure_internal.h"
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
-}
-
-START_TEST(test_hmac_rfc4231)
-{
-	uint8_t mac[DISCLOSURE_SHA256_LEN];
-	char text[2 * DISCLOSURE_SHA256_LEN + 1];
-	/* RFC 4231 test case 1: key 0x0b * 20, "Hi There". */
-	uint8_t key1[20];
-	memset(key1, 0x0b, sizeof(key1));
-	disclosure_hmac_sha256(key1, sizeof(key1), (const uint8_t *)"Hi There", 8, mac);
-	hex(mac, sizeof(mac), text);
-	ck_assert_str_eq(text, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
-	/* Test case 2: key "Jefe". */
-	const char *msg = "what do ya want for nothing?";
-	disclosure_hmac_sha256((const uint8_t *)"Jefe", 4, (const uint8_t *)msg, strlen(msg), mac);
-	hex(mac, sizeof(mac), text);
-	ck_assert_str_eq(text, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-	/* Test case 6: a 131-byte key (hashed first), "Test Using Larger Than
-	 * Block-Size Key - Hash Key First". */
-	uint8_t key6[131];
-	memset(key6, 0xaa, sizeof(key6));
-	msg = "Test Using Larger Than Block-Size Key - Hash Key First";
-	disclosure_hmac_sha256(key6, sizeof(key6), (const uint8_t *)msg, strlen(msg), mac);
-	hex(mac, sizeof(mac), text);
-	ck_assert_str_eq(text, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
-}
-END_TEST
 
 /* n draws of the sampler with P(z) ~ exp(-|z| s / t), each from its own seed. */
 static void draw(uint64_t s, uint64_t t, int n, int64_t *out)
@@ -358,7 +325,6 @@ static Suite *dp_suite(void)
 	Suite *s = suite_create("dp");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_hmac_rfc4231);
 	tcase_add_test(tc, test_sampler_eps_half);
 	tcase_add_test(tc, test_sampler_eps_three_halves);
 	tcase_add_test(tc, test_sampler_small_eps_scale);
