@@ -8,7 +8,7 @@
 
 #include "casa/date.h"
 #include "casa/metrics.h"
-#include "snapshot_impl.h"
+#include "snapshot_internal.h"
 
 #ifndef CASA_VERSION
 #define CASA_VERSION "0.0.0"

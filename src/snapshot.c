@@ -20,7 +20,7 @@
 
 #include "casa/log.h"
 #include "casa/metrics.h"
-#include "snapshot_impl.h"
+#include "snapshot_internal.h"
 
 /* ---- arena ------------------------------------------------------------ */
 

@@ -21,7 +21,7 @@
 #include <zlib.h>
 
 #include "casa/log.h"
-#include "snapshot_impl.h"
+#include "snapshot_internal.h"
 
 static const char snapshot_magic[8] = {'C', 'A', 'S', 'A', 'S', 'N', 'A', 'P'};
 /* Bump when the payload layout changes: older files are then refused and

@@ -1,10 +1,10 @@
 /*
- * snapshot_impl.h — private to the snapshot stage (snapshot.c, openapi.c,
+ * snapshot_internal.h — private to the snapshot stage (snapshot.c, openapi.c,
  * snapshot_store.c): the snapshot's layout, its arena and the text buffer
  * used to render bodies. Not for other stages: they use casa/snapshot.h.
  */
-#ifndef CASA_SNAPSHOT_IMPL_H
-#define CASA_SNAPSHOT_IMPL_H
+#ifndef CASA_SNAPSHOT_INTERNAL_H
+#define CASA_SNAPSHOT_INTERNAL_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
