@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "casa/buf.h"
 #include "casa/log.h"
 #include "casa/metrics.h"
 #include "http_internal.h"
@@ -64,69 +65,6 @@ static int status_slot(unsigned status)
 		if (tracked_status[i] == status)
 			return i;
 	return HTTP_STATUS_SLOTS - 1;
-}
-
-/* ---- small text buffer ------------------------------------------------ */
-
-struct text {
-	char *data;  /* malloc'd, NUL-terminated */
-	size_t len;  /* bytes used */
-	size_t cap;  /* bytes allocated */
-	bool failed; /* sticky allocation failure */
-};
-
-static void text_add(struct text *t, const char *data, size_t n)
-{
-	if (t->failed)
-		return;
-	if (t->cap - t->len <= n) {
-		size_t cap = t->cap ? t->cap : 1024;
-		while (cap - t->len <= n)
-			cap *= 2;
-		char *p = realloc(t->data, cap);
-		if (p == NULL) {
-			t->failed = true;
-			return;
-		}
-		t->data = p;
-		t->cap = cap;
-	}
-	memcpy(t->data + t->len, data, n);
-	t->len += n;
-	t->data[t->len] = '\0';
-}
-
-static void text_puts(struct text *t, const char *s)
-{
-	text_add(t, s, strlen(s));
-}
-
-static void text_printf(struct text *t, const char *fmt, ...) CASA_PRINTF(2, 3);
-static void text_printf(struct text *t, const char *fmt, ...)
-{
-	char small[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		t->failed = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		text_add(t, small, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (big == NULL) {
-		t->failed = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	text_add(t, big, (size_t)n);
-	free(big);
 }
 
 /* ---- configuration (reloadable) --------------------------------------- */
@@ -543,15 +481,15 @@ static enum MHD_Result send_text(struct request *req, unsigned status, const cha
 static enum MHD_Result send_error(struct request *req, unsigned status, const char *message,
                                   const char *const *allowed, size_t allowed_count)
 {
-	struct text body = {0};
-	text_printf(&body, "{\"error\":{\"status\":%u,\"message\":\"%s\"", status, message);
+	struct buf body = {0};
+	buf_printf(&body, "{\"error\":{\"status\":%u,\"message\":\"%s\"", status, message);
 	if (allowed != NULL) {
-		text_puts(&body, ",\"allowed\":[");
+		buf_puts(&body, ",\"allowed\":[");
 		for (size_t i = 0; i < allowed_count; i++)
-			text_printf(&body, "%s\"%s\"", i ? "," : "", allowed[i]);
-		text_puts(&body, "]");
+			buf_printf(&body, "%s\"%s\"", i ? "," : "", allowed[i]);
+		buf_puts(&body, "]");
 	}
-	text_puts(&body, "}}\n");
+	buf_puts(&body, "}}\n");
 	if (body.failed) {
 		free(body.data);
 		return queue(req, 500, NULL);
@@ -785,7 +723,7 @@ static enum MHD_Result route_readyz(struct request *req)
 {
 	struct http_server *server = req->server;
 	struct snapshot *snapshot = snapshot_slot_acquire(server->slot);
-	struct text body = {0};
+	struct buf body = {0};
 	char meta[SNAPSHOT_META_LEN] = "null", last[SNAPSHOT_TIME_LEN + 2] = "null";
 	if (snapshot != NULL)
 		snapshot_meta_json(snapshot, meta);
@@ -795,13 +733,13 @@ static enum MHD_Result route_readyz(struct request *req)
 		snapshot_format_rfc3339(last_success, when);
 		snprintf(last, sizeof(last), "\"%s\"", when);
 	}
-	text_printf(&body,
-	            "{\"ready\":%s,\"stale\":%s,\"snapshot\":%s,\"last_success\":%s,"
-	            "\"refresh_failures\":%llu,\"db_up\":%s}\n",
-	            snapshot ? "true" : "false",
-	            atomic_load(&server->stats->stale) ? "true" : "false", meta, last,
-	            (unsigned long long)atomic_load(&server->stats->refresh_failures),
-	            atomic_load(&server->stats->db_up) ? "true" : "false");
+	buf_printf(&body,
+	           "{\"ready\":%s,\"stale\":%s,\"snapshot\":%s,\"last_success\":%s,"
+	           "\"refresh_failures\":%llu,\"db_up\":%s}\n",
+	           snapshot ? "true" : "false",
+	           atomic_load(&server->stats->stale) ? "true" : "false", meta, last,
+	           (unsigned long long)atomic_load(&server->stats->refresh_failures),
+	           atomic_load(&server->stats->db_up) ? "true" : "false");
 	unsigned status = snapshot != NULL ? 200 : 503;
 	snapshot_unref(snapshot);
 	if (body.failed) {
@@ -814,15 +752,15 @@ static enum MHD_Result route_readyz(struct request *req)
 	return result;
 }
 
-static void prom_header(struct text *t, const char *name, const char *type, const char *help)
+static void prom_header(struct buf *t, const char *name, const char *type, const char *help)
 {
-	text_printf(t, "# HELP casa_metrics_%s %s\n# TYPE casa_metrics_%s %s\n", name, help, name,
-	            type);
+	buf_printf(t, "# HELP casa_metrics_%s %s\n# TYPE casa_metrics_%s %s\n", name, help, name,
+	           type);
 }
 
 /* Prometheus text exposition format 0.0.4. Labels are fixed names (tables,
  * rules, routes): never request input or data values. */
-static void render_prometheus(struct http_server *server, struct text *t)
+static void render_prometheus(struct http_server *server, struct buf *t)
 {
 	struct stats *stats = server->stats;
 	struct snapshot *snapshot = snapshot_slot_acquire(server->slot);
@@ -831,60 +769,59 @@ static void render_prometheus(struct http_server *server, struct text *t)
 	for (int b = 0; b <= STATS_REFRESH_BUCKETS; b++) {
 		cumulative += atomic_load(&stats->refresh_buckets[b]);
 		if (b < STATS_REFRESH_BUCKETS)
-			text_printf(
-			    t, "casa_metrics_refresh_duration_seconds_bucket{le=\"%g\"} %llu\n",
-			    stats_refresh_bucket_bounds[b], (unsigned long long)cumulative);
+			buf_printf(t,
+			           "casa_metrics_refresh_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			           stats_refresh_bucket_bounds[b], (unsigned long long)cumulative);
 		else
-			text_printf(
+			buf_printf(
 			    t, "casa_metrics_refresh_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
 			    (unsigned long long)cumulative);
 	}
-	text_printf(t, "casa_metrics_refresh_duration_seconds_sum %.6f\n",
-	            (double)atomic_load(&stats->refresh_seconds_sum_us) / 1e6);
-	text_printf(t, "casa_metrics_refresh_duration_seconds_count %llu\n",
-	            (unsigned long long)cumulative);
+	buf_printf(t, "casa_metrics_refresh_duration_seconds_sum %.6f\n",
+	           (double)atomic_load(&stats->refresh_seconds_sum_us) / 1e6);
+	buf_printf(t, "casa_metrics_refresh_duration_seconds_count %llu\n",
+	           (unsigned long long)cumulative);
 	prom_header(t, "last_success_timestamp_seconds", "gauge",
 	            "Unix time of the last successful refresh (0 = never).");
-	text_printf(t, "casa_metrics_last_success_timestamp_seconds %lld\n",
-	            (long long)atomic_load(&stats->last_success_unix));
+	buf_printf(t, "casa_metrics_last_success_timestamp_seconds %lld\n",
+	           (long long)atomic_load(&stats->last_success_unix));
 	prom_header(t, "refresh_failures_total", "counter", "Failed refresh attempts.");
-	text_printf(t, "casa_metrics_refresh_failures_total %llu\n",
-	            (unsigned long long)atomic_load(&stats->refresh_failures));
+	buf_printf(t, "casa_metrics_refresh_failures_total %llu\n",
+	           (unsigned long long)atomic_load(&stats->refresh_failures));
 	prom_header(t, "refreshes_total", "counter", "Refreshes that built a snapshot.");
-	text_printf(t, "casa_metrics_refreshes_total %llu\n",
-	            (unsigned long long)atomic_load(&stats->refreshes));
+	buf_printf(t, "casa_metrics_refreshes_total %llu\n",
+	           (unsigned long long)atomic_load(&stats->refreshes));
 	prom_header(t, "refresh_skipped_total", "counter",
 	            "Refreshes skipped because the refresh key was unchanged.");
-	text_printf(t, "casa_metrics_refresh_skipped_total %llu\n",
-	            (unsigned long long)atomic_load(&stats->refresh_skipped));
+	buf_printf(t, "casa_metrics_refresh_skipped_total %llu\n",
+	           (unsigned long long)atomic_load(&stats->refresh_skipped));
 	prom_header(t, "refresh_key", "gauge",
 	            "max(batch_id) of the source behind the last refresh (-1 = none).");
-	text_printf(t, "casa_metrics_refresh_key %lld\n",
-	            (long long)atomic_load(&stats->refresh_key));
+	buf_printf(t, "casa_metrics_refresh_key %lld\n",
+	           (long long)atomic_load(&stats->refresh_key));
 	prom_header(t, "rows_loaded", "gauge", "Rows read per source table in the last pull.");
 	for (int i = 0; i < MODEL_TABLE_COUNT; i++)
-		text_printf(t, "casa_metrics_rows_loaded{table=\"%s\"} %llu\n",
-		            model_table_names[i],
-		            (unsigned long long)atomic_load(&stats->rows_loaded[i]));
+		buf_printf(t, "casa_metrics_rows_loaded{table=\"%s\"} %llu\n", model_table_names[i],
+		           (unsigned long long)atomic_load(&stats->rows_loaded[i]));
 	prom_header(t, "dq_violations", "gauge", "Data-quality rule hits in the last build.");
 	for (int i = 0; i < DQ_RULE_COUNT; i++)
-		text_printf(t, "casa_metrics_dq_violations{rule=\"%s\"} %llu\n",
-		            model_dq_rule_names[i],
-		            (unsigned long long)atomic_load(&stats->dq_violations[i]));
+		buf_printf(t, "casa_metrics_dq_violations{rule=\"%s\"} %llu\n",
+		           model_dq_rule_names[i],
+		           (unsigned long long)atomic_load(&stats->dq_violations[i]));
 	prom_header(t, "suppressed_cells", "gauge", "Cells published as suppressed.");
 	uint64_t suppressed = snapshot != NULL ? snapshot_suppressed_cells(snapshot)
 	                                       : atomic_load(&stats->suppressed_cells);
-	text_printf(t, "casa_metrics_suppressed_cells %llu\n", (unsigned long long)suppressed);
+	buf_printf(t, "casa_metrics_suppressed_cells %llu\n", (unsigned long long)suppressed);
 	prom_header(t, "stale", "gauge", "1 when the served snapshot is stale.");
-	text_printf(t, "casa_metrics_stale %d\n", atomic_load(&stats->stale) ? 1 : 0);
+	buf_printf(t, "casa_metrics_stale %d\n", atomic_load(&stats->stale) ? 1 : 0);
 	prom_header(t, "db_up", "gauge", "1 when the last contact with the database worked.");
-	text_printf(t, "casa_metrics_db_up %d\n", atomic_load(&stats->db_up) ? 1 : 0);
+	buf_printf(t, "casa_metrics_db_up %d\n", atomic_load(&stats->db_up) ? 1 : 0);
 	prom_header(t, "snapshot_age_seconds", "gauge",
 	            "Seconds since the served snapshot was computed (-1 = none).");
 	long long age = -1;
 	if (snapshot != NULL)
 		age = (long long)time(NULL) - (long long)snapshot_generated_at(snapshot);
-	text_printf(t, "casa_metrics_snapshot_age_seconds %lld\n", age);
+	buf_printf(t, "casa_metrics_snapshot_age_seconds %lld\n", age);
 	prom_header(t, "http_requests_total", "counter", "HTTP requests by route and status.");
 	for (int r = 0; r < ROUTE_COUNT; r++) {
 		for (int s = 0; s < HTTP_STATUS_SLOTS; s++) {
@@ -892,26 +829,26 @@ static void render_prometheus(struct http_server *server, struct text *t)
 			if (n == 0)
 				continue;
 			if (s < HTTP_STATUS_SLOTS - 1)
-				text_printf(t,
-				            "casa_metrics_http_requests_total{route=\"%s\","
-				            "code=\"%u\"} %llu\n",
-				            route_names[r], tracked_status[s],
-				            (unsigned long long)n);
+				buf_printf(t,
+				           "casa_metrics_http_requests_total{route=\"%s\","
+				           "code=\"%u\"} %llu\n",
+				           route_names[r], tracked_status[s],
+				           (unsigned long long)n);
 			else
-				text_printf(t,
-				            "casa_metrics_http_requests_total{route=\"%s\","
-				            "code=\"other\"} %llu\n",
-				            route_names[r], (unsigned long long)n);
+				buf_printf(t,
+				           "casa_metrics_http_requests_total{route=\"%s\","
+				           "code=\"other\"} %llu\n",
+				           route_names[r], (unsigned long long)n);
 		}
 	}
 	prom_header(t, "build_info", "gauge", "Build information.");
-	text_printf(t, "casa_metrics_build_info{version=\"%s\"} 1\n", CASA_VERSION);
+	buf_printf(t, "casa_metrics_build_info{version=\"%s\"} 1\n", CASA_VERSION);
 	snapshot_unref(snapshot);
 }
 
 static enum MHD_Result route_metrics(struct request *req)
 {
-	struct text body = {0};
+	struct buf body = {0};
 	render_prometheus(req->server, &body);
 	if (body.failed) {
 		free(body.data);
