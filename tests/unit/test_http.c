@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../src/http_internal.h"
 #include "casa/http.h"
 
 static struct http_config *config(const char *origins, const char *tokens, int refresh)
@@ -142,6 +143,69 @@ START_TEST(test_file_names)
 }
 END_TEST
 
+START_TEST(test_routes)
+{
+	const char *rest = "unset";
+	ck_assert_int_eq(http_route_of("/api/v1/metrics", &rest), ROUTE_CATALOG);
+	ck_assert_ptr_null(rest);
+	ck_assert_int_eq(http_route_of("/api/v1/metrics/days_missing_p90", &rest), ROUTE_TABLE);
+	ck_assert_str_eq(rest, "days_missing_p90");
+	ck_assert_int_eq(http_route_of("/api/v1/metrics/", &rest), ROUTE_TABLE);
+	ck_assert_str_eq(rest, "");
+	ck_assert_int_eq(http_route_of("/api/v1/openapi.json", &rest), ROUTE_OPENAPI);
+	ck_assert_int_eq(http_route_of("/metrics", &rest), ROUTE_METRICS);
+	ck_assert_int_eq(http_route_of("/metrics/", &rest), ROUTE_OTHER);
+	ck_assert_int_eq(http_route_of("/", &rest), ROUTE_DASHBOARD);
+	ck_assert_str_eq(rest, "index.html");
+	ck_assert_int_eq(http_route_of("/app.js", &rest), ROUTE_DASHBOARD);
+	ck_assert_str_eq(rest, "app.js");
+	/* one level only, and nothing under /api is a file */
+	ck_assert_int_eq(http_route_of("/a/b.js", &rest), ROUTE_OTHER);
+	ck_assert_ptr_null(rest);
+	ck_assert_int_eq(http_route_of("/api", &rest), ROUTE_OTHER);
+	ck_assert_int_eq(http_route_of("/apis.js", &rest), ROUTE_OTHER);
+	ck_assert_int_eq(http_route_of("", &rest), ROUTE_OTHER);
+}
+END_TEST
+
+START_TEST(test_query)
+{
+	struct http_query q = {0};
+	ck_assert_ptr_null(http_query_problem(&q));
+	http_query_add(&q, "by", "county");
+	http_query_add(&q, "format", NULL); /* "?format" without "=" */
+	ck_assert_ptr_null(http_query_problem(&q));
+	ck_assert_str_eq(http_query_get(&q, "by"), "county");
+	ck_assert_str_eq(http_query_get(&q, "format"), "");
+	ck_assert_ptr_null(http_query_get(&q, "from"));
+	http_query_add(&q, "by", "sex");
+	ck_assert_str_eq(http_query_problem(&q), "repeated query parameter");
+
+	/* MHD turns %41 into "A"; a '%' left over was not followed by two
+	 * hex digits */
+	struct http_query bad = {0};
+	http_query_add(&bad, "from", "2025%");
+	ck_assert_str_eq(http_query_problem(&bad), "malformed percent-encoding");
+	struct http_query bad_name = {0};
+	http_query_add(&bad_name, "fr%om", "2025");
+	ck_assert_str_eq(http_query_problem(&bad_name), "malformed percent-encoding");
+
+	/* 16 distinct names pass; the 17th is one too many, even though only
+	 * the first 16 are kept */
+	struct http_query many = {0};
+	char names[HTTP_PARAMS_MAX + 1][8];
+	for (int i = 0; i <= HTTP_PARAMS_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "p%d", i);
+		if (i == HTTP_PARAMS_MAX)
+			ck_assert_ptr_null(http_query_problem(&many));
+		http_query_add(&many, names[i], "1");
+	}
+	ck_assert_uint_eq(many.count, HTTP_PARAMS_MAX);
+	ck_assert_uint_eq(many.total, HTTP_PARAMS_MAX + 1);
+	ck_assert_str_eq(http_query_problem(&many), "too many query parameters");
+}
+END_TEST
+
 /* ---- a live server in process: reload and snapshot replacement -------- */
 
 /* Sends one request, returns the status code; body (if not NULL) gets the
@@ -267,6 +331,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_tokens);
 	tcase_add_test(tc, test_cors);
 	tcase_add_test(tc, test_file_names);
+	tcase_add_test(tc, test_routes);
+	tcase_add_test(tc, test_query);
 	suite_add_tcase(s, tc);
 	TCase *live = tcase_create("live");
 	tcase_add_test(live, test_live_reload_and_replace);
