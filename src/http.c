@@ -39,11 +39,8 @@
  * length (the parameter count is bounded in http_request.c). The memory
  * limit bounds the request line and headers (MHD answers 414/431 itself
  * past it). */
-#define HTTP_URL_MAX             2048
-#define HTTP_MEMORY_LIMIT        (32 * 1024)
-#define HTTP_DEFAULT_TIMEOUT_S   30
-#define HTTP_DEFAULT_CONNECTIONS 512
-#define HTTP_DEFAULT_PER_IP      64
+#define HTTP_URL_MAX      2048
+#define HTTP_MEMORY_LIMIT (32 * 1024)
 /* http_stop waits this long for requests in flight before closing. */
 #define HTTP_DRAIN_MS 5000
 
@@ -536,12 +533,38 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
+/* The configuration stage owns the defaults (config.c); here a missing or
+ * out-of-range value is a caller's mistake, refused with its name rather
+ * than replaced. */
+static bool options_valid(const struct http_options *options, char err[HTTP_ERROR_LEN])
+{
+	const char *bad = NULL;
+	if (options->listen_host == NULL || options->listen_host[0] == '\0')
+		bad = "listen_host: empty";
+	else if (options->refresh_seconds < 1)
+		bad = "refresh_seconds: must be at least 1 (it sets Cache-Control max-age)";
+	else if (options->connection_timeout_s < 1)
+		bad = "connection_timeout_s: must be at least 1";
+	else if (options->connection_limit < 1)
+		bad = "connection_limit: must be at least 1";
+	else if (options->per_ip_connection_limit < 0)
+		bad = "per_ip_connection_limit: must be 0 (no limit) or more";
+	else if (options->threads < 1)
+		bad = "threads: must be at least 1";
+	if (bad != NULL)
+		snprintf(err, HTTP_ERROR_LEN, "invalid option %s", bad);
+	return bad == NULL;
+}
+
 struct http_server *http_start(const struct http_options *options, struct snapshot_slot *slot,
                                struct stats *stats, char err[HTTP_ERROR_LEN])
 {
 	struct addrinfo hints, *addresses = NULL;
-	struct http_server *server = calloc(1, sizeof(*server));
+	struct http_server *server = NULL;
 	err[0] = '\0';
+	if (!options_valid(options, err))
+		goto fail;
+	server = calloc(1, sizeof(*server));
 	if (server == NULL) {
 		snprintf(err, HTTP_ERROR_LEN, "out of memory");
 		goto fail;
@@ -562,9 +585,7 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	char port[16];
 	snprintf(port, sizeof(port), "%u", (unsigned)options->listen_port);
-	const char *host = options->listen_host && options->listen_host[0]
-	                       ? options->listen_host
-	                       : "127.0.0.1"; /* SPEC §7: loopback by default */
+	const char *host = options->listen_host;
 	int gai = getaddrinfo(host, port, &hints, &addresses);
 	if (gai != 0 || addresses == NULL) {
 		snprintf(err, HTTP_ERROR_LEN, "listen address %s: %s", host, gai_strerror(gai));
@@ -574,17 +595,12 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (addresses->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	unsigned timeout = options->connection_timeout_s > 0
-	                       ? (unsigned)options->connection_timeout_s
-	                       : HTTP_DEFAULT_TIMEOUT_S;
-	unsigned limit = options->connection_limit > 0 ? (unsigned)options->connection_limit
-	                                               : HTTP_DEFAULT_CONNECTIONS;
-	unsigned per_ip = options->per_ip_connection_limit > 0
-	                      ? (unsigned)options->per_ip_connection_limit
-	                      : HTTP_DEFAULT_PER_IP;
+	unsigned timeout = (unsigned)options->connection_timeout_s;
+	unsigned limit = (unsigned)options->connection_limit;
+	unsigned per_ip = (unsigned)options->per_ip_connection_limit; /* MHD: 0 = no limit */
 	/* one internal polling thread, or a pool when more are asked for (the
 	 * pool option is left out for one thread) */
-	unsigned threads = options->threads > 1 ? (unsigned)options->threads : 1;
+	unsigned threads = (unsigned)options->threads;
 	server->daemon = MHD_start_daemon(
 	    flags, options->listen_port, NULL, NULL, handle, server, MHD_OPTION_EXTERNAL_LOGGER,
 	    mhd_log, server, MHD_OPTION_SOCK_ADDR, addresses->ai_addr,
@@ -614,9 +630,16 @@ fail:
 
 bool http_reload(struct http_server *server, const struct http_options *options)
 {
-	struct http_config *next = http_config_new(options);
-	if (next == NULL)
+	char err[HTTP_ERROR_LEN];
+	if (!options_valid(options, err)) {
+		log_warnx("http: reload: %s", err);
 		return false;
+	}
+	struct http_config *next = http_config_new(options);
+	if (next == NULL) {
+		log_warnx("http: reload: out of memory");
+		return false;
+	}
 	pthread_mutex_lock(&server->config_lock);
 	struct http_config *old = server->config;
 	server->config = next;

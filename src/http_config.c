@@ -76,8 +76,8 @@ struct http_config *http_config_new(const struct http_options *options)
 		if (strcmp(config->origins[i], "*") == 0)
 			config->any_origin = true;
 	/* Cache-Control max-age follows the refresh schedule: a body cannot
-	 * change sooner. At least 1 second so caches still coalesce polls. */
-	config->max_age = options->refresh_seconds > 1 ? options->refresh_seconds : 1;
+	 * change sooner. */
+	config->max_age = options->refresh_seconds;
 	return config;
 fail:
 	http_config_free(config);

@@ -269,6 +269,9 @@ START_TEST(test_live_reload_and_replace)
 	options.cors_origins = "";
 	options.api_tokens = "first-token";
 	options.refresh_seconds = 60;
+	options.connection_timeout_s = 10;
+	options.connection_limit = 16;
+	options.per_ip_connection_limit = 0; /* no limit */
 	options.threads = 2;
 	char err[HTTP_ERROR_LEN];
 	struct http_server *server = NULL;
@@ -303,10 +306,16 @@ START_TEST(test_live_reload_and_replace)
 	    request(port, "/api/v1/metrics/runaway_discharges_pct", auth, body, sizeof(body)), 200);
 	ck_assert_ptr_nonnull(strstr(body, "\"value\":6.5,\"numerator\":13"));
 
-	/* reload: tokens off, a CORS origin on, max-age follows the schedule */
+	/* a reload with a value out of range is refused as a whole: the token
+	 * still guards the API */
 	options.api_tokens = "";
+	options.refresh_seconds = 0;
+	ck_assert(!http_reload(server, &options));
+	ck_assert_int_eq(request(port, "/api/v1/metrics", "", NULL, 0), 401);
+
+	/* reload: tokens off, a CORS origin on, max-age follows the schedule */
 	options.cors_origins = "https://dash.example";
-	options.refresh_seconds = 0; /* max-age never below 1 */
+	options.refresh_seconds = 1;
 	ck_assert(http_reload(server, &options));
 	ck_assert_int_eq(request(port, "/api/v1/metrics/runaway_discharges_pct",
 	                         "Origin: https://dash.example\r\n", body, sizeof(body)),
@@ -316,6 +325,55 @@ START_TEST(test_live_reload_and_replace)
 	ck_assert_int_eq(request(port, "/api/v1/metrics", "", NULL, 0), 200);
 
 	http_stop(server);
+	snapshot_slot_destroy(&slot);
+}
+END_TEST
+
+/* Each option out of range is refused by name, before anything listens. */
+START_TEST(test_start_refuses_bad_options)
+{
+	static struct stats stats;
+	struct snapshot_slot slot;
+	snapshot_slot_init(&slot);
+	const struct http_options good = {.listen_host = "127.0.0.1",
+	                                  .refresh_seconds = 60,
+	                                  .connection_timeout_s = 10,
+	                                  .connection_limit = 16,
+	                                  .per_ip_connection_limit = 4,
+	                                  .threads = 1};
+	static const struct {
+		const char *name; /* named in the message */
+		int field;        /* which option is broken */
+	} cases[] = {
+	    {"listen_host", 0},      {"refresh_seconds", 1},         {"connection_timeout_s", 2},
+	    {"connection_limit", 3}, {"per_ip_connection_limit", 4}, {"threads", 5}};
+	for (size_t i = 0; i < CASA_ARRAY_LEN(cases); i++) {
+		struct http_options options = good;
+		switch (cases[i].field) {
+		case 0:
+			options.listen_host = "";
+			break;
+		case 1:
+			options.refresh_seconds = 0;
+			break;
+		case 2:
+			options.connection_timeout_s = 0;
+			break;
+		case 3:
+			options.connection_limit = 0;
+			break;
+		case 4:
+			options.per_ip_connection_limit = -1;
+			break;
+		default:
+			options.threads = 0;
+			break;
+		}
+		char err[HTTP_ERROR_LEN], want[64];
+		snprintf(want, sizeof(want), "option %s:", cases[i].name);
+		ck_assert_ptr_null(http_start(&options, &slot, &stats, err));
+		ck_assert_msg(strstr(err, want) != NULL, "%s: %s", cases[i].name, err);
+	}
 	snapshot_slot_destroy(&slot);
 }
 END_TEST
@@ -336,6 +394,7 @@ static Suite *http_suite(void)
 	suite_add_tcase(s, tc);
 	TCase *live = tcase_create("live");
 	tcase_add_test(live, test_live_reload_and_replace);
+	tcase_add_test(live, test_start_refuses_bad_options);
 	suite_add_tcase(s, live);
 	return s;
 }
