@@ -4,6 +4,7 @@
  */
 #include "casa/buf.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -154,6 +155,35 @@ void buf_json_string(struct buf *buf, const char *text)
 			buf_add(buf, (const char *)p, 1);
 	}
 	buf_add(buf, "\"", 1);
+}
+
+static int append_json(const char *text, size_t size, void *data)
+{
+	struct buf *buf = data;
+	buf_add(buf, text, size);
+	return buf->failed ? -1 : 0;
+}
+
+void buf_json_value(struct buf *buf, struct json_t *value)
+{
+	/* No JSON_SORT_KEYS: jansson keeps insertion order, so the bytes (and
+	 * the ETag derived from them) are the same on every build. 15 digits
+	 * print a configured real such as epsilon 0.1 as 0.1, the way the
+	 * hand-written bodies print it. */
+	if (value == NULL || json_dump_callback(value, append_json, buf,
+	                                        JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0)
+		buf->failed = true;
+	json_decref(value);
+}
+
+struct json_t *buf_json_append(struct json_t *array, struct json_t *value)
+{
+	/* json_array_append_new() releases value when it fails */
+	if (json_array_append_new(array, value) != 0) {
+		json_decref(array);
+		return NULL;
+	}
+	return array;
 }
 
 /* A CSV field (RFC 4180 §2): quoted when it holds a comma, quote, CR or LF.

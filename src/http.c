@@ -14,6 +14,7 @@
  */
 #include "casa/http.h"
 
+#include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -128,14 +129,14 @@ static enum MHD_Result send_error(struct request *req, unsigned status, const ch
                                   const char *const *allowed, size_t allowed_count)
 {
 	struct buf body = {0};
-	buf_printf(&body, "{\"error\":{\"status\":%u,\"message\":\"%s\"", status, message);
-	if (allowed != NULL) {
-		buf_puts(&body, ",\"allowed\":[");
-		for (size_t i = 0; i < allowed_count; i++)
-			buf_printf(&body, "%s\"%s\"", i ? "," : "", allowed[i]);
-		buf_puts(&body, "]");
-	}
-	buf_puts(&body, "}}\n");
+	json_t *list = allowed != NULL ? json_array() : NULL;
+	for (size_t i = 0; list != NULL && i < allowed_count; i++)
+		list = buf_json_append(list, json_string(allowed[i]));
+	if (allowed != NULL && list == NULL)
+		return queue(req, 500, NULL);
+	buf_json_value(&body, json_pack("{s:{s:i, s:s, s:o*}}", "error", "status", (int)status,
+	                                "message", message, "allowed", list));
+	buf_puts(&body, "\n");
 	if (body.failed) {
 		free(body.data);
 		return queue(req, 500, NULL);

@@ -3,7 +3,7 @@
  * (process alive), /readyz (serving a snapshot, stale or not) and /metrics
  * (Prometheus text), with the per-route request counters it exposes.
  */
-#include <stdio.h>
+#include <jansson.h>
 #include <time.h>
 
 #include "casa/model.h"
@@ -126,22 +126,26 @@ static void render_prometheus(struct http_server *server, struct buf *t)
 static unsigned render_readyz(struct http_server *server, struct buf *body)
 {
 	struct snapshot *snapshot = snapshot_slot_acquire(server->slot);
-	char meta[SNAPSHOT_META_LEN] = "null", last[SNAPSHOT_TIME_LEN + 2] = "null";
-	if (snapshot != NULL)
-		snapshot_meta_json(snapshot, meta);
+	json_t *meta = json_null(), *last = json_null();
+	if (snapshot != NULL) {
+		/* the snapshot stage owns the shape of its description; readyz
+		 * embeds it as it is */
+		char text[SNAPSHOT_META_LEN];
+		snapshot_meta_json(snapshot, text);
+		meta = json_loads(text, 0, NULL);
+	}
 	int64_t last_success = atomic_load(&server->stats->last_success_unix);
 	if (last_success > 0) {
 		char when[SNAPSHOT_TIME_LEN];
 		snapshot_format_rfc3339(last_success, when);
-		snprintf(last, sizeof(last), "\"%s\"", when);
+		last = json_string(when);
 	}
-	buf_printf(body,
-	           "{\"ready\":%s,\"stale\":%s,\"snapshot\":%s,\"last_success\":%s,"
-	           "\"refresh_failures\":%llu,\"db_up\":%s}\n",
-	           snapshot ? "true" : "false",
-	           atomic_load(&server->stats->stale) ? "true" : "false", meta, last,
-	           (unsigned long long)atomic_load(&server->stats->refresh_failures),
-	           atomic_load(&server->stats->db_up) ? "true" : "false");
+	buf_json_value(body, json_pack("{s:b, s:b, s:o, s:o, s:I, s:b}", "ready", snapshot != NULL,
+	                               "stale", atomic_load(&server->stats->stale), "snapshot",
+	                               meta, "last_success", last, "refresh_failures",
+	                               (json_int_t)atomic_load(&server->stats->refresh_failures),
+	                               "db_up", atomic_load(&server->stats->db_up)));
+	buf_puts(body, "\n");
 	unsigned status = snapshot != NULL ? 200 : 503;
 	snapshot_unref(snapshot);
 	return status;

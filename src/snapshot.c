@@ -9,6 +9,7 @@
  */
 #include "casa/snapshot.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -504,51 +505,49 @@ static const char *kind_name(enum metric_kind kind)
 	return (unsigned)kind < CASA_ARRAY_LEN(names) ? names[kind] : "unknown";
 }
 
+/* The disclosure and snapshot objects open every table body, which is
+ * written by hand around its row offsets; the catalog takes the same text
+ * as jansson values, so each object has one renderer. NULL when memory
+ * runs out. */
+static json_t *json_of(void (*render)(struct buf *, const struct snapshot *),
+                       const struct snapshot *snapshot)
+{
+	struct buf text = {0};
+	render(&text, snapshot);
+	json_t *value = text.failed ? NULL : json_loads(text.data, 0, NULL);
+	free(text.data);
+	return value;
+}
+
+static json_t *catalog_entry(const struct metric_def *def)
+{
+	/* "total" is what an absent by means; the list names the breakdowns a
+	 * client may ask for */
+	json_t *by = json_array();
+	for (int d = 1; d < DIM_COUNT; d++)
+		if (def->dims & DIM_BIT(d))
+			by = buf_json_append(by, json_string(metrics_dim_name((enum dim)d)));
+	json_t *period_types = json_array();
+	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
+		if (def->period_types & PERIOD_BIT(p))
+			period_types = buf_json_append(
+			    period_types, json_string(period_type_name((enum period_type)p)));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:b}", "id", def->id, "title",
+	                 def->title, "unit", def->unit, "kind", kind_name(def->kind), "definition",
+	                 def->definition, "by", by, "period_types", period_types, "child_based",
+	                 def->child_based, "higher_is_better", def->higher_is_better);
+}
+
 static void render_catalog(struct buf *buf, const struct snapshot *snapshot)
 {
+	json_t *metrics = json_array();
+	for (int m = 0; m < METRIC_COUNT; m++)
+		metrics = buf_json_append(metrics, catalog_entry(&metrics_catalog[m]));
 	buf->len = 0;
-	buf_puts(buf, "{\"metrics\":[");
-	for (int m = 0; m < METRIC_COUNT; m++) {
-		const struct metric_def *def = &metrics_catalog[m];
-		if (m > 0)
-			buf_puts(buf, ",");
-		buf_puts(buf, "{\"id\":");
-		buf_json_string(buf, def->id);
-		buf_puts(buf, ",\"title\":");
-		buf_json_string(buf, def->title);
-		buf_puts(buf, ",\"unit\":");
-		buf_json_string(buf, def->unit);
-		buf_printf(buf, ",\"kind\":\"%s\",\"definition\":", kind_name(def->kind));
-		buf_json_string(buf, def->definition);
-		/* "total" is what an absent by means; the list names the
-		 * breakdowns a client may ask for */
-		buf_puts(buf, ",\"by\":[");
-		bool first = true;
-		for (int d = 1; d < DIM_COUNT; d++) {
-			if (!(def->dims & DIM_BIT(d)))
-				continue;
-			buf_printf(buf, "%s\"%s\"", first ? "" : ",",
-			           metrics_dim_name((enum dim)d));
-			first = false;
-		}
-		buf_puts(buf, "],\"period_types\":[");
-		first = true;
-		for (int p = 0; p < PERIOD_TYPE_COUNT; p++) {
-			if (!(def->period_types & PERIOD_BIT(p)))
-				continue;
-			buf_printf(buf, "%s\"%s\"", first ? "" : ",",
-			           period_type_name((enum period_type)p));
-			first = false;
-		}
-		buf_printf(buf, "],\"child_based\":%s,\"higher_is_better\":%s}",
-		           def->child_based ? "true" : "false",
-		           def->higher_is_better ? "true" : "false");
-	}
-	buf_puts(buf, "],\"disclosure\":");
-	buf_disclosure(buf, snapshot);
-	buf_puts(buf, ",\"snapshot\":");
-	buf_snapshot_meta(buf, snapshot);
-	buf_puts(buf, "}\n");
+	buf_json_value(buf, json_pack("{s:o, s:o, s:o}", "metrics", metrics, "disclosure",
+	                              json_of(buf_disclosure, snapshot), "snapshot",
+	                              json_of(buf_snapshot_meta, snapshot)));
+	buf_puts(buf, "\n");
 }
 
 static const char *rule_action(int rule)
@@ -684,7 +683,8 @@ static bool render_resources(struct snapshot *snapshot, const struct disclosure_
 	                       buf->len, true))
 		return false;
 	buf->len = 0;
-	snapshot_openapi_render(buf);
+	buf_json_value(buf, snapshot_openapi_document());
+	buf_puts(buf, "\n");
 	if (buf->failed ||
 	    !snapshot_body_set(&snapshot->arena, &snapshot->resources[SNAPSHOT_OPENAPI], buf->data,
 	                       buf->len, true))

@@ -41,8 +41,9 @@ struct snapshot *snapshot_alloc(void);
 /* Sets body to a copy of data (plus gzip when asked and smaller) with ETags. */
 bool snapshot_body_set(struct buf_arena *arena, struct snapshot_body *body, const char *data,
                        size_t len, bool with_gzip) CASA_MUSTCHECK;
-/* OpenAPI 3.1 document, appended to buf (openapi.c). It depends on the
- * catalog only, not on a snapshot's data. */
-void snapshot_openapi_render(struct buf *buf);
+/* The OpenAPI 3.1 document (openapi.c): a new jansson value the caller
+ * releases, NULL when memory runs out. It depends on the catalog only, not
+ * on a snapshot's data. */
+struct json_t *snapshot_openapi_document(void);
 
 #endif

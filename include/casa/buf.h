@@ -1,7 +1,8 @@
 /*
  * buf.h — the text toolkit the rendering stages share: a growable buffer
- * with JSON and CSV escaping, the number format of published values, and a
- * bump arena for data that dies all at once.
+ * with JSON (hand-written or from jansson) and CSV escaping, the number
+ * format of published values, and a bump arena for data that dies all at
+ * once.
  *
  * Memory: a struct buf owns its data (the caller frees it with free());
  * `failed` sticks once an allocation fails, so a renderer appends freely and
@@ -31,6 +32,16 @@ void buf_puts(struct buf *buf, const char *text);
 void buf_printf(struct buf *buf, const char *fmt, ...) CASA_PRINTF(2, 3);
 /* text as a JSON string, quotes included (RFC 8259 §7). */
 void buf_json_string(struct buf *buf, const char *text);
+struct json_t; /* jansson */
+/* Appends the compact JSON text of value (keys in insertion order, reals
+ * with 15 significant digits) and releases value (json_decref). A NULL
+ * value, what jansson's constructors return when memory runs out, sets
+ * failed. */
+void buf_json_value(struct buf *buf, struct json_t *value);
+/* Appends value to array, taking value. Returns array, or NULL (array
+ * released) when either is NULL or memory runs out: a loop of appends then
+ * fails as a whole, where jansson alone would skip the missing value. */
+struct json_t *buf_json_append(struct json_t *array, struct json_t *value);
 /* text as one CSV field (RFC 4180 §2), guarded against spreadsheet
  * formulas (see buf.c). */
 void buf_csv_field(struct buf *buf, const char *text);
