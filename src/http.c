@@ -1,6 +1,9 @@
 /*
- * http.c — the HTTP stage (libmicrohttpd, SPEC §6): routes, content
- * negotiation, conditional requests, CORS, bearer tokens, limits.
+ * http.c — the HTTP stage's server (libmicrohttpd, SPEC §6): routing, the
+ * API tables and resources, content negotiation, conditional requests,
+ * CORS, bearer tokens, limits. Parsing, the reloadable options, the
+ * dashboard files and the ops endpoints live in the files listed in
+ * http_internal.h; this file calls them, they never call it.
  *
  * Nothing here computes a metric: a request looks a pre-rendered body up in
  * the snapshot it acquired, checks headers and sends it (or a slice of it).
@@ -11,8 +14,7 @@
  */
 #include "casa/http.h"
 
-#include <dirent.h>
-#include <errno.h>
+#include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -21,12 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "casa/buf.h"
 #include "casa/log.h"
 #include "casa/metrics.h"
 #include "http_internal.h"
@@ -34,175 +35,15 @@
 #include "casa/version.h"
 
 /* Limits on hostile or broken requests. 2048 bytes is the classic safe URL
- * length; no legitimate query uses more than 5 parameters, so 16 leaves room
- * for cache-busters. The memory limit bounds the request line and headers
- * (MHD answers 414/431 itself past it). */
-#define HTTP_URL_MAX             2048
-#define HTTP_PARAMS_MAX          16
-#define HTTP_MEMORY_LIMIT        (32 * 1024)
-#define HTTP_DEFAULT_TIMEOUT_S   30
-#define HTTP_DEFAULT_CONNECTIONS 512
-#define HTTP_DEFAULT_PER_IP      64
+ * length (the parameter count is bounded in http_request.c). The memory
+ * limit bounds the request line and headers (MHD answers 414/431 itself
+ * past it). */
+#define HTTP_URL_MAX      2048
+#define HTTP_MEMORY_LIMIT (32 * 1024)
 /* http_stop waits this long for requests in flight before closing. */
 #define HTTP_DRAIN_MS 5000
-/* Dashboard files are small static assets; refuse anything bigger. */
-#define HTTP_FILE_MAX  (16 * 1024 * 1024)
-#define HTTP_FILES_MAX 256
 
-static const char *const route_names[ROUTE_COUNT] = {"catalog",   "table",   "summary", "quality",
-                                                     "openapi",   "healthz", "readyz",  "metrics",
-                                                     "dashboard", "other"};
-
-static const unsigned tracked_status[HTTP_STATUS_SLOTS - 1] = {200, 204, 304, 400, 401, 404,
-                                                               405, 406, 414, 500, 503};
-
-static int status_slot(unsigned status)
-{
-	for (int i = 0; i < HTTP_STATUS_SLOTS - 1; i++)
-		if (tracked_status[i] == status)
-			return i;
-	return HTTP_STATUS_SLOTS - 1;
-}
-
-/* ---- small text buffer ------------------------------------------------ */
-
-struct text {
-	char *data;  /* malloc'd, NUL-terminated */
-	size_t len;  /* bytes used */
-	size_t cap;  /* bytes allocated */
-	bool failed; /* sticky allocation failure */
-};
-
-static void text_add(struct text *t, const char *data, size_t n)
-{
-	if (t->failed)
-		return;
-	if (t->cap - t->len <= n) {
-		size_t cap = t->cap ? t->cap : 1024;
-		while (cap - t->len <= n)
-			cap *= 2;
-		char *p = realloc(t->data, cap);
-		if (p == NULL) {
-			t->failed = true;
-			return;
-		}
-		t->data = p;
-		t->cap = cap;
-	}
-	memcpy(t->data + t->len, data, n);
-	t->len += n;
-	t->data[t->len] = '\0';
-}
-
-static void text_puts(struct text *t, const char *s)
-{
-	text_add(t, s, strlen(s));
-}
-
-static void text_printf(struct text *t, const char *fmt, ...) CASA_PRINTF(2, 3);
-static void text_printf(struct text *t, const char *fmt, ...)
-{
-	char small[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		t->failed = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		text_add(t, small, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (big == NULL) {
-		t->failed = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	text_add(t, big, (size_t)n);
-	free(big);
-}
-
-/* ---- configuration (reloadable) --------------------------------------- */
-
-void http_config_free(struct http_config *config)
-{
-	if (config == NULL)
-		return;
-	for (size_t i = 0; i < config->origin_count; i++)
-		free(config->origins[i]);
-	for (size_t i = 0; i < config->token_count; i++)
-		free(config->tokens[i]);
-	free(config->origins);
-	free(config->tokens);
-	free(config);
-}
-
-/* Splits a comma-separated list, trimming blanks and dropping empty items. */
-static bool split_list(const char *list, char ***out, size_t *count)
-{
-	*out = NULL;
-	*count = 0;
-	if (list == NULL)
-		return true;
-	size_t cap = 1;
-	for (const char *p = list; *p; p++)
-		cap += *p == ',';
-	char **items = calloc(cap, sizeof(*items));
-	if (items == NULL)
-		return false;
-	const char *p = list;
-	while (*p) {
-		const char *end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		const char *a = p, *b = end;
-		while (a < b && (*a == ' ' || *a == '\t'))
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		if (b > a) {
-			items[*count] = strndup(a, (size_t)(b - a));
-			if (items[*count] == NULL)
-				goto fail;
-			(*count)++;
-		}
-		p = *end ? end + 1 : end;
-	}
-	*out = items;
-	return true;
-fail:
-	for (size_t i = 0; i < *count; i++)
-		free(items[i]);
-	free(items);
-	*count = 0;
-	return false;
-}
-
-struct http_config *http_config_new(const struct http_options *options)
-{
-	struct http_config *config = calloc(1, sizeof(*config));
-	if (config == NULL)
-		return NULL;
-	atomic_init(&config->refs, 1);
-	if (!split_list(options->cors_origins, &config->origins, &config->origin_count) ||
-	    !split_list(options->api_tokens, &config->tokens, &config->token_count))
-		goto fail;
-	for (size_t i = 0; i < config->origin_count; i++)
-		if (strcmp(config->origins[i], "*") == 0)
-			config->any_origin = true;
-	/* Cache-Control max-age follows the refresh schedule: a body cannot
-	 * change sooner. At least 1 second so caches still coalesce polls. */
-	config->max_age = options->refresh_seconds > 1 ? options->refresh_seconds : 1;
-	return config;
-fail:
-	http_config_free(config);
-	return NULL;
-}
+/* ---- configuration swap ----------------------------------------------- */
 
 static struct http_config *config_acquire(struct http_server *server)
 {
@@ -219,273 +60,17 @@ static void config_release(struct http_config *config)
 		http_config_free(config);
 }
 
-/* ---- header parsing (pure, tested in test_http.c) --------------------- */
-
-/* Length-bounded case-insensitive equality. */
-static bool token_equal(const char *a, size_t n, const char *b)
-{
-	return strlen(b) == n && strncasecmp(a, b, n) == 0;
-}
-
-double http_accept_q(const char *header, const char *token)
-{
-	if (header == NULL)
-		return -1;
-	double found = -1;
-	const char *p = header;
-	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		const char *start = p;
-		while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
-			p++;
-		size_t n = (size_t)(p - start);
-		double q = 1;
-		/* parameters: only q matters */
-		while (*p && *p != ',') {
-			if (*p == ';') {
-				p++;
-				while (*p == ' ' || *p == '\t')
-					p++;
-				if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
-					char *end;
-					q = strtod(p + 2, &end);
-					if (end == p + 2 || q < 0 || q > 1)
-						q = 0;
-					p = end;
-					continue;
-				}
-			}
-			if (*p && *p != ',')
-				p++;
-		}
-		if (token_equal(start, n, token) && q > found)
-			found = q;
-	}
-	return found;
-}
-
-bool http_accepts_gzip(const char *accept_encoding)
-{
-	double gzip = http_accept_q(accept_encoding, "gzip");
-	double xgzip = http_accept_q(accept_encoding, "x-gzip");
-	if (xgzip > gzip)
-		gzip = xgzip;
-	if (gzip >= 0)
-		return gzip > 0;
-	return http_accept_q(accept_encoding, "*") > 0;
-}
-
-bool http_prefers_csv(const char *accept)
-{
-	double csv = http_accept_q(accept, "text/csv");
-	double json = http_accept_q(accept, "application/json");
-	return csv > 0 && csv > json;
-}
-
-bool http_etag_matches(const char *if_none_match, const char *etag)
-{
-	if (if_none_match == NULL || etag == NULL || etag[0] == '\0')
-		return false;
-	/* Weak comparison (RFC 9110 §13.1.2): W/"x" matches "x". */
-	size_t etag_len = strlen(etag);
-	const char *p = if_none_match;
-	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		if (*p == '*')
-			return true;
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;
-		const char *start = p;
-		if (*p == '"') {
-			p++;
-			while (*p && *p != '"')
-				p++;
-			if (*p == '"')
-				p++;
-		} else {
-			while (*p && *p != ',' && *p != ' ')
-				p++;
-		}
-		if ((size_t)(p - start) == etag_len && memcmp(start, etag, etag_len) == 0)
-			return true;
-		while (*p && *p != ',')
-			p++;
-	}
-	return false;
-}
-
-bool http_token_ok(const struct http_config *config, const char *authorization)
-{
-	if (config->token_count == 0)
-		return true;
-	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
-		return false;
-	const char *given = authorization + 7;
-	while (*given == ' ')
-		given++;
-	size_t given_len = strlen(given);
-	/* Constant time in the given token: every configured token is compared
-	 * over its whole length, with no early exit on a mismatch. */
-	unsigned ok = 0;
-	for (size_t t = 0; t < config->token_count; t++) {
-		const char *token = config->tokens[t];
-		size_t len = strlen(token);
-		unsigned diff = len != given_len;
-		for (size_t i = 0; i < len; i++)
-			diff |=
-			    (unsigned char)token[i] ^ (unsigned char)(i < given_len ? given[i] : 0);
-		ok |= diff == 0;
-	}
-	return ok != 0;
-}
-
-const char *http_cors_origin(const struct http_config *config, const char *origin)
-{
-	if (origin == NULL || origin[0] == '\0')
-		return NULL;
-	if (config->any_origin)
-		return "*";
-	for (size_t i = 0; i < config->origin_count; i++)
-		if (strcmp(config->origins[i], origin) == 0)
-			return config->origins[i];
-	return NULL;
-}
-
-/* ---- dashboard files -------------------------------------------------- */
-
-static const char *content_type_of(const char *name)
-{
-	static const struct {
-		const char *ext;  /* file name suffix */
-		const char *type; /* Content-Type */
-	} types[] = {
-	    {".html", "text/html; charset=utf-8"},
-	    {".htm", "text/html; charset=utf-8"},
-	    {".css", "text/css; charset=utf-8"},
-	    {".js", "text/javascript; charset=utf-8"},
-	    {".mjs", "text/javascript; charset=utf-8"},
-	    {".json", "application/json; charset=utf-8"},
-	    {".svg", "image/svg+xml"},
-	    {".png", "image/png"},
-	    {".ico", "image/x-icon"},
-	    {".txt", "text/plain; charset=utf-8"},
-	    {".map", "application/json; charset=utf-8"},
-	    {".woff2", "font/woff2"},
-	};
-	size_t n = strlen(name);
-	for (size_t i = 0; i < CASA_ARRAY_LEN(types); i++) {
-		size_t e = strlen(types[i].ext);
-		if (n > e && strcasecmp(name + n - e, types[i].ext) == 0)
-			return types[i].type;
-	}
-	return "application/octet-stream";
-}
-
-bool http_plain_file_name(const char *name)
-{
-	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 128)
-		return false;
-	for (const char *p = name; *p; p++) {
-		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '-' || c == '_'))
-			return false;
-	}
-	return strstr(name, "..") == NULL;
-}
-
-static void files_free(struct http_server *server)
-{
-	for (size_t i = 0; i < server->file_count; i++) {
-		free(server->files[i].name);
-		free(server->files[i].data);
-	}
-	free(server->files);
-	server->files = NULL;
-	server->file_count = 0;
-}
-
-/* Reads the dashboard once at start: requests then never touch the disk, and
- * only names found here can ever be served (no path from the request). */
-static void files_load(struct http_server *server, const char *dir)
-{
-	if (dir == NULL || dir[0] == '\0')
-		return;
-	DIR *d = opendir(dir);
-	if (d == NULL) {
-		log_warn("http: dashboard directory %s", dir);
-		return;
-	}
-	server->files = calloc(HTTP_FILES_MAX, sizeof(*server->files));
-	if (server->files == NULL) {
-		closedir(d);
-		return;
-	}
-	struct dirent *entry;
-	while ((entry = readdir(d)) != NULL && server->file_count < HTTP_FILES_MAX) {
-		if (!http_plain_file_name(entry->d_name))
-			continue;
-		char path[4096];
-		if (snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name) >= (int)sizeof(path))
-			continue;
-		FILE *f = fopen(path, "rb");
-		if (f == NULL)
-			continue;
-		struct stat st;
-		if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
-		    st.st_size > HTTP_FILE_MAX) {
-			fclose(f);
-			continue;
-		}
-		struct http_file *file = &server->files[server->file_count];
-		file->len = (size_t)st.st_size;
-		file->data = malloc(file->len + 1);
-		file->name = strdup(entry->d_name);
-		if (file->data == NULL || file->name == NULL ||
-		    fread(file->data, 1, file->len, f) != file->len) {
-			free(file->data);
-			free(file->name);
-			memset(file, 0, sizeof(*file));
-			fclose(f);
-			continue;
-		}
-		fclose(f);
-		file->content_type = content_type_of(file->name);
-		snprintf(file->etag, sizeof(file->etag), "\"%016llx\"",
-		         (unsigned long long)snapshot_hash(file->data, file->len, 0));
-		server->file_count++;
-	}
-	closedir(d);
-}
-
-static const struct http_file *file_find(const struct http_server *server, const char *name)
-{
-	for (size_t i = 0; i < server->file_count; i++)
-		if (strcmp(server->files[i].name, name) == 0)
-			return &server->files[i];
-	return NULL;
-}
-
 /* ---- responses -------------------------------------------------------- */
 
 /* Everything one request needs while it is answered. */
 struct request {
-	struct http_server *server;                 /* owner */
-	struct MHD_Connection *conn;                /* MHD connection */
-	struct http_config *config;                 /* acquired for the request */
-	enum route route;                           /* for the request counters */
-	bool head;                                  /* HEAD: MHD drops the body */
-	const char *origin;                         /* Origin header or NULL */
-	struct query_param params[HTTP_PARAMS_MAX]; /* query, decoded by MHD */
-	size_t param_count;                         /* entries in params */
-	size_t param_total;                         /* all parameters seen */
-	bool param_duplicate;                       /* the same name twice */
+	struct http_server *server;  /* owner */
+	struct MHD_Connection *conn; /* MHD connection */
+	struct http_config *config;  /* acquired for the request */
+	enum route route;            /* for the request counters */
+	bool head;                   /* HEAD: MHD drops the body */
+	const char *origin;          /* Origin header or NULL */
+	struct http_query query;     /* decoded by MHD */
 };
 
 static const char *header(struct request *req, const char *name)
@@ -509,12 +94,12 @@ static void add_common_headers(struct request *req, struct MHD_Response *respons
 static enum MHD_Result queue(struct request *req, unsigned status, struct MHD_Response *response)
 {
 	if (response == NULL) {
-		atomic_fetch_add(&req->server->requests[req->route][status_slot(500)], 1);
+		http_ops_count(req->server, req->route, 500);
 		return MHD_NO;
 	}
 	enum MHD_Result result = MHD_queue_response(req->conn, status, response);
 	MHD_destroy_response(response);
-	atomic_fetch_add(&req->server->requests[req->route][status_slot(status)], 1);
+	http_ops_count(req->server, req->route, status);
 	return result;
 }
 
@@ -541,15 +126,15 @@ static enum MHD_Result send_text(struct request *req, unsigned status, const cha
 static enum MHD_Result send_error(struct request *req, unsigned status, const char *message,
                                   const char *const *allowed, size_t allowed_count)
 {
-	struct text body = {0};
-	text_printf(&body, "{\"error\":{\"status\":%u,\"message\":\"%s\"", status, message);
-	if (allowed != NULL) {
-		text_puts(&body, ",\"allowed\":[");
-		for (size_t i = 0; i < allowed_count; i++)
-			text_printf(&body, "%s\"%s\"", i ? "," : "", allowed[i]);
-		text_puts(&body, "]");
-	}
-	text_puts(&body, "}}\n");
+	struct buf body = {0};
+	json_t *list = allowed != NULL ? json_array() : NULL;
+	for (size_t i = 0; list != NULL && i < allowed_count; i++)
+		list = buf_json_append(list, json_string(allowed[i]));
+	if (allowed != NULL && list == NULL)
+		return queue(req, 500, NULL);
+	buf_json_value(&body, json_pack("{s:{s:i, s:s, s:o*}}", "error", "status", (int)status,
+	                                "message", message, "allowed", list));
+	buf_puts(&body, "\n");
 	if (body.failed) {
 		free(body.data);
 		return queue(req, 500, NULL);
@@ -571,6 +156,12 @@ static enum MHD_Result send_error(struct request *req, unsigned status, const ch
 	add_common_headers(req, response);
 	return queue(req, status, response);
 }
+
+/* Reference held by a response on the snapshot it sends from. */
+struct snapshot_hold {
+	struct snapshot *snapshot;  /* released in the free callback */
+	struct http_server *server; /* for the in-flight count */
+};
 
 /* Keeps the snapshot alive until MHD is done with the body. */
 static void release_snapshot(void *cls)
@@ -654,14 +245,6 @@ static enum MHD_Result send_body(struct request *req, struct snapshot *snapshot,
 
 /* ---- routes ----------------------------------------------------------- */
 
-static const char *param(const struct request *req, const char *name)
-{
-	for (size_t i = 0; i < req->param_count; i++)
-		if (strcmp(req->params[i].name, name) == 0)
-			return req->params[i].value;
-	return NULL;
-}
-
 static enum MHD_Result route_table(struct request *req, const char *id)
 {
 	static const char *const known[] = {"period_type", "by", "from", "to", "format"};
@@ -669,10 +252,10 @@ static enum MHD_Result route_table(struct request *req, const char *id)
 	const char *allowed[DIM_COUNT + PERIOD_TYPE_COUNT];
 	for (int m = 0; m < METRIC_COUNT; m++)
 		ids[m] = metrics_catalog[m].id;
-	for (size_t i = 0; i < req->param_count; i++) {
+	for (size_t i = 0; i < req->query.count; i++) {
 		bool ok = false;
 		for (size_t k = 0; k < CASA_ARRAY_LEN(known); k++)
-			ok |= strcmp(req->params[i].name, known[k]) == 0;
+			ok |= strcmp(req->query.params[i].name, known[k]) == 0;
 		if (!ok)
 			return send_error(req, 400, "unknown query parameter", known,
 			                  CASA_ARRAY_LEN(known));
@@ -686,7 +269,7 @@ static enum MHD_Result route_table(struct request *req, const char *id)
 	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
 		if (def->period_types & PERIOD_BIT(p))
 			allowed[n++] = period_type_name((enum period_type)p);
-	const char *text = param(req, "period_type");
+	const char *text = http_query_get(&req->query, "period_type");
 	enum period_type period_type = PERIOD_YEAR; /* SPEC §6 default */
 	if (text != NULL && !period_type_parse(text, &period_type))
 		return send_error(req, 400, "bad period_type", allowed, n);
@@ -698,7 +281,7 @@ static enum MHD_Result route_table(struct request *req, const char *id)
 	for (int d = 0; d < DIM_COUNT; d++)
 		if (d == DIM_TOTAL || (def->dims & DIM_BIT(d)))
 			allowed[n++] = metrics_dim_name((enum dim)d);
-	text = param(req, "by");
+	text = http_query_get(&req->query, "by");
 	enum dim dim = DIM_TOTAL;
 	if (text != NULL &&
 	    (!metrics_dim_parse(text, &dim) || (dim != DIM_TOTAL && !(def->dims & DIM_BIT(dim)))))
@@ -706,7 +289,7 @@ static enum MHD_Result route_table(struct request *req, const char *id)
 		                  allowed, n);
 
 	static const char *const formats[] = {"json", "csv"};
-	text = param(req, "format");
+	text = http_query_get(&req->query, "format");
 	enum snapshot_format format = SNAPSHOT_JSON;
 	if (text != NULL) {
 		if (strcmp(text, "csv") == 0)
@@ -721,7 +304,8 @@ static enum MHD_Result route_table(struct request *req, const char *id)
 	                                                                {"YYYY-Qn (e.g. 2025-Q1)"},
 	                                                                {"YYYY (e.g. 2025)"},
 	                                                                {"FYYYYY (e.g. FY2025)"}};
-	const char *from_text = param(req, "from"), *to_text = param(req, "to");
+	const char *from_text = http_query_get(&req->query, "from"),
+	           *to_text = http_query_get(&req->query, "to");
 	int32_t from_index = INT32_MIN, to_index = INT32_MAX;
 	if (from_text != NULL && !period_label_parse(period_type, from_text, &from_index))
 		return send_error(req, 400, "bad from: expected a period label of the period_type",
@@ -779,152 +363,23 @@ static enum MHD_Result route_resource(struct request *req, enum snapshot_resourc
 	                 "application/json; charset=utf-8", NULL);
 }
 
-static enum MHD_Result route_readyz(struct request *req)
+static enum MHD_Result route_ops(struct request *req)
 {
-	struct http_server *server = req->server;
-	struct snapshot *snapshot = snapshot_slot_acquire(server->slot);
-	struct text body = {0};
-	char meta[SNAPSHOT_META_LEN] = "null", last[SNAPSHOT_TIME_LEN + 2] = "null";
-	if (snapshot != NULL)
-		snapshot_meta_json(snapshot, meta);
-	int64_t last_success = atomic_load(&server->stats->last_success_unix);
-	if (last_success > 0) {
-		char when[SNAPSHOT_TIME_LEN];
-		snapshot_format_rfc3339(last_success, when);
-		snprintf(last, sizeof(last), "\"%s\"", when);
-	}
-	text_printf(&body,
-	            "{\"ready\":%s,\"stale\":%s,\"snapshot\":%s,\"last_success\":%s,"
-	            "\"refresh_failures\":%llu,\"db_up\":%s}\n",
-	            snapshot ? "true" : "false",
-	            atomic_load(&server->stats->stale) ? "true" : "false", meta, last,
-	            (unsigned long long)atomic_load(&server->stats->refresh_failures),
-	            atomic_load(&server->stats->db_up) ? "true" : "false");
-	unsigned status = snapshot != NULL ? 200 : 503;
-	snapshot_unref(snapshot);
+	struct buf body = {0};
+	const char *content_type;
+	unsigned status = http_ops_render(req->server, req->route, &body, &content_type);
 	if (body.failed) {
 		free(body.data);
 		return queue(req, 500, NULL);
 	}
-	enum MHD_Result result =
-	    send_text(req, status, "application/json; charset=utf-8", body.data, body.len);
-	free(body.data);
-	return result;
-}
-
-static void prom_header(struct text *t, const char *name, const char *type, const char *help)
-{
-	text_printf(t, "# HELP casa_metrics_%s %s\n# TYPE casa_metrics_%s %s\n", name, help, name,
-	            type);
-}
-
-/* Prometheus text exposition format 0.0.4. Labels are fixed names (tables,
- * rules, routes): never request input or data values. */
-static void render_prometheus(struct http_server *server, struct text *t)
-{
-	struct stats *stats = server->stats;
-	struct snapshot *snapshot = snapshot_slot_acquire(server->slot);
-	prom_header(t, "refresh_duration_seconds", "histogram", "Duration of refreshes.");
-	uint64_t cumulative = 0;
-	for (int b = 0; b <= STATS_REFRESH_BUCKETS; b++) {
-		cumulative += atomic_load(&stats->refresh_buckets[b]);
-		if (b < STATS_REFRESH_BUCKETS)
-			text_printf(
-			    t, "casa_metrics_refresh_duration_seconds_bucket{le=\"%g\"} %llu\n",
-			    stats_refresh_bucket_bounds[b], (unsigned long long)cumulative);
-		else
-			text_printf(
-			    t, "casa_metrics_refresh_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-			    (unsigned long long)cumulative);
-	}
-	text_printf(t, "casa_metrics_refresh_duration_seconds_sum %.6f\n",
-	            (double)atomic_load(&stats->refresh_seconds_sum_us) / 1e6);
-	text_printf(t, "casa_metrics_refresh_duration_seconds_count %llu\n",
-	            (unsigned long long)cumulative);
-	prom_header(t, "last_success_timestamp_seconds", "gauge",
-	            "Unix time of the last successful refresh (0 = never).");
-	text_printf(t, "casa_metrics_last_success_timestamp_seconds %lld\n",
-	            (long long)atomic_load(&stats->last_success_unix));
-	prom_header(t, "refresh_failures_total", "counter", "Failed refresh attempts.");
-	text_printf(t, "casa_metrics_refresh_failures_total %llu\n",
-	            (unsigned long long)atomic_load(&stats->refresh_failures));
-	prom_header(t, "refreshes_total", "counter", "Refreshes that built a snapshot.");
-	text_printf(t, "casa_metrics_refreshes_total %llu\n",
-	            (unsigned long long)atomic_load(&stats->refreshes));
-	prom_header(t, "refresh_skipped_total", "counter",
-	            "Refreshes skipped because the refresh key was unchanged.");
-	text_printf(t, "casa_metrics_refresh_skipped_total %llu\n",
-	            (unsigned long long)atomic_load(&stats->refresh_skipped));
-	prom_header(t, "refresh_key", "gauge",
-	            "max(batch_id) of the source behind the last refresh (-1 = none).");
-	text_printf(t, "casa_metrics_refresh_key %lld\n",
-	            (long long)atomic_load(&stats->refresh_key));
-	prom_header(t, "rows_loaded", "gauge", "Rows read per source table in the last pull.");
-	for (int i = 0; i < MODEL_TABLE_COUNT; i++)
-		text_printf(t, "casa_metrics_rows_loaded{table=\"%s\"} %llu\n",
-		            model_table_names[i],
-		            (unsigned long long)atomic_load(&stats->rows_loaded[i]));
-	prom_header(t, "dq_violations", "gauge", "Data-quality rule hits in the last build.");
-	for (int i = 0; i < DQ_RULE_COUNT; i++)
-		text_printf(t, "casa_metrics_dq_violations{rule=\"%s\"} %llu\n",
-		            model_dq_rule_names[i],
-		            (unsigned long long)atomic_load(&stats->dq_violations[i]));
-	prom_header(t, "suppressed_cells", "gauge", "Cells published as suppressed.");
-	uint64_t suppressed = snapshot != NULL ? snapshot_suppressed_cells(snapshot)
-	                                       : atomic_load(&stats->suppressed_cells);
-	text_printf(t, "casa_metrics_suppressed_cells %llu\n", (unsigned long long)suppressed);
-	prom_header(t, "stale", "gauge", "1 when the served snapshot is stale.");
-	text_printf(t, "casa_metrics_stale %d\n", atomic_load(&stats->stale) ? 1 : 0);
-	prom_header(t, "db_up", "gauge", "1 when the last contact with the database worked.");
-	text_printf(t, "casa_metrics_db_up %d\n", atomic_load(&stats->db_up) ? 1 : 0);
-	prom_header(t, "snapshot_age_seconds", "gauge",
-	            "Seconds since the served snapshot was computed (-1 = none).");
-	long long age = -1;
-	if (snapshot != NULL)
-		age = (long long)time(NULL) - (long long)snapshot_generated_at(snapshot);
-	text_printf(t, "casa_metrics_snapshot_age_seconds %lld\n", age);
-	prom_header(t, "http_requests_total", "counter", "HTTP requests by route and status.");
-	for (int r = 0; r < ROUTE_COUNT; r++) {
-		for (int s = 0; s < HTTP_STATUS_SLOTS; s++) {
-			uint64_t n = atomic_load(&server->requests[r][s]);
-			if (n == 0)
-				continue;
-			if (s < HTTP_STATUS_SLOTS - 1)
-				text_printf(t,
-				            "casa_metrics_http_requests_total{route=\"%s\","
-				            "code=\"%u\"} %llu\n",
-				            route_names[r], tracked_status[s],
-				            (unsigned long long)n);
-			else
-				text_printf(t,
-				            "casa_metrics_http_requests_total{route=\"%s\","
-				            "code=\"other\"} %llu\n",
-				            route_names[r], (unsigned long long)n);
-		}
-	}
-	prom_header(t, "build_info", "gauge", "Build information.");
-	text_printf(t, "casa_metrics_build_info{version=\"%s\"} 1\n", CASA_VERSION);
-	snapshot_unref(snapshot);
-}
-
-static enum MHD_Result route_metrics(struct request *req)
-{
-	struct text body = {0};
-	render_prometheus(req->server, &body);
-	if (body.failed) {
-		free(body.data);
-		return queue(req, 500, NULL);
-	}
-	enum MHD_Result result =
-	    send_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", body.data, body.len);
+	enum MHD_Result result = send_text(req, status, content_type, body.data, body.len);
 	free(body.data);
 	return result;
 }
 
 static enum MHD_Result route_file(struct request *req, const char *name)
 {
-	const struct http_file *file =
-	    http_plain_file_name(name) ? file_find(req->server, name) : NULL;
+	const struct http_file *file = http_files_find(&req->server->files, name);
 	if (file == NULL)
 		return send_error(req, 404, "not found", NULL, 0);
 	bool not_modified = http_etag_matches(header(req, "If-None-Match"), file->etag);
@@ -960,53 +415,11 @@ static enum MHD_Result preflight(struct request *req)
 	return queue(req, MHD_HTTP_NO_CONTENT, response);
 }
 
-enum route http_route_of(const char *path, const char **rest)
-{
-	static const char table_prefix[] = "/api/v1/metrics/";
-	*rest = NULL;
-	if (strcmp(path, "/api/v1/metrics") == 0)
-		return ROUTE_CATALOG;
-	if (strncmp(path, table_prefix, sizeof(table_prefix) - 1) == 0) {
-		*rest = path + sizeof(table_prefix) - 1;
-		return ROUTE_TABLE;
-	}
-	if (strcmp(path, "/api/v1/summary") == 0)
-		return ROUTE_SUMMARY;
-	if (strcmp(path, "/api/v1/quality") == 0)
-		return ROUTE_QUALITY;
-	if (strcmp(path, "/api/v1/openapi.json") == 0)
-		return ROUTE_OPENAPI;
-	if (strcmp(path, "/healthz") == 0)
-		return ROUTE_HEALTHZ;
-	if (strcmp(path, "/readyz") == 0)
-		return ROUTE_READYZ;
-	if (strcmp(path, "/metrics") == 0)
-		return ROUTE_METRICS;
-	if (strcmp(path, "/") == 0) {
-		*rest = "index.html";
-		return ROUTE_DASHBOARD;
-	}
-	if (path[0] == '/' && strchr(path + 1, '/') == NULL && strncmp(path, "/api", 4) != 0) {
-		*rest = path + 1;
-		return ROUTE_DASHBOARD;
-	}
-	return ROUTE_OTHER;
-}
-
 static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
 {
 	(void)kind;
-	struct request *req = cls;
-	req->param_total++;
-	for (size_t i = 0; i < req->param_count; i++)
-		if (strcmp(req->params[i].name, key) == 0)
-			req->param_duplicate = true;
-	if (req->param_count < HTTP_PARAMS_MAX) {
-		req->params[req->param_count].name = key;
-		req->params[req->param_count].value = value != NULL ? value : "";
-		req->param_count++;
-	}
+	http_query_add(cls, key, value);
 	return MHD_YES;
 }
 
@@ -1017,14 +430,10 @@ static enum MHD_Result dispatch(struct request *req, const char *url, const char
 	req->route = http_route_of(url, &rest);
 	if (uri_len > HTTP_URL_MAX)
 		return send_error(req, 414, "URL too long", NULL, 0);
-	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_param, req);
-	if (req->param_total > HTTP_PARAMS_MAX)
-		return send_error(req, 400, "too many query parameters", NULL, 0);
-	if (req->param_duplicate)
-		return send_error(req, 400, "repeated query parameter", NULL, 0);
-	for (size_t i = 0; i < req->param_count; i++)
-		if (strchr(req->params[i].value, '%') != NULL || strchr(req->params[i].name, '%'))
-			return send_error(req, 400, "malformed percent-encoding", NULL, 0);
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_param, &req->query);
+	const char *problem = http_query_problem(&req->query);
+	if (problem != NULL)
+		return send_error(req, 400, problem, NULL, 0);
 	if (strcmp(method, "OPTIONS") == 0)
 		return preflight(req);
 	req->head = strcmp(method, "HEAD") == 0;
@@ -1045,12 +454,9 @@ static enum MHD_Result dispatch(struct request *req, const char *url, const char
 	case ROUTE_OPENAPI:
 		return route_resource(req, SNAPSHOT_OPENAPI);
 	case ROUTE_HEALTHZ:
-		return send_text(req, 200, "application/json; charset=utf-8",
-		                 "{\"status\":\"ok\"}\n", 16);
 	case ROUTE_READYZ:
-		return route_readyz(req);
 	case ROUTE_METRICS:
-		return route_metrics(req);
+		return route_ops(req);
 	case ROUTE_DASHBOARD:
 		return route_file(req, rest);
 	case ROUTE_OTHER:
@@ -1126,12 +532,38 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
+/* The configuration stage owns the defaults (config.c); here a missing or
+ * out-of-range value is a caller's mistake, refused with its name rather
+ * than replaced. */
+static bool options_valid(const struct http_options *options, char err[HTTP_ERROR_LEN])
+{
+	const char *bad = NULL;
+	if (options->listen_host == NULL || options->listen_host[0] == '\0')
+		bad = "listen_host: empty";
+	else if (options->refresh_seconds < 1)
+		bad = "refresh_seconds: must be at least 1 (it sets Cache-Control max-age)";
+	else if (options->connection_timeout_s < 1)
+		bad = "connection_timeout_s: must be at least 1";
+	else if (options->connection_limit < 1)
+		bad = "connection_limit: must be at least 1";
+	else if (options->per_ip_connection_limit < 0)
+		bad = "per_ip_connection_limit: must be 0 (no limit) or more";
+	else if (options->threads < 1)
+		bad = "threads: must be at least 1";
+	if (bad != NULL)
+		snprintf(err, HTTP_ERROR_LEN, "invalid option %s", bad);
+	return bad == NULL;
+}
+
 struct http_server *http_start(const struct http_options *options, struct snapshot_slot *slot,
                                struct stats *stats, char err[HTTP_ERROR_LEN])
 {
 	struct addrinfo hints, *addresses = NULL;
-	struct http_server *server = calloc(1, sizeof(*server));
+	struct http_server *server = NULL;
 	err[0] = '\0';
+	if (!options_valid(options, err))
+		goto fail;
+	server = calloc(1, sizeof(*server));
 	if (server == NULL) {
 		snprintf(err, HTTP_ERROR_LEN, "out of memory");
 		goto fail;
@@ -1144,7 +576,7 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 		snprintf(err, HTTP_ERROR_LEN, "out of memory");
 		goto fail;
 	}
-	files_load(server, options->dashboard_dir);
+	http_files_load(&server->files, options->dashboard_dir);
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -1152,9 +584,7 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	char port[16];
 	snprintf(port, sizeof(port), "%u", (unsigned)options->listen_port);
-	const char *host = options->listen_host && options->listen_host[0]
-	                       ? options->listen_host
-	                       : "127.0.0.1"; /* SPEC §7: loopback by default */
+	const char *host = options->listen_host;
 	int gai = getaddrinfo(host, port, &hints, &addresses);
 	if (gai != 0 || addresses == NULL) {
 		snprintf(err, HTTP_ERROR_LEN, "listen address %s: %s", host, gai_strerror(gai));
@@ -1164,17 +594,12 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (addresses->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	unsigned timeout = options->connection_timeout_s > 0
-	                       ? (unsigned)options->connection_timeout_s
-	                       : HTTP_DEFAULT_TIMEOUT_S;
-	unsigned limit = options->connection_limit > 0 ? (unsigned)options->connection_limit
-	                                               : HTTP_DEFAULT_CONNECTIONS;
-	unsigned per_ip = options->per_ip_connection_limit > 0
-	                      ? (unsigned)options->per_ip_connection_limit
-	                      : HTTP_DEFAULT_PER_IP;
+	unsigned timeout = (unsigned)options->connection_timeout_s;
+	unsigned limit = (unsigned)options->connection_limit;
+	unsigned per_ip = (unsigned)options->per_ip_connection_limit; /* MHD: 0 = no limit */
 	/* one internal polling thread, or a pool when more are asked for (the
 	 * pool option is left out for one thread) */
-	unsigned threads = options->threads > 1 ? (unsigned)options->threads : 1;
+	unsigned threads = (unsigned)options->threads;
 	server->daemon = MHD_start_daemon(
 	    flags, options->listen_port, NULL, NULL, handle, server, MHD_OPTION_EXTERNAL_LOGGER,
 	    mhd_log, server, MHD_OPTION_SOCK_ADDR, addresses->ai_addr,
@@ -1195,7 +620,7 @@ fail:
 		freeaddrinfo(addresses);
 	if (server != NULL) {
 		http_config_free(server->config);
-		files_free(server);
+		http_files_free(&server->files);
 		pthread_mutex_destroy(&server->config_lock);
 		free(server);
 	}
@@ -1204,9 +629,16 @@ fail:
 
 bool http_reload(struct http_server *server, const struct http_options *options)
 {
-	struct http_config *next = http_config_new(options);
-	if (next == NULL)
+	char err[HTTP_ERROR_LEN];
+	if (!options_valid(options, err)) {
+		log_warnx("http: reload: %s", err);
 		return false;
+	}
+	struct http_config *next = http_config_new(options);
+	if (next == NULL) {
+		log_warnx("http: reload: out of memory");
+		return false;
+	}
 	pthread_mutex_lock(&server->config_lock);
 	struct http_config *old = server->config;
 	server->config = next;
@@ -1238,7 +670,7 @@ void http_stop(struct http_server *server)
 	}
 	MHD_stop_daemon(server->daemon);
 	config_release(server->config);
-	files_free(server);
+	http_files_free(&server->files);
 	pthread_mutex_destroy(&server->config_lock);
 	free(server);
 }

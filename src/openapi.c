@@ -2,223 +2,230 @@
  * openapi.c — the OpenAPI 3.1 document served at /api/v1/openapi.json
  * (SPEC §6). Enum lists (metric ids, period types, breakdowns) come from
  * metrics_catalog[], so the document cannot drift from what the server
- * accepts.
+ * accepts. Built with jansson: every key is inserted in the order it is
+ * written here, so the bytes are the same on every build.
  */
-#include <string.h>
+#include <jansson.h>
 
 #include "casa/date.h"
 #include "casa/metrics.h"
-#include "snapshot_impl.h"
+#include "snapshot_internal.h"
 
 #include "casa/version.h"
 
-static void enum_metrics(struct snapshot_buf *buf)
+#define SCHEMAS "#/components/schemas/"
+
+static json_t *enum_metrics(void)
 {
-	snapshot_buf_puts(buf, "[");
+	json_t *ids = json_array();
 	for (int m = 0; m < METRIC_COUNT; m++)
-		snapshot_buf_printf(buf, "%s\"%s\"", m ? "," : "", metrics_catalog[m].id);
-	snapshot_buf_puts(buf, "]");
+		ids = buf_json_append(ids, json_string(metrics_catalog[m].id));
+	return ids;
 }
 
-static void enum_period_types(struct snapshot_buf *buf)
+static json_t *enum_period_types(void)
 {
-	snapshot_buf_puts(buf, "[");
+	json_t *names = json_array();
 	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
-		snapshot_buf_printf(buf, "%s\"%s\"", p ? "," : "",
-		                    period_type_name((enum period_type)p));
-	snapshot_buf_puts(buf, "]");
+		names = buf_json_append(names, json_string(period_type_name((enum period_type)p)));
+	return names;
 }
 
-static void enum_dims(struct snapshot_buf *buf)
+static json_t *enum_dims(void)
 {
-	snapshot_buf_puts(buf, "[");
+	json_t *names = json_array();
 	for (int d = 0; d < DIM_COUNT; d++)
-		snapshot_buf_printf(buf, "%s\"%s\"", d ? "," : "", metrics_dim_name((enum dim)d));
-	snapshot_buf_puts(buf, "]");
+		names = buf_json_append(names, json_string(metrics_dim_name((enum dim)d)));
+	return names;
 }
 
-/* Shared response objects. */
-static const char error_ref[] =
-    "{\"description\":\"%s\",\"content\":{\"application/json\":{\"schema\":"
-    "{\"$ref\":\"#/components/schemas/Error\"}}}}";
-
-static void response_error(struct snapshot_buf *buf, const char *code, const char *what, bool comma)
+/* {"$ref": "#/components/schemas/<schema>"} */
+static json_t *ref(const char *schema)
 {
-	snapshot_buf_printf(buf, "%s\"%s\":", comma ? "," : "", code);
-	snapshot_buf_printf(buf, error_ref, what);
+	return json_pack("{s:s+}", "$ref", SCHEMAS, schema);
 }
 
-static void json_ok(struct snapshot_buf *buf, const char *description, const char *schema)
+/* {"schema": {"type": "string"}}, for headers and plain-text bodies. */
+static json_t *string_schema(void)
 {
-	snapshot_buf_printf(
-	    buf,
-	    "\"200\":{\"description\":\"%s\",\"headers\":{\"ETag\":{\"schema\":"
-	    "{\"type\":\"string\"}},\"Cache-Control\":{\"schema\":{\"type\":"
-	    "\"string\"}}},\"content\":{\"application/json\":{\"schema\":{\"$ref\":"
-	    "\"#/components/schemas/%s\"}}}},\"304\":{\"description\":\"Not modified "
-	    "(If-None-Match matched the ETag)\"}",
-	    description, schema);
+	return json_pack("{s:{s:s}}", "schema", "type", "string");
 }
 
-static void simple_get(struct snapshot_buf *buf, const char *path, const char *summary,
-                       const char *schema, bool api)
+/* A JSON response whose body is the schema's object. */
+static json_t *json_response(const char *description, const char *schema)
 {
-	snapshot_buf_printf(buf, ",\"%s\":{\"get\":{\"summary\":\"%s\",\"responses\":{", path,
-	                    summary);
-	json_ok(buf, summary, schema);
-	if (api) {
-		response_error(buf, "401", "Missing or wrong bearer token (when tokens are set)",
-		               true);
-		response_error(buf, "503", "No snapshot computed yet", true);
-	}
-	snapshot_buf_puts(buf, "}}}");
+	return json_pack("{s:s, s:{s:{s:o}}}", "description", description, "content",
+	                 "application/json", "schema", ref(schema));
 }
 
-void snapshot_openapi_render(struct snapshot_buf *buf, const struct snapshot *snapshot,
-                             const struct disclosure_result *result)
+#define UNAUTHORIZED "Missing or wrong bearer token (when tokens are set)"
+#define NO_SNAPSHOT  "No snapshot computed yet"
+
+static json_t *error_response(const char *what)
 {
-	(void)snapshot;
-	(void)result;
-	snapshot_buf_puts(buf, "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"casa-metricsd\","
-	                       "\"version\":\"" CASA_VERSION "\","
-	                       "\"description\":\"Runaway (missing-from-care) and placement-"
-	                       "stability metrics, protected by disclosure control (small cells "
-	                       "suppressed).\"},");
-	snapshot_buf_puts(buf, "\"components\":{\"securitySchemes\":{\"bearer\":{\"type\":\"http\","
-	                       "\"scheme\":\"bearer\"}},\"schemas\":{");
-	snapshot_buf_puts(
-	    buf,
-	    "\"Error\":{\"type\":\"object\",\"required\":[\"error\"],\"properties\":{\"error\":"
-	    "{\"type\":\"object\",\"required\":[\"status\",\"message\"],\"properties\":{"
-	    "\"status\":{\"type\":\"integer\"},\"message\":{\"type\":\"string\"},\"allowed\":"
-	    "{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}}},");
-	snapshot_buf_puts(
-	    buf,
-	    "\"SnapshotMeta\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},"
-	    "\"generated_at\":{\"type\":\"string\",\"format\":\"date-time\"},\"as_of\":"
-	    "{\"type\":\"string\",\"format\":\"date\"}}},");
-	snapshot_buf_puts(buf,
-	                  "\"Disclosure\":{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":"
-	                  "[\"suppress\",\"dp\"]},\"min_cell\":{\"type\":\"integer\"},"
-	                  "\"suppression_year\":{\"enum\":[\"fiscal_year\",\"year\"]},"
-	                  "\"epsilon\":{\"type\":\"number\"}}},");
-	snapshot_buf_puts(
-	    buf,
-	    "\"Row\":{\"type\":\"object\",\"description\":\"One cell. When a breakdown is asked "
-	    "for, the row also has a property named after it (for example county) holding the "
-	    "group.\",\"required\":[\"period\",\"period_start\",\"period_end\",\"partial\","
-	    "\"value\",\"numerator\",\"denominator\",\"suppressed\"],\"properties\":{\"period\":"
-	    "{\"type\":\"string\"},\"period_start\":{\"type\":\"string\",\"format\":\"date\"},"
-	    "\"period_end\":{\"type\":\"string\",\"format\":\"date\"},\"partial\":{\"type\":"
-	    "\"boolean\"},\"value\":{\"type\":[\"number\",\"null\"]},\"numerator\":{\"type\":"
-	    "[\"integer\",\"null\"]},\"denominator\":{\"type\":[\"integer\",\"null\"]},"
-	    "\"suppressed\":{\"type\":\"boolean\"}},\"additionalProperties\":{\"type\":"
-	    "\"string\"}},");
-	snapshot_buf_puts(buf,
-	                  "\"Table\":{\"type\":\"object\",\"properties\":{\"metric\":{\"enum\":");
-	enum_metrics(buf);
-	snapshot_buf_puts(buf, "},\"title\":{\"type\":\"string\"},\"period_type\":{\"enum\":");
-	enum_period_types(buf);
-	snapshot_buf_puts(buf, "},\"by\":{\"type\":[\"string\",\"null\"]},\"unit\":{\"type\":"
-	                       "\"string\"},\"snapshot\":{\"$ref\":\"#/components/schemas/"
-	                       "SnapshotMeta\"},\"disclosure\":{\"$ref\":\"#/components/schemas/"
-	                       "Disclosure\"},\"rows\":{\"type\":\"array\",\"items\":{\"$ref\":"
-	                       "\"#/components/schemas/Row\"}}}},");
-	snapshot_buf_puts(
-	    buf,
-	    "\"Catalog\":{\"type\":\"object\",\"properties\":{\"metrics\":{\"type\":\"array\","
-	    "\"items\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},"
-	    "\"title\":{\"type\":\"string\"},\"unit\":{\"type\":\"string\"},\"kind\":{\"enum\":"
-	    "[\"rate\",\"percent\",\"quantile\",\"count\"]},\"definition\":{\"type\":"
-	    "\"string\"},\"by\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
-	    "\"period_types\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
-	    "\"child_based\":{\"type\":\"boolean\"},\"higher_is_better\":{\"type\":"
-	    "\"boolean\"}}}},\"disclosure\":{\"$ref\":\"#/components/schemas/Disclosure\"},"
-	    "\"snapshot\":{\"$ref\":\"#/components/schemas/SnapshotMeta\"}}},");
-	snapshot_buf_puts(
-	    buf, "\"Summary\":{\"type\":\"object\",\"properties\":{\"snapshot\":{\"$ref\":"
-	         "\"#/components/schemas/SnapshotMeta\"},\"disclosure\":{\"$ref\":"
-	         "\"#/components/schemas/Disclosure\"},\"metrics\":{\"type\":\"array\",\"items\":"
-	         "{\"type\":\"object\"}}}},");
-	snapshot_buf_puts(
-	    buf, "\"Quality\":{\"type\":\"object\",\"properties\":{\"snapshot\":{\"$ref\":"
-	         "\"#/components/schemas/SnapshotMeta\"},\"rows_read\":{\"type\":\"object\","
-	         "\"additionalProperties\":{\"type\":\"integer\"}},\"rows_kept\":{\"type\":"
-	         "\"object\",\"additionalProperties\":{\"type\":\"integer\"}},\"rules\":{\"type\":"
-	         "\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"rule\":{\"type\":"
-	         "\"string\"},\"description\":{\"type\":\"string\"},\"action\":{\"enum\":"
-	         "[\"dropped\",\"kept\",\"ignored\"]},\"count\":{\"type\":\"integer\"}}}}}},");
-	snapshot_buf_puts(
-	    buf, "\"Ready\":{\"type\":\"object\",\"properties\":{\"ready\":{\"type\":\"boolean\"},"
-	         "\"stale\":{\"type\":\"boolean\"},\"snapshot\":{\"oneOf\":[{\"$ref\":"
-	         "\"#/components/schemas/SnapshotMeta\"},{\"type\":\"null\"}]},\"last_success\":"
-	         "{\"type\":[\"string\",\"null\"]},\"refresh_failures\":{\"type\":\"integer\"},"
-	         "\"db_up\":{\"type\":\"boolean\"}}},");
-	snapshot_buf_puts(buf, "\"Health\":{\"type\":\"object\",\"properties\":{\"status\":"
-	                       "{\"const\":\"ok\"}}}");
-	snapshot_buf_puts(buf, "}},\"security\":[{\"bearer\":[]},{}],\"paths\":{");
+	return json_response(what, "Error");
+}
 
-	/* the table route, with every parameter and its allowed values */
-	snapshot_buf_puts(buf, "\"/api/v1/metrics/{id}\":{\"get\":{\"summary\":\"One metric "
-	                       "table\",\"parameters\":[{\"name\":\"id\",\"in\":\"path\","
-	                       "\"required\":true,\"schema\":{\"enum\":");
-	enum_metrics(buf);
-	snapshot_buf_puts(buf, "}},{\"name\":\"period_type\",\"in\":\"query\",\"description\":"
-	                       "\"Default year; the catalog lists the types each metric allows\","
-	                       "\"schema\":{\"default\":\"year\",\"enum\":");
-	enum_period_types(buf);
-	snapshot_buf_puts(buf, "}},{\"name\":\"by\",\"in\":\"query\",\"description\":\"Breakdown; "
-	                       "absent or total for none; the catalog lists those each metric "
-	                       "allows\",\"schema\":{\"default\":\"total\",\"enum\":");
-	enum_dims(buf);
-	snapshot_buf_puts(
-	    buf,
-	    "}},{\"name\":\"from\",\"in\":\"query\",\"description\":\"First period, inclusive, "
-	    "as a label of the period type: 2025-03 (month), 2025-Q1 (quarter), 2025 "
-	    "(year), FY2025 (fiscal_year)\",\"schema\":{\"type\":\"string\"}},{\"name\":"
-	    "\"to\",\"in\":\"query\",\"description\":\"Last period, inclusive, same format "
-	    "as from\",\"schema\":{\"type\":\"string\"}},{\"name\":\"format\",\"in\":\"query\","
-	    "\"description\":\"Wins over the Accept header\",\"schema\":{\"enum\":[\"json\","
-	    "\"csv\"]}}],\"responses\":{\"200\":{\"description\":\"The table\",\"headers\":"
-	    "{\"ETag\":{\"schema\":{\"type\":\"string\"}},\"Cache-Control\":{\"schema\":"
-	    "{\"type\":\"string\"}},\"Last-Modified\":{\"schema\":{\"type\":\"string\"}}},"
-	    "\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/"
-	    "Table\"}},\"text/csv\":{\"schema\":{\"type\":\"string\"}}}},\"304\":"
-	    "{\"description\":\"Not modified\"}");
-	response_error(buf, "400", "Bad parameter; the message and allowed list name the values",
-	               true);
-	response_error(buf, "401", "Missing or wrong bearer token (when tokens are set)", true);
-	response_error(buf, "404", "Unknown metric; allowed lists the ids", true);
-	response_error(buf, "414", "URL too long", true);
-	response_error(buf, "503", "No snapshot computed yet", true);
-	snapshot_buf_puts(buf, "}}}");
+/* A cached API resource: 200 with ETag and Cache-Control, 304, 401, 503. */
+static json_t *resource_get(const char *summary, const char *schema)
+{
+	json_t *responses =
+	    json_pack("{s:{s:s, s:{s:o, s:o}, s:{s:{s:o}}}, s:{s:s}, s:o, s:o}", "200",
+	              "description", summary, "headers", "ETag", string_schema(), "Cache-Control",
+	              string_schema(), "content", "application/json", "schema", ref(schema), "304",
+	              "description", "Not modified (If-None-Match matched the ETag)", "401",
+	              error_response(UNAUTHORIZED), "503", error_response(NO_SNAPSHOT));
+	return json_pack("{s:{s:s, s:o}}", "get", "summary", summary, "responses", responses);
+}
 
-	simple_get(buf, "/api/v1/metrics", "Catalog of metrics", "Catalog", true);
-	simple_get(buf, "/api/v1/summary", "Headline values of the last complete period", "Summary",
-	           true);
-	simple_get(buf, "/api/v1/quality", "Data-quality counts per rule", "Quality", true);
-	snapshot_buf_puts(buf, ",\"/api/v1/openapi.json\":{\"get\":{\"summary\":\"This document\","
-	                       "\"responses\":{\"200\":{\"description\":\"OpenAPI 3.1\"}}}}");
-	snapshot_buf_puts(buf, ",\"/healthz\":{\"get\":{\"summary\":\"Process alive\",\"security\":"
-	                       "[],\"responses\":{\"200\":{\"description\":\"Alive\",\"content\":"
-	                       "{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/"
-	                       "Health\"}}}}}}}");
-	snapshot_buf_puts(buf, ",\"/readyz\":{\"get\":{\"summary\":\"Serving a snapshot\","
-	                       "\"security\":[],\"responses\":{\"200\":{\"description\":\"Ready\","
-	                       "\"content\":{\"application/json\":{\"schema\":{\"$ref\":"
-	                       "\"#/components/schemas/Ready\"}}}},\"503\":{\"description\":\"No "
-	                       "snapshot yet\",\"content\":{\"application/json\":{\"schema\":"
-	                       "{\"$ref\":\"#/components/schemas/Ready\"}}}}}}}");
-	snapshot_buf_puts(buf,
-	                  ",\"/metrics\":{\"get\":{\"summary\":\"Prometheus metrics (text "
-	                  "format 0.0.4)\",\"responses\":{\"200\":{\"description\":\"Metrics\","
-	                  "\"content\":{\"text/plain\":{\"schema\":{\"type\":\"string\"}}}}");
-	response_error(buf, "401", "Missing or wrong bearer token (when tokens are set)", true);
-	snapshot_buf_puts(buf, "}}}");
-	snapshot_buf_puts(buf, ",\"/\":{\"get\":{\"summary\":\"The dashboard (index.html; other "
-	                       "plain file names of the dashboard directory are served at "
-	                       "/<file>)\",\"security\":[],\"responses\":{\"200\":{\"description\":"
-	                       "\"HTML\",\"content\":{\"text/html\":{}}},\"404\":{\"description\":"
-	                       "\"No dashboard installed\"}}}}");
-	snapshot_buf_puts(buf, "}}\n");
+static json_t *schemas(void)
+{
+	json_t *string = json_pack("{s:s}", "type", "string");
+	json_t *date = json_pack("{s:s, s:s}", "type", "string", "format", "date");
+	json_t *integer = json_pack("{s:s}", "type", "integer");
+	json_t *boolean = json_pack("{s:s}", "type", "boolean");
+	json_t *strings = json_pack("{s:s, s:O}", "type", "array", "items", string);
+	json_t *counts = json_pack("{s:s, s:O}", "type", "object", "additionalProperties", integer);
+	json_t *error = json_pack("{s:s, s:[s], s:{s:{s:s, s:[s,s], s:{s:O, s:O, s:O}}}}", "type",
+	                          "object", "required", "error", "properties", "error", "type",
+	                          "object", "required", "status", "message", "properties", "status",
+	                          integer, "message", string, "allowed", strings);
+	json_t *snapshot_meta = json_pack("{s:s, s:{s:O, s:{s:s, s:s}, s:O}}", "type", "object",
+	                                 "properties", "id", string, "generated_at", "type",
+	                                 "string", "format", "date-time", "as_of", date);
+	json_t *disclosure = json_pack("{s:s, s:{s:{s:[s,s]}, s:O, s:{s:[s,s]}, s:{s:s}}}", "type",
+	                               "object", "properties", "mode", "enum", "suppress", "dp",
+	                               "min_cell", integer, "suppression_year", "enum",
+	                               "fiscal_year", "year", "epsilon", "type", "number");
+	json_t *row = json_pack(
+	    "{s:s, s:s, s:[s,s,s,s,s,s,s,s], s:{s:O, s:O, s:O, s:O, s:{s:[s,s]}, "
+	    "s:{s:[s,s]}, s:{s:[s,s]}, s:O}, s:O}",
+	    "type", "object", "description",
+	    "One cell. When a breakdown is asked for, the row also has a property "
+	    "named after it (for example county) holding the group.",
+	    "required", "period", "period_start", "period_end", "partial", "value", "numerator",
+	    "denominator", "suppressed", "properties", "period", string, "period_start", date,
+	    "period_end", date, "partial", boolean, "value", "type", "number", "null", "numerator",
+	    "type", "integer", "null", "denominator", "type", "integer", "null", "suppressed",
+	    boolean, "additionalProperties", string);
+	json_t *table =
+	    json_pack("{s:s, s:{s:{s:o}, s:O, s:{s:o}, s:{s:[s,s]}, s:O, s:o, s:o, "
+	              "s:{s:s, s:o}}}",
+	              "type", "object", "properties", "metric", "enum", enum_metrics(), "title",
+	              string, "period_type", "enum", enum_period_types(), "by", "type", "string",
+	              "null", "unit", string, "snapshot", ref("SnapshotMeta"), "disclosure",
+	              ref("Disclosure"), "rows", "type", "array", "items", ref("Row"));
+	json_t *catalog =
+	    json_pack("{s:s, s:{s:{s:s, s:{s:s, s:{s:O, s:O, s:O, s:{s:[s,s,s,s]}, s:O, s:O, "
+	              "s:O, s:O, s:O}}}, s:o, s:o}}",
+	              "type", "object", "properties", "metrics", "type", "array", "items", "type",
+	              "object", "properties", "id", string, "title", string, "unit", string, "kind",
+	              "enum", "rate", "percent", "quantile", "count", "definition", string, "by",
+	              strings, "period_types", strings, "child_based", boolean, "higher_is_better",
+	              boolean, "disclosure", ref("Disclosure"), "snapshot", ref("SnapshotMeta"));
+	json_t *summary =
+	    json_pack("{s:s, s:{s:o, s:o, s:{s:s, s:{s:s}}}}", "type", "object", "properties",
+	              "snapshot", ref("SnapshotMeta"), "disclosure", ref("Disclosure"), "metrics",
+	              "type", "array", "items", "type", "object");
+	json_t *quality =
+	    json_pack("{s:s, s:{s:o, s:O, s:O, s:{s:s, s:{s:s, s:{s:O, s:O, s:{s:[s,s,s]}, "
+	              "s:O}}}}}",
+	              "type", "object", "properties", "snapshot", ref("SnapshotMeta"), "rows_read",
+	              counts, "rows_kept", counts, "rules", "type", "array", "items", "type",
+	              "object", "properties", "rule", string, "description", string, "action",
+	              "enum", "dropped", "kept", "ignored", "count", integer);
+	json_t *ready =
+	    json_pack("{s:s, s:{s:O, s:O, s:{s:[o,{s:s}]}, s:{s:[s,s]}, s:O, s:O}}", "type",
+	              "object", "properties", "ready", boolean, "stale", boolean, "snapshot",
+	              "oneOf", ref("SnapshotMeta"), "type", "null", "last_success", "type",
+	              "string", "null", "refresh_failures", integer, "db_up", boolean);
+	json_t *health = json_pack("{s:s, s:{s:{s:s}}}", "type", "object", "properties", "status",
+	                           "const", "ok");
+	json_t *all = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "Error",
+	                        error, "SnapshotMeta", snapshot_meta, "Disclosure", disclosure,
+	                        "Row", row, "Table", table, "Catalog", catalog, "Summary", summary,
+	                        "Quality", quality, "Ready", ready, "Health", health);
+	json_decref(string);
+	json_decref(date);
+	json_decref(integer);
+	json_decref(boolean);
+	json_decref(strings);
+	json_decref(counts);
+	return all;
+}
+
+/* The table route, with every parameter and its allowed values. */
+static json_t *table_get(void)
+{
+	json_t *parameters = json_pack(
+	    "[{s:s, s:s, s:b, s:{s:o}}, {s:s, s:s, s:s, s:{s:s, s:o}}, "
+	    "{s:s, s:s, s:s, s:{s:s, s:o}}, {s:s, s:s, s:s, s:o}, {s:s, s:s, s:s, s:o}, "
+	    "{s:s, s:s, s:s, s:{s:[s,s]}}]",
+	    "name", "id", "in", "path", "required", 1, "schema", "enum", enum_metrics(), "name",
+	    "period_type", "in", "query", "description",
+	    "Default year; the catalog lists the types each metric allows", "schema", "default",
+	    "year", "enum", enum_period_types(), "name", "by", "in", "query", "description",
+	    "Breakdown; absent or total for none; the catalog lists those each metric allows",
+	    "schema", "default", "total", "enum", enum_dims(), "name", "from", "in", "query",
+	    "description",
+	    "First period, inclusive, as a label of the period type: 2025-03 (month), 2025-Q1 "
+	    "(quarter), 2025 (year), FY2025 (fiscal_year)",
+	    "schema", json_pack("{s:s}", "type", "string"), "name", "to", "in", "query",
+	    "description", "Last period, inclusive, same format as from", "schema",
+	    json_pack("{s:s}", "type", "string"), "name", "format", "in", "query", "description",
+	    "Wins over the Accept header", "schema", "enum", "json", "csv");
+	json_t *responses = json_pack(
+	    "{s:{s:s, s:{s:o, s:o, s:o}, s:{s:{s:o}, s:o}}, s:{s:s}, s:o, s:o, s:o, s:o, s:o}",
+	    "200", "description", "The table", "headers", "ETag", string_schema(), "Cache-Control",
+	    string_schema(), "Last-Modified", string_schema(), "content", "application/json",
+	    "schema", ref("Table"), "text/csv", string_schema(), "304", "description",
+	    "Not modified", "400",
+	    error_response("Bad parameter; the message and allowed list name the values"), "401",
+	    error_response(UNAUTHORIZED), "404",
+	    error_response("Unknown metric; allowed lists the ids"), "414",
+	    error_response("URL too long"), "503", error_response(NO_SNAPSHOT));
+	return json_pack("{s:{s:s, s:o, s:o}}", "get", "summary", "One metric table", "parameters",
+	                 parameters, "responses", responses);
+}
+
+static json_t *paths(void)
+{
+	json_t *openapi = json_pack("{s:{s:s, s:{s:{s:s}}}}", "get", "summary", "This document",
+	                            "responses", "200", "description", "OpenAPI 3.1");
+	json_t *healthz =
+	    json_pack("{s:{s:s, s:[], s:{s:o}}}", "get", "summary", "Process alive", "security",
+	              "responses", "200", json_response("Alive", "Health"));
+	json_t *readyz =
+	    json_pack("{s:{s:s, s:[], s:{s:o, s:o}}}", "get", "summary", "Serving a snapshot",
+	              "security", "responses", "200", json_response("Ready", "Ready"), "503",
+	              json_response("No snapshot yet", "Ready"));
+	json_t *metrics = json_pack("{s:{s:s, s:{s:{s:s, s:{s:o}}, s:o}}}", "get", "summary",
+	                            "Prometheus metrics (text format 0.0.4)", "responses", "200",
+	                            "description", "Metrics", "content", "text/plain",
+	                            string_schema(), "401", error_response(UNAUTHORIZED));
+	json_t *dashboard = json_pack(
+	    "{s:{s:s, s:[], s:{s:{s:s, s:{s:{}}}, s:{s:s}}}}", "get", "summary",
+	    "The dashboard (index.html; other plain file names of the dashboard directory are "
+	    "served at /<file>)",
+	    "security", "responses", "200", "description", "HTML", "content", "text/html", "404",
+	    "description", "No dashboard installed");
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "/api/v1/metrics/{id}",
+	                 table_get(), "/api/v1/metrics",
+	                 resource_get("Catalog of metrics", "Catalog"), "/api/v1/summary",
+	                 resource_get("Headline values of the last complete period", "Summary"),
+	                 "/api/v1/quality", resource_get("Data-quality counts per rule", "Quality"),
+	                 "/api/v1/openapi.json", openapi, "/healthz", healthz, "/readyz", readyz,
+	                 "/metrics", metrics, "/", dashboard);
+}
+
+json_t *snapshot_openapi_document(void)
+{
+	return json_pack("{s:s, s:{s:s, s:s, s:s}, s:{s:{s:{s:s, s:s}}, s:o}, s:[{s:[]}, {}], "
+	                 "s:o}",
+	                 "openapi", "3.1.0", "info", "title", "casa-metricsd", "version",
+	                 CASA_VERSION, "description",
+	                 "Runaway (missing-from-care) and placement-stability metrics, protected "
+	                 "by disclosure control (small cells suppressed).",
+	                 "components", "securitySchemes", "bearer", "type", "http", "scheme",
+	                 "bearer", "schemas", schemas(), "security", "bearer", "paths", paths());
 }

@@ -9,8 +9,8 @@
  */
 #include "casa/snapshot.h"
 
+#include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,199 +21,7 @@
 #include "casa/hash.h"
 #include "casa/log.h"
 #include "casa/metrics.h"
-#include "snapshot_impl.h"
-
-/* ---- arena ------------------------------------------------------------ */
-
-#define ARENA_CHUNK (256 * 1024)
-
-struct arena_chunk {
-	struct arena_chunk *next; /* older chunk */
-	size_t used;              /* bytes handed out */
-	size_t cap;               /* bytes in data */
-	max_align_t data[];       /* storage */
-};
-
-void *snapshot_arena_alloc(struct snapshot_arena *arena, size_t n)
-{
-	size_t align = sizeof(max_align_t);
-	n = (n + align - 1) / align * align;
-	if (n == 0)
-		n = align;
-	struct arena_chunk *chunk = arena->head;
-	if (chunk == NULL || chunk->cap - chunk->used < n) {
-		size_t cap = n > ARENA_CHUNK / 2 ? n : ARENA_CHUNK;
-		chunk = malloc(sizeof(*chunk) + cap);
-		if (chunk == NULL)
-			return NULL;
-		chunk->cap = cap;
-		chunk->used = 0;
-		if (n > ARENA_CHUNK / 2 && arena->head != NULL) {
-			/* big blocks go behind the current chunk so its free space
-			 * stays usable */
-			chunk->next = arena->head->next;
-			arena->head->next = chunk;
-		} else {
-			chunk->next = arena->head;
-			arena->head = chunk;
-		}
-	}
-	void *p = (char *)chunk->data + chunk->used;
-	chunk->used += n;
-	return p;
-}
-
-void *snapshot_arena_dup(struct snapshot_arena *arena, const void *data, size_t n)
-{
-	void *p = snapshot_arena_alloc(arena, n + 1);
-	if (p == NULL)
-		return NULL;
-	if (n > 0)
-		memcpy(p, data, n);
-	((char *)p)[n] = '\0';
-	return p;
-}
-
-static void arena_free(struct snapshot_arena *arena)
-{
-	struct arena_chunk *chunk = arena->head;
-	while (chunk != NULL) {
-		struct arena_chunk *next = chunk->next;
-		free(chunk);
-		chunk = next;
-	}
-	arena->head = NULL;
-}
-
-/* ---- growable text buffer -------------------------------------------- */
-
-void snapshot_buf_reserve(struct snapshot_buf *buf, size_t extra)
-{
-	if (buf->failed || buf->cap - buf->len > extra)
-		return;
-	size_t cap = buf->cap ? buf->cap : 4096;
-	while (cap - buf->len <= extra)
-		cap *= 2;
-	char *data = realloc(buf->data, cap);
-	if (data == NULL) {
-		buf->failed = true;
-		return;
-	}
-	buf->data = data;
-	buf->cap = cap;
-}
-
-void snapshot_buf_add(struct snapshot_buf *buf, const char *data, size_t n)
-{
-	snapshot_buf_reserve(buf, n);
-	if (buf->failed)
-		return;
-	memcpy(buf->data + buf->len, data, n);
-	buf->len += n;
-	buf->data[buf->len] = '\0';
-}
-
-void snapshot_buf_puts(struct snapshot_buf *buf, const char *text)
-{
-	snapshot_buf_add(buf, text, strlen(text));
-}
-
-void snapshot_buf_printf(struct snapshot_buf *buf, const char *fmt, ...)
-{
-	/* one vsnprintf into the free space in the common case; a second one
-	 * only when the buffer has to grow */
-	if (buf->failed)
-		return;
-	size_t room = buf->cap - buf->len;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(room ? buf->data + buf->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		buf->failed = true;
-		return;
-	}
-	if ((size_t)n < room) {
-		buf->len += (size_t)n;
-		return;
-	}
-	snapshot_buf_reserve(buf, (size_t)n);
-	if (buf->failed)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	buf->len += (size_t)n;
-}
-
-/* JSON string with quotes; control characters as \u00XX (RFC 8259 §7). */
-void snapshot_buf_json_string(struct snapshot_buf *buf, const char *text)
-{
-	snapshot_buf_add(buf, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == '"')
-			snapshot_buf_add(buf, "\\\"", 2);
-		else if (*p == '\\')
-			snapshot_buf_add(buf, "\\\\", 2);
-		else if (*p == '\n')
-			snapshot_buf_add(buf, "\\n", 2);
-		else if (*p == '\r')
-			snapshot_buf_add(buf, "\\r", 2);
-		else if (*p == '\t')
-			snapshot_buf_add(buf, "\\t", 2);
-		else if (*p < 0x20 || *p == 0x7f)
-			snapshot_buf_printf(buf, "\\u%04x", *p);
-		else
-			snapshot_buf_add(buf, (const char *)p, 1);
-	}
-	snapshot_buf_add(buf, "\"", 1);
-}
-
-/* A CSV field (RFC 4180 §2): quoted when it holds a comma, quote, CR or LF.
- * Used for group labels, the only free text in a CSV body: a label that
- * starts like a spreadsheet formula (=, +, -, @, tab, CR) gets a leading
- * apostrophe so that opening a grant export cannot run it (OWASP "CSV
- * injection"); the JSON body keeps the label as it is. */
-static void buf_csv_field(struct snapshot_buf *buf, const char *text)
-{
-	bool formula = text[0] != '\0' && strchr("=+-@\t\r", text[0]) != NULL;
-	if (!formula && strpbrk(text, ",\"\r\n") == NULL) {
-		snapshot_buf_puts(buf, text);
-		return;
-	}
-	snapshot_buf_add(buf, "\"", 1);
-	if (formula)
-		snapshot_buf_add(buf, "'", 1);
-	for (const char *p = text; *p; p++) {
-		if (*p == '"')
-			snapshot_buf_add(buf, "\"\"", 2);
-		else
-			snapshot_buf_add(buf, p, 1);
-	}
-	snapshot_buf_add(buf, "\"", 1);
-}
-
-/* Values are rounded to 4 decimals by the disclosure stage (SPEC §4: "not
- * rounded by more than 4 decimals"); print them with exactly that many and
- * trim trailing zeros, so 4.31 never becomes 4.3100000000000005. */
-void snapshot_format_number(double value, char out[SNAPSHOT_NUMBER_LEN])
-{
-	if (!isfinite(value) || fabs(value) > 1e15) {
-		strcpy(out, "null");
-		return;
-	}
-	snprintf(out, SNAPSHOT_NUMBER_LEN, "%.4f", value);
-	char *dot = strchr(out, '.');
-	if (dot != NULL) {
-		char *end = out + strlen(out) - 1;
-		while (end > dot && *end == '0')
-			*end-- = '\0';
-		if (end == dot)
-			*end = '\0';
-	}
-	if (strcmp(out, "-0") == 0)
-		strcpy(out, "0");
-}
+#include "snapshot_internal.h"
 
 /* ---- hashing, times --------------------------------------------------- */
 
@@ -264,7 +72,7 @@ void snapshot_format_http_date(int64_t unix_seconds, char out[SNAPSHOT_TIME_LEN]
  * saves under 5 % more bytes for twice the time (measured with
  * bench_pipeline). deflate's gzip wrapper writes mtime 0, so equal input
  * gives equal bytes. */
-static bool gzip_body(struct snapshot_arena *arena, const char *data, size_t len, const char **out,
+static bool gzip_body(struct buf_arena *arena, const char *data, size_t len, const char **out,
                       size_t *out_len)
 {
 	z_stream zs;
@@ -284,7 +92,7 @@ static bool gzip_body(struct snapshot_arena *arena, const char *data, size_t len
 	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
 		goto fail;
 	if (zs.total_out < len) {
-		*out = snapshot_arena_dup(arena, tmp, zs.total_out);
+		*out = buf_arena_dup(arena, tmp, zs.total_out);
 		if (*out == NULL)
 			goto fail;
 		*out_len = zs.total_out;
@@ -298,11 +106,11 @@ fail:
 	return false;
 }
 
-bool snapshot_body_set(struct snapshot_arena *arena, struct snapshot_body *body, const char *data,
+bool snapshot_body_set(struct buf_arena *arena, struct snapshot_body *body, const char *data,
                        size_t len, bool with_gzip)
 {
 	memset(body, 0, sizeof(*body));
-	body->data = snapshot_arena_dup(arena, data, len);
+	body->data = buf_arena_dup(arena, data, len);
 	if (body->data == NULL)
 		return false;
 	body->len = len;
@@ -328,30 +136,29 @@ void snapshot_meta_json(const struct snapshot *snapshot, char out[SNAPSHOT_META_
 	         snapshot->id, generated, as_of);
 }
 
-static void buf_disclosure(struct snapshot_buf *buf, const struct snapshot *snapshot)
+static void buf_disclosure(struct buf *buf, const struct snapshot *snapshot)
 {
-	snapshot_buf_printf(buf, "{\"mode\":\"%s\",\"min_cell\":%d",
-	                    snapshot->mode == DISCLOSURE_DP ? "dp" : "suppress",
-	                    snapshot->min_cell);
+	buf_printf(buf, "{\"mode\":\"%s\",\"min_cell\":%d",
+	           snapshot->mode == DISCLOSURE_DP ? "dp" : "suppress", snapshot->min_cell);
 	if (snapshot->mode == DISCLOSURE_SUPPRESS)
-		snapshot_buf_printf(buf, ",\"suppression_year\":\"%s\"",
-		                    snapshot->calendar_year_blocks ? "year" : "fiscal_year");
+		buf_printf(buf, ",\"suppression_year\":\"%s\"",
+		           snapshot->calendar_year_blocks ? "year" : "fiscal_year");
 	if (snapshot->mode == DISCLOSURE_DP) {
 		/* epsilon is configuration, not a rounded statistic: 15
 		 * significant digits print 0.1 as 0.1 and keep tiny budgets */
 		if (isfinite(snapshot->epsilon))
-			snapshot_buf_printf(buf, ",\"epsilon\":%.15g", snapshot->epsilon);
+			buf_printf(buf, ",\"epsilon\":%.15g", snapshot->epsilon);
 		else
-			snapshot_buf_puts(buf, ",\"epsilon\":null");
+			buf_puts(buf, ",\"epsilon\":null");
 	}
-	snapshot_buf_puts(buf, "}");
+	buf_puts(buf, "}");
 }
 
-static void buf_snapshot_meta(struct snapshot_buf *buf, const struct snapshot *snapshot)
+static void buf_snapshot_meta(struct buf *buf, const struct snapshot *snapshot)
 {
 	char meta[SNAPSHOT_META_LEN];
 	snapshot_meta_json(snapshot, meta);
-	snapshot_buf_puts(buf, meta);
+	buf_puts(buf, meta);
 }
 
 /* ---- tables ----------------------------------------------------------- */
@@ -365,9 +172,9 @@ static const char *group_label(const struct disclosure_result *result, enum dim 
 }
 
 struct cell_text {
-	char value[SNAPSHOT_NUMBER_LEN];       /* number or "null" */
-	char numerator[SNAPSHOT_NUMBER_LEN];   /* integer or "null" */
-	char denominator[SNAPSHOT_NUMBER_LEN]; /* integer or "null" */
+	char value[BUF_NUMBER_LEN];       /* number or "null" */
+	char numerator[BUF_NUMBER_LEN];   /* integer or "null" */
+	char denominator[BUF_NUMBER_LEN]; /* integer or "null" */
 };
 
 static void cell_text(const struct disclosure_cell *cell, struct cell_text *out)
@@ -378,7 +185,7 @@ static void cell_text(const struct disclosure_cell *cell, struct cell_text *out)
 	if (cell->suppressed)
 		return;
 	if (cell->has_value)
-		snapshot_format_number(cell->value, out->value);
+		buf_format_number(cell->value, out->value);
 	if (cell->has_numerator)
 		snprintf(out->numerator, sizeof(out->numerator), "%lld",
 		         (long long)cell->numerator);
@@ -395,7 +202,7 @@ static const char *csv_null(const char *text)
 
 static bool render_table(struct snapshot *snapshot, const struct disclosure_result *result,
                          const struct disclosure_table *source, struct snapshot_table *table,
-                         struct snapshot_buf *json, struct snapshot_buf *csv)
+                         struct buf *json, struct buf *csv)
 {
 	const struct metric_def *def = &metrics_catalog[source->metric];
 	const char *by = source->dim == DIM_TOTAL ? NULL : metrics_dim_name(source->dim);
@@ -412,42 +219,42 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 	table->group_count = source->group_count;
 	for (int f = 0; f < SNAPSHOT_FORMAT_COUNT; f++) {
 		size_t n = (size_t)source->period_count + 1;
-		table->row_start[f] = snapshot_arena_alloc(&snapshot->arena, n * sizeof(size_t));
-		table->row_end[f] = snapshot_arena_alloc(&snapshot->arena, n * sizeof(size_t));
+		table->row_start[f] = buf_arena_alloc(&snapshot->arena, n * sizeof(size_t));
+		table->row_end[f] = buf_arena_alloc(&snapshot->arena, n * sizeof(size_t));
 		if (table->row_start[f] == NULL || table->row_end[f] == NULL)
 			return false;
 	}
 	char filename[256];
 	snprintf(filename, sizeof(filename), "%s_%s%s%s_%s.csv", def->id, pt, by ? "_by_" : "",
 	         by ? by : "", as_of);
-	table->csv_filename = snapshot_arena_dup(&snapshot->arena, filename, strlen(filename));
+	table->csv_filename = buf_arena_dup(&snapshot->arena, filename, strlen(filename));
 	if (table->csv_filename == NULL)
 		return false;
 
 	json->len = 0;
 	csv->len = 0;
-	snapshot_buf_puts(json, "{\"metric\":");
-	snapshot_buf_json_string(json, def->id);
-	snapshot_buf_puts(json, ",\"title\":");
-	snapshot_buf_json_string(json, def->title);
-	snapshot_buf_printf(json, ",\"period_type\":\"%s\",\"by\":", pt);
+	buf_puts(json, "{\"metric\":");
+	buf_json_string(json, def->id);
+	buf_puts(json, ",\"title\":");
+	buf_json_string(json, def->title);
+	buf_printf(json, ",\"period_type\":\"%s\",\"by\":", pt);
 	if (by != NULL)
-		snapshot_buf_json_string(json, by);
+		buf_json_string(json, by);
 	else
-		snapshot_buf_puts(json, "null");
-	snapshot_buf_puts(json, ",\"unit\":");
-	snapshot_buf_json_string(json, def->unit);
-	snapshot_buf_puts(json, ",\"snapshot\":");
+		buf_puts(json, "null");
+	buf_puts(json, ",\"unit\":");
+	buf_json_string(json, def->unit);
+	buf_puts(json, ",\"snapshot\":");
 	buf_snapshot_meta(json, snapshot);
-	snapshot_buf_puts(json, ",\"disclosure\":");
+	buf_puts(json, ",\"disclosure\":");
 	buf_disclosure(json, snapshot);
-	snapshot_buf_puts(json, ",\"rows\":[");
+	buf_puts(json, ",\"rows\":[");
 	table->rows_open[SNAPSHOT_JSON] = json->len;
 
-	snapshot_buf_puts(csv, "period,period_start,period_end,partial,");
+	buf_puts(csv, "period,period_start,period_end,partial,");
 	if (by != NULL)
-		snapshot_buf_printf(csv, "%s,", by);
-	snapshot_buf_puts(csv, "value,numerator,denominator,suppressed\r\n");
+		buf_printf(csv, "%s,", by);
+	buf_puts(csv, "value,numerator,denominator,suppressed\r\n");
 	table->rows_open[SNAPSHOT_CSV] = csv->len;
 
 	for (uint32_t p = 0; p < source->period_count; p++) {
@@ -460,7 +267,7 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 		date_format(last, end);
 		const char *partial = last > result->as_of ? "true" : "false";
 		if (p > 0 && source->group_count > 0)
-			snapshot_buf_puts(json, ",");
+			buf_puts(json, ",");
 		table->row_start[SNAPSHOT_JSON][p] = json->len;
 		table->row_start[SNAPSHOT_CSV][p] = csv->len;
 		for (uint32_t g = 0; g < source->group_count; g++) {
@@ -470,28 +277,27 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 			cell_text(cell, &text);
 			const char *suppressed = cell->suppressed ? "true" : "false";
 			if (g > 0)
-				snapshot_buf_puts(json, ",");
-			snapshot_buf_printf(json,
-			                    "{\"period\":\"%s\",\"period_start\":\"%s\","
-			                    "\"period_end\":\"%s\",\"partial\":%s,",
-			                    label, start, end, partial);
-			snapshot_buf_printf(csv, "%s,%s,%s,%s,", label, start, end, partial);
+				buf_puts(json, ",");
+			buf_printf(json,
+			           "{\"period\":\"%s\",\"period_start\":\"%s\","
+			           "\"period_end\":\"%s\",\"partial\":%s,",
+			           label, start, end, partial);
+			buf_printf(csv, "%s,%s,%s,%s,", label, start, end, partial);
 			if (by != NULL) {
 				const char *group = group_label(result, source->dim, g);
-				snapshot_buf_printf(json, "\"%s\":", by);
-				snapshot_buf_json_string(json, group);
-				snapshot_buf_puts(json, ",");
+				buf_printf(json, "\"%s\":", by);
+				buf_json_string(json, group);
+				buf_puts(json, ",");
 				buf_csv_field(csv, group);
-				snapshot_buf_puts(csv, ",");
+				buf_puts(csv, ",");
 			}
-			snapshot_buf_printf(json,
-			                    "\"value\":%s,\"numerator\":%s,\"denominator\":%s,"
-			                    "\"suppressed\":%s}",
-			                    text.value, text.numerator, text.denominator,
-			                    suppressed);
-			snapshot_buf_printf(csv, "%s,%s,%s,%s\r\n", csv_null(text.value),
-			                    csv_null(text.numerator), csv_null(text.denominator),
-			                    suppressed);
+			buf_printf(json,
+			           "\"value\":%s,\"numerator\":%s,\"denominator\":%s,"
+			           "\"suppressed\":%s}",
+			           text.value, text.numerator, text.denominator, suppressed);
+			buf_printf(csv, "%s,%s,%s,%s\r\n", csv_null(text.value),
+			           csv_null(text.numerator), csv_null(text.denominator),
+			           suppressed);
 			if (cell->suppressed)
 				snapshot->suppressed_cells++;
 		}
@@ -500,7 +306,7 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 	}
 	table->rows_close[SNAPSHOT_JSON] = json->len;
 	table->rows_close[SNAPSHOT_CSV] = csv->len;
-	snapshot_buf_puts(json, "]}\n");
+	buf_puts(json, "]}\n");
 	if (json->failed || csv->failed)
 		return false;
 	return snapshot_body_set(&snapshot->arena, &table->body[SNAPSHOT_JSON], json->data,
@@ -544,22 +350,21 @@ bool snapshot_table_slice(const struct snapshot_table *table, enum snapshot_form
  * (SPEC §4: about 4.48 moves per 1,000 days, entries in FY2021). */
 #define CFSR4_NATIONAL_PLACEMENT_MOVES 4.48
 
-static void buf_value_or_null(struct snapshot_buf *buf, const struct disclosure_cell *cell,
-                              bool numerator)
+static void buf_value_or_null(struct buf *buf, const struct disclosure_cell *cell, bool numerator)
 {
-	char text[SNAPSHOT_NUMBER_LEN];
+	char text[BUF_NUMBER_LEN];
 	if (cell == NULL || cell->suppressed)
-		snapshot_buf_puts(buf, "null");
+		buf_puts(buf, "null");
 	else if (numerator && cell->has_numerator)
-		snapshot_buf_printf(buf, "%lld", (long long)cell->numerator);
+		buf_printf(buf, "%lld", (long long)cell->numerator);
 	else if (!numerator && cell->has_value) {
-		snapshot_format_number(cell->value, text);
-		snapshot_buf_puts(buf, text);
+		buf_format_number(cell->value, text);
+		buf_puts(buf, text);
 	} else
-		snapshot_buf_puts(buf, "null");
+		buf_puts(buf, "null");
 }
 
-static void render_summary_entry(struct snapshot_buf *buf, const struct disclosure_result *result,
+static void render_summary_entry(struct buf *buf, const struct disclosure_result *result,
                                  const struct disclosure_table *table)
 {
 	const struct metric_def *def = &metrics_catalog[table->metric];
@@ -575,17 +380,17 @@ static void render_summary_entry(struct snapshot_buf *buf, const struct disclosu
 			break;
 		}
 	}
-	snapshot_buf_puts(buf, "{\"metric\":");
-	snapshot_buf_json_string(buf, def->id);
-	snapshot_buf_puts(buf, ",\"title\":");
-	snapshot_buf_json_string(buf, def->title);
-	snapshot_buf_puts(buf, ",\"unit\":");
-	snapshot_buf_json_string(buf, def->unit);
-	snapshot_buf_printf(buf, ",\"period_type\":\"%s\"", period_type_name(table->period_type));
+	buf_puts(buf, "{\"metric\":");
+	buf_json_string(buf, def->id);
+	buf_puts(buf, ",\"title\":");
+	buf_json_string(buf, def->title);
+	buf_puts(buf, ",\"unit\":");
+	buf_json_string(buf, def->unit);
+	buf_printf(buf, ",\"period_type\":\"%s\"", period_type_name(table->period_type));
 	const struct disclosure_cell *cell = NULL, *previous = NULL;
 	if (chosen < 0) {
-		snapshot_buf_puts(buf, ",\"period\":null,\"period_start\":null,\"period_end\":null,"
-		                       "\"partial\":false");
+		buf_puts(buf, ",\"period\":null,\"period_start\":null,\"period_end\":null,"
+		              "\"partial\":false");
 	} else {
 		int32_t index = table->first_period + (int32_t)chosen;
 		char label[PERIOD_LABEL_LEN], start[DATE_TEXT_LEN], end[DATE_TEXT_LEN];
@@ -594,66 +399,63 @@ static void render_summary_entry(struct snapshot_buf *buf, const struct disclosu
 		date_format(period_first_day(table->period_type, result->fy_start_month, index),
 		            start);
 		date_format(last, end);
-		snapshot_buf_printf(buf,
-		                    ",\"period\":\"%s\",\"period_start\":\"%s\",\"period_end\":"
-		                    "\"%s\",\"partial\":%s",
-		                    label, start, end, last > result->as_of ? "true" : "false");
+		buf_printf(buf,
+		           ",\"period\":\"%s\",\"period_start\":\"%s\",\"period_end\":"
+		           "\"%s\",\"partial\":%s",
+		           label, start, end, last > result->as_of ? "true" : "false");
 		cell = &table->cells[(size_t)chosen * table->group_count];
 		if (chosen > 0)
 			previous = &table->cells[(size_t)(chosen - 1) * table->group_count];
 	}
-	snapshot_buf_puts(buf, ",\"value\":");
+	buf_puts(buf, ",\"value\":");
 	buf_value_or_null(buf, cell, false);
-	snapshot_buf_puts(buf, ",\"numerator\":");
+	buf_puts(buf, ",\"numerator\":");
 	buf_value_or_null(buf, cell, true);
-	snapshot_buf_puts(buf, ",\"denominator\":");
+	buf_puts(buf, ",\"denominator\":");
 	if (cell != NULL && !cell->suppressed && cell->has_denominator)
-		snapshot_buf_printf(buf, "%lld", (long long)cell->denominator);
+		buf_printf(buf, "%lld", (long long)cell->denominator);
 	else
-		snapshot_buf_puts(buf, "null");
-	snapshot_buf_printf(buf, ",\"suppressed\":%s",
-	                    cell != NULL && cell->suppressed ? "true" : "false");
-	snapshot_buf_puts(buf, ",\"previous\":");
+		buf_puts(buf, "null");
+	buf_printf(buf, ",\"suppressed\":%s", cell != NULL && cell->suppressed ? "true" : "false");
+	buf_puts(buf, ",\"previous\":");
 	if (previous == NULL) {
-		snapshot_buf_puts(buf, "null");
+		buf_puts(buf, "null");
 	} else {
 		char label[PERIOD_LABEL_LEN];
 		period_label(table->period_type, table->first_period + (int32_t)chosen - 1, label);
-		snapshot_buf_printf(buf, "{\"period\":\"%s\",\"value\":", label);
+		buf_printf(buf, "{\"period\":\"%s\",\"value\":", label);
 		buf_value_or_null(buf, previous, false);
-		snapshot_buf_printf(buf, ",\"suppressed\":%s}",
-		                    previous->suppressed ? "true" : "false");
+		buf_printf(buf, ",\"suppressed\":%s}", previous->suppressed ? "true" : "false");
 	}
-	snapshot_buf_puts(buf, ",\"change\":");
+	buf_puts(buf, ",\"change\":");
 	if (cell != NULL && previous != NULL && !cell->suppressed && !previous->suppressed &&
 	    cell->has_value && previous->has_value) {
-		char text[SNAPSHOT_NUMBER_LEN];
+		char text[BUF_NUMBER_LEN];
 		/* both operands have at most 4 decimals: round the difference to
 		 * 4 decimals to drop the binary artefact */
-		snapshot_format_number(round((cell->value - previous->value) * 1e4) / 1e4, text);
-		snapshot_buf_puts(buf, text);
+		buf_format_number(round((cell->value - previous->value) * 1e4) / 1e4, text);
+		buf_puts(buf, text);
 	} else {
-		snapshot_buf_puts(buf, "null");
+		buf_puts(buf, "null");
 	}
-	snapshot_buf_printf(buf, ",\"higher_is_better\":%s",
-	                    def->higher_is_better ? "true" : "false");
+	buf_printf(buf, ",\"higher_is_better\":%s", def->higher_is_better ? "true" : "false");
 	if (table->metric == METRIC_PLACEMENT_MOVES_PER_1000_DAYS) {
-		char text[SNAPSHOT_NUMBER_LEN];
-		snapshot_format_number(CFSR4_NATIONAL_PLACEMENT_MOVES, text);
-		snapshot_buf_printf(buf, ",\"reference\":%s", text);
+		char text[BUF_NUMBER_LEN];
+		buf_format_number(CFSR4_NATIONAL_PLACEMENT_MOVES, text);
+		buf_printf(buf, ",\"reference\":%s", text);
 	}
-	snapshot_buf_puts(buf, "}");
+	buf_puts(buf, "}");
 }
 
-static void render_summary(struct snapshot_buf *buf, const struct snapshot *snapshot,
+static void render_summary(struct buf *buf, const struct snapshot *snapshot,
                            const struct disclosure_result *result)
 {
 	buf->len = 0;
-	snapshot_buf_puts(buf, "{\"snapshot\":");
+	buf_puts(buf, "{\"snapshot\":");
 	buf_snapshot_meta(buf, snapshot);
-	snapshot_buf_puts(buf, ",\"disclosure\":");
+	buf_puts(buf, ",\"disclosure\":");
 	buf_disclosure(buf, snapshot);
-	snapshot_buf_puts(buf, ",\"metrics\":[");
+	buf_puts(buf, ",\"metrics\":[");
 	bool first = true;
 	for (int m = 0; m < METRIC_COUNT; m++) {
 		const struct metric_def *def = &metrics_catalog[m];
@@ -675,11 +477,11 @@ static void render_summary(struct snapshot_buf *buf, const struct snapshot *snap
 		if (table == NULL)
 			continue;
 		if (!first)
-			snapshot_buf_puts(buf, ",");
+			buf_puts(buf, ",");
 		first = false;
 		render_summary_entry(buf, result, table);
 	}
-	snapshot_buf_puts(buf, "]}\n");
+	buf_puts(buf, "]}\n");
 }
 
 /* ---- catalog, quality ------------------------------------------------- */
@@ -690,51 +492,49 @@ static const char *kind_name(enum metric_kind kind)
 	return (unsigned)kind < CASA_ARRAY_LEN(names) ? names[kind] : "unknown";
 }
 
-static void render_catalog(struct snapshot_buf *buf, const struct snapshot *snapshot)
+/* The disclosure and snapshot objects open every table body, which is
+ * written by hand around its row offsets; the catalog takes the same text
+ * as jansson values, so each object has one renderer. NULL when memory
+ * runs out. */
+static json_t *json_of(void (*render)(struct buf *, const struct snapshot *),
+                       const struct snapshot *snapshot)
 {
+	struct buf text = {0};
+	render(&text, snapshot);
+	json_t *value = text.failed ? NULL : json_loads(text.data, 0, NULL);
+	free(text.data);
+	return value;
+}
+
+static json_t *catalog_entry(const struct metric_def *def)
+{
+	/* "total" is what an absent by means; the list names the breakdowns a
+	 * client may ask for */
+	json_t *by = json_array();
+	for (int d = 1; d < DIM_COUNT; d++)
+		if (def->dims & DIM_BIT(d))
+			by = buf_json_append(by, json_string(metrics_dim_name((enum dim)d)));
+	json_t *period_types = json_array();
+	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
+		if (def->period_types & PERIOD_BIT(p))
+			period_types = buf_json_append(
+			    period_types, json_string(period_type_name((enum period_type)p)));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:b}", "id", def->id, "title",
+	                 def->title, "unit", def->unit, "kind", kind_name(def->kind), "definition",
+	                 def->definition, "by", by, "period_types", period_types, "child_based",
+	                 def->child_based, "higher_is_better", def->higher_is_better);
+}
+
+static void render_catalog(struct buf *buf, const struct snapshot *snapshot)
+{
+	json_t *metrics = json_array();
+	for (int m = 0; m < METRIC_COUNT; m++)
+		metrics = buf_json_append(metrics, catalog_entry(&metrics_catalog[m]));
 	buf->len = 0;
-	snapshot_buf_puts(buf, "{\"metrics\":[");
-	for (int m = 0; m < METRIC_COUNT; m++) {
-		const struct metric_def *def = &metrics_catalog[m];
-		if (m > 0)
-			snapshot_buf_puts(buf, ",");
-		snapshot_buf_puts(buf, "{\"id\":");
-		snapshot_buf_json_string(buf, def->id);
-		snapshot_buf_puts(buf, ",\"title\":");
-		snapshot_buf_json_string(buf, def->title);
-		snapshot_buf_puts(buf, ",\"unit\":");
-		snapshot_buf_json_string(buf, def->unit);
-		snapshot_buf_printf(buf, ",\"kind\":\"%s\",\"definition\":", kind_name(def->kind));
-		snapshot_buf_json_string(buf, def->definition);
-		/* "total" is what an absent by means; the list names the
-		 * breakdowns a client may ask for */
-		snapshot_buf_puts(buf, ",\"by\":[");
-		bool first = true;
-		for (int d = 1; d < DIM_COUNT; d++) {
-			if (!(def->dims & DIM_BIT(d)))
-				continue;
-			snapshot_buf_printf(buf, "%s\"%s\"", first ? "" : ",",
-			                    metrics_dim_name((enum dim)d));
-			first = false;
-		}
-		snapshot_buf_puts(buf, "],\"period_types\":[");
-		first = true;
-		for (int p = 0; p < PERIOD_TYPE_COUNT; p++) {
-			if (!(def->period_types & PERIOD_BIT(p)))
-				continue;
-			snapshot_buf_printf(buf, "%s\"%s\"", first ? "" : ",",
-			                    period_type_name((enum period_type)p));
-			first = false;
-		}
-		snapshot_buf_printf(buf, "],\"child_based\":%s,\"higher_is_better\":%s}",
-		                    def->child_based ? "true" : "false",
-		                    def->higher_is_better ? "true" : "false");
-	}
-	snapshot_buf_puts(buf, "],\"disclosure\":");
-	buf_disclosure(buf, snapshot);
-	snapshot_buf_puts(buf, ",\"snapshot\":");
-	buf_snapshot_meta(buf, snapshot);
-	snapshot_buf_puts(buf, "}\n");
+	buf_json_value(buf, json_pack("{s:o, s:o, s:o}", "metrics", metrics, "disclosure",
+	                              json_of(buf_disclosure, snapshot), "snapshot",
+	                              json_of(buf_snapshot_meta, snapshot)));
+	buf_puts(buf, "\n");
 }
 
 static const char *rule_action(int rule)
@@ -746,33 +546,33 @@ static const char *rule_action(int rule)
 	return "ignored";
 }
 
-static void render_quality(struct snapshot_buf *buf, const struct snapshot *snapshot,
+static void render_quality(struct buf *buf, const struct snapshot *snapshot,
                            const struct model_quality *quality)
 {
 	static const struct model_quality none;
 	if (quality == NULL)
 		quality = &none;
 	buf->len = 0;
-	snapshot_buf_puts(buf, "{\"snapshot\":");
+	buf_puts(buf, "{\"snapshot\":");
 	buf_snapshot_meta(buf, snapshot);
-	snapshot_buf_puts(buf, ",\"rows_read\":{");
+	buf_puts(buf, ",\"rows_read\":{");
 	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
-		snapshot_buf_printf(buf, "%s\"%s\":%llu", t ? "," : "", model_table_names[t],
-		                    (unsigned long long)quality->rows_read[t]);
-	snapshot_buf_puts(buf, "},\"rows_kept\":{");
+		buf_printf(buf, "%s\"%s\":%llu", t ? "," : "", model_table_names[t],
+		           (unsigned long long)quality->rows_read[t]);
+	buf_puts(buf, "},\"rows_kept\":{");
 	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
-		snapshot_buf_printf(buf, "%s\"%s\":%llu", t ? "," : "", model_table_names[t],
-		                    (unsigned long long)quality->rows_kept[t]);
-	snapshot_buf_puts(buf, "},\"rules\":[");
+		buf_printf(buf, "%s\"%s\":%llu", t ? "," : "", model_table_names[t],
+		           (unsigned long long)quality->rows_kept[t]);
+	buf_puts(buf, "},\"rules\":[");
 	for (int r = 0; r < DQ_RULE_COUNT; r++) {
-		snapshot_buf_printf(buf, "%s{\"rule\":", r ? "," : "");
-		snapshot_buf_json_string(buf, model_dq_rule_names[r]);
-		snapshot_buf_puts(buf, ",\"description\":");
-		snapshot_buf_json_string(buf, model_dq_rule_descriptions[r]);
-		snapshot_buf_printf(buf, ",\"action\":\"%s\",\"count\":%llu}", rule_action(r),
-		                    (unsigned long long)quality->violations[r]);
+		buf_printf(buf, "%s{\"rule\":", r ? "," : "");
+		buf_json_string(buf, model_dq_rule_names[r]);
+		buf_puts(buf, ",\"description\":");
+		buf_json_string(buf, model_dq_rule_descriptions[r]);
+		buf_printf(buf, ",\"action\":\"%s\",\"count\":%llu}", rule_action(r),
+		           (unsigned long long)quality->violations[r]);
 	}
-	snapshot_buf_puts(buf, "]}\n");
+	buf_puts(buf, "]}\n");
 }
 
 /* ---- id --------------------------------------------------------------- */
@@ -850,8 +650,9 @@ struct snapshot *snapshot_alloc(void)
 	return snapshot;
 }
 
-bool snapshot_render_resources(struct snapshot *snapshot, const struct disclosure_result *result,
-                               const struct model_quality *quality, struct snapshot_buf *buf)
+/* Renders catalog, summary, quality and OpenAPI into snapshot->resources. */
+static bool render_resources(struct snapshot *snapshot, const struct disclosure_result *result,
+                             const struct model_quality *quality, struct buf *buf)
 {
 	render_catalog(buf, snapshot);
 	if (buf->failed ||
@@ -869,7 +670,8 @@ bool snapshot_render_resources(struct snapshot *snapshot, const struct disclosur
 	                       buf->len, true))
 		return false;
 	buf->len = 0;
-	snapshot_openapi_render(buf, snapshot, result);
+	buf_json_value(buf, snapshot_openapi_document());
+	buf_puts(buf, "\n");
 	if (buf->failed ||
 	    !snapshot_body_set(&snapshot->arena, &snapshot->resources[SNAPSHOT_OPENAPI], buf->data,
 	                       buf->len, true))
@@ -880,7 +682,7 @@ bool snapshot_render_resources(struct snapshot *snapshot, const struct disclosur
 struct snapshot *snapshot_build(const struct disclosure_result *tables,
                                 const struct snapshot_info *info)
 {
-	struct snapshot_buf json = {0}, csv = {0};
+	struct buf json = {0}, csv = {0};
 	struct snapshot *snapshot = snapshot_alloc();
 	if (snapshot == NULL)
 		goto fail;
@@ -896,8 +698,8 @@ struct snapshot *snapshot_build(const struct disclosure_result *tables,
 	snapshot->calendar_year_blocks = tables->calendar_year_blocks;
 	snapshot->epsilon = tables->epsilon;
 	snapshot->table_count = tables->table_count;
-	snapshot->tables = snapshot_arena_alloc(
-	    &snapshot->arena, (tables->table_count + 1) * sizeof(struct snapshot_table));
+	snapshot->tables = buf_arena_alloc(&snapshot->arena, (tables->table_count + 1) *
+	                                                         sizeof(struct snapshot_table));
 	if (snapshot->tables == NULL)
 		goto fail;
 	for (size_t t = 0; t < tables->table_count; t++) {
@@ -914,7 +716,7 @@ struct snapshot *snapshot_build(const struct disclosure_result *tables,
 			goto fail;
 		snapshot->index[source->metric][source->period_type][source->dim] = (int32_t)t;
 	}
-	if (!snapshot_render_resources(snapshot, tables, info->quality, &json))
+	if (!render_resources(snapshot, tables, info->quality, &json))
 		goto fail;
 	free(json.data);
 	free(csv.data);
@@ -940,7 +742,7 @@ void snapshot_unref(struct snapshot *snapshot)
 		return;
 	if (atomic_fetch_sub_explicit(&snapshot->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	arena_free(&snapshot->arena);
+	buf_arena_free(&snapshot->arena);
 	free(snapshot);
 }
 

@@ -21,7 +21,7 @@
 #include <zlib.h>
 
 #include "casa/log.h"
-#include "snapshot_impl.h"
+#include "snapshot_internal.h"
 
 static const char snapshot_magic[8] = {'C', 'A', 'S', 'A', 'S', 'N', 'A', 'P'};
 /* Bump when the payload layout changes: older files are then refused and
@@ -33,35 +33,35 @@ static const char snapshot_magic[8] = {'C', 'A', 'S', 'A', 'S', 'N', 'A', 'P'};
 
 /* ---- encoding --------------------------------------------------------- */
 
-static void put_u32(struct snapshot_buf *buf, uint32_t v)
+static void put_u32(struct buf *buf, uint32_t v)
 {
 	char b[4];
 	for (int i = 0; i < 4; i++)
 		b[i] = (char)(v >> (8 * i));
-	snapshot_buf_add(buf, b, 4);
+	buf_add(buf, b, 4);
 }
 
-static void put_u64(struct snapshot_buf *buf, uint64_t v)
+static void put_u64(struct buf *buf, uint64_t v)
 {
 	char b[8];
 	for (int i = 0; i < 8; i++)
 		b[i] = (char)(v >> (8 * i));
-	snapshot_buf_add(buf, b, 8);
+	buf_add(buf, b, 8);
 }
 
-static void put_blob(struct snapshot_buf *buf, const char *data, size_t len)
+static void put_blob(struct buf *buf, const char *data, size_t len)
 {
 	put_u64(buf, len);
 	if (len > 0)
-		snapshot_buf_add(buf, data, len);
+		buf_add(buf, data, len);
 }
 
-static void put_str(struct snapshot_buf *buf, const char *text)
+static void put_str(struct buf *buf, const char *text)
 {
 	put_blob(buf, text, strlen(text));
 }
 
-static void put_body(struct snapshot_buf *buf, const struct snapshot_body *body)
+static void put_body(struct buf *buf, const struct snapshot_body *body)
 {
 	put_blob(buf, body->data, body->len);
 	put_blob(buf, body->gzip, body->gzip ? body->gzip_len : 0);
@@ -69,7 +69,7 @@ static void put_body(struct snapshot_buf *buf, const struct snapshot_body *body)
 	put_str(buf, body->gzip_etag);
 }
 
-static void put_snapshot(struct snapshot_buf *buf, const struct snapshot *s)
+static void put_snapshot(struct buf *buf, const struct snapshot *s)
 {
 	uint64_t epsilon_bits;
 	memcpy(&epsilon_bits, &s->epsilon, sizeof(epsilon_bits));
@@ -155,14 +155,14 @@ static uint32_t get_u32(struct reader *r)
 }
 
 /* Copies a length-prefixed blob into the arena (NUL-terminated). */
-static const char *get_blob(struct reader *r, struct snapshot_arena *arena, size_t *len)
+static const char *get_blob(struct reader *r, struct buf_arena *arena, size_t *len)
 {
 	uint64_t n = get_u64(r);
 	if (r->bad || n > r->left) {
 		reader_fail(r, "field longer than the file");
 		return NULL;
 	}
-	const char *copy = snapshot_arena_dup(arena, r->p, (size_t)n);
+	const char *copy = buf_arena_dup(arena, r->p, (size_t)n);
 	if (copy == NULL) {
 		reader_fail(r, "out of memory");
 		return NULL;
@@ -187,7 +187,7 @@ static void get_fixed_str(struct reader *r, char *out, size_t cap)
 	r->left -= (size_t)n;
 }
 
-static void get_body(struct reader *r, struct snapshot_arena *arena, struct snapshot_body *body)
+static void get_body(struct reader *r, struct buf_arena *arena, struct snapshot_body *body)
 {
 	memset(body, 0, sizeof(*body));
 	body->data = get_blob(r, arena, &body->len);
@@ -230,8 +230,8 @@ static bool get_table(struct reader *r, struct snapshot *s, struct snapshot_tabl
 		table->rows_open[f] = (size_t)get_u64(r);
 		table->rows_close[f] = (size_t)get_u64(r);
 		size_t n = (size_t)table->period_count + 1;
-		table->row_start[f] = snapshot_arena_alloc(&s->arena, n * sizeof(size_t));
-		table->row_end[f] = snapshot_arena_alloc(&s->arena, n * sizeof(size_t));
+		table->row_start[f] = buf_arena_alloc(&s->arena, n * sizeof(size_t));
+		table->row_end[f] = buf_arena_alloc(&s->arena, n * sizeof(size_t));
 		if (table->row_start[f] == NULL || table->row_end[f] == NULL) {
 			reader_fail(r, "out of memory");
 			return false;
@@ -298,8 +298,7 @@ static struct snapshot *decode(const unsigned char *payload, size_t len, const c
 		reader_fail(&r, "table count larger than the file");
 	if (!r.bad) {
 		s->table_count = (size_t)table_count;
-		s->tables =
-		    snapshot_arena_alloc(&s->arena, (s->table_count + 1) * sizeof(*s->tables));
+		s->tables = buf_arena_alloc(&s->arena, (s->table_count + 1) * sizeof(*s->tables));
 		if (s->tables == NULL)
 			reader_fail(&r, "out of memory");
 	}
@@ -339,8 +338,8 @@ static bool write_all(int fd, const void *data, size_t len)
 static void header_bytes(unsigned char out[SNAPSHOT_HEADER_LEN], uint64_t payload_len,
                          uint32_t payload_crc)
 {
-	struct snapshot_buf buf = {0};
-	snapshot_buf_add(&buf, snapshot_magic, sizeof(snapshot_magic));
+	struct buf buf = {0};
+	buf_add(&buf, snapshot_magic, sizeof(snapshot_magic));
 	put_u32(&buf, SNAPSHOT_FILE_VERSION);
 	put_u32(&buf, SNAPSHOT_HEADER_LEN);
 	put_u64(&buf, payload_len);
@@ -368,7 +367,7 @@ static uint32_t crc32_of(const unsigned char *data, size_t len)
 
 bool snapshot_save(const struct snapshot *snapshot, const char *dir)
 {
-	struct snapshot_buf payload = {0};
+	struct buf payload = {0};
 	char tmp_path[4096], final_path[4096];
 	int fd = -1, dir_fd = -1;
 	bool tmp_created = false;
@@ -555,16 +554,16 @@ static bool make_dir(const char *path)
 	return false;
 }
 
-static void manifest_entry(struct snapshot_buf *manifest, bool *first, const char *name,
-                           const char *data, size_t len, int64_t rows)
+static void manifest_entry(struct buf *manifest, bool *first, const char *name, const char *data,
+                           size_t len, int64_t rows)
 {
-	snapshot_buf_printf(manifest, "%s{\"path\":", *first ? "" : ",");
-	snapshot_buf_json_string(manifest, name);
-	snapshot_buf_printf(manifest, ",\"bytes\":%zu,\"hash\":\"%016llx\"", len,
-	                    (unsigned long long)snapshot_hash(data, len, 0));
+	buf_printf(manifest, "%s{\"path\":", *first ? "" : ",");
+	buf_json_string(manifest, name);
+	buf_printf(manifest, ",\"bytes\":%zu,\"hash\":\"%016llx\"", len,
+	           (unsigned long long)snapshot_hash(data, len, 0));
 	if (rows >= 0)
-		snapshot_buf_printf(manifest, ",\"rows\":%lld", (long long)rows);
-	snapshot_buf_puts(manifest, "}");
+		buf_printf(manifest, ",\"rows\":%lld", (long long)rows);
+	buf_puts(manifest, "}");
 	*first = false;
 }
 
@@ -573,14 +572,13 @@ bool snapshot_write_files(const struct snapshot *snapshot, const char *dir)
 	static const char *const resource_files[SNAPSHOT_RESOURCE_COUNT] = {
 	    "catalog.json", "summary.json", "quality.json", "openapi.json"};
 	static const char *const extensions[SNAPSHOT_FORMAT_COUNT] = {"json", "csv"};
-	struct snapshot_buf manifest = {0};
+	struct buf manifest = {0};
 	bool first = true;
 	char meta[SNAPSHOT_META_LEN];
 	if (!make_dir(dir))
 		goto fail;
 	snapshot_meta_json(snapshot, meta);
-	snapshot_buf_printf(&manifest,
-	                    "{\"snapshot\":%s,\"hash\":\"fnv1a64-splitmix64\",\"files\":[", meta);
+	buf_printf(&manifest, "{\"snapshot\":%s,\"hash\":\"fnv1a64-splitmix64\",\"files\":[", meta);
 	for (size_t t = 0; t < snapshot->table_count; t++) {
 		const struct snapshot_table *table = &snapshot->tables[t];
 		const char *metric = metrics_catalog[table->metric].id;
@@ -610,7 +608,7 @@ bool snapshot_write_files(const struct snapshot *snapshot, const char *dir)
 			goto fail;
 		manifest_entry(&manifest, &first, resource_files[r], body->data, body->len, -1);
 	}
-	snapshot_buf_puts(&manifest, "]}\n");
+	buf_puts(&manifest, "]}\n");
 	if (manifest.failed) {
 		log_warnx("%s: out of memory", __func__);
 		goto fail;

@@ -14,17 +14,20 @@
 #include "casa/snapshot.h"
 #include "casa/stats.h"
 
+/* Every value is explicit: the configuration stage owns the defaults
+ * (config.c), and http_start() refuses a value out of range instead of
+ * putting one of its own in its place. */
 struct http_options {
-	const char *listen_host;     /* "127.0.0.1" (default), "::1", "0.0.0.0" */
-	uint16_t listen_port;        /* 8080 */
-	const char *cors_origins;    /* comma-separated; "*" allowed; "" = none */
-	const char *api_tokens;      /* comma-separated bearer tokens; "" = open */
-	const char *dashboard_dir;   /* directory served at / */
-	int refresh_seconds;         /* Cache-Control max-age follows it */
-	int connection_timeout_s;    /* idle connection timeout */
-	int connection_limit;        /* total connections */
-	int per_ip_connection_limit; /* connections per client address */
-	int threads;                 /* worker threads */
+	const char *listen_host;     /* address to bind: "127.0.0.1", "::1", "0.0.0.0" */
+	uint16_t listen_port;        /* TCP port */
+	const char *cors_origins;    /* comma-separated; "*" allowed; "" or NULL = none */
+	const char *api_tokens;      /* comma-separated bearer tokens; "" or NULL = open */
+	const char *dashboard_dir;   /* directory served at /; NULL or "" = none */
+	int refresh_seconds;         /* >= 1; Cache-Control max-age follows it */
+	int connection_timeout_s;    /* >= 1; idle connection timeout */
+	int connection_limit;        /* >= 1; total connections */
+	int per_ip_connection_limit; /* >= 0; connections per client address, 0 = no limit */
+	int threads;                 /* >= 1; worker threads */
 };
 
 #define HTTP_ERROR_LEN 256
@@ -32,11 +35,14 @@ struct http_options {
 struct http_server; /* opaque */
 
 /* Starts listening. slot and stats must outlive the server. Options are
- * copied. Returns NULL and a message in err on failure. */
+ * copied. Returns NULL and a message in err on failure, including an
+ * option out of the ranges above (the message names it). */
 struct http_server *http_start(const struct http_options *options, struct snapshot_slot *slot,
                                struct stats *stats, char err[HTTP_ERROR_LEN]) CASA_MUSTCHECK;
 /* Applies reloadable options (CORS origins, tokens, max-age) to a running
- * server; listen address changes need a restart. */
+ * server; listen address changes need a restart. false (logged, the
+ * running configuration kept) for an option out of range or when memory
+ * runs out. */
 bool http_reload(struct http_server *server, const struct http_options *options) CASA_MUSTCHECK;
 /* Stops accepting, lets requests in flight finish, frees the server. */
 void http_stop(struct http_server *server);
@@ -46,8 +52,8 @@ void http_stop(struct http_server *server);
  */
 struct http_config; /* parsed reloadable options: origins, tokens, max-age */
 
-/* Parses options (copied). NULL when memory runs out; free with
- * http_config_free(). */
+/* Parses options (copied); options->refresh_seconds must be >= 1. NULL
+ * when memory runs out; free with http_config_free(). */
 struct http_config *http_config_new(const struct http_options *options);
 void http_config_free(struct http_config *config);
 /* Highest q-value the Accept-style header gives token (case-insensitive,

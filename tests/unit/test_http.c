@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../src/http_internal.h"
 #include "casa/http.h"
 
 static struct http_config *config(const char *origins, const char *tokens, int refresh)
@@ -142,6 +143,69 @@ START_TEST(test_file_names)
 }
 END_TEST
 
+START_TEST(test_routes)
+{
+	const char *rest = "unset";
+	ck_assert_int_eq(http_route_of("/api/v1/metrics", &rest), ROUTE_CATALOG);
+	ck_assert_ptr_null(rest);
+	ck_assert_int_eq(http_route_of("/api/v1/metrics/days_missing_p90", &rest), ROUTE_TABLE);
+	ck_assert_str_eq(rest, "days_missing_p90");
+	ck_assert_int_eq(http_route_of("/api/v1/metrics/", &rest), ROUTE_TABLE);
+	ck_assert_str_eq(rest, "");
+	ck_assert_int_eq(http_route_of("/api/v1/openapi.json", &rest), ROUTE_OPENAPI);
+	ck_assert_int_eq(http_route_of("/metrics", &rest), ROUTE_METRICS);
+	ck_assert_int_eq(http_route_of("/metrics/", &rest), ROUTE_OTHER);
+	ck_assert_int_eq(http_route_of("/", &rest), ROUTE_DASHBOARD);
+	ck_assert_str_eq(rest, "index.html");
+	ck_assert_int_eq(http_route_of("/app.js", &rest), ROUTE_DASHBOARD);
+	ck_assert_str_eq(rest, "app.js");
+	/* one level only, and nothing under /api is a file */
+	ck_assert_int_eq(http_route_of("/a/b.js", &rest), ROUTE_OTHER);
+	ck_assert_ptr_null(rest);
+	ck_assert_int_eq(http_route_of("/api", &rest), ROUTE_OTHER);
+	ck_assert_int_eq(http_route_of("/apis.js", &rest), ROUTE_OTHER);
+	ck_assert_int_eq(http_route_of("", &rest), ROUTE_OTHER);
+}
+END_TEST
+
+START_TEST(test_query)
+{
+	struct http_query q = {0};
+	ck_assert_ptr_null(http_query_problem(&q));
+	http_query_add(&q, "by", "county");
+	http_query_add(&q, "format", NULL); /* "?format" without "=" */
+	ck_assert_ptr_null(http_query_problem(&q));
+	ck_assert_str_eq(http_query_get(&q, "by"), "county");
+	ck_assert_str_eq(http_query_get(&q, "format"), "");
+	ck_assert_ptr_null(http_query_get(&q, "from"));
+	http_query_add(&q, "by", "sex");
+	ck_assert_str_eq(http_query_problem(&q), "repeated query parameter");
+
+	/* MHD turns %41 into "A"; a '%' left over was not followed by two
+	 * hex digits */
+	struct http_query bad = {0};
+	http_query_add(&bad, "from", "2025%");
+	ck_assert_str_eq(http_query_problem(&bad), "malformed percent-encoding");
+	struct http_query bad_name = {0};
+	http_query_add(&bad_name, "fr%om", "2025");
+	ck_assert_str_eq(http_query_problem(&bad_name), "malformed percent-encoding");
+
+	/* 16 distinct names pass; the 17th is one too many, even though only
+	 * the first 16 are kept */
+	struct http_query many = {0};
+	char names[HTTP_PARAMS_MAX + 1][8];
+	for (int i = 0; i <= HTTP_PARAMS_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "p%d", i);
+		if (i == HTTP_PARAMS_MAX)
+			ck_assert_ptr_null(http_query_problem(&many));
+		http_query_add(&many, names[i], "1");
+	}
+	ck_assert_uint_eq(many.count, HTTP_PARAMS_MAX);
+	ck_assert_uint_eq(many.total, HTTP_PARAMS_MAX + 1);
+	ck_assert_str_eq(http_query_problem(&many), "too many query parameters");
+}
+END_TEST
+
 /* ---- a live server in process: reload and snapshot replacement -------- */
 
 /* Sends one request, returns the status code; body (if not NULL) gets the
@@ -205,6 +269,9 @@ START_TEST(test_live_reload_and_replace)
 	options.cors_origins = "";
 	options.api_tokens = "first-token";
 	options.refresh_seconds = 60;
+	options.connection_timeout_s = 10;
+	options.connection_limit = 16;
+	options.per_ip_connection_limit = 0; /* no limit */
 	options.threads = 2;
 	char err[HTTP_ERROR_LEN];
 	struct http_server *server = NULL;
@@ -239,10 +306,16 @@ START_TEST(test_live_reload_and_replace)
 	    request(port, "/api/v1/metrics/runaway_discharges_pct", auth, body, sizeof(body)), 200);
 	ck_assert_ptr_nonnull(strstr(body, "\"value\":6.5,\"numerator\":13"));
 
-	/* reload: tokens off, a CORS origin on, max-age follows the schedule */
+	/* a reload with a value out of range is refused as a whole: the token
+	 * still guards the API */
 	options.api_tokens = "";
+	options.refresh_seconds = 0;
+	ck_assert(!http_reload(server, &options));
+	ck_assert_int_eq(request(port, "/api/v1/metrics", "", NULL, 0), 401);
+
+	/* reload: tokens off, a CORS origin on, max-age follows the schedule */
 	options.cors_origins = "https://dash.example";
-	options.refresh_seconds = 0; /* max-age never below 1 */
+	options.refresh_seconds = 1;
 	ck_assert(http_reload(server, &options));
 	ck_assert_int_eq(request(port, "/api/v1/metrics/runaway_discharges_pct",
 	                         "Origin: https://dash.example\r\n", body, sizeof(body)),
@@ -252,6 +325,55 @@ START_TEST(test_live_reload_and_replace)
 	ck_assert_int_eq(request(port, "/api/v1/metrics", "", NULL, 0), 200);
 
 	http_stop(server);
+	snapshot_slot_destroy(&slot);
+}
+END_TEST
+
+/* Each option out of range is refused by name, before anything listens. */
+START_TEST(test_start_refuses_bad_options)
+{
+	static struct stats stats;
+	struct snapshot_slot slot;
+	snapshot_slot_init(&slot);
+	const struct http_options good = {.listen_host = "127.0.0.1",
+	                                  .refresh_seconds = 60,
+	                                  .connection_timeout_s = 10,
+	                                  .connection_limit = 16,
+	                                  .per_ip_connection_limit = 4,
+	                                  .threads = 1};
+	static const struct {
+		const char *name; /* named in the message */
+		int field;        /* which option is broken */
+	} cases[] = {
+	    {"listen_host", 0},      {"refresh_seconds", 1},         {"connection_timeout_s", 2},
+	    {"connection_limit", 3}, {"per_ip_connection_limit", 4}, {"threads", 5}};
+	for (size_t i = 0; i < CASA_ARRAY_LEN(cases); i++) {
+		struct http_options options = good;
+		switch (cases[i].field) {
+		case 0:
+			options.listen_host = "";
+			break;
+		case 1:
+			options.refresh_seconds = 0;
+			break;
+		case 2:
+			options.connection_timeout_s = 0;
+			break;
+		case 3:
+			options.connection_limit = 0;
+			break;
+		case 4:
+			options.per_ip_connection_limit = -1;
+			break;
+		default:
+			options.threads = 0;
+			break;
+		}
+		char err[HTTP_ERROR_LEN], want[64];
+		snprintf(want, sizeof(want), "option %s:", cases[i].name);
+		ck_assert_ptr_null(http_start(&options, &slot, &stats, err));
+		ck_assert_msg(strstr(err, want) != NULL, "%s: %s", cases[i].name, err);
+	}
 	snapshot_slot_destroy(&slot);
 }
 END_TEST
@@ -267,9 +389,12 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_tokens);
 	tcase_add_test(tc, test_cors);
 	tcase_add_test(tc, test_file_names);
+	tcase_add_test(tc, test_routes);
+	tcase_add_test(tc, test_query);
 	suite_add_tcase(s, tc);
 	TCase *live = tcase_create("live");
 	tcase_add_test(live, test_live_reload_and_replace);
+	tcase_add_test(live, test_start_refuses_bad_options);
 	suite_add_tcase(s, live);
 	return s;
 }
