@@ -12,10 +12,7 @@ packages=(
 )
 # Browser test and HTTP benchmarks (skipped with CASA_DEPS_MINIMAL=1).
 if [ "${CASA_DEPS_MINIMAL:-0}" != 1 ]; then
-  packages+=(chromium fonts-dejavu-core wrk nginx-light)
-  # Node.js drives the browser test; a machine may already have its own
-  # Node.js with npm bundled (then Debian's npm would conflict with it).
-  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+  packages+=(chromium chromium-driver python3 python3-selenium fonts-dejavu-core wrk nginx-light)
 fi
 
 missing=()
