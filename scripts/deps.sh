@@ -19,13 +19,11 @@ packages=(
   curl procps util-linux
 )
 # Test tools: the suppression audit's solver, the tests' JSON checks, the
-# browser test and HTTP benchmarks.
+# browser test (Debian's chromium driven by python3-selenium) and the HTTP
+# benchmarks.
 if [ $test_tools = 1 ]; then
   packages+=(libglpk-dev jq)
-  packages+=(chromium fonts-dejavu-core wrk nginx-light)
-  # Node.js drives the browser test; a machine may already have its own
-  # Node.js with npm bundled (then Debian's npm would conflict with it).
-  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+  packages+=(chromium chromium-driver python3 python3-selenium fonts-dejavu-core wrk nginx-light)
 fi
 
 missing=()

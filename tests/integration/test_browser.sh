@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Real-browser test of the dashboard (issue "Dashboards"), against the real
-# daemon on a seeded database:
-#   1. npm ci in tests/browser when node_modules is missing (playwright-core
-#      only: it downloads no browser; Debian's /usr/bin/chromium is driven);
+# daemon on a seeded database, with Debian packages only (python3-selenium
+# drives /usr/bin/chromium through /usr/bin/chromedriver; nothing comes from
+# a language registry, so a fresh machine runs it):
+#   1. the packages are there, or the test fails naming the missing one
+#      (scripts/deps.sh installs them; this script installs nothing);
 #   2. a database browser_test in the sandbox $CASA_PG_DIR, seeded with 3000
 #      synthetic children and small counties (so some cells are suppressed);
 #   3. casa-metricsd on a free loopback port serving dashboards/;
 #   4. the Grafana dashboard JSON checked against the daemon's catalog;
-#   5. tests/browser/dashboard.test.js: page numbers = API numbers, pickers,
+#   5. tests/browser/dashboard_test.py: page numbers = API numbers, pickers,
 #      suppressed cells, no console error, screenshots (laptop and phone),
 #      the laptop one copied to docs/dashboard.png when
 #      CASA_UPDATE_SCREENSHOT=1 (so that a test run leaves the tree clean);
@@ -23,33 +25,38 @@ build=${CASA_BUILD_DIR:?CASA_BUILD_DIR is not set}
 pgdir=${CASA_PG_DIR:?CASA_PG_DIR is not set}
 browser_dir=$src/tests/browser
 as_of=2025-06-30
+# Debian's interpreter, whatever python3 comes first on PATH: the selenium
+# module is in its dist-packages only.
+python=/usr/bin/python3
 
 fail() {
 	echo "test_browser: FAIL: $*" >&2
 	exit 1
 }
 
-command -v node >/dev/null || fail "node is not installed (scripts/deps.sh installs nodejs)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (scripts/deps.sh installs chromium)"
+need() { # file package
+	[ -x "$1" ] || fail "$1 is missing: install the Debian package $2 (scripts/deps.sh installs it)"
+}
+need "$python" python3
+"$python" -c 'import selenium' 2>/dev/null ||
+	fail "the Python module selenium is missing: install the Debian package python3-selenium (scripts/deps.sh installs it)"
+need /usr/bin/chromium chromium
+need /usr/bin/chromedriver chromium-driver
+# chromedriver drives only the Chromium of its own release.
+major_version() { # "Chromium 156.0.8078.114 ..." -> 156
+	"$1" --version 2>/dev/null | sed -nE 's/^[A-Za-z]+ ([0-9]+)\..*/\1/p'
+}
+browser_major=$(major_version /usr/bin/chromium)
+driver_major=$(major_version /usr/bin/chromedriver)
+if [ -z "$browser_major" ] || [ "$browser_major" != "$driver_major" ]; then
+	fail "chromium ${browser_major:-?} and chromium-driver ${driver_major:-?} differ: upgrade both (apt-get install chromium chromium-driver)"
+fi
 [ -x "$build/casa-metricsd" ] || fail "$build/casa-metricsd is not built"
 [ -x "$src/scripts/seed" ] || fail "scripts/seed is missing"
 
-if [ ! -d "$browser_dir/node_modules/playwright-core" ]; then
-	echo "test_browser: npm ci in tests/browser" >&2
-	if ! (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error) \
-		>"${TMPDIR:-/tmp}/casa-npm.log" 2>&1; then
-		cat "${TMPDIR:-/tmp}/casa-npm.log" >&2
-		# Without the npm registry (no route, or a TLS chain this machine does
-		# not trust) the browser automation cannot be installed: skip, loudly
-		# (CTest SKIP_RETURN_CODE 77). Any other npm failure is a failure.
-		if grep -qE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|CERT|certificate' \
-			"${TMPDIR:-/tmp}/casa-npm.log"; then
-			echo "test_browser: SKIPPED: the npm registry cannot be reached from here" >&2
-			exit 77
-		fi
-		fail "npm ci failed in tests/browser"
-	fi
-fi
+free_port() {
+	"$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
 tmp=$(mktemp -d /tmp/casa-browser.XXXXXX)
 daemon_pid=""
@@ -75,7 +82,7 @@ echo "test_browser: seeding browser_test (3000 children, seed 11, small counties
 "$src/scripts/seed" "$conninfo" --children 3000 --seed 11 --as-of "$as_of" --small-counties \
 	>"$tmp/seed.log" 2>&1 || { cat "$tmp/seed.log" >&2; fail "scripts/seed failed"; }
 
-port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+port=$(free_port)
 base="http://127.0.0.1:$port/"
 mkdir -p "$tmp/state"
 "$build/casa-metricsd" --db "$conninfo" --listen "127.0.0.1:$port" --as-of "$as_of" \
@@ -100,14 +107,14 @@ ctype=$(curl -s -o /dev/null -w '%{content_type}' "$base")
 case "$ctype" in text/html*) ;; *) fail "GET / answered Content-Type '$ctype'" ;; esac
 
 echo "test_browser: checking dashboards/grafana/casa-metricsd.json" >&2
-CASA_BASE_URL=$base node "$browser_dir/grafana.check.js" "$src/dashboards/grafana/casa-metricsd.json" ||
+CASA_BASE_URL=$base "$python" "$browser_dir/grafana_check.py" "$src/dashboards/grafana/casa-metricsd.json" ||
 	fail "the Grafana dashboard does not match the API"
 
 echo "test_browser: running the browser test against $base" >&2
 docs_shot=""
 [ "${CASA_UPDATE_SCREENSHOT:-0}" = 1 ] && docs_shot="$src/docs/dashboard.png"
 CASA_BASE_URL=$base CASA_DOCS_SCREENSHOT="$docs_shot" \
-	node "$browser_dir/dashboard.test.js" || { tail -n 20 "$tmp/daemon.log" >&2; fail "browser test"; }
+	"$python" "$browser_dir/dashboard_test.py" || { tail -n 20 "$tmp/daemon.log" >&2; fail "browser test"; }
 
 kill -0 "$daemon_pid" 2>/dev/null || { cat "$tmp/daemon.log" >&2; fail "the daemon died during the test"; }
 
@@ -116,7 +123,7 @@ kill -0 "$daemon_pid" 2>/dev/null || { cat "$tmp/daemon.log" >&2; fail "the daem
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null || true
 daemon_pid=""
-dead_port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+dead_port=$(free_port)
 "$build/casa-metricsd" --db "host=127.0.0.1 port=$dead_port dbname=browser_test connect_timeout=2" \
 	--listen "127.0.0.1:$port" --as-of "$as_of" --state-dir "$tmp/state" \
 	--dashboard-dir "$src/dashboards" >"$tmp/daemon-stale.log" 2>&1 &
@@ -131,7 +138,7 @@ for _ in $(seq 1 120); do
 	sleep 0.5
 done
 [ "$stale" = 1 ] || { cat "$tmp/daemon-stale.log" >&2; fail "/readyz never said stale with the database down"; }
-CASA_BASE_URL=$base node "$browser_dir/dashboard.test.js" --stale || fail "browser test (stale)"
+CASA_BASE_URL=$base "$python" "$browser_dir/dashboard_test.py" --stale || fail "browser test (stale)"
 
 # Bearer tokens: the same snapshot behind a token (from the environment, so
 # it is on no command line); the page must ask for it and then work.
@@ -155,6 +162,6 @@ done
 [ "$ready" = 1 ] || { cat "$tmp/daemon-token.log" >&2; fail "/readyz not 200 with tokens"; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${base}api/v1/summary")" = 401 ] ||
 	fail "the API answers without the token"
-CASA_BASE_URL=$base CASA_TOKEN=$token node "$browser_dir/dashboard.test.js" --token ||
+CASA_BASE_URL=$base CASA_TOKEN=$token "$python" "$browser_dir/dashboard_test.py" --token ||
 	fail "browser test (token)"
 echo "test_browser: PASS"
