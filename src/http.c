@@ -32,7 +32,6 @@
 #include "casa/metrics.h"
 #include "http_internal.h"
 
-#include "casa/version.h"
 
 /* Limits on hostile or broken requests. 2048 bytes is the classic safe URL
  * length (the parameter count is bounded in http_request.c). The memory

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "casa/model.h"
+#include "casa/version.h"
 #include "http_internal.h"
 
 static const char *const route_names[ROUTE_COUNT] = {"catalog",   "table",   "summary", "quality",
