@@ -159,15 +159,30 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 
 	memset(&disclosure_options, 0, sizeof(disclosure_options));
 	disclosure_options.mode = config->disclosure_mode;
-	disclosure_options.calendar_year_blocks = config->suppression_calendar_year;
 	disclosure_options.min_cell = config->min_cell;
 	disclosure_options.epsilon = config->dp_epsilon;
 	if (dp_key != NULL)
 		memcpy(disclosure_options.key, dp_key, DISCLOSURE_KEY_LEN);
-	if (!disclosure_protect(&metrics, &disclosure_options, &protected)) {
-		snprintf(err, DAEMON_ERROR_LEN, "disclosure: out of memory");
+	struct release_options release_options;
+	memset(&release_options, 0, sizeof(release_options));
+	release_options.settings.min_cell = config->min_cell;
+	release_options.settings.fy_start_month = config->fy_start_month;
+	release_options.settings.settle_days = RELEASE_DEFAULT_SETTLE_DAYS;
+	release_options.settings.screening_window_s = metrics_options.screening_window_s;
+	release_options.settings.mode = (uint32_t)config->disclosure_mode;
+	release_plan_default(&release_options.settings.plan);
+	struct release_view view;
+	char release_err[RELEASE_ERROR_LEN], disclosure_err[DISCLOSURE_ERROR_LEN];
+	if (!release_apply(&metrics, NULL, &release_options, &view, release_err)) {
+		snprintf(err, DAEMON_ERROR_LEN, "%s", release_err);
 		goto fail;
 	}
+	if (!disclosure_protect(&view, &disclosure_options, &protected, disclosure_err)) {
+		release_view_free(&view);
+		snprintf(err, DAEMON_ERROR_LEN, "%s", disclosure_err);
+		goto fail;
+	}
+	release_view_free(&view);
 	have_protected = true;
 	metrics_free(&metrics);
 	have_metrics = false;

@@ -375,7 +375,7 @@ bool disclosure_dp_fill(const struct metrics_result *raw, const struct disclosur
 			         g = (uint32_t)(c % t->group_count);
 			memset(dc, 0, sizeof(*dc));
 			if (source == DP_SKIPPED &&
-			    disclosure_primary_suppressed(def->kind, cell, min_cell)) {
+			    disclosure_primary_fields(def->kind, cell, min_cell) != 0) {
 				dc->suppressed = true;
 				out->suppressed_primary++;
 				continue;

@@ -12,6 +12,7 @@
 
 #include "casa/disclosure.h"
 #include "casa/metrics.h"
+#include "casa/release.h"
 #include "casa/sha256.h"
 
 /* Which counts a metric kind publishes (SPEC §4: quantiles have no
@@ -19,12 +20,12 @@
 bool disclosure_kind_has_numerator(enum metric_kind kind);
 bool disclosure_kind_has_denominator(enum metric_kind kind);
 
-/* Secrecy per (cell, field) (docs/privacy.md "Threat model"): which counts
- * of a cell are secret. A cell with any secret count is published with
- * nulls; its other counts are not secret (the attacker may know them). */
-#define DISCLOSURE_SECRET_NUMERATOR   0x01u
-#define DISCLOSURE_SECRET_DENOMINATOR 0x02u
-#define DISCLOSURE_SECRET_FIELDS      0x03u
+/* The two counts of a cell, as bit positions of DISCLOSURE_SECRET_*. */
+#define DISCLOSURE_FIELD_NUMERATOR   0
+#define DISCLOSURE_FIELD_DENOMINATOR 1
+
+/* DISCLOSURE_SECRET_* bits of the counts a metric kind publishes. */
+uint8_t disclosure_kind_fields(enum metric_kind kind);
 
 /* The primary rule of SPEC §5 for one raw cell and cell size k, as the
  * counts it makes secret: fewer than k children -> every count of the cell;
@@ -34,18 +35,23 @@ bool disclosure_kind_has_denominator(enum metric_kind kind);
 uint8_t disclosure_primary_fields(enum metric_kind kind, const struct metrics_cell *cell,
                                   int min_cell);
 
-/* The primary rule of SPEC §5 for one raw cell and cell size k: true when
- * disclosure_primary_fields() makes some count secret. */
-bool disclosure_primary_suppressed(enum metric_kind kind, const struct metrics_cell *cell,
-                                   int min_cell);
+/* Suppress mode (disclosure_suppress.c). */
+struct disclosure_suppress_stats {
+	uint64_t primary;     /* cells hidden by a primary rule */
+	uint64_t secondary;   /* cells hidden to protect others */
+	uint64_t frozen;      /* cells hidden by an earlier release */
+	uint64_t unprotected; /* secret counts left with less than k - 1 of room */
+	uint64_t conflicts;   /* secret counts an earlier release had published */
+};
 
-/* Suppress mode's decision (what disclosure_protect() publishes), per
- * (cell, field): one DISCLOSURE_SECRET_* mask per cell of raw, tables in
- * order, cells in table order. k is raised to the floor as in
- * disclosure_protect(). For the audit (tests/audit/). Caller frees; NULL
- * when memory runs out. */
-uint8_t *disclosure_secret_fields(const struct metrics_result *raw, int min_cell,
-                                  bool calendar_year_blocks);
+/* Decides the secret counts of every published cell of view: one
+ * DISCLOSURE_SECRET_* mask per cell of view->raw (tables in order) into
+ * secret (zeroed by the caller; unpublished cells stay 0), plus
+ * DISCLOSURE_WHY_PRIMARY on a cell hidden by a primary rule of this
+ * release. false when memory runs out. */
+#define DISCLOSURE_WHY_PRIMARY 0x04u
+bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t *secret,
+                         struct disclosure_suppress_stats *stats) CASA_MUSTCHECK;
 
 /* Fills cell->value / has_value from published counts (4 decimals, exact
  * integer rounding, half up); value null when the denominator is 0. */

@@ -141,8 +141,7 @@ static void buf_disclosure(struct buf *buf, const struct snapshot *snapshot)
 	buf_printf(buf, "{\"mode\":\"%s\",\"min_cell\":%d",
 	           snapshot->mode == DISCLOSURE_DP ? "dp" : "suppress", snapshot->min_cell);
 	if (snapshot->mode == DISCLOSURE_SUPPRESS)
-		buf_printf(buf, ",\"suppression_year\":\"%s\"",
-		           snapshot->calendar_year_blocks ? "year" : "fiscal_year");
+		buf_printf(buf, ",\"publish\":\"%s\"", snapshot->plan_text);
 	if (snapshot->mode == DISCLOSURE_DP) {
 		/* epsilon is configuration, not a rounded statistic: 15
 		 * significant digits print 0.1 as 0.1 and keep tiny budgets */
@@ -215,10 +214,10 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 	table->period_type = source->period_type;
 	table->dim = source->dim;
 	table->first_period = source->first_period;
-	table->period_count = source->period_count;
+	table->period_count = source->published_rows;
 	table->group_count = source->group_count;
 	for (int f = 0; f < SNAPSHOT_FORMAT_COUNT; f++) {
-		size_t n = (size_t)source->period_count + 1;
+		size_t n = (size_t)source->published_rows + 1;
 		table->row_start[f] = buf_arena_alloc(&snapshot->arena, n * sizeof(size_t));
 		table->row_end[f] = buf_arena_alloc(&snapshot->arena, n * sizeof(size_t));
 		if (table->row_start[f] == NULL || table->row_end[f] == NULL)
@@ -257,7 +256,7 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 	buf_puts(csv, "value,numerator,denominator,suppressed\r\n");
 	table->rows_open[SNAPSHOT_CSV] = csv->len;
 
-	for (uint32_t p = 0; p < source->period_count; p++) {
+	for (uint32_t p = 0; p < source->published_rows; p++) {
 		int32_t index = source->first_period + (int32_t)p;
 		char label[PERIOD_LABEL_LEN], start[DATE_TEXT_LEN], end[DATE_TEXT_LEN];
 		period_label(source->period_type, index, label);
@@ -601,7 +600,8 @@ static uint64_t content_hash(const struct disclosure_result *result,
 	h = hash_i64(h, result->fy_start_month);
 	h = hash_i64(h, result->mode);
 	h = hash_i64(h, result->min_cell);
-	h = hash_i64(h, result->calendar_year_blocks);
+	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
+		h = hash_i64(h, result->plan.dims[p]);
 	h = hash_i64(h, result->mode == DISCLOSURE_DP ? llround(result->epsilon * 1e6) : 0);
 	for (size_t c = 0; c < result->county_count; c++)
 		h = hash_mix(h, result->counties[c], strlen(result->counties[c]) + 1);
@@ -611,9 +611,11 @@ static uint64_t content_hash(const struct disclosure_result *result,
 		h = hash_i64(h, table->period_type);
 		h = hash_i64(h, table->dim);
 		h = hash_i64(h, table->first_period);
-		h = hash_i64(h, table->period_count);
+		if (!table->published)
+			continue;
+		h = hash_i64(h, table->published_rows);
 		h = hash_i64(h, table->group_count);
-		size_t cells = (size_t)table->period_count * table->group_count;
+		size_t cells = (size_t)table->published_rows * table->group_count;
 		for (size_t i = 0; i < cells; i++) {
 			const struct disclosure_cell *cell = &table->cells[i];
 			int64_t flags = cell->suppressed | cell->has_value << 1 |
@@ -695,15 +697,18 @@ struct snapshot *snapshot_build(const struct disclosure_result *tables,
 	snapshot->refresh_seconds = info->refresh_seconds;
 	snapshot->mode = tables->mode;
 	snapshot->min_cell = tables->min_cell;
-	snapshot->calendar_year_blocks = tables->calendar_year_blocks;
+	release_plan_format(&tables->plan, snapshot->plan_text);
 	snapshot->epsilon = tables->epsilon;
-	snapshot->table_count = tables->table_count;
+	snapshot->table_count = 0;
 	snapshot->tables = buf_arena_alloc(&snapshot->arena, (tables->table_count + 1) *
 	                                                         sizeof(struct snapshot_table));
 	if (snapshot->tables == NULL)
 		goto fail;
-	for (size_t t = 0; t < tables->table_count; t++) {
-		const struct disclosure_table *source = &tables->tables[t];
+	for (size_t i = 0; i < tables->table_count; i++) {
+		const struct disclosure_table *source = &tables->tables[i];
+		size_t t = snapshot->table_count;
+		if (!source->published)
+			continue; /* not in the publication plan */
 		if ((unsigned)source->metric >= METRIC_COUNT ||
 		    (unsigned)source->period_type >= PERIOD_TYPE_COUNT ||
 		    (unsigned)source->dim >= DIM_COUNT) {
@@ -715,6 +720,7 @@ struct snapshot *snapshot_build(const struct disclosure_result *tables,
 		if (!render_table(snapshot, tables, source, &snapshot->tables[t], &json, &csv))
 			goto fail;
 		snapshot->index[source->metric][source->period_type][source->dim] = (int32_t)t;
+		snapshot->table_count++;
 	}
 	if (!render_resources(snapshot, tables, info->quality, &json))
 		goto fail;

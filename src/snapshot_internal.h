@@ -27,7 +27,7 @@ struct snapshot {
 	int refresh_seconds;                                       /* schedule, for max-age */
 	enum disclosure_mode mode;                                 /* suppress or dp */
 	int min_cell;                                              /* k */
-	bool calendar_year_blocks;                                 /* suppression_year = year */
+	char plan_text[RELEASE_PLAN_TEXT_LEN];                     /* publication plan */
 	double epsilon;                                            /* dp only */
 	uint64_t suppressed_cells;                                 /* published as suppressed */
 	struct snapshot_body resources[SNAPSHOT_RESOURCE_COUNT];   /* catalog... */

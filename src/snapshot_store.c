@@ -81,7 +81,7 @@ static void put_snapshot(struct buf *buf, const struct snapshot *s)
 	put_u32(buf, (uint32_t)s->refresh_seconds);
 	put_u32(buf, (uint32_t)s->mode);
 	put_u32(buf, (uint32_t)s->min_cell);
-	put_u32(buf, s->calendar_year_blocks ? 1u : 0u);
+	put_u32(buf, 0u); /* was suppression_year (format 2) */
 	put_u64(buf, epsilon_bits);
 	put_u64(buf, s->suppressed_cells);
 	put_u32(buf, SNAPSHOT_RESOURCE_COUNT);
@@ -279,13 +279,12 @@ static struct snapshot *decode(const unsigned char *payload, size_t len, const c
 	s->refresh_seconds = (int)get_u32(&r);
 	uint32_t mode = get_u32(&r);
 	s->min_cell = (int)get_u32(&r);
-	uint32_t calendar = get_u32(&r);
-	s->calendar_year_blocks = calendar == 1;
+	(void)get_u32(&r); /* was suppression_year (format 2) */
 	uint64_t epsilon_bits = get_u64(&r);
 	memcpy(&s->epsilon, &epsilon_bits, sizeof(s->epsilon));
 	s->suppressed_cells = get_u64(&r);
 	if (!r.bad && (strlen(s->id) != SNAPSHOT_ID_LEN - 1 || s->fy_start_month < 1 ||
-	               s->fy_start_month > 12 || mode > DISCLOSURE_DP || calendar > 1))
+	               s->fy_start_month > 12 || mode > DISCLOSURE_DP))
 		reader_fail(&r, "bad metadata");
 	s->mode = (enum disclosure_mode)mode;
 	if (!r.bad && get_u32(&r) != SNAPSHOT_RESOURCE_COUNT)

@@ -2,19 +2,22 @@
  * disclosure.h — the only way from raw metric cells to publishable ones
  * (SPEC §5).
  *
- * disclosure_protect() takes the raw metrics_result and returns a
- * disclosure_result made of struct disclosure_cell, a different type from
- * struct metrics_cell on purpose: the snapshot and every serializer accept
- * only disclosure types, so an unprotected number cannot be published by
- * mistake.
+ * disclosure_protect() takes a release view (release.h: today's counts with
+ * every settled cell frozen, the publication plan, what earlier releases
+ * decided) and returns a disclosure_result made of struct disclosure_cell,
+ * a different type from struct metrics_cell on purpose: the snapshot and
+ * every serializer accept only disclosure types, so an unprotected number
+ * cannot be published by mistake.
  *
- * Mode "suppress" (default): primary suppression (fewer than k children;
- * numerator in 1..k-1; for percentages, complement in 1..k-1; quantiles on
- * fewer than k episodes) and complementary suppression over every additive
- * relation (groups -> total, months -> quarter, quarters -> year and fiscal
- * year, breakdowns of one metric), to a fixed point, deterministic.
- * Mode "dp": counts get exact discrete Laplace noise keyed by a secret key,
- * the cell identity and the true count (cell key method).
+ * Mode "suppress" (default, src/disclosure_suppress.c): primary suppression
+ * (fewer than k children; numerator in 1..k-1; for percentages, complement
+ * in 1..k-1; quantiles on fewer than k episodes; every cell of a group too
+ * small to hide in; a revised cell that moved by a few children) and
+ * complementary suppression that proves k - 1 of room for every secret
+ * count, frozen decisions kept.
+ * Mode "dp" (src/disclosure_dp.c): counts get exact discrete Laplace noise
+ * keyed by a secret key, the cell identity and the true count (cell key
+ * method).
  */
 #ifndef CASA_DISCLOSURE_H
 #define CASA_DISCLOSURE_H
@@ -25,6 +28,7 @@
 
 #include "casa/common.h"
 #include "casa/metrics.h"
+#include "casa/release.h"
 
 /* CMS cell-size suppression policy: no cell under 11 (k is configurable,
  * never below DISCLOSURE_MIN_CELL_FLOOR). */
@@ -34,13 +38,17 @@
 
 enum disclosure_mode { DISCLOSURE_SUPPRESS, DISCLOSURE_DP };
 
+/* Secrecy per (cell, count) (docs/privacy.md "Threat model"): which counts
+ * of a cell are secret. A cell with any secret count is published with
+ * nulls; its other count is not secret (the attacker may know it). */
+#define DISCLOSURE_SECRET_NUMERATOR   0x01u
+#define DISCLOSURE_SECRET_DENOMINATOR 0x02u
+#define DISCLOSURE_SECRET_FIELDS      0x03u
+
 struct disclosure_options {
 	enum disclosure_mode mode;
 	int min_cell;                    /* k, >= DISCLOSURE_MIN_CELL_FLOOR */
-	double epsilon;                  /* dp: total budget over all tables */
-	bool calendar_year_blocks;       /* suppress: blocks of calendar years, so that
-	                                    years' breakdowns stay whole and fiscal
-	                                    years' give way (default: the opposite) */
+	double epsilon;                  /* dp: total budget over the published tables */
 	uint8_t key[DISCLOSURE_KEY_LEN]; /* dp: secret from getrandom(), state dir */
 };
 
@@ -53,17 +61,35 @@ struct disclosure_cell {
 	bool has_denominator; /* false when suppressed or not applicable */
 	bool has_value;       /* false when suppressed or denominator 0 */
 	bool suppressed;      /* true: the row is published with nulls */
+	bool provisional;     /* the period is partial or not settled yet: its
+	                         counts may still change (totals only) */
 };
 
-/* Same layout as struct metrics_table: cells[p * group_count + g]. */
+/* What protection cost one table (counts of cells only; /api/v1/disclosure,
+ * bench/disclosure). A cell is safe when it could be published by itself:
+ * k children or more, no count under the primary rule. */
+struct disclosure_table_counts {
+	uint32_t cells;          /* published rows x groups */
+	uint32_t safe;           /* cells safe by themselves */
+	uint32_t safe_published; /* safe cells published */
+	uint32_t primary;        /* cells hidden by a primary rule */
+	uint32_t secondary;      /* cells hidden to protect others */
+	uint32_t frozen;         /* cells hidden by an earlier release */
+};
+
+/* Same layout as struct metrics_table: cells[p * group_count + g]. Only
+ * rows 0 .. published_rows - 1 of a published table are published. */
 struct disclosure_table {
-	enum metric_id metric;
-	enum period_type period_type;
-	enum dim dim;
-	int32_t first_period;
-	uint32_t period_count;
-	uint32_t group_count;
-	struct disclosure_cell *cells;
+	enum metric_id metric;         /* which metric */
+	enum period_type period_type;  /* rows' period type */
+	enum dim dim;                  /* breakdown */
+	int32_t first_period;          /* period index of row 0 */
+	uint32_t period_count;         /* rows laid out */
+	uint32_t group_count;          /* groups per row */
+	bool published;                /* in the publication plan */
+	uint32_t published_rows;       /* rows published (settled ones for a breakdown) */
+	struct disclosure_table_counts counts; /* what protection cost */
+	struct disclosure_cell *cells; /* period_count * group_count */
 };
 
 struct disclosure_result {
@@ -72,22 +98,33 @@ struct disclosure_result {
 	enum disclosure_mode mode;
 	int min_cell;
 	double epsilon;                  /* dp only */
-	bool calendar_year_blocks;       /* suppress: as in the options */
-	struct disclosure_table *tables; /* same order as metrics_result.tables */
-	size_t table_count;
-	char **counties; /* group labels for DIM_COUNTY (owned copy) */
-	size_t county_count;
-	uint64_t suppressed_primary;   /* cells hidden by the primary rule */
-	uint64_t suppressed_secondary; /* cells hidden to protect others */
+	struct release_plan plan;        /* published tables */
+	int settle_days;                 /* breakdowns wait this long */
+	bool revision;                   /* this release revises frozen periods */
+	struct disclosure_table *tables; /* same order as the view's tables */
+	size_t table_count;              /* entries in tables */
+	char **counties;                 /* group labels for DIM_COUNTY (owned copy) */
+	size_t county_count;             /* entries in counties */
+	uint8_t *secret;                 /* DISCLOSURE_SECRET_* per view cell, tables in
+	                                    order (release_commit's input); owned */
+	uint64_t suppressed_primary;     /* cells hidden by the primary rule */
+	uint64_t suppressed_secondary;   /* cells hidden to protect others */
+	uint64_t suppressed_frozen;      /* cells hidden by an earlier release */
+	uint64_t unprotected;            /* secret counts left with less than k - 1
+	                                    of room (should be 0; logged) */
 };
 
 const char *disclosure_mode_name(enum disclosure_mode mode); /* "suppress", "dp" */
 bool disclosure_mode_parse(const char *name, enum disclosure_mode *out);
 
-/* Protects every table of raw. Returns false only when memory runs out.
- * Caller frees with disclosure_free(). raw may be freed afterwards. */
-bool disclosure_protect(const struct metrics_result *raw, const struct disclosure_options *options,
-                        struct disclosure_result *out) CASA_MUSTCHECK;
+#define DISCLOSURE_ERROR_LEN 256
+
+/* Protects every published table of the view. false with the reason in err
+ * (out of memory, too many cells). Caller frees with disclosure_free(); the
+ * view may be freed afterwards. */
+bool disclosure_protect(const struct release_view *view, const struct disclosure_options *options,
+                        struct disclosure_result *out,
+                        char err[DISCLOSURE_ERROR_LEN]) CASA_MUSTCHECK;
 void disclosure_free(struct disclosure_result *result);
 
 const struct disclosure_table *disclosure_table_find(const struct disclosure_result *result,

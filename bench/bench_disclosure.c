@@ -1,0 +1,218 @@
+/*
+ * bench_disclosure — what protection costs and how long it takes, on real
+ * (generated) data: pulls, builds the model and the metrics once, then
+ * times release_apply() + disclosure_protect() and prints, per metric and
+ * period type, the safe cells published (cells safe by themselves: k
+ * children or more and no count under the primary rule) for the totals and
+ * the breakdowns, and the figures the disclosure issue sets goals for.
+ * Counts of cells only, never a cell value.
+ *
+ *   bench_disclosure --db CONNINFO --as-of YYYY-MM-DD [--min-cell K]
+ *                    [--fy-start-month M] [--timezone TZ] [--schema S]
+ *                    [--publish PLAN] [--settle-days N] [--runs N] [--quiet]
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "casa/date.h"
+#include "casa/disclosure.h"
+#include "casa/metrics.h"
+#include "casa/model.h"
+#include "casa/release.h"
+#include "casa/source.h"
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_disclosure --db CONNINFO --as-of YYYY-MM-DD [--min-cell K]\n"
+	                "       [--fy-start-month M] [--timezone TZ] [--schema S] [--publish PLAN]\n"
+	                "       [--settle-days N] [--runs N] [--quiet]\n");
+	exit(2);
+}
+
+struct tally {
+	uint64_t safe, published; /* safe cells, safe cells published */
+};
+
+static void add(struct tally *t, const struct disclosure_table_counts *c)
+{
+	t->safe += c->safe;
+	t->published += c->safe_published;
+}
+
+static void put(const char *label, const struct tally *t)
+{
+	printf("  %-58s %6llu / %6llu  %5.1f%%\n", label, (unsigned long long)t->published,
+	       (unsigned long long)t->safe, t->safe ? 100.0 * (double)t->published / (double)t->safe
+	                                            : 100.0);
+}
+
+static void report(const struct disclosure_result *pub, double seconds)
+{
+	static const char *const pt_name[PERIOD_TYPE_COUNT] = {"month", "quarter", "year", "fy"};
+	printf("protection: %.3f s; primary %llu, secondary %llu, frozen %llu cells; "
+	       "unprotected counts %llu\n",
+	       seconds, (unsigned long long)pub->suppressed_primary,
+	       (unsigned long long)pub->suppressed_secondary,
+	       (unsigned long long)pub->suppressed_frozen, (unsigned long long)pub->unprotected);
+	printf("safe cells published (published / safe):\n");
+	struct tally totals = {0}, advocate_sex_age[PERIOD_TYPE_COUNT] = {{0}},
+	             runaway_bd = {0};
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		struct tally tot[PERIOD_TYPE_COUNT] = {{0}}, bd[PERIOD_TYPE_COUNT] = {{0}};
+		for (size_t i = 0; i < pub->table_count; i++) {
+			const struct disclosure_table *t = &pub->tables[i];
+			if ((int)t->metric != m || !t->published)
+				continue;
+			if (t->dim == DIM_TOTAL) {
+				add(&tot[t->period_type], &t->counts);
+				add(&totals, &t->counts);
+				continue;
+			}
+			add(&bd[t->period_type], &t->counts);
+			if (m == METRIC_RUNAWAY_EPISODES_PER_1000_DAYS &&
+			    t->period_type != PERIOD_MONTH) {
+				add(&runaway_bd, &t->counts);
+				if (t->dim == DIM_ADVOCATE || t->dim == DIM_SEX ||
+				    t->dim == DIM_AGE_BAND)
+					add(&advocate_sex_age[t->period_type], &t->counts);
+			}
+		}
+		printf("%s\n", metrics_catalog[m].id);
+		for (int p = 0; p < PERIOD_TYPE_COUNT; p++) {
+			char label[96];
+			if (tot[p].safe || tot[p].published) {
+				snprintf(label, sizeof(label), "total %s", pt_name[p]);
+				put(label, &tot[p]);
+			}
+			if (bd[p].safe || bd[p].published) {
+				snprintf(label, sizeof(label), "breakdowns %s", pt_name[p]);
+				put(label, &bd[p]);
+			}
+		}
+	}
+	printf("goals:\n");
+	put("totals, every metric and period type (goal 100%)", &totals);
+	for (int p = PERIOD_QUARTER; p < PERIOD_TYPE_COUNT; p++) {
+		char label[96];
+		snprintf(label, sizeof(label), "runaway rate by advocate, sex, age band, %s (goal 90%%)",
+		         pt_name[p]);
+		put(label, &advocate_sex_age[p]);
+	}
+	put("runaway rate, every breakdown, quarter and longer (goal 70%)", &runaway_bd);
+}
+
+int main(int argc, char **argv)
+{
+	struct source_options source = {.conninfo = "", .schema = "deid", .connect_timeout_s = 10,
+	                                 .parallel = 2};
+	struct metrics_options metrics = {.fy_start_month = 10, .screening_window_s = 72 * 3600};
+	struct release_options release;
+	memset(&release, 0, sizeof(release));
+	release_plan_default(&release.settings.plan);
+	release.settings.settle_days = RELEASE_DEFAULT_SETTLE_DAYS;
+	struct disclosure_options protect;
+	memset(&protect, 0, sizeof(protect));
+	protect.mode = DISCLOSURE_SUPPRESS;
+	protect.min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
+	const char *as_of_text = NULL;
+	int runs = 1;
+	bool quiet = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quiet") == 0) {
+			quiet = true;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage();
+		const char *v = argv[++i];
+		if (strcmp(argv[i - 1], "--db") == 0)
+			source.conninfo = v;
+		else if (strcmp(argv[i - 1], "--as-of") == 0)
+			as_of_text = v;
+		else if (strcmp(argv[i - 1], "--min-cell") == 0)
+			protect.min_cell = atoi(v);
+		else if (strcmp(argv[i - 1], "--schema") == 0)
+			source.schema = v;
+		else if (strcmp(argv[i - 1], "--timezone") == 0)
+			source.timezone = v;
+		else if (strcmp(argv[i - 1], "--fy-start-month") == 0)
+			metrics.fy_start_month = atoi(v);
+		else if (strcmp(argv[i - 1], "--settle-days") == 0)
+			release.settings.settle_days = atoi(v);
+		else if (strcmp(argv[i - 1], "--runs") == 0)
+			runs = atoi(v);
+		else if (strcmp(argv[i - 1], "--publish") == 0) {
+			char err[RELEASE_ERROR_LEN];
+			if (!release_plan_parse(v, &release.settings.plan, err)) {
+				fprintf(stderr, "bench_disclosure: %s\n", err);
+				return 2;
+			}
+		} else
+			usage();
+	}
+	int32_t as_of;
+	if (as_of_text == NULL || !date_parse(as_of_text, strlen(as_of_text), &as_of) || runs < 1)
+		usage();
+	release.settings.min_cell = protect.min_cell;
+	release.settings.fy_start_month = metrics.fy_start_month;
+	release.settings.screening_window_s = metrics.screening_window_s;
+
+	struct model_raw raw;
+	struct model model;
+	struct metrics_result cells;
+	struct source_stats stats;
+	struct source_error err;
+	memset(&raw, 0, sizeof(raw));
+	if (!source_pull(&source, &raw, &stats, &err)) {
+		fprintf(stderr, "bench_disclosure: %s\n", err.message);
+		return 2;
+	}
+	if (!model_build(&raw, as_of, &model)) {
+		fprintf(stderr, "bench_disclosure: model_build failed\n");
+		return 2;
+	}
+	model_raw_free(&raw);
+	if (!metrics_compute(&model, &metrics, &cells)) {
+		fprintf(stderr, "bench_disclosure: metrics_compute failed\n");
+		return 2;
+	}
+	model_free(&model);
+	double best = 1e30;
+	struct disclosure_result pub;
+	memset(&pub, 0, sizeof(pub));
+	for (int r = 0; r < runs; r++) {
+		struct release_view view;
+		char rerr[RELEASE_ERROR_LEN], derr[DISCLOSURE_ERROR_LEN];
+		disclosure_free(&pub);
+		double started = now_seconds();
+		if (!release_apply(&cells, NULL, &release, &view, rerr)) {
+			fprintf(stderr, "bench_disclosure: %s\n", rerr);
+			return 2;
+		}
+		if (!disclosure_protect(&view, &protect, &pub, derr)) {
+			fprintf(stderr, "bench_disclosure: %s\n", derr);
+			return 2;
+		}
+		double seconds = now_seconds() - started;
+		if (seconds < best)
+			best = seconds;
+		release_view_free(&view);
+	}
+	if (quiet)
+		printf("protection: %.3f s\n", best);
+	else
+		report(&pub, best);
+	disclosure_free(&pub);
+	metrics_free(&cells);
+	return 0;
+}

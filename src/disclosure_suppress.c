@@ -1,0 +1,1844 @@
+/*
+ * disclosure_suppress.c — suppress mode: which counts of a release are
+ * secret (SPEC §5; docs/privacy.md "Complementary suppression").
+ *
+ * The attacker knows every published count of this release and of every
+ * earlier one (frozen cells are the same numbers), every relation between
+ * them (groups add up to their total; months to quarters, months and
+ * quarters to years and fiscal years, for counts that add up over time),
+ * that two metrics publishing the same count publish the same number, that
+ * counts are non-negative, that a percentage's numerator is at most its
+ * denominator, and what the policy implies about a hidden cell: outside a
+ * group too small to hide in, an empty cell is always published, so a
+ * hidden cell there is not empty. Every secret count must keep at least k
+ * possible values.
+ *
+ * How it is decided:
+ *   1. Counts become variables: the numerator and denominator of every
+ *      published cell, counts two metrics share joined into one.
+ *   2. Primary secrets: the primary rule (disclosure_cell.c) on each new
+ *      cell; every count of every cell of a group-period whose base (the
+ *      children with a day in care in that group and period) is below k,
+ *      zeros and empty cells included, so that "hidden" never means
+ *      "someone there ran away"; in a revision, every cell whose counts
+ *      moved by a few children since the release that published it; and
+ *      the secrets of frozen cells, decided by earlier releases.
+ *   3. Protection by construction. A hidden count x is safe when the hidden
+ *      cells hold a way to move x by k - 1 while every published count
+ *      stays what it is: a perturbation in the kernel of every relation.
+ *      Such perturbations are built as tau (x) gamma: tau a vector over the
+ *      periods of x's column that keeps its time relations (x's period
+ *      against another period with the same longer periods, or x's period
+ *      with every longer period holding it), gamma the group part (x's
+ *      group against partner groups of the same breakdown, or, for a
+ *      total, one group in every breakdown). Partners add their room ("a
+ *      star"): x can rise by the sum of what each partner can give. If the
+ *      hidden cells already hold enough room for x, nothing is added;
+ *      otherwise the star that needs the cheapest new cells is hidden:
+ *      months before quarters before years, totals only for a secret total,
+ *      never a frozen published cell, never an empty cell outside a small
+ *      group. Every cell a star hides is protected by that star too.
+ *   4. The room of a star is a proof: the attacker's feasible set contains
+ *      the whole segment, so the interval of x is at least that wide
+ *      whatever else is published. tests/audit/ checks the outcome with a
+ *      linear program.
+ * The same view always gives the same secrets: candidates are tried in a
+ * fixed order and ties go to the lower cell identity.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casa/log.h"
+#include "disclosure_internal.h"
+
+#define NUM DISCLOSURE_FIELD_NUMERATOR
+#define DEN DISCLOSURE_FIELD_DENOMINATOR
+#define UNBOUNDED (INT64_MAX / 4)
+#define NO_VAR    UINT32_MAX
+
+/* Cell flags */
+#define CELL_PUBLISHED 0x01u /* table and row published: its counts are variables */
+#define CELL_FIXED     0x02u /* frozen published: never hidden */
+#define CELL_SMALL     0x04u /* its group-period's base is below k: may hide empties */
+#define CELL_EMPTY     0x08u /* no child: denominator 0 (a count: numerator 0) */
+#define CELL_HIDDEN    0x10u /* suppressed: published with nulls */
+#define CELL_PRIMARY   0x20u /* some count secret by step 2 (for the figures) */
+
+/* Variable flags */
+#define VAR_SECRET 0x01u /* unknown to the attacker */
+#define VAR_FIXED  0x02u /* published somewhere already (frozen): known */
+#define VAR_QUEUED 0x04u /* in the work queue */
+#define VAR_LB1    0x08u /* hidden and non-empty by policy: at least 1 */
+
+/*
+ * Counts two metrics publish under different names (docs/metrics.md):
+ * missing episodes beginning in the period (runaway rate numerator, the
+ * reporting percentages' denominators, and returned_within_7_days_pct's
+ * denominator for periods that ended 7 days or more before as_of); days in
+ * care (both day-based rates); episodes screened within the window
+ * (screened_after_return_pct numerator, screened_positive_pct denominator);
+ * missing episodes ending with a return (the quantiles' and
+ * screened_after_return_pct's denominators); children 12+ with a runaway
+ * episode (youth_with_runaway_pct numerator, repeat_runaway_pct
+ * denominator, in the age bands 12-14, 15-17 and 18+ only).
+ */
+enum link_scope {
+	LINK_ALL,           /* every cell */
+	LINK_CLOSED_7_DAYS, /* periods whose last day is on or before as_of - 7 */
+	LINK_AGE_12_PLUS    /* age_band tables, bands 12-14 and up only */
+};
+
+static const struct {
+	enum metric_id a;      /* one metric */
+	int field_a;           /* its count */
+	enum metric_id b;      /* the other metric */
+	int field_b;           /* its equal count */
+	enum link_scope scope; /* where they are equal */
+} links[] = {
+    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, NUM, METRIC_REPORTED_LE_24H_PCT, DEN, LINK_ALL},
+    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, NUM, METRIC_REPORTED_NCMEC_24H_PCT, DEN, LINK_ALL},
+    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, NUM, METRIC_RETURNED_WITHIN_7_DAYS_PCT, DEN,
+     LINK_CLOSED_7_DAYS},
+    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, DEN, METRIC_MOVES_PER_1000_DAYS_IN_CARE, DEN,
+     LINK_ALL},
+    {METRIC_SCREENED_AFTER_RETURN_PCT, NUM, METRIC_SCREENED_POSITIVE_PCT, DEN, LINK_ALL},
+    {METRIC_DAYS_MISSING_MEDIAN, DEN, METRIC_DAYS_MISSING_P90, DEN, LINK_ALL},
+    {METRIC_DAYS_MISSING_MEDIAN, DEN, METRIC_SCREENED_AFTER_RETURN_PCT, DEN, LINK_ALL},
+    {METRIC_YOUTH_WITH_RUNAWAY_PCT, NUM, METRIC_REPEAT_RUNAWAY_PCT, DEN, LINK_AGE_12_PLUS},
+};
+
+/* Relations in compressed rows: relation r has members
+ * rel_var[rel_start[r] .. rel_start[r + 1]) with signs rel_sign (+1 the
+ * whole, -1 its parts: the signed sum is 0). */
+struct relations {
+	uint32_t *var;    /* member variables */
+	int8_t *sign;     /* +1 or -1 */
+	size_t *start;    /* count + 1 offsets */
+	size_t count;     /* relations */
+	size_t used;      /* members */
+	size_t cap;       /* members allocated */
+	size_t cap_rel;   /* relations allocated */
+};
+
+/* A term of a perturbation. */
+struct term {
+	uint32_t var;  /* variable */
+	int coef;      /* +1 or -1 */
+	bool attached; /* a numerator moving with its denominator: under it by
+	                  construction, so no upper bound of its own */
+};
+
+#define MAX_TAU   16 /* rows of a time vector */
+#define TOTAL_WEIGHT 1000000 /* price of a total against a quarter's 3 */
+#define MAX_TERMS 64 /* cells of one column under tau, attached numerators included */
+
+/* A time vector over the rows of one column: rows named by (period type,
+ * period index). */
+struct tau {
+	int n;                              /* entries */
+	enum period_type type[MAX_TAU];     /* row period type */
+	int32_t period[MAX_TAU];            /* row period index */
+	int coef[MAX_TAU];                  /* +1 or -1 */
+};
+
+struct engine {
+	const struct release_view *view;    /* borrowed */
+	const struct metrics_result *raw;   /* &view->raw */
+	int k;                              /* min_cell */
+	size_t *offset;                     /* first flat cell of each table; table_count + 1 */
+	size_t cells;                       /* flat cells over all tables */
+	uint16_t *cell_tab;                 /* table of each flat cell */
+	int32_t tab[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT]; /* table index or -1 */
+	int64_t *value;                     /* count per variable (any member's) */
+	int64_t *lb;                        /* lower bound per root once hidden */
+	uint8_t *cell;                      /* CELL_* per flat cell */
+	uint32_t *parent;                   /* union-find over 2 * cells variable ids */
+	uint8_t *var;                       /* VAR_* per root variable */
+	int64_t *best_up;                   /* room found so far per root */
+	int64_t *best_down;                 /* room found so far per root */
+	uint32_t *var_cells;                /* cells of each root: CSR over var_first */
+	size_t *var_first;                  /* 2 * cells + 1 offsets */
+	struct relations rel;               /* every relation */
+	size_t *member_first;               /* per variable: its memberships (CSR) */
+	uint32_t *member_rel;               /* relation ids */
+	int8_t *member_sign;                /* sign in that relation */
+	int64_t *acc;                       /* per relation, scratch for validation */
+	uint32_t *queue;                    /* work queue of secret roots */
+	size_t queue_head, queue_tail, queue_cap;
+	uint64_t unprotected;               /* secrets left with too little room */
+	uint8_t comp[METRIC_COUNT][2];      /* LINK_ALL component id of (metric, field) */
+	bool coupled[METRIC_COUNT];         /* a percentage whose numerator moves with its
+	                                       denominator in a star (see attached()) */
+};
+
+/* ---- small helpers ---- */
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	return a >= UNBOUNDED - b ? UNBOUNDED : a + b;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+
+static inline uint32_t var_id(size_t cell, int field)
+{
+	return (uint32_t)(2 * cell + (size_t)field);
+}
+
+static uint32_t find(struct engine *e, uint32_t v)
+{
+	while (e->parent[v] != v) {
+		e->parent[v] = e->parent[e->parent[v]];
+		v = e->parent[v];
+	}
+	return v;
+}
+
+static void unite(struct engine *e, uint32_t a, uint32_t b)
+{
+	a = find(e, a);
+	b = find(e, b);
+	if (a == b)
+		return;
+	/* the lower id is the root: deterministic */
+	if (a < b)
+		e->parent[b] = a;
+	else
+		e->parent[a] = b;
+}
+
+static size_t table_index(const struct engine *e, const struct metrics_table *t)
+{
+	return (size_t)(t - e->raw->tables);
+}
+
+static const struct metrics_table *find_table(const struct engine *e, enum metric_id m,
+                                              enum period_type type, enum dim dim)
+{
+	int32_t i = e->tab[m][type][dim];
+	return i < 0 ? NULL : &e->raw->tables[i];
+}
+
+/* Flat cell of (table, period, group), or SIZE_MAX when the period is
+ * outside the table's published rows. */
+static size_t cell_at(const struct engine *e, const struct metrics_table *t, int32_t period,
+                      uint32_t group)
+{
+	size_t i = table_index(e, t);
+	if (!e->view->tables[i].published || period < t->first_period ||
+	    period >= t->first_period + (int32_t)e->view->tables[i].published_rows ||
+	    group >= t->group_count)
+		return SIZE_MAX;
+	return e->offset[i] + (size_t)(period - t->first_period) * t->group_count + group;
+}
+
+/* Table and position of a flat cell. */
+static const struct metrics_table *cell_table(const struct engine *e, size_t cell, uint32_t *row,
+                                              uint32_t *group)
+{
+	size_t i = e->cell_tab[cell];
+	const struct metrics_table *t = &e->raw->tables[i];
+	size_t local = cell - e->offset[i];
+	*row = (uint32_t)(local / t->group_count);
+	*group = (uint32_t)(local % t->group_count);
+	return t;
+}
+
+static int64_t cell_count(const struct engine *e, size_t cell, int field)
+{
+	uint32_t row, group;
+	const struct metrics_table *t = cell_table(e, cell, &row, &group);
+	const struct metrics_cell *c = &t->cells[(size_t)row * t->group_count + group];
+	return field == NUM ? c->numerator : c->denominator;
+}
+
+static int64_t var_value(struct engine *e, uint32_t root)
+{
+	return e->value[root];
+}
+
+static bool has_field(enum metric_kind kind, int field)
+{
+	return field == NUM ? disclosure_kind_has_numerator(kind)
+	                    : disclosure_kind_has_denominator(kind);
+}
+
+/* The count that says whether a cell has any child at all. */
+static int emptiness_field(enum metric_kind kind)
+{
+	return kind == METRIC_KIND_COUNT ? NUM : DEN;
+}
+
+/* ---- variables and links ---- */
+
+static bool link_holds(const struct engine *e, enum link_scope scope,
+                       const struct metrics_table *t, int32_t period, uint32_t group)
+{
+	switch (scope) {
+	case LINK_ALL:
+		return true;
+	case LINK_CLOSED_7_DAYS:
+		return period_last_day(t->period_type, e->raw->fy_start_month, period) <=
+		       e->raw->as_of - 7;
+	case LINK_AGE_12_PLUS:
+		return t->dim == DIM_AGE_BAND && group >= AGE_12_14;
+	}
+	return false;
+}
+
+static void join_links(struct engine *e)
+{
+	for (size_t l = 0; l < CASA_ARRAY_LEN(links); l++) {
+		for (size_t i = 0; i < e->raw->table_count; i++) {
+			const struct metrics_table *a = &e->raw->tables[i];
+			if (a->metric != links[l].a || !e->view->tables[i].published)
+				continue;
+			const struct metrics_table *b =
+			    find_table(e, links[l].b, a->period_type, a->dim);
+			if (b == NULL || b->group_count != a->group_count)
+				continue;
+			for (uint32_t p = 0; p < e->view->tables[i].published_rows; p++) {
+				int32_t period = a->first_period + (int32_t)p;
+				for (uint32_t g = 0; g < a->group_count; g++) {
+					size_t ca = cell_at(e, a, period, g), cb = cell_at(e, b, period, g);
+					if (ca == SIZE_MAX || cb == SIZE_MAX ||
+					    !link_holds(e, links[l].scope, a, period, g))
+						continue;
+					unite(e, var_id(ca, links[l].field_a),
+					      var_id(cb, links[l].field_b));
+				}
+			}
+		}
+	}
+	/* components of (metric, field) under the links that hold everywhere:
+	 * their tables together form one set of columns */
+	int comp_parent[METRIC_COUNT * 2];
+	for (int i = 0; i < METRIC_COUNT * 2; i++)
+		comp_parent[i] = i;
+	for (size_t l = 0; l < CASA_ARRAY_LEN(links); l++) {
+		if (links[l].scope == LINK_AGE_12_PLUS)
+			continue;
+		int a = (int)links[l].a * 2 + links[l].field_a;
+		int b = (int)links[l].b * 2 + links[l].field_b;
+		while (comp_parent[a] != a)
+			a = comp_parent[a];
+		while (comp_parent[b] != b)
+			b = comp_parent[b];
+		if (a != b)
+			comp_parent[a > b ? a : b] = a < b ? a : b;
+	}
+	for (int i = 0; i < METRIC_COUNT * 2; i++) {
+		int r = i;
+		while (comp_parent[r] != r)
+			r = comp_parent[r];
+		e->comp[i / 2][i % 2] = (uint8_t)r;
+	}
+}
+
+/* ---- relations ---- */
+
+static bool rel_push(struct relations *rel, const struct term *terms, size_t n)
+{
+	if (rel->count + 2 > rel->cap_rel) {
+		size_t cap = rel->cap_rel ? rel->cap_rel * 2 : 1024;
+		size_t *s = realloc(rel->start, cap * sizeof(*s));
+		if (s == NULL)
+			return false;
+		rel->start = s;
+		rel->cap_rel = cap;
+	}
+	if (rel->used + n > rel->cap) {
+		size_t cap = rel->cap ? rel->cap * 2 : 8192;
+		while (cap < rel->used + n)
+			cap *= 2;
+		uint32_t *v = realloc(rel->var, cap * sizeof(*v));
+		if (v == NULL)
+			return false;
+		rel->var = v;
+		int8_t *s = realloc(rel->sign, cap);
+		if (s == NULL)
+			return false;
+		rel->sign = s;
+		rel->cap = cap;
+	}
+	if (rel->count == 0)
+		rel->start[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		rel->var[rel->used + i] = terms[i].var;
+		rel->sign[rel->used + i] = (int8_t)terms[i].coef;
+	}
+	rel->used += n;
+	rel->count++;
+	rel->start[rel->count] = rel->used;
+	return true;
+}
+
+/* The fine periods of type fine that tile coarse period `period`, as
+ * [*f0, *f1]; false when they do not tile it exactly. */
+static bool tiles(enum period_type fine, enum period_type coarse, int fy, int32_t period,
+                  int32_t *f0, int32_t *f1)
+{
+	int32_t a = period_first_day(coarse, fy, period), b = period_last_day(coarse, fy, period);
+	*f0 = period_index_of(fine, fy, a);
+	*f1 = period_index_of(fine, fy, b);
+	return period_first_day(fine, fy, *f0) == a && period_last_day(fine, fy, *f1) == b;
+}
+
+static bool finer(enum period_type fine, enum period_type coarse)
+{
+	return (fine == PERIOD_MONTH && coarse != PERIOD_MONTH) ||
+	       (fine == PERIOD_QUARTER && (coarse == PERIOD_YEAR || coarse == PERIOD_FISCAL_YEAR));
+}
+
+static bool additive_field(enum metric_id m, int field)
+{
+	const struct metric_def *def = &metrics_catalog[m];
+	if (def->additive_in_time)
+		return true;
+	return def->kind == METRIC_KIND_QUANTILE && field == DEN;
+}
+
+/* Adds every relation of every published table (see the file comment). */
+static bool build_relations(struct engine *e, struct term *scratch)
+{
+	const struct metrics_result *raw = e->raw;
+	int fy = raw->fy_start_month;
+	for (size_t i = 0; i < raw->table_count; i++) {
+		const struct metrics_table *t = &raw->tables[i];
+		const struct release_table *rt = &e->view->tables[i];
+		if (!rt->published)
+			continue;
+		const struct metric_def *def = &metrics_catalog[t->metric];
+		for (int f = 0; f < 2; f++) {
+			if (!has_field(def->kind, f))
+				continue;
+			/* groups -> total of the same period */
+			const struct metrics_table *tot =
+			    t->dim == DIM_TOTAL ? NULL
+			                        : find_table(e, t->metric, t->period_type, DIM_TOTAL);
+			for (uint32_t p = 0; tot != NULL && p < rt->published_rows; p++) {
+				int32_t period = t->first_period + (int32_t)p;
+				size_t whole = cell_at(e, tot, period, 0);
+				if (whole == SIZE_MAX)
+					continue;
+				size_t n = 0;
+				scratch[n++] = (struct term){var_id(whole, f), 1, false};
+				for (uint32_t g = 0; g < t->group_count; g++)
+					scratch[n++] = (struct term){
+					    var_id(e->offset[i] + (size_t)p * t->group_count + g, f), -1,
+					    false};
+				if (!rel_push(&e->rel, scratch, n))
+					return false;
+			}
+			if (!additive_field(t->metric, f))
+				continue;
+			/* finer periods that tile this one, group by group */
+			for (int fine = 0; fine < PERIOD_TYPE_COUNT; fine++) {
+				if (!finer((enum period_type)fine, t->period_type))
+					continue;
+				const struct metrics_table *ft =
+				    find_table(e, t->metric, (enum period_type)fine, t->dim);
+				if (ft == NULL || !e->view->tables[table_index(e, ft)].published ||
+				    ft->group_count != t->group_count)
+					continue;
+				for (uint32_t p = 0; p < rt->published_rows; p++) {
+					int32_t period = t->first_period + (int32_t)p, f0, f1;
+					if (!tiles((enum period_type)fine, t->period_type, fy, period,
+					           &f0, &f1))
+						continue;
+					bool complete = true;
+					for (int32_t fp = f0; fp <= f1 && complete; fp++)
+						complete = fp < ft->first_period ||
+						           fp >= ft->first_period +
+						                     (int32_t)ft->period_count ||
+						           cell_at(e, ft, fp, 0) != SIZE_MAX;
+					if (!complete)
+						continue;
+					for (uint32_t g = 0; g < t->group_count; g++) {
+						size_t n = 0;
+						scratch[n++] = (struct term){
+						    var_id(e->offset[i] + (size_t)p * t->group_count + g,
+						           f),
+						    1, false};
+						for (int32_t fp = f0; fp <= f1; fp++) {
+							size_t c = cell_at(e, ft, fp, g);
+							if (c != SIZE_MAX) /* else before the data: 0 */
+								scratch[n++] =
+								    (struct term){var_id(c, f), -1, false};
+						}
+						if (!rel_push(&e->rel, scratch, n))
+							return false;
+					}
+				}
+			}
+		}
+	}
+	return true;
+}
+
+/* Rewrites relation members as roots and builds the membership index. */
+static bool index_relations(struct engine *e)
+{
+	size_t vars = 2 * e->cells;
+	for (size_t m = 0; m < e->rel.used; m++)
+		e->rel.var[m] = find(e, e->rel.var[m]);
+	e->member_first = calloc(vars + 1, sizeof(size_t));
+	e->member_rel = malloc((e->rel.used + 1) * sizeof(uint32_t));
+	e->member_sign = malloc(e->rel.used + 1);
+	e->acc = calloc(e->rel.count + 1, sizeof(int64_t));
+	size_t *fill = calloc(vars + 1, sizeof(size_t));
+	if (!e->member_first || !e->member_rel || !e->member_sign || !e->acc || !fill) {
+		free(fill);
+		return false;
+	}
+	for (size_t m = 0; m < e->rel.used; m++)
+		e->member_first[e->rel.var[m] + 1]++;
+	for (size_t v = 0; v < vars; v++)
+		e->member_first[v + 1] += e->member_first[v];
+	for (size_t r = 0; r < e->rel.count; r++)
+		for (size_t m = e->rel.start[r]; m < e->rel.start[r + 1]; m++) {
+			uint32_t v = e->rel.var[m];
+			size_t at = e->member_first[v] + fill[v]++;
+			e->member_rel[at] = (uint32_t)r;
+			e->member_sign[at] = e->rel.sign[m];
+		}
+	free(fill);
+	return true;
+}
+
+/* True when the terms keep every relation (signed sums unchanged). */
+static bool in_kernel(struct engine *e, const struct term *terms, size_t n)
+{
+	bool ok = true;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = e->member_first[terms[i].var]; j < e->member_first[terms[i].var + 1];
+		     j++)
+			e->acc[e->member_rel[j]] += (int64_t)e->member_sign[j] * terms[i].coef;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = e->member_first[terms[i].var]; j < e->member_first[terms[i].var + 1];
+		     j++) {
+			if (e->acc[e->member_rel[j]] != 0) {
+				if (ok && getenv("CASA_DEBUG_KERNEL")) {
+					size_t r = e->member_rel[j];
+					fprintf(stderr, "   kernel: relation %zu off by %lld:", r, (long long)e->acc[r]);
+					for (size_t m = e->rel.start[r]; m < e->rel.start[r + 1]; m++) {
+						uint32_t row, group, v = e->rel.var[m];
+						uint32_t mem = e->var_cells[e->var_first[v]];
+						const struct metrics_table *t = cell_table(e, mem / 2, &row, &group);
+						int c = 0;
+						for (size_t q = 0; q < n; q++)
+							if (terms[q].var == v)
+								c += terms[q].coef;
+						if (c)
+							fprintf(stderr, " [%s %s %s r%u g%u f%u s%d c%d]", metrics_catalog[t->metric].id, period_type_name(t->period_type), metrics_dim_name(t->dim), row, group, mem % 2, e->rel.sign[m], c);
+					}
+					fprintf(stderr, "\n");
+				}
+				ok = false;
+			}
+			e->acc[e->member_rel[j]] = 0;
+		}
+	return ok;
+}
+
+/* ---- primary secrets ---- */
+
+/* The base of a group-period: children with a day in care in that group
+ * and period (the days-in-care cell of the runaway rate, which has every
+ * breakdown but the length-of-stay band; that band's own children). */
+static int64_t base_children(const struct engine *e, const struct metrics_table *t, uint32_t row,
+                             uint32_t group)
+{
+	int32_t period = t->first_period + (int32_t)row;
+	const struct metrics_table *b =
+	    t->dim == DIM_LOS_BAND
+	        ? t
+	        : find_table(e, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, t->period_type, t->dim);
+	if (b == NULL || period < b->first_period ||
+	    period >= b->first_period + (int32_t)b->period_count || group >= b->group_count)
+		return 0;
+	return b->cells[(size_t)(period - b->first_period) * b->group_count + group].children;
+}
+
+static bool small_change(int64_t before, int64_t after, int k)
+{
+	int64_t d = after > before ? after - before : before - after;
+	return d >= 1 && d <= k - 1;
+}
+
+/* Revision: the counts of a cell an earlier release published moved. The
+ * difference is about the children whose rows changed; when fewer than k
+ * children moved (or a count moved by 1..k-1), the revised cell is hidden. */
+static uint8_t revision_fields(enum metric_kind kind, const struct metrics_cell *now,
+                               const struct metrics_cell *before, int k)
+{
+	bool changed = now->numerator != before->numerator ||
+	               now->denominator != before->denominator ||
+	               now->children != before->children || now->quantile_2s != before->quantile_2s;
+	if (!changed)
+		return 0;
+	uint8_t all = (uint8_t)((disclosure_kind_has_numerator(kind) ? DISCLOSURE_SECRET_NUMERATOR
+	                                                              : 0) |
+	                        (disclosure_kind_has_denominator(kind) ? DISCLOSURE_SECRET_DENOMINATOR
+	                                                               : 0));
+	int64_t dc = now->children - before->children;
+	if (dc < k && dc > -k)
+		return all;
+	uint8_t f = 0;
+	if (small_change(before->numerator, now->numerator, k))
+		f |= DISCLOSURE_SECRET_NUMERATOR;
+	if (small_change(before->denominator, now->denominator, k))
+		f |= DISCLOSURE_SECRET_DENOMINATOR;
+	return f & all;
+}
+
+/* Marks published cells and their primary secrets; returns the secret
+ * fields per cell in why. */
+static void primary_pass(struct engine *e, uint8_t *why)
+{
+	for (size_t i = 0; i < e->raw->table_count; i++) {
+		const struct metrics_table *t = &e->raw->tables[i];
+		const struct release_table *rt = &e->view->tables[i];
+		if (!rt->published)
+			continue;
+		enum metric_kind kind = metrics_catalog[t->metric].kind;
+		for (uint32_t p = 0; p < rt->published_rows; p++) {
+			for (uint32_t g = 0; g < t->group_count; g++) {
+				size_t local = (size_t)p * t->group_count + g;
+				size_t c = e->offset[i] + local;
+				const struct metrics_cell *cell = &t->cells[local];
+				uint8_t state = rt->state[local];
+				e->cell[c] |= CELL_PUBLISHED;
+				int64_t empty_count = emptiness_field(kind) == NUM ? cell->numerator
+				                                                   : cell->denominator;
+				if (empty_count == 0)
+					e->cell[c] |= CELL_EMPTY;
+				if (base_children(e, t, p, g) < e->k)
+					e->cell[c] |= CELL_SMALL;
+				if (state & RELEASE_FROZEN) {
+					uint8_t s = (uint8_t)((state >> RELEASE_SECRET_SHIFT) &
+					                      DISCLOSURE_SECRET_FIELDS);
+					if (s)
+						why[c] |= s;
+					else
+						e->cell[c] |= CELL_FIXED;
+					continue;
+				}
+				uint8_t s = disclosure_primary_fields(kind, cell, e->k);
+				if (e->cell[c] & CELL_SMALL)
+					s |= disclosure_kind_fields(kind);
+				if ((state & RELEASE_PREVIOUS) && rt->prev != NULL)
+					s |= revision_fields(kind, cell, &rt->prev[local], e->k);
+				if (s) {
+					why[c] |= s;
+					e->cell[c] |= CELL_PRIMARY;
+				}
+			}
+		}
+	}
+}
+
+/* ---- the work queue ---- */
+
+static bool enqueue(struct engine *e, uint32_t v)
+{
+	if (e->var[v] & VAR_QUEUED)
+		return true;
+	if (e->queue_tail == e->queue_cap) {
+		size_t cap = e->queue_cap ? e->queue_cap * 2 : 4096;
+		uint32_t *q = realloc(e->queue, cap * sizeof(*q));
+		if (q == NULL)
+			return false;
+		e->queue = q;
+		e->queue_cap = cap;
+	}
+	e->queue[e->queue_tail++] = v;
+	e->var[v] |= VAR_QUEUED;
+	return true;
+}
+
+/* Makes root v secret and hides every cell holding it. */
+static bool make_secret(struct engine *e, uint32_t v)
+{
+	if (e->var[v] & VAR_SECRET)
+		return true;
+	e->var[v] |= VAR_SECRET;
+	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++)
+		e->cell[e->var_cells[j] / 2] |= CELL_HIDDEN;
+	return enqueue(e, v);
+}
+
+/* ---- bounds the attacker knows ---- */
+
+static uint32_t attached(struct engine *e, uint32_t member);
+
+/* Lowest value of root v the attacker allows once v is hidden: 1 when a
+ * cell of v outside a small group has v as its emptiness count (hidden
+ * there means not empty); a percentage's denominator is at least its
+ * numerator (true numerator: a witness, not a bound). */
+static int64_t compute_lower_bound(struct engine *e, uint32_t v)
+{
+	int64_t lb = 0;
+	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
+		uint32_t member = e->var_cells[j];
+		size_t c = member / 2;
+		int f = (int)(member % 2);
+		uint32_t row, group;
+		const struct metrics_table *t = cell_table(e, c, &row, &group);
+		enum metric_kind kind = metrics_catalog[t->metric].kind;
+		if (!(e->cell[c] & CELL_SMALL) && f == emptiness_field(kind) && lb < 1)
+			lb = 1;
+		if (kind == METRIC_KIND_PERCENT && f == DEN && attached(e, member) == NO_VAR) {
+			int64_t num = t->cells[(size_t)row * t->group_count + group].numerator;
+			if (num > lb)
+				lb = num;
+		}
+	}
+	return lb;
+}
+
+static int64_t lower_bound(struct engine *e, uint32_t v)
+{
+	return e->lb[v];
+}
+
+/* Highest value: a percentage's numerator is at most its denominator. When
+ * that denominator is secret too, its own star can first raise it by the
+ * room it was given (that star keeps every other numerator under its
+ * denominator: lower_bound), so the numerator may rise that far. */
+static int64_t upper_bound(struct engine *e, uint32_t v)
+{
+	int64_t ub = UNBOUNDED;
+	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
+		uint32_t member = e->var_cells[j];
+		if (member % 2 != NUM)
+			continue;
+		uint32_t row, group;
+		const struct metrics_table *t = cell_table(e, member / 2, &row, &group);
+		if (metrics_catalog[t->metric].kind != METRIC_KIND_PERCENT)
+			continue;
+		int64_t den = t->cells[(size_t)row * t->group_count + group].denominator;
+		uint32_t dv = find(e, var_id(member / 2, DEN));
+		if (e->var[dv] & VAR_SECRET)
+			den = sat_add(den, e->best_up[dv]);
+		if (den < ub)
+			ub = den;
+	}
+	return ub;
+}
+
+/* Whether root v may be hidden: never a count published by an earlier
+ * release, never a count of an empty cell outside a small group. */
+static bool may_hide(struct engine *e, uint32_t v)
+{
+	if (e->var[v] & VAR_SECRET)
+		return true;
+	if (e->var[v] & VAR_FIXED)
+		return false;
+	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
+		uint8_t f = e->cell[e->var_cells[j] / 2];
+		if ((f & CELL_FIXED) || ((f & CELL_EMPTY) && !(f & CELL_SMALL) && !(f & CELL_HIDDEN)))
+			return false;
+	}
+	return var_value(e, v) >= lower_bound(e, v);
+}
+
+/* Price of hiding root v: nothing when every cell of it is hidden already;
+ * else by the longest period and whether it is a total (docs/privacy.md
+ * "Cost"): months before quarters before years, totals last. */
+static int64_t hide_cost(struct engine *e, uint32_t v)
+{
+	int64_t cost = 0;
+	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
+		size_t c = e->var_cells[j] / 2;
+		if (e->cell[c] & CELL_HIDDEN)
+			continue;
+		uint32_t row, group;
+		const struct metrics_table *t = cell_table(e, c, &row, &group);
+		static const int64_t weight[PERIOD_TYPE_COUNT] = {1, 3, 9, 9};
+		int64_t w = t->dim == DIM_TOTAL ? TOTAL_WEIGHT : weight[t->period_type];
+		int64_t children = t->cells[(size_t)row * t->group_count + group].children;
+		cost += w * 1000 + (children < 999 ? children : 999);
+	}
+	return cost;
+}
+
+/* ---- columns and time vectors ---- */
+
+/* Members of a LINK_ALL component: the (metric, field) pairs whose tables
+ * hold the same counts. */
+struct component {
+	int n;                             /* members */
+	enum metric_id metric[2 * METRIC_COUNT]; /* member metric, the base first */
+	int field[2 * METRIC_COUNT];       /* member field */
+};
+
+static void component_of(const struct engine *e, enum metric_id m0, int f0,
+                         struct component *out)
+{
+	out->n = 0;
+	out->metric[out->n] = m0;
+	out->field[out->n++] = f0;
+	for (int m = 0; m < METRIC_COUNT; m++)
+		for (int f = 0; f < 2; f++)
+			if (e->comp[m][f] == e->comp[m0][f0] && !(m == (int)m0 && f == f0)) {
+				out->metric[out->n] = (enum metric_id)m;
+				out->field[out->n++] = f;
+			}
+}
+
+/* The root variable at a coordinate of a component, or NO_VAR when no
+ * member publishes that cell. */
+static uint32_t coord_var(struct engine *e, const struct component *comp, enum period_type type,
+                          enum dim dim, int32_t period, uint32_t group)
+{
+	for (int i = 0; i < comp->n; i++) {
+		const struct metrics_table *t = find_table(e, comp->metric[i], type, dim);
+		if (t == NULL)
+			continue;
+		size_t c = cell_at(e, t, period, group);
+		if (c != SIZE_MAX)
+			return find(e, var_id(c, comp->field[i]));
+	}
+	return NO_VAR;
+}
+
+static uint32_t dim_groups(const struct engine *e, enum dim dim)
+{
+	return metrics_group_count(e->raw, dim);
+}
+
+/* Whether (type, period) of dim is a published row of the component. */
+static bool row_published(struct engine *e, const struct component *comp, enum period_type type,
+                          enum dim dim, int32_t period)
+{
+	return dim_groups(e, dim) > 0 && coord_var(e, comp, type, dim, period, 0) != NO_VAR;
+}
+
+/* The finest period type of a column that has time relations: months when
+ * published for dim, else quarters; -1 when neither is (years and fiscal
+ * years alone are not nested). */
+static int finest_type(struct engine *e, const struct component *comp, enum dim dim)
+{
+	for (int type = PERIOD_MONTH; type <= PERIOD_QUARTER; type++)
+		for (int i = 0; i < comp->n; i++) {
+			const struct metrics_table *t =
+			    find_table(e, comp->metric[i], (enum period_type)type, dim);
+			if (t != NULL && e->view->tables[table_index(e, t)].published)
+				return type;
+		}
+	return -1;
+}
+
+/* Longer published periods whose relation holds row r of type fine. */
+static int containers(struct engine *e, const struct component *comp, enum dim dim,
+                      enum period_type fine, int32_t r, enum period_type type_out[3],
+                      int32_t period_out[3])
+{
+	int fy = e->raw->fy_start_month, n = 0;
+	for (int c = PERIOD_QUARTER; c < PERIOD_TYPE_COUNT; c++) {
+		if (!finer(fine, (enum period_type)c))
+			continue;
+		int32_t P = period_index_of((enum period_type)c, fy, period_first_day(fine, fy, r));
+		int32_t f0, f1;
+		if (!tiles(fine, (enum period_type)c, fy, P, &f0, &f1) ||
+		    !row_published(e, comp, (enum period_type)c, dim, P))
+			continue;
+		/* the relation exists only when every part is published (or
+		 * before the data) */
+		bool complete = true;
+		for (int32_t fp = f0; fp <= f1 && complete; fp++) {
+			const struct metrics_table *ft = find_table(e, comp->metric[0], fine, dim);
+			complete = ft != NULL &&
+			           (fp < ft->first_period ||
+			            fp >= ft->first_period + (int32_t)ft->period_count ||
+			            row_published(e, comp, fine, dim, fp));
+		}
+		if (!complete)
+			continue;
+		type_out[n] = (enum period_type)c;
+		period_out[n++] = P;
+	}
+	return n;
+}
+
+static void tau_add(struct tau *tau, enum period_type type, int32_t period, int coef)
+{
+	for (int i = 0; i < tau->n; i++)
+		if (tau->type[i] == type && tau->period[i] == period) {
+			tau->coef[i] += coef;
+			return;
+		}
+	if (tau->n < MAX_TAU) {
+		tau->type[tau->n] = type;
+		tau->period[tau->n] = period;
+		tau->coef[tau->n++] = coef;
+	}
+}
+
+static void tau_compact(struct tau *tau)
+{
+	int n = 0;
+	for (int i = 0; i < tau->n; i++)
+		if (tau->coef[i] != 0) {
+			tau->type[n] = tau->type[i];
+			tau->period[n] = tau->period[i];
+			tau->coef[n++] = tau->coef[i];
+		}
+	tau->n = n;
+}
+
+/* tau(t, t2): +t - t2 + the longer periods holding t and not t2 - those
+ * holding t2 and not t (has_t2 false: t and every longer period holding
+ * it). Keeps every time relation of the column. */
+static void make_tau(struct engine *e, const struct component *comp, enum dim dim,
+                     enum period_type fine, int32_t t, bool has_t2, int32_t t2, struct tau *out)
+{
+	enum period_type ct[3], ct2[3];
+	int32_t cp[3], cp2[3];
+	out->n = 0;
+	tau_add(out, fine, t, 1);
+	int n = containers(e, comp, dim, fine, t, ct, cp);
+	for (int i = 0; i < n; i++)
+		tau_add(out, ct[i], cp[i], 1);
+	if (has_t2) {
+		tau_add(out, fine, t2, -1);
+		int n2 = containers(e, comp, dim, fine, t2, ct2, cp2);
+		for (int i = 0; i < n2; i++)
+			tau_add(out, ct2[i], cp2[i], -1);
+	}
+	tau_compact(out);
+}
+
+static int tau_coef(const struct tau *tau, enum period_type type, int32_t period)
+{
+	for (int i = 0; i < tau->n; i++)
+		if (tau->type[i] == type && tau->period[i] == period)
+			return tau->coef[i];
+	return 0;
+}
+
+/* ---- stars ---- */
+
+/* Room of a set of terms moved together by +1 per unit: how far up and down
+ * (in units) before a bound is hit. */
+static void room(struct engine *e, const struct term *terms, int n, int64_t *up, int64_t *down)
+{
+	int64_t u = UNBOUNDED, d = UNBOUNDED;
+	for (int i = 0; i < n; i++) {
+		uint32_t v = terms[i].var;
+		int64_t val = var_value(e, v), lb = lower_bound(e, v);
+		int64_t ub = terms[i].attached ? UNBOUNDED : upper_bound(e, v);
+		int64_t rise = ub >= UNBOUNDED ? UNBOUNDED : ub - val, fall = val - lb;
+		if (rise < 0)
+			rise = 0;
+		if (fall < 0)
+			fall = 0;
+		if (terms[i].coef > 0) {
+			u = u < rise ? u : rise;
+			d = d < fall ? d : fall;
+		} else {
+			u = u < fall ? u : fall;
+			d = d < rise ? d : rise;
+		}
+	}
+	*up = u;
+	*down = d;
+}
+
+/* One partner group of a star: its terms and what it can give. */
+struct partner {
+	uint32_t group;             /* group index */
+	int64_t cost;               /* price of hiding its cells */
+	int64_t up, down;           /* room of its terms, in x's units */
+	struct term terms[MAX_TERMS]; /* its cells */
+	int n;                      /* terms */
+};
+
+static int compare_partners(const void *a, const void *b)
+{
+	const struct partner *p = a, *q = b;
+	if (p->cost != q->cost)
+		return p->cost < q->cost ? -1 : 1;
+	if (p->up != q->up)
+		return p->up > q->up ? -1 : 1;
+	if (p->down != q->down)
+		return p->down > q->down ? -1 : 1;
+	return p->group < q->group ? -1 : p->group > q->group;
+}
+
+/* A chosen star: terms to hide and the room it gives x. */
+struct star {
+	int64_t cost;         /* price of the cells it hides */
+	int64_t up, down;     /* room it gives x */
+	struct term *terms;   /* every cell of it (x's column first) */
+	int64_t *term_up;     /* room each term gets (its own direction) */
+	int64_t *term_down;   /* same, downwards */
+	size_t n, cap;        /* terms used and allocated */
+};
+
+static bool star_push(struct star *s, struct term t, int64_t up, int64_t down)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct term *nt = realloc(s->terms, cap * sizeof(*nt));
+		if (nt == NULL)
+			return false;
+		s->terms = nt;
+		int64_t *nu = realloc(s->term_up, cap * sizeof(*nu));
+		if (nu == NULL)
+			return false;
+		s->term_up = nu;
+		int64_t *nd = realloc(s->term_down, cap * sizeof(*nd));
+		if (nd == NULL)
+			return false;
+		s->term_down = nd;
+		s->cap = cap;
+	}
+	s->terms[s->n] = t;
+	s->term_up[s->n] = up;
+	s->term_down[s->n] = down;
+	s->n++;
+	return true;
+}
+
+static void star_free(struct star *s)
+{
+	free(s->terms);
+	free(s->term_up);
+	free(s->term_down);
+	memset(s, 0, sizeof(*s));
+}
+
+/* A percentage's numerator that moves with its denominator (coupled
+ * metric, numerator hideable): the numerator of cell c when v is c's
+ * denominator, else NO_VAR. */
+static uint32_t attached(struct engine *e, uint32_t member)
+{
+	if (member % 2 != DEN)
+		return NO_VAR;
+	uint32_t row, group;
+	const struct metrics_table *t = cell_table(e, member / 2, &row, &group);
+	if (metrics_catalog[t->metric].kind != METRIC_KIND_PERCENT || !e->coupled[t->metric])
+		return NO_VAR;
+	uint32_t nv = find(e, var_id(member / 2, NUM));
+	if (e->var_first[nv] == e->var_first[nv + 1])
+		return NO_VAR;
+	if (e->var[nv] & VAR_SECRET)
+		return nv;
+	if (e->var[nv] & VAR_FIXED)
+		return NO_VAR;
+	for (size_t j = e->var_first[nv]; j < e->var_first[nv + 1]; j++)
+		if (e->cell[e->var_cells[j] / 2] & CELL_FIXED)
+			return NO_VAR;
+	return nv;
+}
+
+/*
+ * A denominator term drags along the numerators of its coupled
+ * percentages: den - num (the complement) stays, so num <= den holds
+ * whatever the move, and the denominator can fall as far as its numerator
+ * can (instead of only by the complement). The numerators' relations are
+ * the same tables' (the same pattern keeps them). Returns the new count.
+ */
+static int attach_numerators(struct engine *e, uint32_t v, int coef, struct term *out, int n)
+{
+	for (size_t j = e->var_first[v]; j < e->var_first[v + 1] && n < MAX_TERMS; j++) {
+		uint32_t nv = attached(e, e->var_cells[j]);
+		if (nv == NO_VAR || nv == v)
+			continue;
+		bool seen = false;
+		for (int i = 0; i < n && !seen; i++)
+			seen = out[i].var == nv;
+		if (!seen)
+			out[n++] = (struct term){nv, coef, true};
+	}
+	return n;
+}
+
+/* Builds the terms of group g under tau (sign flips the coefficients); false
+ * when a cell is missing or may not be hidden. */
+static bool column_terms(struct engine *e, const struct component *comp, enum dim dim,
+                         uint32_t g, const struct tau *tau, int sign, struct term *out,
+                         int *n_out, int64_t *cost)
+{
+	int n = 0;
+	*cost = 0;
+	for (int i = 0; i < tau->n; i++) {
+		uint32_t v = coord_var(e, comp, tau->type[i], dim, tau->period[i], g);
+		if (v == NO_VAR)
+			return false;
+		if (!may_hide(e, v))
+			return false;
+		out[n++] = (struct term){v, sign * tau->coef[i], false};
+		*cost += hide_cost(e, v);
+		n = attach_numerators(e, v, sign * tau->coef[i], out, n);
+	}
+	*n_out = n;
+	return true;
+}
+
+/* Restriction of tau to the rows published for dim. */
+static void tau_for_dim(struct engine *e, const struct component *comp, const struct tau *tau,
+                        enum dim dim, struct tau *out)
+{
+	out->n = 0;
+	for (int i = 0; i < tau->n; i++)
+		if (row_published(e, comp, tau->type[i], dim, tau->period[i])) {
+			out->type[out->n] = tau->type[i];
+			out->period[out->n] = tau->period[i];
+			out->coef[out->n++] = tau->coef[i];
+		}
+}
+
+/* Chooses partners (sorted) until they give `want_up` and `want_down`;
+ * returns how many, or -1 when they cannot. */
+static int take_partners(const struct partner *p, int n, int64_t want_up, int64_t want_down,
+                         int64_t *up, int64_t *down, int64_t *cost)
+{
+	*up = 0;
+	*down = 0;
+	*cost = 0;
+	for (int i = 0; i < n; i++) {
+		if (*up >= want_up && *down >= want_down)
+			return i;
+		*up = sat_add(*up, p[i].up);
+		*down = sat_add(*down, p[i].down);
+		*cost += p[i].cost;
+	}
+	return *up >= want_up && *down >= want_down ? n : -1;
+}
+
+/* Partners of one breakdown for a star under tau_d: every group but skip
+ * (UINT32_MAX: none), with terms of coefficient sign * tau_d; out has room
+ * for every group of dim. Sorted, cheapest first. */
+static int list_partners(struct engine *e, const struct component *comp, enum dim dim,
+                         const struct tau *tau_d, int sign, uint32_t skip, struct partner *out)
+{
+	int n = 0;
+	uint32_t groups = dim_groups(e, dim);
+	for (uint32_t g = 0; g < groups; g++) {
+		if (g == skip)
+			continue;
+		struct partner *p = &out[n];
+		p->group = g;
+		if (!column_terms(e, comp, dim, g, tau_d, sign, p->terms, &p->n, &p->cost))
+			continue;
+		/* in x's units: x up by 1 moves the partner's terms by their coef */
+		room(e, p->terms, p->n, &p->up, &p->down);
+		if (p->up == 0 && p->down == 0)
+			continue;
+		n++;
+	}
+	qsort(out, (size_t)n, sizeof(*out), compare_partners);
+	return n;
+}
+
+/* Adds terms (with the room each gets) to a star. */
+static bool star_add(struct star *s, const struct term *terms, int n, int64_t up, int64_t down)
+{
+	for (int i = 0; i < n; i++) {
+		int64_t u = terms[i].coef > 0 ? up : down, d = terms[i].coef > 0 ? down : up;
+		if (!star_push(s, terms[i], u, d))
+			return false;
+	}
+	return true;
+}
+
+/* One dim's partners of a candidate star. */
+struct dim_partners {
+	enum dim dim;         /* breakdown */
+	struct partner *list; /* sorted candidates (room for every group) */
+	int n;                /* candidates */
+	int taken;            /* how many the star uses */
+	int64_t up, down;     /* what the taken ones give */
+};
+
+/* Drops partner i of dp (it broke a relation). */
+static void drop_partner(struct dim_partners *dp, int i)
+{
+	memmove(&dp->list[i], &dp->list[i + 1], (size_t)(dp->n - i - 1) * sizeof(dp->list[0]));
+	dp->n--;
+}
+
+/* Whether the unit pattern made of base terms, partner j of dps[i] and the
+ * first partner of every other dim keeps every relation. */
+static bool unit_ok(struct engine *e, const struct term *base, int nb, struct dim_partners *dps,
+                    int ndp, int i, int j)
+{
+	struct term unit[MAX_TERMS * (DIM_COUNT + 1)];
+	int un = 0;
+	for (int q = 0; q < nb; q++)
+		unit[un++] = base[q];
+	for (int q = 0; q < dps[i].list[j].n; q++)
+		unit[un++] = dps[i].list[j].terms[q];
+	for (int o = 0; o < ndp; o++) {
+		if (o == i || dps[o].n == 0)
+			continue;
+		for (int q = 0; q < dps[o].list[0].n; q++)
+			unit[un++] = dps[o].list[0].terms[q];
+	}
+	return in_kernel(e, unit, (size_t)un);
+}
+
+/* Takes partners of every dim until each gives want_up and want_down
+ * (dropping partners whose unit pattern breaks a relation); partners
+ * listed before `fixed` of dims[i] are always taken. false when a dim
+ * cannot give enough. */
+static bool take_all(struct engine *e, const struct term *base, int nb, struct dim_partners *dps,
+                     int ndp, int64_t want_up, int64_t want_down, int64_t *cost)
+{
+	for (int i = 0; i < ndp; i++) {
+		for (;;) {
+			int64_t pu, pd, pc;
+			int taken = take_partners(dps[i].list, dps[i].n, want_up, want_down, &pu, &pd,
+			                          &pc);
+			if (taken < 0)
+				return false;
+			int bad = -1;
+			for (int j = 0; j < taken && bad < 0; j++)
+				if (!unit_ok(e, base, nb, dps, ndp, i, j))
+					bad = j;
+			if (bad >= 0) {
+				drop_partner(&dps[i], bad);
+				continue;
+			}
+			dps[i].taken = taken;
+			dps[i].up = pu;
+			dps[i].down = pd;
+			*cost += pc;
+			break;
+		}
+	}
+	return true;
+}
+
+/* Records a star as the best so far when it is cheaper (ties: wider). */
+static bool better(const struct star *best, bool found, int64_t cost, int64_t up, int64_t down)
+{
+	if (!found)
+		return true;
+	if (cost != best->cost)
+		return cost < best->cost;
+	return sat_add(up, down) > sat_add(best->up, best->down);
+}
+
+/* Adds every taken partner of dps to the star: a partner moves by at most
+ * its own room and by what the rest of the star lets the base move. */
+static bool star_add_partners(struct star *best, const struct dim_partners *dps, int ndp,
+                              int64_t base_up, int64_t base_down)
+{
+	for (int i = 0; i < ndp; i++) {
+		int64_t rest_up = base_up, rest_down = base_down;
+		for (int o = 0; o < ndp; o++)
+			if (o != i) {
+				rest_up = min64(rest_up, dps[o].up);
+				rest_down = min64(rest_down, dps[o].down);
+			}
+		for (int j = 0; j < dps[i].taken; j++) {
+			const struct partner *p = &dps[i].list[j];
+			if (!star_add(best, p->terms, p->n, min64(rest_up, p->up),
+			              min64(rest_down, p->down)))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Group star: x's column (dim, group) against partner groups of the same
+ * dim. Returns false only when memory runs out. */
+static bool try_group_star(struct engine *e, const struct component *comp, enum dim dim,
+                           uint32_t group, const struct tau *tau, int64_t need,
+                           struct dim_partners *dps, struct star *best, bool *found)
+{
+	struct term xterms[MAX_TERMS];
+	int xn;
+	int64_t xcost, xu, xd;
+	if (!column_terms(e, comp, dim, group, tau, 1, xterms, &xn, &xcost))
+		return true;
+	if (*found && xcost >= best->cost)
+		return true; /* cannot beat the best star */
+	room(e, xterms, xn, &xu, &xd);
+	if (getenv("CASA_DEBUG_STAR"))
+		fprintf(stderr, "  x column: %d terms xu=%lld xd=%lld\n", xn, (long long)xu, (long long)xd);
+	if (sat_add(xu, xd) < need)
+		return true;
+	dps[0].dim = dim;
+	dps[0].n = list_partners(e, comp, dim, tau, -1, group, dps[0].list);
+	if (getenv("CASA_DEBUG_STAR")) {
+		int64_t su = 0, sd = 0;
+		for (int j = 0; j < dps[0].n; j++) {
+			su = sat_add(su, dps[0].list[j].up);
+			sd = sat_add(sd, dps[0].list[j].down);
+		}
+		fprintf(stderr, "  group star: xu=%lld xd=%lld partners=%d sum_up=%lld sum_down=%lld\n",
+		        (long long)xu, (long long)xd, dps[0].n, (long long)su, (long long)sd);
+		for (int j = 0; j < dps[0].n; j++)
+			fprintf(stderr, "   partner g=%u cost=%lld up=%lld down=%lld\n", dps[0].list[j].group,
+			        (long long)dps[0].list[j].cost, (long long)dps[0].list[j].up,
+			        (long long)dps[0].list[j].down);
+	}
+	/* two ways to split the room: x's own fall first, or its rise first */
+	int64_t splits[2][2] = {{need - min64(xd, need), min64(xd, need)},
+	                        {min64(xu, need), need - min64(xu, need)}};
+	for (int s = 0; s < 2; s++) {
+		if (splits[s][0] > xu || splits[s][1] > xd)
+			continue;
+		int64_t cost = xcost;
+		if (!take_all(e, xterms, xn, dps, 1, splits[s][0], splits[s][1], &cost))
+			continue;
+		int64_t up = min64(xu, dps[0].up), down = min64(xd, dps[0].down);
+		if (sat_add(up, down) < need || !better(best, *found, cost, up, down))
+			continue;
+		best->n = 0;
+		best->cost = cost;
+		best->up = up;
+		best->down = down;
+		if (!star_add(best, xterms, xn, up, down) ||
+		    !star_add_partners(best, dps, 1, xu, xd))
+			return false;
+		*found = true;
+	}
+	return true;
+}
+
+/* tau for the total column: where the total publishes finer rows than tau
+ * names (months under a breakdown's quarters), each quarter of tau takes
+ * one of its months along: the cheapest to hide, then the largest. */
+static void refine_for_total(struct engine *e, const struct component *comp, const struct tau *tau,
+                             struct tau *out)
+{
+	*out = *tau;
+	if (!additive_field(comp->metric[0], comp->field[0]))
+		return; /* no time relation to keep */
+	int fy = e->raw->fy_start_month;
+	for (int i = 0; i < tau->n; i++) {
+		if (tau->type[i] != PERIOD_QUARTER)
+			continue;
+		int32_t m0 = period_index_of(PERIOD_MONTH, fy,
+		                             period_first_day(PERIOD_QUARTER, fy, tau->period[i]));
+		int have = 0; /* months of this quarter tau already moves */
+		for (int32_t m = m0; m < m0 + 3; m++)
+			have += tau_coef(tau, PERIOD_MONTH, m);
+		if (have == tau->coef[i])
+			continue;
+		int32_t best = -1;
+		int64_t best_cost = 0, best_value = 0;
+		for (int32_t m = m0; m < m0 + 3; m++) {
+			uint32_t v = coord_var(e, comp, PERIOD_MONTH, DIM_TOTAL, m, 0);
+			if (v == NO_VAR || !may_hide(e, v))
+				continue;
+			int64_t cost = hide_cost(e, v), value = var_value(e, v);
+			if (best < 0 || cost < best_cost || (cost == best_cost && value > best_value)) {
+				best = m;
+				best_cost = cost;
+				best_value = value;
+			}
+		}
+		if (best >= 0)
+			tau_add(out, PERIOD_MONTH, best, tau->coef[i] - have);
+	}
+}
+
+/* Total star: the total column under tau, with one group (or several) of
+ * every breakdown published on tau's rows moving with it. When x is a
+ * group (dim, group), that group is forced into its dim and the room is
+ * x's own; when x is the total, the room is the total's. */
+static bool try_total_star(struct engine *e, const struct component *comp, enum dim dim,
+                           uint32_t group, const struct tau *tau, int64_t need,
+                           struct dim_partners *dps, struct star *best, bool *found)
+{
+	struct term tterms[MAX_TERMS];
+	int tn;
+	int64_t tcost, tu, td;
+	struct tau total_tau;
+	refine_for_total(e, comp, tau, &total_tau);
+	if (!column_terms(e, comp, DIM_TOTAL, 0, &total_tau, 1, tterms, &tn, &tcost) ||
+	    (*found && tcost >= best->cost)) {
+		if (getenv("CASA_DEBUG_STAR"))
+			fprintf(stderr, "  total star: total column not hideable\n");
+		return true;
+	}
+	room(e, tterms, tn, &tu, &td);
+	if (getenv("CASA_DEBUG_STAR"))
+		fprintf(stderr, "  total star: tu=%lld td=%lld\n", (long long)tu, (long long)td);
+	int ndp = 0, forced = -1;
+	for (int d = 1; d < DIM_COUNT; d++) {
+		struct tau td_tau;
+		tau_for_dim(e, comp, tau, (enum dim)d, &td_tau);
+		if (td_tau.n == 0)
+			continue;
+		dps[ndp].dim = (enum dim)d;
+		dps[ndp].n = list_partners(e, comp, (enum dim)d, &td_tau, 1, UINT32_MAX,
+		                           dps[ndp].list);
+		if ((enum dim)d == dim) {
+			/* x's own group is the one that moves in its dim */
+			int at = -1;
+			for (int j = 0; j < dps[ndp].n && at < 0; j++)
+				if (dps[ndp].list[j].group == group)
+					at = j;
+			if (at < 0)
+				return true;
+			dps[ndp].list[0] = dps[ndp].list[at];
+			dps[ndp].n = 1;
+			forced = ndp;
+		}
+		ndp++;
+	}
+	if (dim != DIM_TOTAL && forced < 0)
+		return true;
+	if (ndp == 0) {
+		/* no breakdown on these rows: the total's own cells are the whole
+		 * perturbation when no relation holds them */
+		if (!in_kernel(e, tterms, (size_t)tn) || sat_add(tu, td) < need ||
+		    !better(best, *found, tcost, tu, td))
+			return true;
+		best->n = 0;
+		best->cost = tcost;
+		best->up = tu;
+		best->down = td;
+		*found = true;
+		return star_add(best, tterms, tn, tu, td);
+	}
+	/* x's reach: the total's, and for a group its own room */
+	int64_t xu = tu, xd = td;
+	if (forced >= 0) {
+		xu = min64(xu, dps[forced].list[0].up);
+		xd = min64(xd, dps[forced].list[0].down);
+	}
+	if (sat_add(xu, xd) < need)
+		return true;
+	int64_t splits[2][2] = {{need - min64(xd, need), min64(xd, need)},
+	                        {min64(xu, need), need - min64(xu, need)}};
+	for (int s = 0; s < 2; s++) {
+		if (splits[s][0] > xu || splits[s][1] > xd)
+			continue;
+		int64_t cost = tcost;
+		if (!take_all(e, tterms, tn, dps, ndp, splits[s][0], splits[s][1], &cost)) {
+			if (getenv("CASA_DEBUG_STAR")) {
+				fprintf(stderr, "  total star split %lld/%lld failed; dims:", (long long)splits[s][0], (long long)splits[s][1]);
+				for (int i = 0; i < ndp; i++) {
+					int64_t su = 0, sd = 0;
+					for (int j = 0; j < dps[i].n; j++) {
+						su = sat_add(su, dps[i].list[j].up);
+						sd = sat_add(sd, dps[i].list[j].down);
+					}
+					fprintf(stderr, " %s n=%d up=%lld down=%lld;", metrics_dim_name(dps[i].dim), dps[i].n, (long long)su, (long long)sd);
+				}
+				fprintf(stderr, "\n");
+			}
+			continue;
+		}
+		int64_t up = tu, down = td;
+		for (int i = 0; i < ndp; i++) {
+			up = min64(up, dps[i].up);
+			down = min64(down, dps[i].down);
+		}
+		if (sat_add(up, down) < need || !better(best, *found, cost, up, down))
+			continue;
+		best->n = 0;
+		best->cost = cost;
+		best->up = up;
+		best->down = down;
+		if (!star_add(best, tterms, tn, up, down) ||
+		    !star_add_partners(best, dps, ndp, tu, td))
+			return false;
+		*found = true;
+	}
+	return true;
+}
+
+/* Whether root x is 0 and pinned there by published zeros alone: a part of
+ * a whole published as 0, or a whole of parts all published as 0. Such a
+ * count says nothing about any child. */
+static bool pinned_zero(struct engine *e, uint32_t x)
+{
+	if (var_value(e, x) != 0)
+		return false;
+	for (size_t j = e->member_first[x]; j < e->member_first[x + 1]; j++) {
+		size_t r = e->member_rel[j];
+		bool others_zero = true;
+		for (size_t m = e->rel.start[r]; m < e->rel.start[r + 1] && others_zero; m++) {
+			uint32_t v = e->rel.var[m];
+			if (v == x)
+				continue;
+			bool whole = e->rel.sign[m] > 0;
+			bool x_part = e->member_sign[j] < 0;
+			/* x a part: only the whole matters; x the whole: every part */
+			if (x_part && !whole)
+				continue;
+			others_zero = !(e->var[v] & VAR_SECRET) && var_value(e, v) == 0;
+		}
+		if (others_zero)
+			return true;
+	}
+	return false;
+}
+
+/* Every star of x under tau: for a group, against other groups, then with
+ * the total; for a total, with groups of every breakdown. */
+static bool try_star(struct engine *e, const struct component *comp, enum dim dim, uint32_t group,
+                     const struct tau *tau, int64_t need, struct dim_partners *dps,
+                     struct star *best, bool *found)
+{
+	if (dim != DIM_TOTAL && !try_group_star(e, comp, dim, group, tau, need, dps, best, found))
+		return false;
+	/* a total costs more than any group star: try it only when none was
+	 * found, or when x is the total */
+	if (dim != DIM_TOTAL && *found && best->cost < TOTAL_WEIGHT * 1000)
+		return true;
+	return try_total_star(e, comp, dim, group, tau, need, dps, best, found);
+}
+
+static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps);
+
+/* Makes sure secret root x has k - 1 of room (see the file comment). */
+static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
+{
+	const int64_t need = e->k - 1;
+	if (sat_add(e->best_up[x], e->best_down[x]) >= need || pinned_zero(e, x))
+		return true;
+	uint32_t member = e->var_cells[e->var_first[x]];
+	uint32_t row, group;
+	const struct metrics_table *t = cell_table(e, member / 2, &row, &group);
+	int field = (int)(member % 2);
+	int32_t period = t->first_period + (int32_t)row;
+	if (field == NUM && metrics_catalog[t->metric].kind == METRIC_KIND_PERCENT) {
+		/* a secret denominator first: its room bounds the numerator's */
+		uint32_t dv = find(e, var_id(member / 2, DEN));
+		if ((e->var[dv] & VAR_SECRET) && dv != x && !protect(e, dv, dps))
+			return false;
+	}
+	struct component comp;
+	component_of(e, t->metric, field, &comp);
+	int fy = e->raw->fy_start_month;
+
+	struct star best = {0};
+	bool found = false, ok = true;
+	int fine = additive_field(t->metric, field) ? finest_type(e, &comp, t->dim) : -1;
+	int32_t t0 = period, t1 = period;
+	bool nested = fine >= 0;
+	if (nested && (int)t->period_type != fine) {
+		nested = tiles((enum period_type)fine, t->period_type, fy, period, &t0, &t1);
+		if (nested) {
+			/* its relation exists only when its parts are published */
+			struct tau probe;
+			make_tau(e, &comp, t->dim, (enum period_type)fine, t0, false, 0, &probe);
+			nested = tau_coef(&probe, t->period_type, period) != 0;
+		}
+	}
+	if (!nested) {
+		struct tau tau = {.n = 1, .type = {t->period_type}, .period = {period}, .coef = {1}};
+		ok = try_star(e, &comp, t->dim, group, &tau, need, dps, &best, &found);
+	} else {
+		int window = fine == PERIOD_MONTH ? 12 : 4;
+		for (int32_t tt = t0; tt <= t1 && ok; tt++) {
+			if (!row_published(e, &comp, (enum period_type)fine, t->dim, tt))
+				continue;
+			for (int32_t t2 = tt - window - 1;
+			     t2 <= tt + window && ok && !(found && best.cost == 0); t2++) {
+				bool has_t2 = t2 >= tt - window;
+				if (has_t2 && (t2 == tt || !row_published(e, &comp, (enum period_type)fine,
+				                                          t->dim, t2)))
+					continue;
+				struct tau tau;
+				make_tau(e, &comp, t->dim, (enum period_type)fine, tt, has_t2, t2, &tau);
+				int c = tau_coef(&tau, t->period_type, period);
+				if (c == 0)
+					continue;
+				for (int i = 0; i < tau.n && c < 0; i++)
+					tau.coef[i] = -tau.coef[i];
+				ok = try_star(e, &comp, t->dim, group, &tau, need, dps, &best, &found);
+			}
+		}
+	}
+	if (!ok) {
+		star_free(&best);
+		return false;
+	}
+	if (!found) {
+		e->unprotected++;
+		if (getenv("CASA_DEBUG_SUPPRESS") && e->unprotected == 1) {
+			setenv("CASA_DEBUG_STAR", "1", 1);
+			setenv("CASA_DEBUG_KERNEL", "1", 1);
+			int window = fine == PERIOD_MONTH ? 12 : 4;
+			for (int32_t tt = t0; tt <= t1 && nested; tt++)
+				for (int32_t t2 = tt - window - 1; t2 <= tt + window; t2++) {
+					bool has_t2 = t2 >= tt - window;
+					if (has_t2 && (t2 == tt || !row_published(e, &comp, (enum period_type)fine, t->dim, t2)))
+						continue;
+					struct tau tau;
+					make_tau(e, &comp, t->dim, (enum period_type)fine, tt, has_t2, t2, &tau);
+					fprintf(stderr, " tau:");
+					for (int i = 0; i < tau.n; i++) {
+						char l[PERIOD_LABEL_LEN];
+						period_label(tau.type[i], tau.period[i], l);
+						fprintf(stderr, " %+d %s", tau.coef[i], l);
+					}
+					fprintf(stderr, "\n");
+					if (tau_coef(&tau, t->period_type, period) <= 0)
+						continue;
+					(void)try_star(e, &comp, t->dim, group, &tau, need, dps, &best, &found);
+				}
+			unsetenv("CASA_DEBUG_STAR");
+		}
+		star_free(&best);
+		return true;
+	}
+	if (getenv("CASA_DEBUG_TOTALS")) {
+		for (size_t i = 0; i < best.n; i++) {
+			uint32_t v = best.terms[i].var;
+			uint32_t r2, g2, mem = e->var_cells[e->var_first[v]];
+			const struct metrics_table *t2 = cell_table(e, mem / 2, &r2, &g2);
+			bool show = getenv("CASA_DEBUG_YEARS")
+			                ? (t2->metric == METRIC_RUNAWAY_EPISODES_PER_1000_DAYS &&
+			                   (t2->period_type == PERIOD_YEAR || t2->period_type == PERIOD_FISCAL_YEAR) &&
+			                   (t2->dim == DIM_SEX || t2->dim == DIM_ADVOCATE || t2->dim == DIM_AGE_BAND))
+			                : t2->dim == DIM_TOTAL;
+			if (show && !(e->var[v] & VAR_SECRET)) {
+				char l1[PERIOD_LABEL_LEN], l2[PERIOD_LABEL_LEN];
+				period_label(t->period_type, period, l1);
+				period_label(t2->period_type, t2->first_period + (int32_t)r2, l2);
+				fprintf(stderr, "total hidden: %s %s %s (%s f%d val %lld) for %s %s %s %s g%u f%d val %lld cost %lld\n",
+				        metrics_catalog[t2->metric].id, period_type_name(t2->period_type), l2,
+				        metrics_dim_name(t2->dim), (int)(mem % 2), (long long)var_value(e, v),
+				        metrics_catalog[t->metric].id, period_type_name(t->period_type),
+				        metrics_dim_name(t->dim), l1, group, field, (long long)var_value(e, x), (long long)best.cost);
+			}
+		}
+	}
+	for (size_t i = 0; i < best.n; i++) {
+		uint32_t v = best.terms[i].var;
+		if (best.term_up[i] > e->best_up[v])
+			e->best_up[v] = best.term_up[i];
+		if (best.term_down[i] > e->best_down[v])
+			e->best_down[v] = best.term_down[i];
+		if (!make_secret(e, v)) {
+			star_free(&best);
+			return false;
+		}
+	}
+	star_free(&best);
+	return true;
+}
+
+/* ---- entry ---- */
+
+static void engine_free(struct engine *e)
+{
+	free(e->offset);
+	free(e->cell_tab);
+	free(e->value);
+	free(e->lb);
+	free(e->cell);
+	free(e->parent);
+	free(e->var);
+	free(e->best_up);
+	free(e->best_down);
+	free(e->var_cells);
+	free(e->var_first);
+	free(e->rel.var);
+	free(e->rel.sign);
+	free(e->rel.start);
+	free(e->member_first);
+	free(e->member_rel);
+	free(e->member_sign);
+	free(e->acc);
+	free(e->queue);
+}
+
+/* Cells of each root variable, ascending (the first is its representative). */
+static bool index_variables(struct engine *e)
+{
+	size_t vars = 2 * e->cells;
+	e->var_first = calloc(vars + 1, sizeof(size_t));
+	e->var_cells = malloc((vars + 1) * sizeof(uint32_t));
+	size_t *fill = calloc(vars + 1, sizeof(size_t));
+	if (e->var_first == NULL || e->var_cells == NULL || fill == NULL) {
+		free(fill);
+		return false;
+	}
+	for (size_t v = 0; v < vars; v++)
+		if (e->cell[v / 2] & CELL_PUBLISHED)
+			e->var_first[find(e, (uint32_t)v) + 1]++;
+	for (size_t v = 0; v < vars; v++)
+		e->var_first[v + 1] += e->var_first[v];
+	for (size_t v = 0; v < vars; v++) {
+		if (!(e->cell[v / 2] & CELL_PUBLISHED))
+			continue;
+		uint32_t r = find(e, (uint32_t)v);
+		e->var_cells[e->var_first[r] + fill[r]++] = (uint32_t)v;
+	}
+	free(fill);
+	return true;
+}
+
+bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t *secret,
+                         struct disclosure_suppress_stats *stats)
+{
+	bool ok = false;
+	struct engine e = {.view = view, .raw = &view->raw, .k = min_cell};
+	uint8_t *why = NULL;
+	struct term *scratch = NULL;
+	struct dim_partners *dps = NULL;
+	const struct metrics_result *raw = &view->raw;
+	memset(stats, 0, sizeof(*stats));
+
+	e.offset = calloc(raw->table_count + 1, sizeof(size_t));
+	if (e.offset == NULL)
+		goto fail;
+	size_t widest = 0;
+	for (size_t i = 0; i < raw->table_count; i++) {
+		size_t n = (size_t)raw->tables[i].period_count * raw->tables[i].group_count;
+		e.offset[i + 1] = e.offset[i] + n;
+		if (raw->tables[i].group_count > widest)
+			widest = raw->tables[i].group_count;
+		if (raw->tables[i].period_count > widest)
+			widest = raw->tables[i].period_count;
+	}
+	e.cells = e.offset[raw->table_count];
+	if (2 * e.cells >= UINT32_MAX || raw->table_count > UINT16_MAX)
+		goto fail;
+	e.cell_tab = malloc((e.cells + 1) * sizeof(uint16_t));
+	if (e.cell_tab == NULL)
+		goto fail;
+	for (size_t i = 0; i < raw->table_count; i++)
+		for (size_t c = e.offset[i]; c < e.offset[i + 1]; c++)
+			e.cell_tab[c] = (uint16_t)i;
+	for (int m = 0; m < METRIC_COUNT; m++)
+		for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
+			for (int d = 0; d < DIM_COUNT; d++) {
+				const struct metrics_table *t = metrics_table_find(
+				    raw, (enum metric_id)m, (enum period_type)p, (enum dim)d);
+				e.tab[m][p][d] = t ? (int32_t)(t - raw->tables) : -1;
+			}
+	size_t vars = 2 * e.cells;
+	e.cell = calloc(e.cells + 1, 1);
+	why = calloc(e.cells + 1, 1);
+	e.parent = malloc((vars + 1) * sizeof(uint32_t));
+	e.var = calloc(vars + 1, 1);
+	e.best_up = calloc(vars + 1, sizeof(int64_t));
+	e.value = malloc((vars + 1) * sizeof(int64_t));
+	e.lb = calloc(vars + 1, sizeof(int64_t));
+	e.best_down = calloc(vars + 1, sizeof(int64_t));
+	scratch = malloc((widest + 2) * sizeof(*scratch));
+	dps = calloc(DIM_COUNT, sizeof(*dps));
+	if (!e.cell || !why || !e.parent || !e.var || !e.best_up || !e.best_down || !e.value ||
+	    !e.lb ||
+	    !scratch || !dps)
+		goto fail;
+	uint32_t most_groups = 1;
+	for (int d = 0; d < DIM_COUNT; d++)
+		if (metrics_group_count(raw, (enum dim)d) > most_groups)
+			most_groups = metrics_group_count(raw, (enum dim)d);
+	for (int d = 0; d < DIM_COUNT; d++) {
+		/* any slot may hold any dim's partners */
+		dps[d].list = calloc(most_groups + 1, sizeof(struct partner));
+		if (dps[d].list == NULL)
+			goto fail;
+	}
+	for (size_t v = 0; v < vars; v++) {
+		e.parent[v] = (uint32_t)v;
+		e.value[v] = cell_count(&e, v / 2, (int)(v % 2));
+	}
+
+	primary_pass(&e, why);
+	join_links(&e);
+	if (!build_relations(&e, scratch) || !index_relations(&e) || !index_variables(&e))
+		goto fail;
+
+	/* A percentage above one half has more room in its numerator than in
+	 * its complement: its numerator moves with a moving denominator. */
+	for (size_t i = 0; i < raw->table_count; i++) {
+		const struct metrics_table *t = &raw->tables[i];
+		if (t->dim != DIM_TOTAL || metrics_catalog[t->metric].kind != METRIC_KIND_PERCENT)
+			continue;
+		int64_t num = 0, den = 0;
+		for (uint32_t p = 0; p < t->period_count; p++) {
+			num += t->cells[p].numerator;
+			den += t->cells[p].denominator;
+		}
+		if (2 * num >= den && den > 0)
+			e.coupled[t->metric] = true;
+	}
+
+	for (size_t v = 0; v < vars; v++)
+		if (e.parent[v] == v && e.var_first[v] != e.var_first[v + 1])
+			e.lb[v] = compute_lower_bound(&e, (uint32_t)v);
+
+	/* variables: secret when a cell makes its count secret; fixed when an
+	 * earlier release published it */
+	uint64_t conflicts = 0;
+	for (size_t c = 0; c < e.cells; c++) {
+		if (!(e.cell[c] & CELL_PUBLISHED))
+			continue;
+		for (int f = 0; f < 2; f++) {
+			uint32_t r = find(&e, var_id(c, f));
+			if (e.var_first[r] == e.var_first[r + 1])
+				continue; /* a field the kind does not have: never in a relation */
+			if (e.cell[c] & CELL_FIXED)
+				e.var[r] |= VAR_FIXED;
+		}
+	}
+	for (size_t c = 0; c < e.cells; c++) {
+		for (int f = 0; f < 2; f++) {
+			if (!(why[c] & (1u << f)))
+				continue;
+			uint32_t r = find(&e, var_id(c, f));
+			if (e.var[r] & VAR_FIXED) {
+				conflicts++; /* published by an earlier release: known */
+				continue;
+			}
+			if (!make_secret(&e, r))
+				goto fail;
+		}
+	}
+	if (conflicts > 0)
+		log_warnx("disclosure: %llu secret counts were published by an earlier release",
+		          (unsigned long long)conflicts);
+
+	while (e.queue_head < e.queue_tail) {
+		uint32_t x = e.queue[e.queue_head++];
+		if (!protect(&e, x, dps))
+			goto fail;
+	}
+
+	for (size_t c = 0; c < e.cells; c++) {
+		if (!(e.cell[c] & CELL_PUBLISHED))
+			continue;
+		uint8_t s = 0;
+		for (int f = 0; f < 2; f++) {
+			uint32_t r = find(&e, var_id(c, f));
+			if ((e.var[r] & VAR_SECRET) && e.var_first[r] != e.var_first[r + 1])
+				s |= (uint8_t)(1u << f);
+		}
+		secret[c] = s;
+		if (!s)
+			continue;
+		if (e.cell[c] & CELL_PRIMARY) {
+			secret[c] |= DISCLOSURE_WHY_PRIMARY;
+			stats->primary++;
+		}
+		else if (why[c])
+			stats->frozen++;
+		else
+			stats->secondary++;
+	}
+	stats->unprotected = e.unprotected;
+	stats->conflicts = conflicts;
+	ok = true;
+fail:
+	free(why);
+	free(scratch);
+	for (int d = 0; dps != NULL && d < DIM_COUNT; d++)
+		free(dps[d].list);
+	free(dps);
+	engine_free(&e);
+	return ok;
+}
