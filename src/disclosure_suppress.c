@@ -169,6 +169,7 @@ struct engine {
 	size_t queue_head, queue_tail, queue_cap;
 	uint64_t unprotected;               /* secrets left with too little room */
 	uint8_t comp[METRIC_COUNT][2];      /* LINK_ALL component id of (metric, field) */
+	struct rect_partner *rect_partners; /* scratch: a partner per group */
 	bool coupled[METRIC_COUNT];         /* a percentage whose numerator moves with its
 	                                       denominator in a star (see attached()) */
 };
@@ -1481,6 +1482,249 @@ static bool pinned_zero(struct engine *e, uint32_t x)
 	return false;
 }
 
+/* ---- rectangles ---- */
+
+/* One cell of a rectangle: its terms, price and room. */
+struct rect_cell {
+	struct term terms[MAX_TERMS / 4]; /* the count and its attached numerators */
+	int n;                            /* terms */
+	int64_t cost;                     /* price of hiding it */
+	int64_t rise, fall;               /* room up and down */
+};
+
+#define RECT_ROWS 4 /* x's row and up to 3 rows of its atom */
+
+/* One partner column of a rectangle: its cell in every row. */
+struct rect_partner {
+	uint32_t group;                      /* group index */
+	int64_t cost;                        /* price of its cells */
+	int64_t fall_x_row;                  /* its fall in x's row (what x can rise by) */
+	int64_t fall_other_rows;             /* its falls in the other rows (x's fall) */
+	struct rect_cell cells[RECT_ROWS];   /* row 0 is x's row */
+};
+
+static bool rect_cell_of(struct engine *e, const struct component *comp, enum dim dim,
+                         enum period_type type, int32_t period, uint32_t group,
+                         struct rect_cell *out)
+{
+	struct tau one = {.n = 1, .type = {type}, .period = {period}, .coef = {1}};
+	struct term terms[MAX_TERMS];
+	int n;
+	if (!column_terms(e, comp, dim, group, &one, 1, terms, &n, &out->cost) ||
+	    n > (int)CASA_ARRAY_LEN(out->terms))
+		return false;
+	memcpy(out->terms, terms, (size_t)n * sizeof(terms[0]));
+	out->n = n;
+	room(e, out->terms, n, &out->rise, &out->fall);
+	return true;
+}
+
+static int compare_rect_partners(const void *a, const void *b)
+{
+	const struct rect_partner *p = a, *q = b;
+	if (p->cost != q->cost)
+		return p->cost < q->cost ? -1 : 1;
+	int64_t sp = sat_add(p->fall_x_row, p->fall_other_rows);
+	int64_t sq = sat_add(q->fall_x_row, q->fall_other_rows);
+	if (sp != sq)
+		return sp > sq ? -1 : 1;
+	return p->group < q->group ? -1 : p->group > q->group;
+}
+
+/*
+ * Rectangle: x's cell and other hidden rows of its atom (same longer
+ * periods, so no time relation sees them move) in x's column, times x's
+ * column and partner columns. With every margin fixed, x can rise by what
+ * the other rows of its column can give up, and by what the partners can
+ * give up in its row; it can fall by what the other cells can give up
+ * (the cells that rise have no upper bound: rectangles with a bounded
+ * rise are not tried). That is the whole room of the sub-table.
+ */
+static bool try_rect_star(struct engine *e, const struct component *comp, enum dim dim,
+                          uint32_t group, enum period_type type, const int32_t *rows, int nrows,
+                          int64_t need, struct rect_partner *partners, struct star *best,
+                          bool *found)
+{
+	struct rect_cell xcol[RECT_ROWS];
+	int64_t cost = 0, col_fall = 0;
+	for (int r = 0; r < nrows; r++) {
+		if (!rect_cell_of(e, comp, dim, type, rows[r], group, &xcol[r]) ||
+		    (r > 0 && xcol[r].rise < UNBOUNDED))
+			return true;
+		cost += xcol[r].cost;
+		if (r > 0)
+			col_fall = sat_add(col_fall, xcol[r].fall);
+	}
+	if (*found && cost >= best->cost)
+		return true;
+	int64_t xu = min64(xcol[0].rise, col_fall), xd = xcol[0].fall;
+	if (sat_add(xu, xd) < need)
+		return true;
+	int np = 0;
+	if (dim == DIM_TOTAL) {
+		/* a total's rows hold no group relation when no breakdown is
+		 * published for them (months): the column alone is the pattern */
+		for (int d = 1; d < DIM_COUNT; d++)
+			for (int r = 0; r < nrows; r++)
+				if (row_published(e, comp, type, (enum dim)d, rows[r]))
+					return true;
+		int64_t up = xu, down = xd;
+		bool valid = true;
+		for (int r = 1; r < nrows && valid; r++) {
+			struct term unit[MAX_TERMS];
+			int un = 0;
+			for (int i = 0; i < xcol[0].n; i++)
+				unit[un++] = xcol[0].terms[i];
+			for (int i = 0; i < xcol[r].n && un < MAX_TERMS; i++) {
+				unit[un] = xcol[r].terms[i];
+				unit[un].coef = -unit[un].coef;
+				un++;
+			}
+			valid = in_kernel(e, unit, (size_t)un);
+		}
+		if (!valid || sat_add(up, down) < need || !better(best, *found, cost, up, down))
+			return true;
+		best->n = 0;
+		best->cost = cost;
+		best->up = up;
+		best->down = down;
+		for (int r = 0; r < nrows; r++) {
+			int64_t others = 0;
+			for (int r2 = 0; r2 < nrows; r2++)
+				if (r2 != r)
+					others = sat_add(others, xcol[r2].fall);
+			int64_t cu = r == 0 ? up : min64(xcol[r].rise, others);
+			int64_t cd = r == 0 ? down : xcol[r].fall;
+			if (!star_add(best, xcol[r].terms, xcol[r].n, cu, cd))
+				return false;
+		}
+		*found = true;
+		return true;
+	}
+	uint32_t groups = dim_groups(e, dim);
+	for (uint32_t g = 0; g < groups; g++) {
+		if (g == group)
+			continue;
+		struct rect_partner *p = &partners[np];
+		p->group = g;
+		p->cost = 0;
+		p->fall_other_rows = 0;
+		bool ok = true;
+		for (int r = 0; r < nrows && ok; r++) {
+			ok = rect_cell_of(e, comp, dim, type, rows[r], g, &p->cells[r]) &&
+			     p->cells[r].rise >= UNBOUNDED;
+			if (!ok)
+				break;
+			p->cost += p->cells[r].cost;
+			if (r > 0)
+				p->fall_other_rows = sat_add(p->fall_other_rows, p->cells[r].fall);
+		}
+		if (!ok)
+			continue;
+		p->fall_x_row = p->cells[0].fall;
+		if (p->fall_x_row == 0 && p->fall_other_rows == 0)
+			continue;
+		np++;
+	}
+	qsort(partners, (size_t)np, sizeof(*partners), compare_rect_partners);
+	int64_t splits[2][2] = {{need - min64(xd, need), min64(xd, need)},
+	                        {min64(xu, need), need - min64(xu, need)}};
+	for (int s = 0; s < 2; s++) {
+		int64_t want_up = splits[s][0], want_down = splits[s][1];
+		if (want_up > xu || want_down > xd)
+			continue;
+		int64_t up_sum = 0, down_sum = 0, pcost = 0;
+		int taken = 0;
+		while (taken < np && (up_sum < want_up || down_sum < want_down)) {
+			/* each unit (x's row, another row) x (x's column, this
+			 * partner) must keep every relation */
+			bool valid = true;
+			for (int r = 1; r < nrows && valid; r++) {
+				struct term unit[MAX_TERMS];
+				int un = 0;
+				const struct rect_cell *cs[4] = {&xcol[0], &xcol[r], &partners[taken].cells[0],
+				                                 &partners[taken].cells[r]};
+				const int sign[4] = {1, -1, -1, 1};
+				for (int q = 0; q < 4; q++)
+					for (int i = 0; i < cs[q]->n && un < MAX_TERMS; i++) {
+						unit[un] = cs[q]->terms[i];
+						unit[un++].coef *= sign[q];
+					}
+				valid = in_kernel(e, unit, (size_t)un);
+			}
+			if (!valid) {
+				memmove(&partners[taken], &partners[taken + 1],
+				        (size_t)(np - taken - 1) * sizeof(*partners));
+				np--;
+				continue;
+			}
+			up_sum = sat_add(up_sum, partners[taken].fall_x_row);
+			down_sum = sat_add(down_sum, partners[taken].fall_other_rows);
+			pcost += partners[taken].cost;
+			taken++;
+		}
+		int64_t up = min64(xu, up_sum), down = min64(xd, down_sum);
+		if (sat_add(up, down) < need || !better(best, *found, cost + pcost, up, down))
+			continue;
+		/* every cell of the rectangle gets the room of the rectangle seen
+		 * from that cell */
+		int cols = taken + 1;
+		best->n = 0;
+		best->cost = cost + pcost;
+		best->up = up;
+		best->down = down;
+		for (int c = 0; c < cols; c++)
+			for (int r = 0; r < nrows; r++) {
+				const struct rect_cell *cell =
+				    c == 0 ? &xcol[r] : &partners[c - 1].cells[r];
+				int64_t col_others = 0, row_others = 0, rest = 0;
+				for (int c2 = 0; c2 < cols; c2++)
+					for (int r2 = 0; r2 < nrows; r2++) {
+						const struct rect_cell *o =
+						    c2 == 0 ? &xcol[r2] : &partners[c2 - 1].cells[r2];
+						if (c2 == c && r2 != r)
+							col_others = sat_add(col_others, o->fall);
+						else if (r2 == r && c2 != c)
+							row_others = sat_add(row_others, o->fall);
+						else if (r2 != r && c2 != c)
+							rest = sat_add(rest, o->fall);
+					}
+				int64_t cu = min64(cell->rise, min64(col_others, row_others));
+				int64_t cd = min64(cell->fall, rest);
+				if (c == 0 && r == 0) {
+					cu = up;
+					cd = down;
+				}
+				if (!star_add(best, cell->terms, cell->n, cu, cd))
+					return false;
+			}
+		*found = true;
+	}
+	return true;
+}
+
+/* Rows of x's atom: rows of the same type as x whose longer periods are
+ * the same as x's (so moving between them keeps every time relation). */
+static int atom_rows(struct engine *e, const struct component *comp, enum dim dim,
+                     enum period_type fine, int32_t t, int32_t *out, int max)
+{
+	enum period_type ct[3], ct2[3];
+	int32_t cp[3], cp2[3];
+	int n = containers(e, comp, dim, fine, t, ct, cp), k = 0;
+	int window = fine == PERIOD_MONTH ? 2 : 3;
+	for (int32_t r = t - window; r <= t + window && k < max; r++) {
+		if (r == t || !row_published(e, comp, fine, dim, r))
+			continue;
+		int n2 = containers(e, comp, dim, fine, r, ct2, cp2);
+		bool same = n2 == n;
+		for (int i = 0; i < n && same; i++)
+			same = ct[i] == ct2[i] && cp[i] == cp2[i];
+		if (same)
+			out[k++] = r;
+	}
+	return k;
+}
+
 /* Every star of x under tau: for a group, against other groups, then with
  * the total; for a total, with groups of every breakdown. */
 static bool try_star(struct engine *e, const struct component *comp, enum dim dim, uint32_t group,
@@ -1537,8 +1781,23 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 		struct tau tau = {.n = 1, .type = {t->period_type}, .period = {period}, .coef = {1}};
 		ok = try_star(e, &comp, t->dim, group, &tau, need, dps, &best, &found);
 	} else {
+		if ((int)t->period_type == fine) {
+			/* rectangles inside x's atom first: no longer period moves */
+			int32_t atom[RECT_ROWS - 1], rows[RECT_ROWS];
+			int na = atom_rows(e, &comp, t->dim, (enum period_type)fine, period, atom,
+			                   RECT_ROWS - 1);
+			rows[0] = period;
+			for (int mask = 1; mask < (1 << na) && ok; mask++) {
+				int nrows = 1;
+				for (int i = 0; i < na; i++)
+					if (mask & (1 << i))
+						rows[nrows++] = atom[i];
+				ok = try_rect_star(e, &comp, t->dim, group, t->period_type, rows, nrows,
+				                   need, e->rect_partners, &best, &found);
+			}
+		}
 		int window = fine == PERIOD_MONTH ? 12 : 4;
-		for (int32_t tt = t0; tt <= t1 && ok; tt++) {
+		for (int32_t tt = t0; tt <= t1 && ok && !(found && best.cost == 0); tt++) {
 			if (!row_published(e, &comp, (enum period_type)fine, t->dim, tt))
 				continue;
 			for (int32_t t2 = tt - window - 1;
@@ -1651,6 +1910,7 @@ static void engine_free(struct engine *e)
 	free(e->member_sign);
 	free(e->acc);
 	free(e->queue);
+	free(e->rect_partners);
 }
 
 /* Cells of each root variable, ascending (the first is its representative). */
@@ -1737,6 +1997,9 @@ bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t 
 	for (int d = 0; d < DIM_COUNT; d++)
 		if (metrics_group_count(raw, (enum dim)d) > most_groups)
 			most_groups = metrics_group_count(raw, (enum dim)d);
+	e.rect_partners = calloc(most_groups + 1, sizeof(struct rect_partner));
+	if (e.rect_partners == NULL)
+		goto fail;
 	for (int d = 0; d < DIM_COUNT; d++) {
 		/* any slot may hold any dim's partners */
 		dps[d].list = calloc(most_groups + 1, sizeof(struct partner));
