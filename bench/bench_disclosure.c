@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "casa/config.h"
 #include "casa/date.h"
 #include "casa/disclosure.h"
 #include "casa/metrics.h"
@@ -115,7 +116,9 @@ int main(int argc, char **argv)
 {
 	struct source_options source = {.conninfo = "", .schema = "deid", .connect_timeout_s = 10,
 	                                 .parallel = 2};
-	struct metrics_options metrics = {.fy_start_month = 10, .screening_window_s = 72 * 3600};
+	struct metrics_options metrics = {.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
+	                                  .screening_window_s =
+	                                      CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
 	struct release_options release;
 	memset(&release, 0, sizeof(release));
 	release_plan_default(&release.settings.plan);
@@ -177,13 +180,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_disclosure: %s\n", err.message);
 		return 2;
 	}
-	if (!model_build(&raw, as_of, &model)) {
-		fprintf(stderr, "bench_disclosure: model_build failed\n");
+	enum model_failure model_failure;
+	if (!model_build(&raw, as_of, &model, &model_failure)) {
+		fprintf(stderr, "bench_disclosure: model: %s\n", model_failure_text(model_failure));
 		return 2;
 	}
 	model_raw_free(&raw);
-	if (!metrics_compute(&model, &metrics, &cells)) {
-		fprintf(stderr, "bench_disclosure: metrics_compute failed\n");
+	enum metrics_failure metrics_failure;
+	if (!metrics_compute(&model, &metrics, &cells, &metrics_failure)) {
+		fprintf(stderr, "bench_disclosure: metrics: %s\n", metrics_failure_text(metrics_failure));
 		return 2;
 	}
 	model_free(&model);

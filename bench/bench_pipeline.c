@@ -19,6 +19,7 @@
 #include "casa/disclosure.h"
 #include "casa/metrics.h"
 #include "casa/model.h"
+#include "casa/release.h"
 #include "casa/snapshot.h"
 #include "casa/source.h"
 
@@ -113,8 +114,23 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t[3] = now_seconds();
-		if (!disclosure_protect(&result, &disclosure, &protected_tables))
+		struct release_options release = {.settings = {.min_cell = disclosure.min_cell,
+		                                               .fy_start_month = metrics.fy_start_month,
+		                                               .settle_days = RELEASE_DEFAULT_SETTLE_DAYS,
+		                                               .screening_window_s =
+		                                                   metrics.screening_window_s}};
+		release_plan_default(&release.settings.plan);
+		struct release_view view;
+		char release_err[RELEASE_ERROR_LEN], disclosure_err[DISCLOSURE_ERROR_LEN];
+		if (!release_apply(&result, NULL, &release, &view, release_err)) {
+			fprintf(stderr, "bench_pipeline: %s\n", release_err);
 			return 1;
+		}
+		if (!disclosure_protect(&view, &disclosure, &protected_tables, disclosure_err)) {
+			fprintf(stderr, "bench_pipeline: %s\n", disclosure_err);
+			return 1;
+		}
+		release_view_free(&view);
 		t[4] = now_seconds();
 		struct snapshot_info info = {.refresh_key = raw.refresh_key,
 		                             .generated_at = (int64_t)time(NULL),

@@ -86,10 +86,10 @@ struct disclosure_table {
 	int32_t first_period;          /* period index of row 0 */
 	uint32_t period_count;         /* rows laid out */
 	uint32_t group_count;          /* groups per row */
+	struct disclosure_cell *cells; /* period_count * group_count */
 	bool published;                /* in the publication plan */
 	uint32_t published_rows;       /* rows published (settled ones for a breakdown) */
 	struct disclosure_table_counts counts; /* what protection cost */
-	struct disclosure_cell *cells; /* period_count * group_count */
 };
 
 struct disclosure_result {

@@ -36,13 +36,13 @@
 
 static struct disclosure_cell cell(int64_t numerator, int64_t denominator, double value)
 {
-	struct disclosure_cell c = {numerator, denominator, value, true, true, true, false};
+	struct disclosure_cell c = {numerator, denominator, value, true, true, true, false, false};
 	return c;
 }
 
 static struct disclosure_cell hidden(void)
 {
-	struct disclosure_cell c = {0, 0, 0, false, false, false, true};
+	struct disclosure_cell c = {0, 0, 0, false, false, false, true, false};
 	return c;
 }
 
@@ -113,9 +113,9 @@ int main(int argc, char **argv)
 	struct disclosure_cell county[4] = {cell(14, 160, 8.75), cell(13, 140, 9.2857), hidden(),
 	                                    hidden()};
 	struct disclosure_table tables[3] = {
-	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_QUARTER, DIM_TOTAL, 2024 * 4 + 2, 4, 1, quarter},
-	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 2, 1, year},
-	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, 2024, 2, 2, county},
+	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_QUARTER, DIM_TOTAL, 2024 * 4 + 2, 4, 1, quarter, true, 4, {0}},
+	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 2, 1, year, true, 2, {0}},
+	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, 2024, 2, 2, county, true, 2, {0}},
 	};
 	char *counties[2] = {"Adams", "Baker, \"North\""};
 	struct disclosure_result result = {

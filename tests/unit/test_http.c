@@ -243,9 +243,9 @@ static struct snapshot *small_snapshot(int64_t numerator)
 {
 	/* one table, 2024: numerator/200 as a percent */
 	struct disclosure_cell cells[1] = {
-	    {numerator, 200, 100.0 * (double)numerator / 200, true, true, true, false}};
+	    {numerator, 200, 100.0 * (double)numerator / 200, true, true, true, false, false}};
 	struct disclosure_table table = {
-	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 1, 1, cells};
+	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 1, 1, cells, true, 1, {0}};
 	struct disclosure_result result = {0};
 	result.as_of = date_from_ymd(2024, 12, 31);
 	result.fy_start_month = 10;

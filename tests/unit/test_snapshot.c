@@ -24,13 +24,13 @@
 
 static struct disclosure_cell cell(int64_t numerator, int64_t denominator, double value)
 {
-	struct disclosure_cell c = {numerator, denominator, value, true, true, true, false};
+	struct disclosure_cell c = {numerator, denominator, value, true, true, true, false, false};
 	return c;
 }
 
 static struct disclosure_cell hidden(void)
 {
-	struct disclosure_cell c = {0, 0, 0, false, false, false, true};
+	struct disclosure_cell c = {0, 0, 0, false, false, false, true, false};
 	return c;
 }
 
@@ -61,10 +61,10 @@ static void fixture_init(struct fixture *f)
 	f->moves_fy[0] = cell(57, 13225, 4.3100000000000005);
 	f->moves_fy[1] = cell(0, 40, 0);
 	/* a count: numerator = value, no denominator */
-	f->still[0] = (struct disclosure_cell){12, 0, 12, true, false, true, false};
+	f->still[0] = (struct disclosure_cell){12, 0, 12, true, false, true, false, false};
 	f->still[1] = hidden();
 	/* a quantile: no numerator, denominator = episodes; 2.5 days */
-	f->median[0] = (struct disclosure_cell){0, 14, 2.5, false, true, true, false};
+	f->median[0] = (struct disclosure_cell){0, 14, 2.5, false, true, true, false, false};
 	f->county[0] = cell(11, 100, 11);
 	f->county[1] = hidden();
 	f->county[2] = hidden();
@@ -72,37 +72,37 @@ static void fixture_init(struct fixture *f)
 	f->cohort[0] = cell(40, 10000, 4);
 	f->cohort[1] = cell(9, 2000, 4.5);
 	/* May 2025: 20 children; June: 25 (= 12 assigned + 13 hidden) */
-	f->still_total[0] = (struct disclosure_cell){20, 0, 20, true, false, true, false};
-	f->still_total[1] = (struct disclosure_cell){25, 0, 25, true, false, true, false};
+	f->still_total[0] = (struct disclosure_cell){20, 0, 20, true, false, true, false, false};
+	f->still_total[1] = (struct disclosure_cell){25, 0, 25, true, false, true, false, false};
 	f->tables[0] = (struct disclosure_table){
-	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 2, 1, f->discharges};
+	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 2, 1, f->discharges, true, 2, {0}};
 	f->tables[1] = (struct disclosure_table){METRIC_MOVES_PER_1000_DAYS_IN_CARE,
 	                                         PERIOD_FISCAL_YEAR,
 	                                         DIM_TOTAL,
 	                                         2024,
 	                                         2,
 	                                         1,
-	                                         f->moves_fy};
+	                                         f->moves_fy, true, 2, {0}};
 	f->tables[2] = (struct disclosure_table){
-	    METRIC_STILL_MISSING_COUNT, PERIOD_MONTH, DIM_ADVOCATE, 2025 * 12 + 5, 1, 2, f->still};
+	    METRIC_STILL_MISSING_COUNT, PERIOD_MONTH, DIM_ADVOCATE, 2025 * 12 + 5, 1, 2, f->still, true, 1, {0}};
 	f->tables[3] = (struct disclosure_table){
-	    METRIC_DAYS_MISSING_MEDIAN, PERIOD_YEAR, DIM_TOTAL, 2025, 1, 1, f->median};
+	    METRIC_DAYS_MISSING_MEDIAN, PERIOD_YEAR, DIM_TOTAL, 2025, 1, 1, f->median, true, 1, {0}};
 	f->tables[4] = (struct disclosure_table){
-	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, 2025, 1, 3, f->county};
+	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, 2025, 1, 3, f->county, true, 1, {0}};
 	f->tables[5] = (struct disclosure_table){METRIC_PLACEMENT_MOVES_PER_1000_DAYS,
 	                                         PERIOD_FISCAL_YEAR,
 	                                         DIM_TOTAL,
 	                                         2024,
 	                                         2,
 	                                         1,
-	                                         f->cohort};
+	                                         f->cohort, true, 2, {0}};
 	f->tables[6] = (struct disclosure_table){METRIC_STILL_MISSING_COUNT,
 	                                         PERIOD_MONTH,
 	                                         DIM_TOTAL,
 	                                         2025 * 12 + 4,
 	                                         2,
 	                                         1,
-	                                         f->still_total};
+	                                         f->still_total, true, 2, {0}};
 	f->counties[0] = "Adams, North";
 	f->counties[1] = "Baker \"B\"";
 	f->counties[2] = "=Line\nTwo";
