@@ -34,9 +34,10 @@ static double now_seconds(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_disclosure --db CONNINFO --as-of YYYY-MM-DD [--min-cell K]\n"
-	                "       [--fy-start-month M] [--timezone TZ] [--schema S] [--publish PLAN]\n"
-	                "       [--settle-days N] [--runs N] [--quiet]\n");
+	fprintf(stderr,
+	        "usage: bench_disclosure --db CONNINFO --as-of YYYY-MM-DD [--min-cell K]\n"
+	        "       [--fy-start-month M] [--timezone TZ] [--schema S] [--publish PLAN]\n"
+	        "       [--settle-days N] [--runs N] [--quiet]\n");
 	exit(2);
 }
 
@@ -53,8 +54,8 @@ static void add(struct tally *t, const struct disclosure_table_counts *c)
 static void put(const char *label, const struct tally *t)
 {
 	printf("  %-58s %6llu / %6llu  %5.1f%%\n", label, (unsigned long long)t->published,
-	       (unsigned long long)t->safe, t->safe ? 100.0 * (double)t->published / (double)t->safe
-	                                            : 100.0);
+	       (unsigned long long)t->safe,
+	       t->safe ? 100.0 * (double)t->published / (double)t->safe : 100.0);
 }
 
 static void report(const struct disclosure_result *pub, double seconds)
@@ -66,8 +67,7 @@ static void report(const struct disclosure_result *pub, double seconds)
 	       (unsigned long long)pub->suppressed_secondary,
 	       (unsigned long long)pub->suppressed_frozen, (unsigned long long)pub->unprotected);
 	printf("safe cells published (published / safe):\n");
-	struct tally totals = {0}, advocate_sex_age[PERIOD_TYPE_COUNT] = {{0}},
-	             runaway_bd = {0};
+	struct tally totals = {0}, advocate_sex_age[PERIOD_TYPE_COUNT] = {{0}}, runaway_bd = {0};
 	for (int m = 0; m < METRIC_COUNT; m++) {
 		struct tally tot[PERIOD_TYPE_COUNT] = {{0}}, bd[PERIOD_TYPE_COUNT] = {{0}};
 		for (size_t i = 0; i < pub->table_count; i++) {
@@ -105,8 +105,8 @@ static void report(const struct disclosure_result *pub, double seconds)
 	put("totals, every metric and period type (goal 100%)", &totals);
 	for (int p = PERIOD_QUARTER; p < PERIOD_TYPE_COUNT; p++) {
 		char label[96];
-		snprintf(label, sizeof(label), "runaway rate by advocate, sex, age band, %s (goal 90%%)",
-		         pt_name[p]);
+		snprintf(label, sizeof(label),
+		         "runaway rate by advocate, sex, age band, %s (goal 90%%)", pt_name[p]);
 		put(label, &advocate_sex_age[p]);
 	}
 	put("runaway rate, every breakdown, quarter and longer (goal 70%)", &runaway_bd);
@@ -114,8 +114,8 @@ static void report(const struct disclosure_result *pub, double seconds)
 
 int main(int argc, char **argv)
 {
-	struct source_options source = {.conninfo = "", .schema = "deid", .connect_timeout_s = 10,
-	                                 .parallel = 2};
+	struct source_options source = {
+	    .conninfo = "", .schema = "deid", .connect_timeout_s = 10, .parallel = 2};
 	struct metrics_options metrics = {.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
 	                                  .screening_window_s =
 	                                      CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
@@ -188,7 +188,8 @@ int main(int argc, char **argv)
 	model_raw_free(&raw);
 	enum metrics_failure metrics_failure;
 	if (!metrics_compute(&model, &metrics, &cells, &metrics_failure)) {
-		fprintf(stderr, "bench_disclosure: metrics: %s\n", metrics_failure_text(metrics_failure));
+		fprintf(stderr, "bench_disclosure: metrics: %s\n",
+		        metrics_failure_text(metrics_failure));
 		return 2;
 	}
 	model_free(&model);

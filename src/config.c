@@ -21,6 +21,8 @@
 
 #include "casa/date.h"
 #include "casa/interval.h"
+#include "casa/log.h"
+#include "casa/release.h"
 #include "casa/version.h"
 
 #ifndef CASA_DATADIR
@@ -40,7 +42,9 @@ enum key_type {
 	KEY_DATE,     /* YYYY-MM-DD or empty (today) */
 	KEY_LISTEN,   /* ADDR:PORT or [V6ADDR]:PORT */
 	KEY_MODE,     /* suppress | dp */
-	KEY_YEAR,     /* fiscal_year | year */
+	KEY_PLAN,     /* publication plan, release_plan_parse() */
+	KEY_BOOL,     /* true | false (also yes/no, on/off, 1/0) */
+	KEY_OBSOLETE, /* accepted and ignored, with a warning */
 	KEY_CONNINFO  /* a libpq conninfo or URI that libpq can parse */
 };
 
@@ -81,9 +85,17 @@ static const struct config_key config_keys[] = {
      "trafficking screening window after return, hours (default " DEFAULT_TEXT(
          CONFIG_DEFAULT_SCREENING_WINDOW_HOURS) ")"},
     {"disclosure_mode", KEY_MODE, FIELD(disclosure_mode), 0, 0, "suppress (default) or dp"},
-    {"suppression_year", KEY_YEAR, FIELD(suppression_calendar_year), 0, 0,
-     "year whose breakdowns complementary suppression keeps whole: fiscal_year (default) or "
-     "year"},
+    {"publish", KEY_PLAN, FIELD(publish), 0, 0,
+     "published tables, period type:breakdowns (default \"month:total quarter:all year:all "
+     "fiscal_year:all\")"},
+    /* SPEC §5: breakdowns wait 30 days after their period closes. */
+    {"settle_days", KEY_INT, FIELD(settle_days), 0, RELEASE_MAX_SETTLE_DAYS,
+     "days after a period closes before its breakdowns are published and frozen (default "
+     "30)"},
+    {"revise", KEY_BOOL, FIELD(revise), 0, 0,
+     "recompute frozen periods from today's data in the next releases (default false)"},
+    {"suppression_year", KEY_OBSOLETE, 0, 0, 0,
+     "obsolete: the publication plan (publish) replaced it; ignored"},
     {"dp_epsilon", KEY_EPSILON, FIELD(dp_epsilon), 0, 0,
      "dp mode: total privacy budget epsilon, > 0 (default 1.0)"},
     {"confidence", KEY_LEVEL, FIELD(confidence), 0, 0,
@@ -284,12 +296,30 @@ static bool key_set(struct config *config, const struct config_key *key, const c
 			return false;
 		}
 		return true;
-	case KEY_YEAR:
-		if (strcmp(value, "fiscal_year") != 0 && strcmp(value, "year") != 0) {
-			snprintf(why, WHY_LEN, "must be fiscal_year or year");
+	case KEY_PLAN: {
+		char err[RELEASE_ERROR_LEN];
+		if (!release_plan_parse(value, (struct release_plan *)(void *)base, err)) {
+			snprintf(why, WHY_LEN, "%.120s", err);
 			return false;
 		}
-		config->suppression_calendar_year = strcmp(value, "year") == 0;
+		return true;
+	}
+	case KEY_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+		    strcmp(value, "on") == 0 || strcmp(value, "1") == 0) {
+			*(bool *)(void *)base = true;
+			return true;
+		}
+		if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+		    strcmp(value, "off") == 0 || strcmp(value, "0") == 0) {
+			*(bool *)(void *)base = false;
+			return true;
+		}
+		snprintf(why, WHY_LEN, "must be true or false");
+		return false;
+	case KEY_OBSOLETE:
+		log_warnx("config: %s is obsolete and ignored (see publish and settle_days)",
+		          key->name);
 		return true;
 	}
 	snprintf(why, WHY_LEN, "unknown key type");
@@ -346,6 +376,8 @@ static bool set_defaults(struct config *config)
 	config->screening_window_hours = CONFIG_DEFAULT_SCREENING_WINDOW_HOURS;
 	config->disclosure_mode = DISCLOSURE_SUPPRESS;
 	config->dp_epsilon = 1.0;
+	release_plan_default(&config->publish);
+	config->settle_days = RELEASE_DEFAULT_SETTLE_DAYS;
 	config->confidence = INTERVAL_CONFIDENCE_DEFAULT;
 	config->statement_timeout_s = 600;
 	config->connect_timeout_s = 10;

@@ -30,11 +30,12 @@
 
 /* What one full pull produced besides the snapshot, for the counters. */
 struct pipeline_output {
-	struct snapshot *snapshot;    /* refcount 1, owned by the caller */
-	struct source_stats source;   /* rows per table, bytes, seconds */
-	struct model_quality quality; /* per-rule data-quality counts */
-	uint64_t suppressed;          /* cells suppressed, both rules */
-	int64_t refresh_key;          /* max(batch_id) read in the pull */
+	struct snapshot *snapshot;     /* refcount 1, owned by the caller */
+	struct source_stats source;    /* rows per table, bytes, seconds */
+	struct model_quality quality;  /* per-rule data-quality counts */
+	uint64_t suppressed;           /* cells suppressed, both rules */
+	int64_t refresh_key;           /* max(batch_id) read in the pull */
+	struct release_ledger *ledger; /* frozen cells after this release, owned */
 };
 
 static double monotonic_seconds(void)
@@ -109,9 +110,27 @@ static void http_options_from(const struct config *config, struct http_options *
  * input is freed as soon as the next stage has its output, so peak memory
  * holds two stages, not five.
  */
+/* The settings a release is made under (a ledger built under others is
+ * revised, not reused). */
+static void release_options_from(const struct config *config, struct release_options *options)
+{
+	memset(options, 0, sizeof(*options));
+	options->settings.min_cell = config->min_cell;
+	options->settings.fy_start_month = config->fy_start_month;
+	options->settings.settle_days = config->settle_days;
+	options->settings.screening_window_s = (int64_t)config->screening_window_hours * 3600;
+	options->settings.mode = (uint32_t)config->disclosure_mode;
+	options->settings.epsilon =
+	    config->disclosure_mode == DISCLOSURE_DP ? config->dp_epsilon : 0.0;
+	options->settings.plan = config->publish;
+	snprintf(options->settings.timezone, sizeof(options->settings.timezone), "%s",
+	         config->timezone);
+	options->revise = config->revise;
+}
+
 static bool pipeline_run(const struct config *config, struct source_cancel *cancel,
-                         const uint8_t *dp_key, int32_t as_of, struct pipeline_output *out,
-                         bool *db_error, char err[DAEMON_ERROR_LEN])
+                         const uint8_t *dp_key, const struct release_ledger *ledger, int32_t as_of,
+                         struct pipeline_output *out, bool *db_error, char err[DAEMON_ERROR_LEN])
 {
 	struct source_options source_options;
 	struct model_raw raw;
@@ -164,26 +183,34 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	if (dp_key != NULL)
 		memcpy(disclosure_options.key, dp_key, DISCLOSURE_KEY_LEN);
 	struct release_options release_options;
-	memset(&release_options, 0, sizeof(release_options));
-	release_options.settings.min_cell = config->min_cell;
-	release_options.settings.fy_start_month = config->fy_start_month;
-	release_options.settings.settle_days = RELEASE_DEFAULT_SETTLE_DAYS;
-	release_options.settings.screening_window_s = metrics_options.screening_window_s;
-	release_options.settings.mode = (uint32_t)config->disclosure_mode;
-	release_plan_default(&release_options.settings.plan);
+	release_options_from(config, &release_options);
 	struct release_view view;
 	char release_err[RELEASE_ERROR_LEN], disclosure_err[DISCLOSURE_ERROR_LEN];
-	if (!release_apply(&metrics, NULL, &release_options, &view, release_err)) {
+	if (!release_apply(&metrics, ledger, &release_options, &view, release_err)) {
 		snprintf(err, DAEMON_ERROR_LEN, "%s", release_err);
 		goto fail;
 	}
+	if (view.revision)
+		log_info("release: a revision of the frozen periods (%s): %llu published cells "
+		         "changed; each change resting on fewer than k children is hidden",
+		         release_settings_equal(release_ledger_settings(ledger),
+		                                &release_options.settings)
+		             ? "revise is set"
+		             : "the settings changed",
+		         (unsigned long long)view.revised_cells);
 	if (!disclosure_protect(&view, &disclosure_options, &protected, disclosure_err)) {
 		release_view_free(&view);
 		snprintf(err, DAEMON_ERROR_LEN, "%s", disclosure_err);
 		goto fail;
 	}
-	release_view_free(&view);
 	have_protected = true;
+	/* what this release freezes, to be saved before it is served */
+	out->ledger = release_commit(&view, protected.secret, &release_options, release_err);
+	release_view_free(&view);
+	if (out->ledger == NULL) {
+		snprintf(err, DAEMON_ERROR_LEN, "%s", release_err);
+		goto fail;
+	}
 	metrics_free(&metrics);
 	have_metrics = false;
 	out->suppressed = protected.suppressed_primary + protected.suppressed_secondary;
@@ -209,6 +236,8 @@ fail:
 		metrics_free(&metrics);
 	if (have_protected)
 		disclosure_free(&protected);
+	release_ledger_free(out->ledger);
+	out->ledger = NULL;
 	memset(disclosure_options.key, 0, sizeof(disclosure_options.key));
 	return false;
 }
@@ -387,9 +416,22 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 	}
 
 	double started = monotonic_seconds();
-	if (!pipeline_run(config, daemon->cancel, daemon->has_dp_key ? daemon->dp_key : NULL, as_of,
-	                  &out, db_error, err))
+	if (!pipeline_run(config, daemon->cancel, daemon->has_dp_key ? daemon->dp_key : NULL,
+	                  daemon->ledger, as_of, &out, db_error, err))
 		return false;
+	/* SPEC §5: what this release publishes of a settled period is frozen
+	 * before anyone sees it; a release that cannot record it is not served
+	 * (a later one could then publish those periods differently). */
+	char ledger_err[RELEASE_ERROR_LEN];
+	if (!release_ledger_save(out.ledger, config->state_dir, ledger_err)) {
+		snprintf(err, DAEMON_ERROR_LEN, "%s; not serving this release", ledger_err);
+		release_ledger_free(out.ledger);
+		snapshot_unref(out.snapshot);
+		return false;
+	}
+	release_ledger_free(daemon->ledger);
+	daemon->ledger = out.ledger;
+	out.ledger = NULL;
 	double seconds = monotonic_seconds() - started;
 	/* Same published content (the id hashes every table and the quality
 	 * report): keep serving the snapshot already in place, so that every
@@ -603,7 +645,27 @@ bool daemon_init(struct daemon *daemon, struct config *config, int argc, char *c
 		log_warnx("state_dir: %s (needed only in dp mode)", err);
 		err[0] = '\0';
 	}
+	char ledger_err[RELEASE_ERROR_LEN];
+	if (!release_ledger_load(daemon->config.state_dir, &daemon->ledger, ledger_err)) {
+		/* Serving without it would publish settled periods again from
+		 * today's data, and an attacker who kept the earlier releases
+		 * would see the difference. */
+		snprintf(err, DAEMON_ERROR_LEN,
+		         "%s: restore ledger.bin from a backup of the state directory, or move it "
+		         "away to accept that settled periods are published again",
+		         ledger_err);
+		return false;
+	}
 	load_persisted(daemon);
+	if (daemon->ledger == NULL && daemon->served_key >= 0)
+		log_warnx("state: %s holds a snapshot but no ledger.bin: the frozen periods of "
+		          "earlier releases are lost and will be published again from today's "
+		          "data, so releases kept by others may differ from the next one; "
+		          "restore ledger.bin from a backup if there is one",
+		          daemon->config.state_dir);
+	else if (daemon->ledger != NULL)
+		log_info("state: ledger with %llu frozen cells",
+		         (unsigned long long)release_ledger_cells(daemon->ledger));
 	return true;
 }
 
@@ -743,6 +805,7 @@ void daemon_free(struct daemon *daemon)
 	free(daemon->timezone_at_start);
 	snapshot_slot_destroy(&daemon->slot);
 	source_cancel_free(daemon->cancel);
+	release_ledger_free(daemon->ledger);
 	pthread_cond_destroy(&daemon->wake);
 	pthread_cond_destroy(&daemon->done);
 	pthread_mutex_destroy(&daemon->lock);
@@ -768,8 +831,31 @@ int daemon_once(const struct config *config)
 		}
 		has_key = true;
 	}
-	if (!pipeline_run(config, NULL, has_key ? key : NULL, effective_as_of(config), &out,
-	                  &db_error, err)) {
+	/* A --once export is a release too: it reads and extends the ledger of
+	 * the state directory when there is one to write to. */
+	struct release_ledger *ledger = NULL;
+	char ledger_err[RELEASE_ERROR_LEN];
+	bool keep_ledger = mkdir(config->state_dir, 0700) == 0 || errno == EEXIST;
+	if (keep_ledger && !release_ledger_load(config->state_dir, &ledger, ledger_err)) {
+		log_warnx("once: %s", ledger_err);
+		return 1;
+	}
+	if (!keep_ledger)
+		log_warnx("once: no state directory %s: settled periods are not frozen by this "
+		          "export",
+		          config->state_dir);
+	bool ran = pipeline_run(config, NULL, has_key ? key : NULL, ledger, effective_as_of(config),
+	                        &out, &db_error, err);
+	release_ledger_free(ledger);
+	if (ran && keep_ledger && !release_ledger_save(out.ledger, config->state_dir, ledger_err)) {
+		log_warnx("once: %s", ledger_err);
+		release_ledger_free(out.ledger);
+		snapshot_unref(out.snapshot);
+		return 1;
+	}
+	if (ran)
+		release_ledger_free(out.ledger);
+	if (!ran) {
 		memset(key, 0, sizeof(key));
 		if (db_error)
 			log_warnx("once: cannot read the database (%s): %s", target, err);

@@ -121,4 +121,3 @@ void disclosure_set_value(const struct metric_def *def, int64_t quantile_2s,
 		return;
 	}
 }
-

@@ -53,8 +53,8 @@
 #include "casa/log.h"
 #include "disclosure_internal.h"
 
-#define NUM DISCLOSURE_FIELD_NUMERATOR
-#define DEN DISCLOSURE_FIELD_DENOMINATOR
+#define NUM       DISCLOSURE_FIELD_NUMERATOR
+#define DEN       DISCLOSURE_FIELD_DENOMINATOR
 #define UNBOUNDED (INT64_MAX / 4)
 #define NO_VAR    UINT32_MAX
 
@@ -101,8 +101,7 @@ static const struct {
     {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, NUM, METRIC_REPORTED_NCMEC_24H_PCT, DEN, LINK_ALL},
     {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, NUM, METRIC_RETURNED_WITHIN_7_DAYS_PCT, DEN,
      LINK_CLOSED_7_DAYS},
-    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, DEN, METRIC_MOVES_PER_1000_DAYS_IN_CARE, DEN,
-     LINK_ALL},
+    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, DEN, METRIC_MOVES_PER_1000_DAYS_IN_CARE, DEN, LINK_ALL},
     {METRIC_SCREENED_AFTER_RETURN_PCT, NUM, METRIC_SCREENED_POSITIVE_PCT, DEN, LINK_ALL},
     {METRIC_DAYS_MISSING_MEDIAN, DEN, METRIC_DAYS_MISSING_P90, DEN, LINK_ALL},
     {METRIC_DAYS_MISSING_MEDIAN, DEN, METRIC_SCREENED_AFTER_RETURN_PCT, DEN, LINK_ALL},
@@ -113,13 +112,13 @@ static const struct {
  * rel_var[rel_start[r] .. rel_start[r + 1]) with signs rel_sign (+1 the
  * whole, -1 its parts: the signed sum is 0). */
 struct relations {
-	uint32_t *var;    /* member variables */
-	int8_t *sign;     /* +1 or -1 */
-	size_t *start;    /* count + 1 offsets */
-	size_t count;     /* relations */
-	size_t used;      /* members */
-	size_t cap;       /* members allocated */
-	size_t cap_rel;   /* relations allocated */
+	uint32_t *var;  /* member variables */
+	int8_t *sign;   /* +1 or -1 */
+	size_t *start;  /* count + 1 offsets */
+	size_t count;   /* relations */
+	size_t used;    /* members */
+	size_t cap;     /* members allocated */
+	size_t cap_rel; /* relations allocated */
 };
 
 /* A term of a perturbation. */
@@ -130,42 +129,42 @@ struct term {
 	                  construction, so no upper bound of its own */
 };
 
-#define MAX_TAU   16 /* rows of a time vector */
+#define MAX_TAU      16      /* rows of a time vector */
 #define TOTAL_WEIGHT 1000000 /* price of a total against a quarter's 3 */
-#define MAX_TERMS 64 /* cells of one column under tau, attached numerators included */
+#define MAX_TERMS    64      /* cells of one column under tau, attached numerators included */
 
 /* A time vector over the rows of one column: rows named by (period type,
  * period index). */
 struct tau {
-	int n;                              /* entries */
-	enum period_type type[MAX_TAU];     /* row period type */
-	int32_t period[MAX_TAU];            /* row period index */
-	int coef[MAX_TAU];                  /* +1 or -1 */
+	int n;                          /* entries */
+	enum period_type type[MAX_TAU]; /* row period type */
+	int32_t period[MAX_TAU];        /* row period index */
+	int coef[MAX_TAU];              /* +1 or -1 */
 };
 
 struct engine {
-	const struct release_view *view;    /* borrowed */
-	const struct metrics_result *raw;   /* &view->raw */
-	int k;                              /* min_cell */
-	size_t *offset;                     /* first flat cell of each table; table_count + 1 */
-	size_t cells;                       /* flat cells over all tables */
-	uint16_t *cell_tab;                 /* table of each flat cell */
+	const struct release_view *view;  /* borrowed */
+	const struct metrics_result *raw; /* &view->raw */
+	int k;                            /* min_cell */
+	size_t *offset;                   /* first flat cell of each table; table_count + 1 */
+	size_t cells;                     /* flat cells over all tables */
+	uint16_t *cell_tab;               /* table of each flat cell */
 	int32_t tab[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT]; /* table index or -1 */
-	int64_t *value;                     /* count per variable (any member's) */
-	int64_t *lb;                        /* lower bound per root once hidden */
-	uint8_t *cell;                      /* CELL_* per flat cell */
-	uint32_t *parent;                   /* union-find over 2 * cells variable ids */
-	uint8_t *var;                       /* VAR_* per root variable */
-	int64_t *best_up;                   /* room found so far per root */
-	int64_t *best_down;                 /* room found so far per root */
-	uint32_t *var_cells;                /* cells of each root: CSR over var_first */
-	size_t *var_first;                  /* 2 * cells + 1 offsets */
-	struct relations rel;               /* every relation */
-	size_t *member_first;               /* per variable: its memberships (CSR) */
-	uint32_t *member_rel;               /* relation ids */
-	int8_t *member_sign;                /* sign in that relation */
-	int64_t *acc;                       /* per relation, scratch for validation */
-	uint32_t *queue;                    /* work queue of secret roots */
+	int64_t *value;       /* count per variable (any member's) */
+	int64_t *lb;          /* lower bound per root once hidden */
+	uint8_t *cell;        /* CELL_* per flat cell */
+	uint32_t *parent;     /* union-find over 2 * cells variable ids */
+	uint8_t *var;         /* VAR_* per root variable */
+	int64_t *best_up;     /* room found so far per root */
+	int64_t *best_down;   /* room found so far per root */
+	uint32_t *var_cells;  /* cells of each root: CSR over var_first */
+	size_t *var_first;    /* 2 * cells + 1 offsets */
+	struct relations rel; /* every relation */
+	size_t *member_first; /* per variable: its memberships (CSR) */
+	uint32_t *member_rel; /* relation ids */
+	int8_t *member_sign;  /* sign in that relation */
+	int64_t *acc;         /* per relation, scratch for validation */
+	uint32_t *queue;      /* work queue of secret roots */
 	size_t queue_head, queue_tail, queue_cap;
 	uint64_t unprotected;               /* secrets left with too little room */
 	uint8_t comp[METRIC_COUNT][2];      /* LINK_ALL component id of (metric, field) */
@@ -185,7 +184,6 @@ static int64_t min64(int64_t a, int64_t b)
 {
 	return a < b ? a : b;
 }
-
 
 static inline uint32_t var_id(size_t cell, int field)
 {
@@ -278,8 +276,8 @@ static int emptiness_field(enum metric_kind kind)
 
 /* ---- variables and links ---- */
 
-static bool link_holds(const struct engine *e, enum link_scope scope,
-                       const struct metrics_table *t, int32_t period, uint32_t group)
+static bool link_holds(const struct engine *e, enum link_scope scope, const struct metrics_table *t,
+                       int32_t period, uint32_t group)
 {
 	switch (scope) {
 	case LINK_ALL:
@@ -307,7 +305,8 @@ static void join_links(struct engine *e)
 			for (uint32_t p = 0; p < e->view->tables[i].published_rows; p++) {
 				int32_t period = a->first_period + (int32_t)p;
 				for (uint32_t g = 0; g < a->group_count; g++) {
-					size_t ca = cell_at(e, a, period, g), cb = cell_at(e, b, period, g);
+					size_t ca = cell_at(e, a, period, g),
+					       cb = cell_at(e, b, period, g);
 					if (ca == SIZE_MAX || cb == SIZE_MAX ||
 					    !link_holds(e, links[l].scope, a, period, g))
 						continue;
@@ -421,8 +420,9 @@ static bool build_relations(struct engine *e, struct term *scratch)
 				continue;
 			/* groups -> total of the same period */
 			const struct metrics_table *tot =
-			    t->dim == DIM_TOTAL ? NULL
-			                        : find_table(e, t->metric, t->period_type, DIM_TOTAL);
+			    t->dim == DIM_TOTAL
+			        ? NULL
+			        : find_table(e, t->metric, t->period_type, DIM_TOTAL);
 			for (uint32_t p = 0; tot != NULL && p < rt->published_rows; p++) {
 				int32_t period = t->first_period + (int32_t)p;
 				size_t whole = cell_at(e, tot, period, 0);
@@ -432,8 +432,9 @@ static bool build_relations(struct engine *e, struct term *scratch)
 				scratch[n++] = (struct term){var_id(whole, f), 1, false};
 				for (uint32_t g = 0; g < t->group_count; g++)
 					scratch[n++] = (struct term){
-					    var_id(e->offset[i] + (size_t)p * t->group_count + g, f), -1,
-					    false};
+					    var_id(e->offset[i] + (size_t)p * t->group_count + g,
+					           f),
+					    -1, false};
 				if (!rel_push(&e->rel, scratch, n))
 					return false;
 			}
@@ -450,8 +451,8 @@ static bool build_relations(struct engine *e, struct term *scratch)
 					continue;
 				for (uint32_t p = 0; p < rt->published_rows; p++) {
 					int32_t period = t->first_period + (int32_t)p, f0, f1;
-					if (!tiles((enum period_type)fine, t->period_type, fy, period,
-					           &f0, &f1))
+					if (!tiles((enum period_type)fine, t->period_type, fy,
+					           period, &f0, &f1))
 						continue;
 					bool complete = true;
 					for (int32_t fp = f0; fp <= f1 && complete; fp++)
@@ -464,14 +465,16 @@ static bool build_relations(struct engine *e, struct term *scratch)
 					for (uint32_t g = 0; g < t->group_count; g++) {
 						size_t n = 0;
 						scratch[n++] = (struct term){
-						    var_id(e->offset[i] + (size_t)p * t->group_count + g,
+						    var_id(e->offset[i] +
+						               (size_t)p * t->group_count + g,
 						           f),
 						    1, false};
 						for (int32_t fp = f0; fp <= f1; fp++) {
 							size_t c = cell_at(e, ft, fp, g);
-							if (c != SIZE_MAX) /* else before the data: 0 */
-								scratch[n++] =
-								    (struct term){var_id(c, f), -1, false};
+							if (c !=
+							    SIZE_MAX) /* else before the data: 0 */
+								scratch[n++] = (struct term){
+								    var_id(c, f), -1, false};
 						}
 						if (!rel_push(&e->rel, scratch, n))
 							return false;
@@ -518,26 +521,34 @@ static bool in_kernel(struct engine *e, const struct term *terms, size_t n)
 {
 	bool ok = true;
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = e->member_first[terms[i].var]; j < e->member_first[terms[i].var + 1];
-		     j++)
+		for (size_t j = e->member_first[terms[i].var];
+		     j < e->member_first[terms[i].var + 1]; j++)
 			e->acc[e->member_rel[j]] += (int64_t)e->member_sign[j] * terms[i].coef;
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = e->member_first[terms[i].var]; j < e->member_first[terms[i].var + 1];
-		     j++) {
+		for (size_t j = e->member_first[terms[i].var];
+		     j < e->member_first[terms[i].var + 1]; j++) {
 			if (e->acc[e->member_rel[j]] != 0) {
 				if (ok && getenv("CASA_DEBUG_KERNEL")) {
 					size_t r = e->member_rel[j];
-					fprintf(stderr, "   kernel: relation %zu off by %lld:", r, (long long)e->acc[r]);
-					for (size_t m = e->rel.start[r]; m < e->rel.start[r + 1]; m++) {
+					fprintf(stderr, "   kernel: relation %zu off by %lld:", r,
+					        (long long)e->acc[r]);
+					for (size_t m = e->rel.start[r]; m < e->rel.start[r + 1];
+					     m++) {
 						uint32_t row, group, v = e->rel.var[m];
 						uint32_t mem = e->var_cells[e->var_first[v]];
-						const struct metrics_table *t = cell_table(e, mem / 2, &row, &group);
+						const struct metrics_table *t =
+						    cell_table(e, mem / 2, &row, &group);
 						int c = 0;
 						for (size_t q = 0; q < n; q++)
 							if (terms[q].var == v)
 								c += terms[q].coef;
 						if (c)
-							fprintf(stderr, " [%s %s %s r%u g%u f%u s%d c%d]", metrics_catalog[t->metric].id, period_type_name(t->period_type), metrics_dim_name(t->dim), row, group, mem % 2, e->rel.sign[m], c);
+							fprintf(stderr,
+							        " [%s %s %s r%u g%u f%u s%d c%d]",
+							        metrics_catalog[t->metric].id,
+							        period_type_name(t->period_type),
+							        metrics_dim_name(t->dim), row,
+							        group, mem % 2, e->rel.sign[m], c);
 					}
 					fprintf(stderr, "\n");
 				}
@@ -584,10 +595,9 @@ static uint8_t revision_fields(enum metric_kind kind, const struct metrics_cell 
 	               now->children != before->children || now->quantile_2s != before->quantile_2s;
 	if (!changed)
 		return 0;
-	uint8_t all = (uint8_t)((disclosure_kind_has_numerator(kind) ? DISCLOSURE_SECRET_NUMERATOR
-	                                                              : 0) |
-	                        (disclosure_kind_has_denominator(kind) ? DISCLOSURE_SECRET_DENOMINATOR
-	                                                               : 0));
+	uint8_t all =
+	    (uint8_t)((disclosure_kind_has_numerator(kind) ? DISCLOSURE_SECRET_NUMERATOR : 0) |
+	              (disclosure_kind_has_denominator(kind) ? DISCLOSURE_SECRET_DENOMINATOR : 0));
 	int64_t dc = now->children - before->children;
 	if (dc < k && dc > -k)
 		return all;
@@ -616,8 +626,9 @@ static void primary_pass(struct engine *e, uint8_t *why)
 				const struct metrics_cell *cell = &t->cells[local];
 				uint8_t state = rt->state[local];
 				e->cell[c] |= CELL_PUBLISHED;
-				int64_t empty_count = emptiness_field(kind) == NUM ? cell->numerator
-				                                                   : cell->denominator;
+				int64_t empty_count = emptiness_field(kind) == NUM
+				                          ? cell->numerator
+				                          : cell->denominator;
 				if (empty_count == 0)
 					e->cell[c] |= CELL_EMPTY;
 				if (base_children(e, t, p, g) < e->k)
@@ -744,7 +755,8 @@ static bool may_hide(struct engine *e, uint32_t v)
 		return false;
 	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
 		uint8_t f = e->cell[e->var_cells[j] / 2];
-		if ((f & CELL_FIXED) || ((f & CELL_EMPTY) && !(f & CELL_SMALL) && !(f & CELL_HIDDEN)))
+		if ((f & CELL_FIXED) ||
+		    ((f & CELL_EMPTY) && !(f & CELL_SMALL) && !(f & CELL_HIDDEN)))
 			return false;
 	}
 	return var_value(e, v) >= lower_bound(e, v);
@@ -775,13 +787,12 @@ static int64_t hide_cost(struct engine *e, uint32_t v)
 /* Members of a LINK_ALL component: the (metric, field) pairs whose tables
  * hold the same counts. */
 struct component {
-	int n;                             /* members */
+	int n;                                   /* members */
 	enum metric_id metric[2 * METRIC_COUNT]; /* member metric, the base first */
-	int field[2 * METRIC_COUNT];       /* member field */
+	int field[2 * METRIC_COUNT];             /* member field */
 };
 
-static void component_of(const struct engine *e, enum metric_id m0, int f0,
-                         struct component *out)
+static void component_of(const struct engine *e, enum metric_id m0, int f0, struct component *out)
 {
 	out->n = 0;
 	out->metric[out->n] = m0;
@@ -856,10 +867,10 @@ static int containers(struct engine *e, const struct component *comp, enum dim d
 		bool complete = true;
 		for (int32_t fp = f0; fp <= f1 && complete; fp++) {
 			const struct metrics_table *ft = find_table(e, comp->metric[0], fine, dim);
-			complete = ft != NULL &&
-			           (fp < ft->first_period ||
-			            fp >= ft->first_period + (int32_t)ft->period_count ||
-			            row_published(e, comp, fine, dim, fp));
+			complete =
+			    ft != NULL && (fp < ft->first_period ||
+			                   fp >= ft->first_period + (int32_t)ft->period_count ||
+			                   row_published(e, comp, fine, dim, fp));
 		}
 		if (!complete)
 			continue;
@@ -955,11 +966,11 @@ static void room(struct engine *e, const struct term *terms, int n, int64_t *up,
 
 /* One partner group of a star: its terms and what it can give. */
 struct partner {
-	uint32_t group;             /* group index */
-	int64_t cost;               /* price of hiding its cells */
-	int64_t up, down;           /* room of its terms, in x's units */
+	uint32_t group;               /* group index */
+	int64_t cost;                 /* price of hiding its cells */
+	int64_t up, down;             /* room of its terms, in x's units */
 	struct term terms[MAX_TERMS]; /* its cells */
-	int n;                      /* terms */
+	int n;                        /* terms */
 };
 
 static int compare_partners(const void *a, const void *b)
@@ -976,12 +987,12 @@ static int compare_partners(const void *a, const void *b)
 
 /* A chosen star: terms to hide and the room it gives x. */
 struct star {
-	int64_t cost;         /* price of the cells it hides */
-	int64_t up, down;     /* room it gives x */
-	struct term *terms;   /* every cell of it (x's column first) */
-	int64_t *term_up;     /* room each term gets (its own direction) */
-	int64_t *term_down;   /* same, downwards */
-	size_t n, cap;        /* terms used and allocated */
+	int64_t cost;       /* price of the cells it hides */
+	int64_t up, down;   /* room it gives x */
+	struct term *terms; /* every cell of it (x's column first) */
+	int64_t *term_up;   /* room each term gets (its own direction) */
+	int64_t *term_down; /* same, downwards */
+	size_t n, cap;      /* terms used and allocated */
 };
 
 static bool star_push(struct star *s, struct term t, int64_t up, int64_t down)
@@ -1065,9 +1076,9 @@ static int attach_numerators(struct engine *e, uint32_t v, int coef, struct term
 
 /* Builds the terms of group g under tau (sign flips the coefficients); false
  * when a cell is missing or may not be hidden. */
-static bool column_terms(struct engine *e, const struct component *comp, enum dim dim,
-                         uint32_t g, const struct tau *tau, int sign, struct term *out,
-                         int *n_out, int64_t *cost)
+static bool column_terms(struct engine *e, const struct component *comp, enum dim dim, uint32_t g,
+                         const struct tau *tau, int sign, struct term *out, int *n_out,
+                         int64_t *cost)
 {
 	int n = 0;
 	*cost = 0;
@@ -1198,8 +1209,8 @@ static bool take_all(struct engine *e, const struct term *base, int nb, struct d
 	for (int i = 0; i < ndp; i++) {
 		for (;;) {
 			int64_t pu, pd, pc;
-			int taken = take_partners(dps[i].list, dps[i].n, want_up, want_down, &pu, &pd,
-			                          &pc);
+			int taken =
+			    take_partners(dps[i].list, dps[i].n, want_up, want_down, &pu, &pd, &pc);
 			if (taken < 0)
 				return false;
 			int bad = -1;
@@ -1267,7 +1278,8 @@ static bool try_group_star(struct engine *e, const struct component *comp, enum 
 		return true; /* cannot beat the best star */
 	room(e, xterms, xn, &xu, &xd);
 	if (getenv("CASA_DEBUG_STAR"))
-		fprintf(stderr, "  x column: %d terms xu=%lld xd=%lld\n", xn, (long long)xu, (long long)xd);
+		fprintf(stderr, "  x column: %d terms xu=%lld xd=%lld\n", xn, (long long)xu,
+		        (long long)xd);
 	if (sat_add(xu, xd) < need)
 		return true;
 	dps[0].dim = dim;
@@ -1278,12 +1290,13 @@ static bool try_group_star(struct engine *e, const struct component *comp, enum 
 			su = sat_add(su, dps[0].list[j].up);
 			sd = sat_add(sd, dps[0].list[j].down);
 		}
-		fprintf(stderr, "  group star: xu=%lld xd=%lld partners=%d sum_up=%lld sum_down=%lld\n",
+		fprintf(stderr,
+		        "  group star: xu=%lld xd=%lld partners=%d sum_up=%lld sum_down=%lld\n",
 		        (long long)xu, (long long)xd, dps[0].n, (long long)su, (long long)sd);
 		for (int j = 0; j < dps[0].n; j++)
-			fprintf(stderr, "   partner g=%u cost=%lld up=%lld down=%lld\n", dps[0].list[j].group,
-			        (long long)dps[0].list[j].cost, (long long)dps[0].list[j].up,
-			        (long long)dps[0].list[j].down);
+			fprintf(stderr, "   partner g=%u cost=%lld up=%lld down=%lld\n",
+			        dps[0].list[j].group, (long long)dps[0].list[j].cost,
+			        (long long)dps[0].list[j].up, (long long)dps[0].list[j].down);
 	}
 	/* two ways to split the room: x's own fall first, or its rise first */
 	int64_t splits[2][2] = {{need - min64(xd, need), min64(xd, need)},
@@ -1336,7 +1349,8 @@ static void refine_for_total(struct engine *e, const struct component *comp, con
 			if (v == NO_VAR || !may_hide(e, v))
 				continue;
 			int64_t cost = hide_cost(e, v), value = var_value(e, v);
-			if (best < 0 || cost < best_cost || (cost == best_cost && value > best_value)) {
+			if (best < 0 || cost < best_cost ||
+			    (cost == best_cost && value > best_value)) {
 				best = m;
 				best_cost = cost;
 				best_value = value;
@@ -1376,8 +1390,8 @@ static bool try_total_star(struct engine *e, const struct component *comp, enum 
 		if (td_tau.n == 0)
 			continue;
 		dps[ndp].dim = (enum dim)d;
-		dps[ndp].n = list_partners(e, comp, (enum dim)d, &td_tau, 1, UINT32_MAX,
-		                           dps[ndp].list);
+		dps[ndp].n =
+		    list_partners(e, comp, (enum dim)d, &td_tau, 1, UINT32_MAX, dps[ndp].list);
 		if ((enum dim)d == dim) {
 			/* x's own group is the one that moves in its dim */
 			int at = -1;
@@ -1423,14 +1437,17 @@ static bool try_total_star(struct engine *e, const struct component *comp, enum 
 		int64_t cost = tcost;
 		if (!take_all(e, tterms, tn, dps, ndp, splits[s][0], splits[s][1], &cost)) {
 			if (getenv("CASA_DEBUG_STAR")) {
-				fprintf(stderr, "  total star split %lld/%lld failed; dims:", (long long)splits[s][0], (long long)splits[s][1]);
+				fprintf(stderr, "  total star split %lld/%lld failed; dims:",
+				        (long long)splits[s][0], (long long)splits[s][1]);
 				for (int i = 0; i < ndp; i++) {
 					int64_t su = 0, sd = 0;
 					for (int j = 0; j < dps[i].n; j++) {
 						su = sat_add(su, dps[i].list[j].up);
 						sd = sat_add(sd, dps[i].list[j].down);
 					}
-					fprintf(stderr, " %s n=%d up=%lld down=%lld;", metrics_dim_name(dps[i].dim), dps[i].n, (long long)su, (long long)sd);
+					fprintf(stderr, " %s n=%d up=%lld down=%lld;",
+					        metrics_dim_name(dps[i].dim), dps[i].n,
+					        (long long)su, (long long)sd);
 				}
 				fprintf(stderr, "\n");
 			}
@@ -1496,11 +1513,11 @@ struct rect_cell {
 
 /* One partner column of a rectangle: its cell in every row. */
 struct rect_partner {
-	uint32_t group;                      /* group index */
-	int64_t cost;                        /* price of its cells */
-	int64_t fall_x_row;                  /* its fall in x's row (what x can rise by) */
-	int64_t fall_other_rows;             /* its falls in the other rows (x's fall) */
-	struct rect_cell cells[RECT_ROWS];   /* row 0 is x's row */
+	uint32_t group;                    /* group index */
+	int64_t cost;                      /* price of its cells */
+	int64_t fall_x_row;                /* its fall in x's row (what x can rise by) */
+	int64_t fall_other_rows;           /* its falls in the other rows (x's fall) */
+	struct rect_cell cells[RECT_ROWS]; /* row 0 is x's row */
 };
 
 static bool rect_cell_of(struct engine *e, const struct component *comp, enum dim dim,
@@ -1642,7 +1659,8 @@ static bool try_rect_star(struct engine *e, const struct component *comp, enum d
 			for (int r = 1; r < nrows && valid; r++) {
 				struct term unit[MAX_TERMS];
 				int un = 0;
-				const struct rect_cell *cs[4] = {&xcol[0], &xcol[r], &partners[taken].cells[0],
+				const struct rect_cell *cs[4] = {&xcol[0], &xcol[r],
+				                                 &partners[taken].cells[0],
 				                                 &partners[taken].cells[r]};
 				const int sign[4] = {1, -1, -1, 1};
 				for (int q = 0; q < 4; q++)
@@ -1681,7 +1699,8 @@ static bool try_rect_star(struct engine *e, const struct component *comp, enum d
 				for (int c2 = 0; c2 < cols; c2++)
 					for (int r2 = 0; r2 < nrows; r2++) {
 						const struct rect_cell *o =
-						    c2 == 0 ? &xcol[r2] : &partners[c2 - 1].cells[r2];
+						    c2 == 0 ? &xcol[r2]
+						            : &partners[c2 - 1].cells[r2];
 						if (c2 == c && r2 != r)
 							col_others = sat_add(col_others, o->fall);
 						else if (r2 == r && c2 != c)
@@ -1778,7 +1797,8 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 		}
 	}
 	if (!nested) {
-		struct tau tau = {.n = 1, .type = {t->period_type}, .period = {period}, .coef = {1}};
+		struct tau tau = {
+		    .n = 1, .type = {t->period_type}, .period = {period}, .coef = {1}};
 		ok = try_star(e, &comp, t->dim, group, &tau, need, dps, &best, &found);
 	} else {
 		if ((int)t->period_type == fine) {
@@ -1792,8 +1812,8 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 				for (int i = 0; i < na; i++)
 					if (mask & (1 << i))
 						rows[nrows++] = atom[i];
-				ok = try_rect_star(e, &comp, t->dim, group, t->period_type, rows, nrows,
-				                   need, e->rect_partners, &best, &found);
+				ok = try_rect_star(e, &comp, t->dim, group, t->period_type, rows,
+				                   nrows, need, e->rect_partners, &best, &found);
 			}
 		}
 		int window = fine == PERIOD_MONTH ? 12 : 4;
@@ -1803,17 +1823,20 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 			for (int32_t t2 = tt - window - 1;
 			     t2 <= tt + window && ok && !(found && best.cost == 0); t2++) {
 				bool has_t2 = t2 >= tt - window;
-				if (has_t2 && (t2 == tt || !row_published(e, &comp, (enum period_type)fine,
-				                                          t->dim, t2)))
+				if (has_t2 &&
+				    (t2 == tt ||
+				     !row_published(e, &comp, (enum period_type)fine, t->dim, t2)))
 					continue;
 				struct tau tau;
-				make_tau(e, &comp, t->dim, (enum period_type)fine, tt, has_t2, t2, &tau);
+				make_tau(e, &comp, t->dim, (enum period_type)fine, tt, has_t2, t2,
+				         &tau);
 				int c = tau_coef(&tau, t->period_type, period);
 				if (c == 0)
 					continue;
 				for (int i = 0; i < tau.n && c < 0; i++)
 					tau.coef[i] = -tau.coef[i];
-				ok = try_star(e, &comp, t->dim, group, &tau, need, dps, &best, &found);
+				ok = try_star(e, &comp, t->dim, group, &tau, need, dps, &best,
+				              &found);
 			}
 		}
 	}
@@ -1830,10 +1853,14 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 			for (int32_t tt = t0; tt <= t1 && nested; tt++)
 				for (int32_t t2 = tt - window - 1; t2 <= tt + window; t2++) {
 					bool has_t2 = t2 >= tt - window;
-					if (has_t2 && (t2 == tt || !row_published(e, &comp, (enum period_type)fine, t->dim, t2)))
+					if (has_t2 &&
+					    (t2 == tt ||
+					     !row_published(e, &comp, (enum period_type)fine,
+					                    t->dim, t2)))
 						continue;
 					struct tau tau;
-					make_tau(e, &comp, t->dim, (enum period_type)fine, tt, has_t2, t2, &tau);
+					make_tau(e, &comp, t->dim, (enum period_type)fine, tt,
+					         has_t2, t2, &tau);
 					fprintf(stderr, " tau:");
 					for (int i = 0; i < tau.n; i++) {
 						char l[PERIOD_LABEL_LEN];
@@ -1843,7 +1870,8 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 					fprintf(stderr, "\n");
 					if (tau_coef(&tau, t->period_type, period) <= 0)
 						continue;
-					(void)try_star(e, &comp, t->dim, group, &tau, need, dps, &best, &found);
+					(void)try_star(e, &comp, t->dim, group, &tau, need, dps,
+					               &best, &found);
 				}
 			unsetenv("CASA_DEBUG_STAR");
 		}
@@ -1857,18 +1885,25 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 			const struct metrics_table *t2 = cell_table(e, mem / 2, &r2, &g2);
 			bool show = getenv("CASA_DEBUG_YEARS")
 			                ? (t2->metric == METRIC_RUNAWAY_EPISODES_PER_1000_DAYS &&
-			                   (t2->period_type == PERIOD_YEAR || t2->period_type == PERIOD_FISCAL_YEAR) &&
-			                   (t2->dim == DIM_SEX || t2->dim == DIM_ADVOCATE || t2->dim == DIM_AGE_BAND))
+			                   (t2->period_type == PERIOD_YEAR ||
+			                    t2->period_type == PERIOD_FISCAL_YEAR) &&
+			                   (t2->dim == DIM_SEX || t2->dim == DIM_ADVOCATE ||
+			                    t2->dim == DIM_AGE_BAND))
 			                : t2->dim == DIM_TOTAL;
 			if (show && !(e->var[v] & VAR_SECRET)) {
 				char l1[PERIOD_LABEL_LEN], l2[PERIOD_LABEL_LEN];
 				period_label(t->period_type, period, l1);
 				period_label(t2->period_type, t2->first_period + (int32_t)r2, l2);
-				fprintf(stderr, "total hidden: %s %s %s (%s f%d val %lld) for %s %s %s %s g%u f%d val %lld cost %lld\n",
-				        metrics_catalog[t2->metric].id, period_type_name(t2->period_type), l2,
-				        metrics_dim_name(t2->dim), (int)(mem % 2), (long long)var_value(e, v),
-				        metrics_catalog[t->metric].id, period_type_name(t->period_type),
-				        metrics_dim_name(t->dim), l1, group, field, (long long)var_value(e, x), (long long)best.cost);
+				fprintf(stderr,
+				        "total hidden: %s %s %s (%s f%d val %lld) for %s %s %s %s "
+				        "g%u f%d val %lld cost %lld\n",
+				        metrics_catalog[t2->metric].id,
+				        period_type_name(t2->period_type), l2,
+				        metrics_dim_name(t2->dim), (int)(mem % 2),
+				        (long long)var_value(e, v), metrics_catalog[t->metric].id,
+				        period_type_name(t->period_type), metrics_dim_name(t->dim),
+				        l1, group, field, (long long)var_value(e, x),
+				        (long long)best.cost);
 			}
 		}
 	}
@@ -1990,8 +2025,7 @@ bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t 
 	scratch = malloc((widest + 2) * sizeof(*scratch));
 	dps = calloc(DIM_COUNT, sizeof(*dps));
 	if (!e.cell || !why || !e.parent || !e.var || !e.best_up || !e.best_down || !e.value ||
-	    !e.lb ||
-	    !scratch || !dps)
+	    !e.lb || !scratch || !dps)
 		goto fail;
 	uint32_t most_groups = 1;
 	for (int d = 0; d < DIM_COUNT; d++)
@@ -2087,8 +2121,7 @@ bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t 
 		if (e.cell[c] & CELL_PRIMARY) {
 			secret[c] |= DISCLOSURE_WHY_PRIMARY;
 			stats->primary++;
-		}
-		else if (why[c])
+		} else if (why[c])
 			stats->frozen++;
 		else
 			stats->secondary++;

@@ -32,7 +32,6 @@
 #include "casa/metrics.h"
 #include "http_internal.h"
 
-
 /* Limits on hostile or broken requests. 2048 bytes is the classic safe URL
  * length (the parameter count is bounded in http_request.c). The memory
  * limit bounds the request line and headers (MHD answers 414/431 itself
@@ -322,8 +321,18 @@ static enum MHD_Result route_table(struct request *req, const char *id)
 	const struct snapshot_table *table =
 	    snapshot_table_find(snapshot, metric, period_type, dim);
 	if (table == NULL) {
+		/* SPEC §5: an unpublished table answers 404 naming the setting */
+		char message[RELEASE_PLAN_TEXT_LEN + 160];
+		if (!snapshot_publishes(snapshot, period_type, dim))
+			snprintf(message, sizeof(message),
+			         "table not published: the publication plan (setting publish = "
+			         "\"%s\") leaves out %s by %s",
+			         snapshot_plan_text(snapshot), period_type_name(period_type),
+			         metrics_dim_name(dim));
+		else
+			snprintf(message, sizeof(message), "table not published in this snapshot");
 		snapshot_unref(snapshot);
-		return send_error(req, 404, "table not published in this snapshot", NULL, 0);
+		return send_error(req, 404, message, NULL, 0);
 	}
 	const char *content_type =
 	    format == SNAPSHOT_CSV ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
@@ -448,6 +457,8 @@ static enum MHD_Result dispatch(struct request *req, const char *url, const char
 		return route_table(req, rest);
 	case ROUTE_SUMMARY:
 		return route_resource(req, SNAPSHOT_SUMMARY);
+	case ROUTE_DISCLOSURE:
+		return route_resource(req, SNAPSHOT_DISCLOSURE);
 	case ROUTE_QUALITY:
 		return route_resource(req, SNAPSHOT_QUALITY);
 	case ROUTE_OPENAPI:

@@ -18,9 +18,13 @@ enum route http_route_of(const char *path, const char **rest)
 		const char *path; /* the whole path */
 		enum route route; /* what it names */
 	} fixed[] = {
-	    {"/api/v1/metrics", ROUTE_CATALOG}, {"/api/v1/summary", ROUTE_SUMMARY},
-	    {"/api/v1/quality", ROUTE_QUALITY}, {"/api/v1/openapi.json", ROUTE_OPENAPI},
-	    {"/healthz", ROUTE_HEALTHZ},        {"/readyz", ROUTE_READYZ},
+	    {"/api/v1/metrics", ROUTE_CATALOG},
+	    {"/api/v1/summary", ROUTE_SUMMARY},
+	    {"/api/v1/quality", ROUTE_QUALITY},
+	    {"/api/v1/openapi.json", ROUTE_OPENAPI},
+	    {"/api/v1/disclosure", ROUTE_DISCLOSURE},
+	    {"/healthz", ROUTE_HEALTHZ},
+	    {"/readyz", ROUTE_READYZ},
 	    {"/metrics", ROUTE_METRICS},
 	};
 	static const char table_prefix[] = "/api/v1/metrics/";

@@ -24,8 +24,8 @@
 void release_plan_default(struct release_plan *plan)
 {
 	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
-		plan->dims[p] = (PERIODS_WITH_BREAKDOWNS & PERIOD_BIT(p)) ? ALL_DIMS
-		                                                          : DIM_BIT(DIM_TOTAL);
+		plan->dims[p] =
+		    (PERIODS_WITH_BREAKDOWNS & PERIOD_BIT(p)) ? ALL_DIMS : DIM_BIT(DIM_TOTAL);
 }
 
 bool release_plan_has(const struct release_plan *plan, enum period_type type, enum dim dim)
@@ -92,7 +92,7 @@ bool release_plan_parse(const char *text, struct release_plan *plan, char err[RE
 		enum period_type type;
 		if (colon == NULL || type_len == 0 || type_len >= sizeof(type_name)) {
 			snprintf(err, RELEASE_ERROR_LEN,
-			         "publish: \"%.*s\" is not <period type>:<breakdowns> (e.g. "
+			         "\"%.*s\" is not <period type>:<breakdowns> (e.g. "
 			         "quarter:all, month:total)",
 			         (int)(n > 40 ? 40 : n), token);
 			return false;
@@ -101,21 +101,22 @@ bool release_plan_parse(const char *text, struct release_plan *plan, char err[RE
 		type_name[type_len] = '\0';
 		if (!period_type_parse(type_name, &type)) {
 			snprintf(err, RELEASE_ERROR_LEN,
-			         "publish: unknown period type (allowed: month, quarter, year, "
+			         "unknown period type (allowed: month, quarter, year, "
 			         "fiscal_year)");
 			return false;
 		}
 		if (seen[type]) {
-			snprintf(err, RELEASE_ERROR_LEN, "publish: %s named twice", type_name);
+			snprintf(err, RELEASE_ERROR_LEN, "%s named twice", type_name);
 			return false;
 		}
 		seen[type] = true;
 		if (!parse_dims(colon + 1, n - type_len - 1, &parsed.dims[type])) {
-			snprintf(err, RELEASE_ERROR_LEN,
-			         "publish: %s: breakdowns must be all, total, or names joined by '+' "
-			         "(total, county, age_band, sex, race_ethnicity, advocate, los_band, "
-			         "setting)",
-			         type_name);
+			snprintf(
+			    err, RELEASE_ERROR_LEN,
+			    "%s: breakdowns must be all, total, or names joined by '+' "
+			    "(total, county, age_band, sex, race_ethnicity, advocate, los_band, "
+			    "setting)",
+			    type_name);
 			return false;
 		}
 		i = j;
@@ -153,16 +154,22 @@ void release_plan_format(const struct release_plan *plan, char out[RELEASE_PLAN_
 
 int release_metric_lag_days(enum metric_id metric, int64_t screening_window_s)
 {
+	/* Metrics that publish the same count settle together (the largest lag
+	 * of the group), so a shared count is never frozen in one table and
+	 * still moving in another. */
 	switch (metric) {
 	case METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT:
 		return 365; /* the 12-month window after entry */
-	case METRIC_RETURNED_WITHIN_7_DAYS_PCT:
-		return 7; /* 168 hours after going missing */
-	case METRIC_REPORTED_LE_24H_PCT:
+	case METRIC_RUNAWAY_EPISODES_PER_1000_DAYS:
+	case METRIC_MOVES_PER_1000_DAYS_IN_CARE: /* shares days in care with it */
+	case METRIC_REPORTED_LE_24H_PCT:         /* 24 hours after the clock starts */
 	case METRIC_REPORTED_NCMEC_24H_PCT:
-		return 1; /* 24 hours after the agency learned of it */
+	case METRIC_RETURNED_WITHIN_7_DAYS_PCT: /* 168 hours after going missing */
+		return 7;
 	case METRIC_SCREENED_AFTER_RETURN_PCT:
 	case METRIC_SCREENED_POSITIVE_PCT:
+	case METRIC_DAYS_MISSING_MEDIAN: /* returns, shared with the screening */
+	case METRIC_DAYS_MISSING_P90:
 		return (int)((screening_window_s + 86399) / 86400);
 	default:
 		return 0;
@@ -172,7 +179,8 @@ int release_metric_lag_days(enum metric_id metric, int64_t screening_window_s)
 bool release_settled(enum period_type type, int fy_start_month, int32_t period, int lag_days,
                      int settle_days, int32_t as_of)
 {
-	int64_t ready = (int64_t)period_last_day(type, fy_start_month, period) + lag_days + settle_days;
+	int64_t ready =
+	    (int64_t)period_last_day(type, fy_start_month, period) + lag_days + settle_days;
 	return ready <= as_of;
 }
 
@@ -227,8 +235,8 @@ static long table_key(enum metric_id metric, enum period_type type, enum dim dim
 }
 
 const struct release_frozen_table *release_ledger_find(const struct release_ledger *ledger,
-                                                        enum metric_id metric,
-                                                        enum period_type type, enum dim dim)
+                                                       enum metric_id metric, enum period_type type,
+                                                       enum dim dim)
 {
 	long key = table_key(metric, type, dim);
 	size_t lo = 0, hi = ledger->table_count;
@@ -276,8 +284,7 @@ static long find_name(char *const *names, size_t n, const char *name)
 /* The union of today's counties and the ledger's, sorted; remaps of both
  * into it. */
 static bool union_counties(const struct metrics_result *today, const struct release_ledger *ledger,
-                           struct metrics_result *out, uint32_t **today_map,
-                           uint32_t **ledger_map)
+                           struct metrics_result *out, uint32_t **today_map, uint32_t **ledger_map)
 {
 	size_t n_today = today->county_count, n_ledger = ledger ? ledger->county_count : 0;
 	char **all = calloc(n_today + n_ledger + 1, sizeof(*all));
@@ -312,7 +319,8 @@ static bool union_counties(const struct metrics_result *today, const struct rele
 	for (size_t i = 0; i < n_today; i++)
 		(*today_map)[i] = (uint32_t)find_name(out->counties, distinct, today->counties[i]);
 	for (size_t i = 0; i < n_ledger; i++)
-		(*ledger_map)[i] = (uint32_t)find_name(out->counties, distinct, ledger->counties[i]);
+		(*ledger_map)[i] =
+		    (uint32_t)find_name(out->counties, distinct, ledger->counties[i]);
 	return true;
 }
 
@@ -359,7 +367,8 @@ static void resum_from_months(struct release_view *view, enum metric_id m)
 		struct metrics_table *t = &raw->tables[i];
 		if (t->metric != m || t->period_type == PERIOD_MONTH)
 			continue;
-		const struct metrics_table *months = metrics_table_find(raw, m, PERIOD_MONTH, t->dim);
+		const struct metrics_table *months =
+		    metrics_table_find(raw, m, PERIOD_MONTH, t->dim);
 		if (months == NULL || months->group_count != t->group_count)
 			continue;
 		for (uint32_t p = 0; p < t->period_count; p++) {
@@ -371,7 +380,8 @@ static void resum_from_months(struct release_view *view, enum metric_id m)
 			for (uint32_t g = 0; g < t->group_count; g++) {
 				int64_t num = 0, den = 0;
 				for (int32_t mo = m0; mo <= m1; mo++) {
-					if (!cell_in(months->first_period, months->period_count, mo))
+					if (!cell_in(months->first_period, months->period_count,
+					             mo))
 						continue;
 					const struct metrics_cell *c =
 					    &months->cells[(size_t)(mo - months->first_period) *
@@ -380,7 +390,8 @@ static void resum_from_months(struct release_view *view, enum metric_id m)
 					num += c->numerator;
 					den += c->denominator;
 				}
-				struct metrics_cell *cell = &t->cells[(size_t)p * t->group_count + g];
+				struct metrics_cell *cell =
+				    &t->cells[(size_t)p * t->group_count + g];
 				if (fields & RELEASE_FIELD_NUM)
 					cell->numerator = num;
 				if (fields & RELEASE_FIELD_DEN)
@@ -411,7 +422,8 @@ static bool view_table(struct release_view *view, size_t i, const struct metrics
 		t->first_period = frozen->first_period;
 	int32_t last = src->first_period + (int32_t)src->period_count - 1;
 	t->period_count = (uint32_t)(last - t->first_period + 1);
-	t->group_count = src->dim == DIM_COUNTY ? (uint32_t)view->raw.county_count : src->group_count;
+	t->group_count =
+	    src->dim == DIM_COUNTY ? (uint32_t)view->raw.county_count : src->group_count;
 	size_t n = (size_t)t->period_count * t->group_count;
 	t->cells = calloc(n ? n : 1, sizeof(*t->cells));
 	rt->state = calloc(n ? n : 1, 1);
@@ -447,8 +459,9 @@ static bool view_table(struct release_view *view, size_t i, const struct metrics
 			        : &zero;
 			if (!view->revision) {
 				copy_counts(&t->cells[c], f);
-				rt->state[c] |= (uint8_t)(RELEASE_FROZEN | ((f->secret & 0x03u)
-				                                            << RELEASE_SECRET_SHIFT));
+				rt->state[c] |=
+				    (uint8_t)(RELEASE_FROZEN |
+				              ((f->secret & 0x03u) << RELEASE_SECRET_SHIFT));
 				continue;
 			}
 			if (!(f->flags & RELEASE_FROZEN_PUBLISHED))
@@ -492,8 +505,8 @@ static void set_published_rows(struct release_view *view, size_t i)
 		/* no group at all: as many rows as are settled */
 		int fy = view->raw.fy_start_month;
 		while (rows < t->period_count &&
-		       release_settled(t->period_type, fy, t->first_period + (int32_t)rows, rt->lag_days,
-		                       view->settle_days, view->raw.as_of))
+		       release_settled(t->period_type, fy, t->first_period + (int32_t)rows,
+		                       rt->lag_days, view->settle_days, view->raw.as_of))
 			rows++;
 	}
 	rt->published_rows = rows;
@@ -508,9 +521,9 @@ bool release_apply(const struct metrics_result *today, const struct release_ledg
 	memset(out, 0, sizeof(*out));
 	out->plan = options->settings.plan;
 	out->settle_days = options->settings.settle_days;
-	out->revision = ledger != NULL && (options->revise ||
-	                                   !release_settings_equal(&ledger->settings,
-	                                                           &options->settings));
+	out->revision =
+	    ledger != NULL &&
+	    (options->revise || !release_settings_equal(&ledger->settings, &options->settings));
 	out->raw.as_of = today->as_of;
 	out->raw.fy_start_month = today->fy_start_month;
 	if (today->fy_start_month != options->settings.fy_start_month) {
@@ -584,11 +597,11 @@ static uint32_t settled_rows(const struct release_view *view, size_t i)
 	int fy = view->raw.fy_start_month;
 	uint32_t rows = 0;
 	while (rows < t->period_count) {
-		bool settled = t->group_count > 0
-		                   ? (rt->state[(size_t)rows * t->group_count] & RELEASE_SETTLED) != 0
-		                   : release_settled(t->period_type, fy,
-		                                     t->first_period + (int32_t)rows, rt->lag_days,
-		                                     view->settle_days, view->raw.as_of);
+		bool settled =
+		    t->group_count > 0
+		        ? (rt->state[(size_t)rows * t->group_count] & RELEASE_SETTLED) != 0
+		        : release_settled(t->period_type, fy, t->first_period + (int32_t)rows,
+		                          rt->lag_days, view->settle_days, view->raw.as_of);
 		if (!settled)
 			break;
 		rows++;
@@ -646,8 +659,8 @@ struct release_ledger *release_commit(const struct release_view *view, const uin
 			dst->children = src->children;
 			dst->quantile_2s = src->quantile_2s;
 			dst->flags = rt->published ? RELEASE_FROZEN_PUBLISHED : 0;
-			dst->secret = rt->published && secret ? (uint8_t)(secret[offset + c] & 0x03u)
-			                                      : 0;
+			dst->secret =
+			    rt->published && secret ? (uint8_t)(secret[offset + c] & 0x03u) : 0;
 		}
 		offset += cells;
 	}

@@ -140,8 +140,8 @@ static void buf_disclosure(struct buf *buf, const struct snapshot *snapshot)
 {
 	buf_printf(buf, "{\"mode\":\"%s\",\"min_cell\":%d",
 	           snapshot->mode == DISCLOSURE_DP ? "dp" : "suppress", snapshot->min_cell);
-	if (snapshot->mode == DISCLOSURE_SUPPRESS)
-		buf_printf(buf, ",\"publish\":\"%s\"", snapshot->plan_text);
+	buf_printf(buf, ",\"publish\":\"%s\",\"settle_days\":%d", snapshot->plan_text,
+	           snapshot->settle_days);
 	if (snapshot->mode == DISCLOSURE_DP) {
 		/* epsilon is configuration, not a rounded statistic: 15
 		 * significant digits print 0.1 as 0.1 and keep tiny budgets */
@@ -250,7 +250,7 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 	buf_puts(json, ",\"rows\":[");
 	table->rows_open[SNAPSHOT_JSON] = json->len;
 
-	buf_puts(csv, "period,period_start,period_end,partial,");
+	buf_puts(csv, "period,period_start,period_end,partial,provisional,");
 	if (by != NULL)
 		buf_printf(csv, "%s,", by);
 	buf_puts(csv, "value,numerator,denominator,suppressed\r\n");
@@ -265,6 +265,12 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 		            start);
 		date_format(last, end);
 		const char *partial = last > result->as_of ? "true" : "false";
+		/* counts that may still change: partial, or not settled yet */
+		const char *provisional =
+		    source->group_count > 0 &&
+		            source->cells[(size_t)p * source->group_count].provisional
+		        ? "true"
+		        : "false";
 		if (p > 0 && source->group_count > 0)
 			buf_puts(json, ",");
 		table->row_start[SNAPSHOT_JSON][p] = json->len;
@@ -279,9 +285,9 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 				buf_puts(json, ",");
 			buf_printf(json,
 			           "{\"period\":\"%s\",\"period_start\":\"%s\","
-			           "\"period_end\":\"%s\",\"partial\":%s,",
-			           label, start, end, partial);
-			buf_printf(csv, "%s,%s,%s,%s,", label, start, end, partial);
+			           "\"period_end\":\"%s\",\"partial\":%s,\"provisional\":%s,",
+			           label, start, end, partial, provisional);
+			buf_printf(csv, "%s,%s,%s,%s,%s,", label, start, end, partial, provisional);
 			if (by != NULL) {
 				const char *group = group_label(result, source->dim, g);
 				buf_printf(json, "\"%s\":", by);
@@ -389,7 +395,7 @@ static void render_summary_entry(struct buf *buf, const struct disclosure_result
 	const struct disclosure_cell *cell = NULL, *previous = NULL;
 	if (chosen < 0) {
 		buf_puts(buf, ",\"period\":null,\"period_start\":null,\"period_end\":null,"
-		              "\"partial\":false");
+		              "\"partial\":false,\"provisional\":false");
 	} else {
 		int32_t index = table->first_period + (int32_t)chosen;
 		char label[PERIOD_LABEL_LEN], start[DATE_TEXT_LEN], end[DATE_TEXT_LEN];
@@ -398,11 +404,12 @@ static void render_summary_entry(struct buf *buf, const struct disclosure_result
 		date_format(period_first_day(table->period_type, result->fy_start_month, index),
 		            start);
 		date_format(last, end);
+		cell = &table->cells[(size_t)chosen * table->group_count];
 		buf_printf(buf,
 		           ",\"period\":\"%s\",\"period_start\":\"%s\",\"period_end\":"
-		           "\"%s\",\"partial\":%s",
-		           label, start, end, last > result->as_of ? "true" : "false");
-		cell = &table->cells[(size_t)chosen * table->group_count];
+		           "\"%s\",\"partial\":%s,\"provisional\":%s",
+		           label, start, end, last > result->as_of ? "true" : "false",
+		           cell->provisional ? "true" : "false");
 		if (chosen > 0)
 			previous = &table->cells[(size_t)(chosen - 1) * table->group_count];
 	}
@@ -536,6 +543,43 @@ static void render_catalog(struct buf *buf, const struct snapshot *snapshot)
 	buf_puts(buf, "\n");
 }
 
+/* /api/v1/disclosure: what protection cost, per published table (counts of
+ * cells only, never a value: issue "utility, measured and served"). */
+static void render_disclosure_report(struct buf *buf, const struct snapshot *snapshot,
+                                     const struct disclosure_result *result)
+{
+	json_t *tables = json_array();
+	uint64_t sum[6] = {0};
+	for (size_t i = 0; i < result->table_count; i++) {
+		const struct disclosure_table *t = &result->tables[i];
+		if (!t->published)
+			continue;
+		const struct disclosure_table_counts *c = &t->counts;
+		uint64_t v[6] = {c->cells,   c->safe,      c->safe_published,
+		                 c->primary, c->secondary, c->frozen};
+		for (int k = 0; k < 6; k++)
+			sum[k] += v[k];
+		tables = buf_json_append(
+		    tables, json_pack("{s:s, s:s, s:s*, s:I, s:I, s:I, s:I, s:I, s:I}", "metric",
+		                      metrics_catalog[t->metric].id, "period_type",
+		                      period_type_name(t->period_type), "by",
+		                      t->dim == DIM_TOTAL ? NULL : metrics_dim_name(t->dim),
+		                      "cells", (json_int_t)v[0], "safe", (json_int_t)v[1],
+		                      "safe_published", (json_int_t)v[2], "hidden_primary",
+		                      (json_int_t)v[3], "hidden_secondary", (json_int_t)v[4],
+		                      "hidden_frozen", (json_int_t)v[5]));
+	}
+	buf->len = 0;
+	buf_json_value(buf, json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
+	                              "snapshot", json_of(buf_snapshot_meta, snapshot),
+	                              "disclosure", json_of(buf_disclosure, snapshot), "totals",
+	                              "cells", (json_int_t)sum[0], "safe", (json_int_t)sum[1],
+	                              "safe_published", (json_int_t)sum[2], "hidden_primary",
+	                              (json_int_t)sum[3], "hidden_secondary", (json_int_t)sum[4],
+	                              "hidden_frozen", (json_int_t)sum[5], "tables", tables));
+	buf_puts(buf, "\n");
+}
+
 static const char *rule_action(int rule)
 {
 	if (rule < DQ_KEEP_OVERLAPPING_PLACEMENTS)
@@ -602,6 +646,7 @@ static uint64_t content_hash(const struct disclosure_result *result,
 	h = hash_i64(h, result->min_cell);
 	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
 		h = hash_i64(h, result->plan.dims[p]);
+	h = hash_i64(h, result->settle_days);
 	h = hash_i64(h, result->mode == DISCLOSURE_DP ? llround(result->epsilon * 1e6) : 0);
 	for (size_t c = 0; c < result->county_count; c++)
 		h = hash_mix(h, result->counties[c], strlen(result->counties[c]) + 1);
@@ -619,7 +664,8 @@ static uint64_t content_hash(const struct disclosure_result *result,
 		for (size_t i = 0; i < cells; i++) {
 			const struct disclosure_cell *cell = &table->cells[i];
 			int64_t flags = cell->suppressed | cell->has_value << 1 |
-			                cell->has_numerator << 2 | cell->has_denominator << 3;
+			                cell->has_numerator << 2 | cell->has_denominator << 3 |
+			                cell->provisional << 4;
 			h = hash_i64(h, flags);
 			h = hash_i64(h, cell->has_numerator ? cell->numerator : 0);
 			h = hash_i64(h, cell->has_denominator ? cell->denominator : 0);
@@ -671,6 +717,11 @@ static bool render_resources(struct snapshot *snapshot, const struct disclosure_
 	    !snapshot_body_set(&snapshot->arena, &snapshot->resources[SNAPSHOT_QUALITY], buf->data,
 	                       buf->len, true))
 		return false;
+	render_disclosure_report(buf, snapshot, result);
+	if (buf->failed ||
+	    !snapshot_body_set(&snapshot->arena, &snapshot->resources[SNAPSHOT_DISCLOSURE],
+	                       buf->data, buf->len, true))
+		return false;
 	buf->len = 0;
 	buf_json_value(buf, snapshot_openapi_document());
 	buf_puts(buf, "\n");
@@ -697,7 +748,9 @@ struct snapshot *snapshot_build(const struct disclosure_result *tables,
 	snapshot->refresh_seconds = info->refresh_seconds;
 	snapshot->mode = tables->mode;
 	snapshot->min_cell = tables->min_cell;
+	snapshot->plan = tables->plan;
 	release_plan_format(&tables->plan, snapshot->plan_text);
+	snapshot->settle_days = tables->settle_days;
 	snapshot->epsilon = tables->epsilon;
 	snapshot->table_count = 0;
 	snapshot->tables = buf_arena_alloc(&snapshot->arena, (tables->table_count + 1) *
@@ -780,6 +833,16 @@ int snapshot_fy_start_month(const struct snapshot *snapshot)
 uint64_t snapshot_suppressed_cells(const struct snapshot *snapshot)
 {
 	return snapshot->suppressed_cells;
+}
+
+bool snapshot_publishes(const struct snapshot *snapshot, enum period_type period_type, enum dim dim)
+{
+	return release_plan_has(&snapshot->plan, period_type, dim);
+}
+
+const char *snapshot_plan_text(const struct snapshot *snapshot)
+{
+	return snapshot->plan_text;
 }
 
 const struct snapshot_table *snapshot_table_find(const struct snapshot *snapshot,

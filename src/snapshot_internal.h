@@ -14,6 +14,7 @@
 #include "casa/buf.h"
 #include "casa/common.h"
 #include "casa/metrics.h"
+#include "casa/release.h"
 #include "casa/snapshot.h"
 
 struct snapshot {
@@ -27,7 +28,9 @@ struct snapshot {
 	int refresh_seconds;                                       /* schedule, for max-age */
 	enum disclosure_mode mode;                                 /* suppress or dp */
 	int min_cell;                                              /* k */
-	char plan_text[RELEASE_PLAN_TEXT_LEN];                     /* publication plan */
+	struct release_plan plan;                                  /* published tables */
+	char plan_text[RELEASE_PLAN_TEXT_LEN];                     /* the plan as configured */
+	int settle_days;                                           /* breakdowns wait this long */
 	double epsilon;                                            /* dp only */
 	uint64_t suppressed_cells;                                 /* published as suppressed */
 	struct snapshot_body resources[SNAPSHOT_RESOURCE_COUNT];   /* catalog... */

@@ -26,7 +26,7 @@
 static const char snapshot_magic[8] = {'C', 'A', 'S', 'A', 'S', 'N', 'A', 'P'};
 /* Bump when the payload layout changes: older files are then refused and
  * the daemon waits for its first refresh instead. */
-#define SNAPSHOT_FILE_VERSION 2 /* 2: suppression_year */
+#define SNAPSHOT_FILE_VERSION 3 /* 3: publication plan, settle days, /api/v1/disclosure */
 #define SNAPSHOT_HEADER_LEN   32
 /* Refuse absurd sizes before allocating (a foreign or corrupted header). */
 #define SNAPSHOT_FILE_MAX ((uint64_t)4 << 30)
@@ -81,7 +81,10 @@ static void put_snapshot(struct buf *buf, const struct snapshot *s)
 	put_u32(buf, (uint32_t)s->refresh_seconds);
 	put_u32(buf, (uint32_t)s->mode);
 	put_u32(buf, (uint32_t)s->min_cell);
-	put_u32(buf, 0u); /* was suppression_year (format 2) */
+	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
+		put_u32(buf, s->plan.dims[p]);
+	put_str(buf, s->plan_text);
+	put_u32(buf, (uint32_t)s->settle_days);
 	put_u64(buf, epsilon_bits);
 	put_u64(buf, s->suppressed_cells);
 	put_u32(buf, SNAPSHOT_RESOURCE_COUNT);
@@ -279,7 +282,10 @@ static struct snapshot *decode(const unsigned char *payload, size_t len, const c
 	s->refresh_seconds = (int)get_u32(&r);
 	uint32_t mode = get_u32(&r);
 	s->min_cell = (int)get_u32(&r);
-	(void)get_u32(&r); /* was suppression_year (format 2) */
+	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
+		s->plan.dims[p] = get_u32(&r);
+	get_fixed_str(&r, s->plan_text, sizeof(s->plan_text));
+	s->settle_days = (int)get_u32(&r);
 	uint64_t epsilon_bits = get_u64(&r);
 	memcpy(&s->epsilon, &epsilon_bits, sizeof(s->epsilon));
 	s->suppressed_cells = get_u64(&r);
@@ -569,7 +575,7 @@ static void manifest_entry(struct buf *manifest, bool *first, const char *name, 
 bool snapshot_write_files(const struct snapshot *snapshot, const char *dir)
 {
 	static const char *const resource_files[SNAPSHOT_RESOURCE_COUNT] = {
-	    "catalog.json", "summary.json", "quality.json", "openapi.json"};
+	    "catalog.json", "summary.json", "quality.json", "openapi.json", "disclosure.json"};
 	static const char *const extensions[SNAPSHOT_FORMAT_COUNT] = {"json", "csv"};
 	struct buf manifest = {0};
 	bool first = true;

@@ -5,8 +5,8 @@
 
 /* Refreshes take from well under a second (tiny programs) to about a minute
  * (millions of children); buckets span that range. */
-const double stats_refresh_bucket_bounds[STATS_REFRESH_BUCKETS] = {
-    0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+const double stats_refresh_bucket_bounds[STATS_REFRESH_BUCKETS] = {0.1, 0.25, 0.5, 1,  2.5,
+                                                                   5,   10,   30,  60, 120};
 
 void stats_observe_refresh(struct stats *stats, double seconds)
 {

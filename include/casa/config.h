@@ -25,6 +25,7 @@
 
 #include "casa/common.h"
 #include "casa/disclosure.h"
+#include "casa/release.h"
 
 #define CONFIG_ERROR_LEN 512
 #define CONFIG_HOST_LEN  64 /* an IPv6 literal is at most 45 characters */
@@ -53,8 +54,9 @@ struct config {
 	double confidence;          /* level of published intervals, default 0.95 */
 	/* disclosure (SPEC §5) */
 	enum disclosure_mode disclosure_mode; /* suppress (default) or dp */
-	bool suppression_calendar_year;       /* suppression_year = year: keep calendar
-	                                         years' breakdowns whole, not fiscal years' */
+	struct release_plan publish;          /* published tables (SPEC §5) */
+	int settle_days;                      /* breakdowns wait this long after a period */
+	bool revise;                          /* revision releases: recompute frozen periods */
 	int min_cell;                         /* k, default 11, never below 5 */
 	double dp_epsilon;                    /* dp budget, > 0, default 1.0 */
 	/* schedule and state (SPEC §7) */

@@ -29,6 +29,7 @@
 #include "casa/config.h"
 #include "casa/disclosure.h"
 #include "casa/http.h"
+#include "casa/release.h"
 #include "casa/snapshot.h"
 #include "casa/stats.h"
 
@@ -66,6 +67,8 @@ struct daemon {
 	uint8_t dp_key[DISCLOSURE_KEY_LEN]; /* secret for dp noise (SPEC §5) */
 	bool has_dp_key;                    /* dp_key was loaded or created */
 	struct source_cancel *cancel;       /* SIGTERM cancels a pull in flight */
+	struct release_ledger *ledger;      /* frozen cells of earlier releases, owned by
+	                                       the refresh thread; NULL = none yet */
 	/* refresh-thread state */
 	int64_t served_key;       /* refresh key of the served data, -1 none */
 	int32_t served_as_of;     /* as_of of the served snapshot */

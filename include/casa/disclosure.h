@@ -80,15 +80,15 @@ struct disclosure_table_counts {
 /* Same layout as struct metrics_table: cells[p * group_count + g]. Only
  * rows 0 .. published_rows - 1 of a published table are published. */
 struct disclosure_table {
-	enum metric_id metric;         /* which metric */
-	enum period_type period_type;  /* rows' period type */
-	enum dim dim;                  /* breakdown */
-	int32_t first_period;          /* period index of row 0 */
-	uint32_t period_count;         /* rows laid out */
-	uint32_t group_count;          /* groups per row */
-	struct disclosure_cell *cells; /* period_count * group_count */
-	bool published;                /* in the publication plan */
-	uint32_t published_rows;       /* rows published (settled ones for a breakdown) */
+	enum metric_id metric;                 /* which metric */
+	enum period_type period_type;          /* rows' period type */
+	enum dim dim;                          /* breakdown */
+	int32_t first_period;                  /* period index of row 0 */
+	uint32_t period_count;                 /* rows laid out */
+	uint32_t group_count;                  /* groups per row */
+	struct disclosure_cell *cells;         /* period_count * group_count */
+	bool published;                        /* in the publication plan */
+	uint32_t published_rows;               /* rows published (settled ones for a breakdown) */
 	struct disclosure_table_counts counts; /* what protection cost */
 };
 

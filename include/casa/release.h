@@ -79,14 +79,14 @@ bool release_settled(enum period_type type, int fy_start_month, int32_t period, 
 /* Settings a ledger was built under. A ledger built under other settings is
  * not reused as frozen: the next release is a revision against it. */
 struct release_settings {
-	int min_cell;              /* k */
-	int fy_start_month;        /* 1..12 */
-	int settle_days;           /* see above */
+	int min_cell;               /* k */
+	int fy_start_month;         /* 1..12 */
+	int settle_days;            /* see above */
 	int64_t screening_window_s; /* changes screening cells */
-	uint32_t mode;             /* enum disclosure_mode, as a number */
-	double epsilon;            /* dp only, else 0 */
-	struct release_plan plan;  /* published tables */
-	char timezone[64];         /* dates of timestamps */
+	uint32_t mode;              /* enum disclosure_mode, as a number */
+	double epsilon;             /* dp only, else 0 */
+	struct release_plan plan;   /* published tables */
+	char timezone[64];          /* dates of timestamps */
 };
 
 /* Frozen cells of earlier releases (opaque). */
@@ -106,18 +106,19 @@ bool release_settings_equal(const struct release_settings *a, const struct relea
 #define RELEASE_FROZEN     0x02u /* decided by an earlier release: served as is */
 #define RELEASE_SECRET_NUM 0x04u /* frozen: numerator secret (cell suppressed) */
 #define RELEASE_SECRET_DEN 0x08u /* frozen: denominator secret (cell suppressed) */
-#define RELEASE_PREVIOUS   0x10u /* revision: an earlier release published this
-                                    cell; its counts are in prev */
-#define RELEASE_SECRET_SHIFT 2   /* RELEASE_SECRET_* >> shift = DISCLOSURE_SECRET_* */
+#define RELEASE_PREVIOUS                                                                           \
+	0x10u                  /* revision: an earlier release published this                      \
+	                          cell; its counts are in prev */
+#define RELEASE_SECRET_SHIFT 2 /* RELEASE_SECRET_* >> shift = DISCLOSURE_SECRET_* */
 
 /* How one table takes part in this release. */
 struct release_table {
-	bool published;           /* in the plan (and allowed by the catalog) */
-	int lag_days;             /* the metric's observation lag (release_metric_lag_days) */
-	uint32_t published_rows;  /* rows 0..published_rows-1 are published: every
-	                             row for a total, the settled ones for a
-	                             breakdown (settling goes in period order) */
-	uint8_t *state;           /* RELEASE_* bits per cell, owned */
+	bool published;            /* in the plan (and allowed by the catalog) */
+	int lag_days;              /* the metric's observation lag (release_metric_lag_days) */
+	uint32_t published_rows;   /* rows 0..published_rows-1 are published: every
+	                              row for a total, the settled ones for a
+	                              breakdown (settling goes in period order) */
+	uint8_t *state;            /* RELEASE_* bits per cell, owned */
 	struct metrics_cell *prev; /* revision: previous counts per cell (valid
 	                              where RELEASE_PREVIOUS), else NULL; owned */
 };
@@ -127,12 +128,12 @@ struct release_table {
  * ranges and county lists widened to hold every frozen cell; settled cells
  * hold their frozen counts. */
 struct release_view {
-	struct metrics_result raw;     /* owned */
-	struct release_table *tables;  /* raw.table_count, owned */
-	struct release_plan plan;      /* copied from the options */
-	int settle_days;               /* copied */
-	bool revision;                 /* revise was set, or the settings changed */
-	uint64_t revised_cells;        /* revision: published cells whose counts changed */
+	struct metrics_result raw;    /* owned */
+	struct release_table *tables; /* raw.table_count, owned */
+	struct release_plan plan;     /* copied from the options */
+	int settle_days;              /* copied */
+	bool revision;                /* revise was set, or the settings changed */
+	uint64_t revised_cells;       /* revision: published cells whose counts changed */
 };
 
 struct release_options {

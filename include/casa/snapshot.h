@@ -98,10 +98,11 @@ struct snapshot_body {
 enum snapshot_format { SNAPSHOT_JSON, SNAPSHOT_CSV, SNAPSHOT_FORMAT_COUNT };
 
 enum snapshot_resource {
-	SNAPSHOT_CATALOG, /* /api/v1/metrics */
-	SNAPSHOT_SUMMARY, /* /api/v1/summary */
-	SNAPSHOT_QUALITY, /* /api/v1/quality */
-	SNAPSHOT_OPENAPI, /* /api/v1/openapi.json */
+	SNAPSHOT_CATALOG,    /* /api/v1/metrics */
+	SNAPSHOT_SUMMARY,    /* /api/v1/summary */
+	SNAPSHOT_QUALITY,    /* /api/v1/quality */
+	SNAPSHOT_OPENAPI,    /* /api/v1/openapi.json */
+	SNAPSHOT_DISCLOSURE, /* /api/v1/disclosure: what protection cost, per table */
 	SNAPSHOT_RESOURCE_COUNT
 };
 
@@ -124,6 +125,12 @@ struct snapshot_table {
 	size_t *row_end[SNAPSHOT_FORMAT_COUNT];           /* per period, period_count */
 	const char *csv_filename; /* "<metric>_<pt>[_by_<dim>]_<as_of>.csv" */
 };
+
+/* Whether the publication plan of the snapshot publishes (period type,
+ * breakdown) tables, and the plan as text ("month:total quarter:all ..."). */
+bool snapshot_publishes(const struct snapshot *snapshot, enum period_type period_type,
+                        enum dim dim);
+const char *snapshot_plan_text(const struct snapshot *snapshot);
 
 /* NULL when the snapshot has no such table (not allowed by the catalog). */
 const struct snapshot_table *snapshot_table_find(const struct snapshot *snapshot,

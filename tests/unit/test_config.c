@@ -84,7 +84,14 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.disclosure_mode, DISCLOSURE_SUPPRESS);
 	ck_assert(c.dp_epsilon == 1.0);
 	ck_assert(c.confidence == 0.95);
-	ck_assert(!c.suppression_calendar_year); /* suppression_year = fiscal_year */
+	/* SPEC §5 plan: totals of every period type, breakdowns of quarters,
+	 * years and fiscal years, month x breakdown off; 30 settle days. */
+	ck_assert_uint_eq(c.publish.dims[PERIOD_MONTH], DIM_BIT(DIM_TOTAL));
+	ck_assert_uint_eq(c.publish.dims[PERIOD_QUARTER], (1u << DIM_COUNT) - 1);
+	ck_assert_uint_eq(c.publish.dims[PERIOD_YEAR], (1u << DIM_COUNT) - 1);
+	ck_assert_uint_eq(c.publish.dims[PERIOD_FISCAL_YEAR], (1u << DIM_COUNT) - 1);
+	ck_assert_int_eq(c.settle_days, 30);
+	ck_assert(!c.revise);
 	ck_assert_str_eq(c.listen_host, "127.0.0.1");
 	ck_assert_int_eq(c.listen_port, 8080);
 	ck_assert_str_eq(c.schema, "deid");
@@ -111,7 +118,9 @@ START_TEST(test_precedence)
 	                 "\n"
 	                 "schema = \"file_schema\"\n"
 	                 "fiscal_year_start_month = 7\n"
-	                 "suppression_year = year\n"
+	                 "suppression_year = year\n" /* obsolete: accepted, ignored */
+	                 "publish = quarter:total+advocate, fiscal_year:all\n"
+	                 "settle_days = 45\n"
 	                 "as_of = 2025-06-30\n");
 	setenv("CASA_METRICS_MIN_CELL", "30", 1);
 	setenv("CASA_METRICS_REFRESH", "50", 1);
@@ -124,7 +133,13 @@ START_TEST(test_precedence)
 	ck_assert_int_eq(c.fy_start_month, 7);                  /* file > default 10 */
 	ck_assert_int_eq(c.as_of, date_from_ymd(2024, 12, 31)); /* --key=value form */
 	ck_assert_int_eq(c.max_age_s, 86400);                   /* untouched default */
-	ck_assert(c.suppression_calendar_year);                 /* file: year */
+	/* the plan as the file wrote it: months and years publish nothing */
+	ck_assert_uint_eq(c.publish.dims[PERIOD_MONTH], 0);
+	ck_assert_uint_eq(c.publish.dims[PERIOD_QUARTER],
+	                  DIM_BIT(DIM_TOTAL) | DIM_BIT(DIM_ADVOCATE));
+	ck_assert_uint_eq(c.publish.dims[PERIOD_YEAR], 0);
+	ck_assert_uint_eq(c.publish.dims[PERIOD_FISCAL_YEAR], (1u << DIM_COUNT) - 1);
+	ck_assert_int_eq(c.settle_days, 45);
 	config_free(&c);
 	unlink(path);
 }
@@ -145,7 +160,14 @@ static const struct bad_value {
     {"--fiscal-year-start-month", "0", "fiscal_year_start_month"},
     {"--screening-window-hours", "0", "screening_window_hours"},
     {"--disclosure-mode", "noise", "disclosure_mode"},
-    {"--suppression-year", "calendar", "suppression_year"},
+    {"--publish", "quarter", "publish"},
+    {"--publish", "week:total", "publish"},
+    {"--publish", "quarter:county+", "publish"},
+    {"--publish", "quarter:borough", "publish"},
+    {"--publish", "quarter:all quarter:total", "publish"},
+    {"--settle-days", "-1", "settle_days"},
+    {"--settle-days", "3661", "settle_days"},
+    {"--revise", "maybe", "revise"},
     {"--dp-epsilon", "0", "dp_epsilon"},
     {"--dp-epsilon", "-1", "dp_epsilon"},
     {"--dp-epsilon", "nan", "dp_epsilon"},
@@ -237,6 +259,35 @@ START_TEST(test_min_cell_floor)
 	ck_assert_msg(load(&c, err, five), "%s", err);
 	ck_assert_int_eq(c.min_cell, 5);
 	config_free(&c);
+}
+END_TEST
+
+START_TEST(test_publish_plan)
+{
+	struct config c;
+	char err[CONFIG_ERROR_LEN];
+	clear_environment();
+	/* a breakdown brings its total along; the canonical text reads back */
+	const char *args[] = {"--publish", "month:county, year:sex+age_band", "--revise=yes", NULL};
+	ck_assert_msg(load(&c, err, args), "%s", err);
+	ck_assert_uint_eq(c.publish.dims[PERIOD_MONTH], DIM_BIT(DIM_TOTAL) | DIM_BIT(DIM_COUNTY));
+	ck_assert_uint_eq(c.publish.dims[PERIOD_QUARTER], 0);
+	ck_assert_uint_eq(c.publish.dims[PERIOD_YEAR],
+	                  DIM_BIT(DIM_TOTAL) | DIM_BIT(DIM_SEX) | DIM_BIT(DIM_AGE_BAND));
+	ck_assert(c.revise);
+	char text[RELEASE_PLAN_TEXT_LEN];
+	release_plan_format(&c.publish, text);
+	ck_assert_str_eq(text, "month:total+county year:total+age_band+sex");
+	struct release_plan again;
+	char perr[RELEASE_ERROR_LEN];
+	ck_assert(release_plan_parse(text, &again, perr));
+	ck_assert_mem_eq(&again, &c.publish, sizeof(again));
+	config_free(&c);
+	/* the default plan in its canonical form */
+	struct release_plan def;
+	release_plan_default(&def);
+	release_plan_format(&def, text);
+	ck_assert_str_eq(text, "month:total quarter:all year:all fiscal_year:all");
 }
 END_TEST
 
@@ -521,6 +572,7 @@ static Suite *config_suite(void)
 	                    (int)CASA_ARRAY_LEN(bad_values));
 	tcase_add_test(tc, test_min_cell_floor);
 	tcase_add_test(tc, test_confidence_range);
+	tcase_add_test(tc, test_publish_plan);
 	tcase_add_test(tc, test_unknown_key_refused);
 	tcase_add_test(tc, test_file_syntax_errors);
 	tcase_add_test(tc, test_listen_and_quotes);

@@ -74,35 +74,76 @@ static void fixture_init(struct fixture *f)
 	/* May 2025: 20 children; June: 25 (= 12 assigned + 13 hidden) */
 	f->still_total[0] = (struct disclosure_cell){20, 0, 20, true, false, true, false, false};
 	f->still_total[1] = (struct disclosure_cell){25, 0, 25, true, false, true, false, false};
-	f->tables[0] = (struct disclosure_table){
-	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 2, 1, f->discharges, true, 2, {0}};
+	f->tables[0] = (struct disclosure_table){METRIC_RUNAWAY_DISCHARGES_PCT,
+	                                         PERIOD_YEAR,
+	                                         DIM_TOTAL,
+	                                         2024,
+	                                         2,
+	                                         1,
+	                                         f->discharges,
+	                                         true,
+	                                         2,
+	                                         {0}};
 	f->tables[1] = (struct disclosure_table){METRIC_MOVES_PER_1000_DAYS_IN_CARE,
 	                                         PERIOD_FISCAL_YEAR,
 	                                         DIM_TOTAL,
 	                                         2024,
 	                                         2,
 	                                         1,
-	                                         f->moves_fy, true, 2, {0}};
-	f->tables[2] = (struct disclosure_table){
-	    METRIC_STILL_MISSING_COUNT, PERIOD_MONTH, DIM_ADVOCATE, 2025 * 12 + 5, 1, 2, f->still, true, 1, {0}};
-	f->tables[3] = (struct disclosure_table){
-	    METRIC_DAYS_MISSING_MEDIAN, PERIOD_YEAR, DIM_TOTAL, 2025, 1, 1, f->median, true, 1, {0}};
-	f->tables[4] = (struct disclosure_table){
-	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, 2025, 1, 3, f->county, true, 1, {0}};
+	                                         f->moves_fy,
+	                                         true,
+	                                         2,
+	                                         {0}};
+	f->tables[2] = (struct disclosure_table){METRIC_STILL_MISSING_COUNT,
+	                                         PERIOD_MONTH,
+	                                         DIM_ADVOCATE,
+	                                         2025 * 12 + 5,
+	                                         1,
+	                                         2,
+	                                         f->still,
+	                                         true,
+	                                         1,
+	                                         {0}};
+	f->tables[3] = (struct disclosure_table){METRIC_DAYS_MISSING_MEDIAN,
+	                                         PERIOD_YEAR,
+	                                         DIM_TOTAL,
+	                                         2025,
+	                                         1,
+	                                         1,
+	                                         f->median,
+	                                         true,
+	                                         1,
+	                                         {0}};
+	f->tables[4] = (struct disclosure_table){METRIC_RUNAWAY_DISCHARGES_PCT,
+	                                         PERIOD_YEAR,
+	                                         DIM_COUNTY,
+	                                         2025,
+	                                         1,
+	                                         3,
+	                                         f->county,
+	                                         true,
+	                                         1,
+	                                         {0}};
 	f->tables[5] = (struct disclosure_table){METRIC_PLACEMENT_MOVES_PER_1000_DAYS,
 	                                         PERIOD_FISCAL_YEAR,
 	                                         DIM_TOTAL,
 	                                         2024,
 	                                         2,
 	                                         1,
-	                                         f->cohort, true, 2, {0}};
+	                                         f->cohort,
+	                                         true,
+	                                         2,
+	                                         {0}};
 	f->tables[6] = (struct disclosure_table){METRIC_STILL_MISSING_COUNT,
 	                                         PERIOD_MONTH,
 	                                         DIM_TOTAL,
 	                                         2025 * 12 + 4,
 	                                         2,
 	                                         1,
-	                                         f->still_total, true, 2, {0}};
+	                                         f->still_total,
+	                                         true,
+	                                         2,
+	                                         {0}};
 	f->counties[0] = "Adams, North";
 	f->counties[1] = "Baker \"B\"";
 	f->counties[2] = "=Line\nTwo";
@@ -110,6 +151,8 @@ static void fixture_init(struct fixture *f)
 	f->result.fy_start_month = 10;
 	f->result.mode = DISCLOSURE_SUPPRESS;
 	f->result.min_cell = 11;
+	release_plan_default(&f->result.plan);
+	f->result.settle_days = 30;
 	f->result.tables = f->tables;
 	f->result.table_count = 7;
 	f->result.counties = f->counties;
@@ -120,8 +163,24 @@ static void fixture_init(struct fixture *f)
 	f->info = (struct snapshot_info){7, GENERATED_AT, &f->quality, 300};
 }
 
+/* A period that ends after as_of is partial, so provisional (marked at
+ * build time, so that cells a test replaces get it too). */
+static void mark_provisional(struct fixture *f)
+{
+	for (int t = 0; t < 7; t++) {
+		struct disclosure_table *dt = &f->tables[t];
+		for (uint32_t p = 0; p < dt->period_count; p++)
+			for (uint32_t g = 0; g < dt->group_count; g++)
+				dt->cells[p * dt->group_count + g].provisional =
+				    period_last_day(dt->period_type, 10,
+				                    dt->first_period + (int32_t)p) >
+				    f->result.as_of;
+	}
+}
+
 static struct snapshot *build(struct fixture *f)
 {
+	mark_provisional(f);
 	struct snapshot *s = snapshot_build(&f->result, &f->info);
 	ck_assert_ptr_nonnull(s);
 	return s;
@@ -153,12 +212,15 @@ START_TEST(test_table_json_exact)
 	    "{\"metric\":\"runaway_discharges_pct\",\"title\":\"%s\",\"period_type\":\"year\","
 	    "\"by\":null,\"unit\":\"%s\",\"snapshot\":{\"id\":\"%s\",\"generated_at\":"
 	    "\"2025-07-01T12:00:00Z\",\"as_of\":\"2025-06-30\"},\"disclosure\":{\"mode\":"
-	    "\"suppress\",\"min_cell\":11,\"suppression_year\":\"fiscal_year\"},\"rows\":["
+	    "\"suppress\",\"min_cell\":11,\"publish\":\"month:total quarter:all year:all "
+	    "fiscal_year:all\",\"settle_days\":30},\"rows\":["
 	    "{\"period\":\"2024\",\"period_start\":\"2024-01-01\",\"period_end\":\"2024-12-31\","
-	    "\"partial\":false,\"value\":8,\"numerator\":12,\"denominator\":150,"
+	    "\"partial\":false,\"provisional\":false,\"value\":8,\"numerator\":12,\"denominator\":"
+	    "150,"
 	    "\"suppressed\":false},"
 	    "{\"period\":\"2025\",\"period_start\":\"2025-01-01\",\"period_end\":\"2025-12-31\","
-	    "\"partial\":true,\"value\":null,\"numerator\":null,\"denominator\":null,"
+	    "\"partial\":true,\"provisional\":true,\"value\":null,\"numerator\":null,"
+	    "\"denominator\":null,"
 	    "\"suppressed\":true}]}\n",
 	    metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].title,
 	    metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].unit, snapshot_id(s));
@@ -179,16 +241,16 @@ START_TEST(test_rows_numbers_and_groups)
 	 * 4.3100000000000005 prints as 4.31; FY2025 ends 2025-09-30 > as_of */
 	const struct snapshot_body *fy = table_body(s, METRIC_MOVES_PER_1000_DAYS_IN_CARE,
 	                                            PERIOD_FISCAL_YEAR, DIM_TOTAL, SNAPSHOT_JSON);
-	ck_assert_ptr_nonnull(strstr(fy->data,
-	                             "{\"period\":\"FY2024\",\"period_start\":\"2023-10-01\","
-	                             "\"period_end\":\"2024-09-30\",\"partial\":false,"
-	                             "\"value\":4.31,\"numerator\":57,\"denominator\":13225,"
-	                             "\"suppressed\":false}"));
-	ck_assert_ptr_nonnull(strstr(fy->data,
-	                             "{\"period\":\"FY2025\",\"period_start\":\"2024-10-01\","
-	                             "\"period_end\":\"2025-09-30\",\"partial\":true,"
-	                             "\"value\":0,\"numerator\":0,\"denominator\":40,"
-	                             "\"suppressed\":false}"));
+	ck_assert_ptr_nonnull(strstr(
+	    fy->data, "{\"period\":\"FY2024\",\"period_start\":\"2023-10-01\","
+	              "\"period_end\":\"2024-09-30\",\"partial\":false,\"provisional\":false,"
+	              "\"value\":4.31,\"numerator\":57,\"denominator\":13225,"
+	              "\"suppressed\":false}"));
+	ck_assert_ptr_nonnull(
+	    strstr(fy->data, "{\"period\":\"FY2025\",\"period_start\":\"2024-10-01\","
+	                     "\"period_end\":\"2025-09-30\",\"partial\":true,\"provisional\":true,"
+	                     "\"value\":0,\"numerator\":0,\"denominator\":40,"
+	                     "\"suppressed\":false}"));
 	ck_assert_ptr_null(strstr(fy->data, "4.3100000"));
 	/* a count: denominator null, not suppressed; group key named after by;
 	 * June 2025 ends on as_of, so it is complete */
@@ -198,10 +260,12 @@ START_TEST(test_rows_numbers_and_groups)
 	ck_assert_ptr_nonnull(strstr(
 	    still->data,
 	    "\"rows\":[{\"period\":\"2025-06\",\"period_start\":\"2025-06-01\",\"period_end\":"
-	    "\"2025-06-30\",\"partial\":false,\"advocate\":\"assigned\",\"value\":12,\"numerator\":"
+	    "\"2025-06-30\",\"partial\":false,\"provisional\":false,\"advocate\":\"assigned\","
+	    "\"value\":12,\"numerator\":"
 	    "12,\"denominator\":null,\"suppressed\":false},{\"period\":\"2025-06\",\"period_"
 	    "start\":"
-	    "\"2025-06-01\",\"period_end\":\"2025-06-30\",\"partial\":false,\"advocate\":"
+	    "\"2025-06-01\",\"period_end\":\"2025-06-30\",\"partial\":false,\"provisional\":false,"
+	    "\"advocate\":"
 	    "\"not_assigned\",\"value\":null,\"numerator\":null,\"denominator\":null,"
 	    "\"suppressed\":true}]}"));
 	/* a quantile: numerator null, not suppressed */
@@ -228,17 +292,18 @@ START_TEST(test_csv_exact_and_escaping)
 	 * gets an apostrophe (no formula in a spreadsheet) and is quoted */
 	assert_body(
 	    table_body(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, SNAPSHOT_CSV),
-	    "period,period_start,period_end,partial,county,value,numerator,denominator,"
+	    "period,period_start,period_end,partial,provisional,county,value,numerator,denominator,"
 	    "suppressed\r\n"
-	    "2025,2025-01-01,2025-12-31,true,\"Adams, North\",11,11,100,false\r\n"
-	    "2025,2025-01-01,2025-12-31,true,\"Baker \"\"B\"\"\",,,,true\r\n"
-	    "2025,2025-01-01,2025-12-31,true,\"'=Line\nTwo\",,,,true\r\n");
+	    "2025,2025-01-01,2025-12-31,true,true,\"Adams, North\",11,11,100,false\r\n"
+	    "2025,2025-01-01,2025-12-31,true,true,\"Baker \"\"B\"\"\",,,,true\r\n"
+	    "2025,2025-01-01,2025-12-31,true,true,\"'=Line\nTwo\",,,,true\r\n");
 	assert_body(
 	    table_body(s, METRIC_STILL_MISSING_COUNT, PERIOD_MONTH, DIM_ADVOCATE, SNAPSHOT_CSV),
-	    "period,period_start,period_end,partial,advocate,value,numerator,denominator,"
+	    "period,period_start,period_end,partial,provisional,advocate,value,numerator,"
+	    "denominator,"
 	    "suppressed\r\n"
-	    "2025-06,2025-06-01,2025-06-30,false,assigned,12,12,,false\r\n"
-	    "2025-06,2025-06-01,2025-06-30,false,not_assigned,,,,true\r\n");
+	    "2025-06,2025-06-01,2025-06-30,false,false,assigned,12,12,,false\r\n"
+	    "2025-06,2025-06-01,2025-06-30,false,false,not_assigned,,,,true\r\n");
 	const struct snapshot_table *t =
 	    snapshot_table_find(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY);
 	ck_assert_str_eq(t->csv_filename, "runaway_discharges_pct_year_by_county_2025-06-30.csv");
@@ -354,9 +419,11 @@ START_TEST(test_slices)
 	ck_assert(snapshot_table_slice(t, SNAPSHOT_JSON, 1, 1, &out, &len, etag));
 	const char *rows = strstr(out, "\"rows\":[");
 	ck_assert_ptr_nonnull(rows);
-	ck_assert_str_eq(rows, "\"rows\":[{\"period\":\"2025\",\"period_start\":\"2025-01-01\","
-	                       "\"period_end\":\"2025-12-31\",\"partial\":true,\"value\":null,"
-	                       "\"numerator\":null,\"denominator\":null,\"suppressed\":true}]}\n");
+	ck_assert_str_eq(
+	    rows,
+	    "\"rows\":[{\"period\":\"2025\",\"period_start\":\"2025-01-01\","
+	    "\"period_end\":\"2025-12-31\",\"partial\":true,\"provisional\":true,\"value\":null,"
+	    "\"numerator\":null,\"denominator\":null,\"suppressed\":true}]}\n");
 	ck_assert(strncmp(out, t->body[SNAPSHOT_JSON].data, (size_t)(rows - out)) == 0);
 	free(out);
 	/* the same range again: the same ETag; another range: another one */
@@ -375,8 +442,9 @@ START_TEST(test_slices)
 	free(out);
 	/* CSV: header + the 2024 row */
 	ck_assert(snapshot_table_slice(t, SNAPSHOT_CSV, 0, 0, &out, &len, etag));
-	ck_assert_str_eq(out, "period,period_start,period_end,partial,value,numerator,denominator,"
-	                      "suppressed\r\n2024,2024-01-01,2024-12-31,false,8,12,150,false\r\n");
+	ck_assert_str_eq(
+	    out, "period,period_start,period_end,partial,provisional,value,numerator,denominator,"
+	         "suppressed\r\n2024,2024-01-01,2024-12-31,false,false,8,12,150,false\r\n");
 	free(out);
 	/* multi-group periods slice whole periods */
 	const struct snapshot_table *g =
@@ -400,14 +468,16 @@ START_TEST(test_summary_catalog_quality)
 	ck_assert_ptr_nonnull(
 	    strstr(summary,
 	           "\"period_type\":\"fiscal_year\",\"period\":\"FY2024\",\"period_start\":"
-	           "\"2023-10-01\",\"period_end\":\"2024-09-30\",\"partial\":false,\"value\":4,"
+	           "\"2023-10-01\",\"period_end\":\"2024-09-30\",\"partial\":false,\"provisional\":"
+	           "false,\"value\":4,"
 	           "\"numerator\":40,\"denominator\":10000,\"suppressed\":false,\"previous\":null,"
 	           "\"change\":null,\"higher_is_better\":false,\"reference\":4.48}"));
 	/* still_missing_count: latest month 2025-06, 25 children; May 20;
 	 * change 25 - 20 = 5; higher is not better */
 	ck_assert_ptr_nonnull(strstr(
 	    summary, "\"period_type\":\"month\",\"period\":\"2025-06\",\"period_start\":"
-	             "\"2025-06-01\",\"period_end\":\"2025-06-30\",\"partial\":false,\"value\":25,"
+	             "\"2025-06-01\",\"period_end\":\"2025-06-30\",\"partial\":false,"
+	             "\"provisional\":false,\"value\":25,"
 	             "\"numerator\":25,\"denominator\":null,\"suppressed\":false,\"previous\":"
 	             "{\"period\":\"2025-05\",\"value\":20,\"suppressed\":false},\"change\":5,"
 	             "\"higher_is_better\":false}"));
@@ -446,7 +516,10 @@ START_TEST(test_dp_mode_stated)
 	f.result.epsilon = 0.1;
 	struct snapshot *s = build(&f);
 	/* SPEC §5: the API states the mode and epsilon */
-	const char *want = "\"disclosure\":{\"mode\":\"dp\",\"min_cell\":11,\"epsilon\":0.1}";
+	const char *want =
+	    "\"disclosure\":{\"mode\":\"dp\",\"min_cell\":11,\"publish\":"
+	    "\"month:total quarter:all year:all fiscal_year:all\",\"settle_days\":30,"
+	    "\"epsilon\":0.1}";
 	ck_assert_ptr_nonnull(strstr(
 	    table_body(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, SNAPSHOT_JSON)
 	        ->data,
