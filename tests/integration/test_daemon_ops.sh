@@ -137,6 +137,11 @@ wait_for 30 readyz_fresh "$port" || fail "daemon A never fresh: $(cat "$log_a")"
 id1=$(snapshot_id "$port") || fail "no snapshot id"
 seed "$conn" 8
 wait_for 60 id_differs "$port" "$id1" || fail "re-seeded data not picked up: $(tail "$log_a")"
+# seed() loads the generator's batch, then adds one more: a refresh may land
+# between the two, so wait until the served key is the last one.
+last_batch=$(psql "$conn" -XAtc "SELECT max(batch_id) FROM deid.extract_batches")
+key_is_last() { [ "$(metric_value "$port" casa_metrics_refresh_key)" = "$last_batch" ]; }
+wait_for 30 key_is_last || fail "the last batch $last_batch was not picked up"
 # Unchanged refresh key, same as_of, young snapshot: refreshes are skipped
 # (SPEC §7), so the build counter stands still while the skip counter moves.
 built=$(metric_value "$port" casa_metrics_refreshes_total)

@@ -58,7 +58,7 @@ check_row 2025 5 1810 2.7624 true 2025-01-01 2025-12-31
 
 # Totals carry no group key.
 [ "$(jq -r '.rows[0] | keys | sort | join(",")' "$body")" = \
-	"denominator,numerator,partial,period,period_end,period_start,suppressed,value" ] ||
+	"denominator,numerator,partial,period,period_end,period_start,provisional,suppressed,value" ] ||
 	fail "row keys: $(jq -c '.rows[0] | keys' "$body")"
 
 # Quarters: 2024-Q2 holds the 10 episodes of 2024-05-10; days: children 1..10

@@ -89,7 +89,7 @@ json_check "$TMP/ready.json" '.ready and (.stale|not) and .snapshot.as_of=="2025
 # --- default table: year, total -------------------------------------------
 curl -s -D "$TMP/h" -o "$TMP/year.json" "$T"
 # 2024: 27/300 = 9 %; 2025 suppressed and partial (2025-12-31 > as_of 2025-06-30)
-json_check "$TMP/year.json" '.period_type=="year" and .by==null and (.rows|length)==2 and .rows[0]=={"period":"2024","period_start":"2024-01-01","period_end":"2024-12-31","partial":false,"value":9,"numerator":27,"denominator":300,"suppressed":false} and .rows[1].suppressed and .rows[1].value==null and .rows[1].numerator==null and .rows[1].partial and .disclosure=={"mode":"suppress","min_cell":11,"suppression_year":"fiscal_year"}' &&
+json_check "$TMP/year.json" '.period_type=="year" and .by==null and (.rows|length)==2 and .rows[0]=={"period":"2024","period_start":"2024-01-01","period_end":"2024-12-31","partial":false,"provisional":false,"value":9,"numerator":27,"denominator":300,"suppressed":false} and .rows[1].suppressed and .rows[1].value==null and .rows[1].numerator==null and .rows[1].partial and .disclosure=={"mode":"suppress","min_cell":11,"publish":"month:total quarter:all year:all fiscal_year:all","settle_days":30}' &&
 	ok "year table body" || fail "year table body"
 grep -qi '^Content-Type: application/json; charset=utf-8' "$TMP/h" && ok "json content type" || fail "json content type"
 grep -qi '^Cache-Control: public, max-age=300' "$TMP/h" && ok "cache-control" || fail "cache-control"
@@ -156,7 +156,7 @@ json_check "$TMP/slice2.json" '[.rows[].period]==["2024-Q4","2025-Q1","2025-Q2"]
 curl -s -o "$TMP/slice3.json" "$T?period_type=quarter&from=2030-Q1"
 json_check "$TMP/slice3.json" '.rows==[]' && ok "empty slice" || fail "empty slice"
 curl -s -o "$TMP/slice4.csv" "$T?period_type=quarter&to=2024-Q3&format=csv"
-expect "csv slice" "$(tr -d '\r' <"$TMP/slice4.csv" | tail -n +2)" "2024-Q3,2024-07-01,2024-09-30,false,8,12,150,false"
+expect "csv slice" "$(tr -d '\r' <"$TMP/slice4.csv" | tail -n +2)" "2024-Q3,2024-07-01,2024-09-30,false,false,8,12,150,false"
 
 # --- CSV ------------------------------------------------------------------------
 curl -s -D "$TMP/hv" -o "$TMP/county.csv" "$T?by=county&format=csv"
@@ -164,11 +164,11 @@ grep -qi '^Content-Type: text/csv; charset=utf-8' "$TMP/hv" && ok "csv content t
 grep -qi '^Content-Disposition: attachment; filename="runaway_discharges_pct_year_by_county_2025-06-30.csv"' "$TMP/hv" &&
 	ok "csv filename" || fail "csv filename"
 # 14/160 = 8.75 %, 13/140 = 9.2857 % (9.285714... to 4 decimals)
-printf '%s\r\n' 'period,period_start,period_end,partial,county,value,numerator,denominator,suppressed' \
-	'2024,2024-01-01,2024-12-31,false,Adams,8.75,14,160,false' \
-	'2024,2024-01-01,2024-12-31,false,"Baker, ""North""",9.2857,13,140,false' \
-	'2025,2025-01-01,2025-12-31,true,Adams,,,,true' \
-	'2025,2025-01-01,2025-12-31,true,"Baker, ""North""",,,,true' >"$TMP/county.expected"
+printf '%s\r\n' 'period,period_start,period_end,partial,provisional,county,value,numerator,denominator,suppressed' \
+	'2024,2024-01-01,2024-12-31,false,false,Adams,8.75,14,160,false' \
+	'2024,2024-01-01,2024-12-31,false,false,"Baker, ""North""",9.2857,13,140,false' \
+	'2025,2025-01-01,2025-12-31,true,true,Adams,,,,true' \
+	'2025,2025-01-01,2025-12-31,true,true,"Baker, ""North""",,,,true' >"$TMP/county.expected"
 cmp -s "$TMP/county.csv" "$TMP/county.expected" && ok "csv bytes" || fail "csv bytes"
 expect "Accept: text/csv" "$(curl -s -H 'Accept: text/csv' "$T" | head -c 7)" "period,"
 expect "format=json wins" "$(curl -s -H 'Accept: text/csv' "$T?format=json" | head -c 10)" '{"metric":'

@@ -127,7 +127,16 @@ int main(int argc, char **argv)
 	    .table_count = 3,
 	    .counties = counties,
 	    .county_count = 2,
+	    .settle_days = 30,
 	};
+	release_plan_default(&result.plan);
+	/* periods that end after as_of are partial, hence provisional */
+	for (size_t t = 0; t < 3; t++)
+		for (uint32_t p = 0; p < tables[t].period_count; p++)
+			for (uint32_t g = 0; g < tables[t].group_count; g++)
+				tables[t].cells[p * tables[t].group_count + g].provisional =
+				    period_last_day(tables[t].period_type, 10,
+				                    tables[t].first_period + (int32_t)p) > result.as_of;
 	struct model_quality quality = {0};
 	quality.violations[DQ_DROP_DUPLICATE_KEY] = 2;
 	quality.rows_read[MODEL_EPISODES] = 300;
