@@ -46,7 +46,6 @@
  * fixed order and ties go to the lower cell identity.
  */
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -527,33 +526,8 @@ static bool in_kernel(struct engine *e, const struct term *terms, size_t n)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = e->member_first[terms[i].var];
 		     j < e->member_first[terms[i].var + 1]; j++) {
-			if (e->acc[e->member_rel[j]] != 0) {
-				if (ok && getenv("CASA_DEBUG_KERNEL")) {
-					size_t r = e->member_rel[j];
-					fprintf(stderr, "   kernel: relation %zu off by %lld:", r,
-					        (long long)e->acc[r]);
-					for (size_t m = e->rel.start[r]; m < e->rel.start[r + 1];
-					     m++) {
-						uint32_t row, group, v = e->rel.var[m];
-						uint32_t mem = e->var_cells[e->var_first[v]];
-						const struct metrics_table *t =
-						    cell_table(e, mem / 2, &row, &group);
-						int c = 0;
-						for (size_t q = 0; q < n; q++)
-							if (terms[q].var == v)
-								c += terms[q].coef;
-						if (c)
-							fprintf(stderr,
-							        " [%s %s %s r%u g%u f%u s%d c%d]",
-							        metrics_catalog[t->metric].id,
-							        period_type_name(t->period_type),
-							        metrics_dim_name(t->dim), row,
-							        group, mem % 2, e->rel.sign[m], c);
-					}
-					fprintf(stderr, "\n");
-				}
+			if (e->acc[e->member_rel[j]] != 0)
 				ok = false;
-			}
 			e->acc[e->member_rel[j]] = 0;
 		}
 	return ok;
@@ -1277,27 +1251,10 @@ static bool try_group_star(struct engine *e, const struct component *comp, enum 
 	if (*found && xcost >= best->cost)
 		return true; /* cannot beat the best star */
 	room(e, xterms, xn, &xu, &xd);
-	if (getenv("CASA_DEBUG_STAR"))
-		fprintf(stderr, "  x column: %d terms xu=%lld xd=%lld\n", xn, (long long)xu,
-		        (long long)xd);
 	if (sat_add(xu, xd) < need)
 		return true;
 	dps[0].dim = dim;
 	dps[0].n = list_partners(e, comp, dim, tau, -1, group, dps[0].list);
-	if (getenv("CASA_DEBUG_STAR")) {
-		int64_t su = 0, sd = 0;
-		for (int j = 0; j < dps[0].n; j++) {
-			su = sat_add(su, dps[0].list[j].up);
-			sd = sat_add(sd, dps[0].list[j].down);
-		}
-		fprintf(stderr,
-		        "  group star: xu=%lld xd=%lld partners=%d sum_up=%lld sum_down=%lld\n",
-		        (long long)xu, (long long)xd, dps[0].n, (long long)su, (long long)sd);
-		for (int j = 0; j < dps[0].n; j++)
-			fprintf(stderr, "   partner g=%u cost=%lld up=%lld down=%lld\n",
-			        dps[0].list[j].group, (long long)dps[0].list[j].cost,
-			        (long long)dps[0].list[j].up, (long long)dps[0].list[j].down);
-	}
 	/* two ways to split the room: x's own fall first, or its rise first */
 	int64_t splits[2][2] = {{need - min64(xd, need), min64(xd, need)},
 	                        {min64(xu, need), need - min64(xu, need)}};
@@ -1375,14 +1332,9 @@ static bool try_total_star(struct engine *e, const struct component *comp, enum 
 	struct tau total_tau;
 	refine_for_total(e, comp, tau, &total_tau);
 	if (!column_terms(e, comp, DIM_TOTAL, 0, &total_tau, 1, tterms, &tn, &tcost) ||
-	    (*found && tcost >= best->cost)) {
-		if (getenv("CASA_DEBUG_STAR"))
-			fprintf(stderr, "  total star: total column not hideable\n");
+	    (*found && tcost >= best->cost))
 		return true;
-	}
 	room(e, tterms, tn, &tu, &td);
-	if (getenv("CASA_DEBUG_STAR"))
-		fprintf(stderr, "  total star: tu=%lld td=%lld\n", (long long)tu, (long long)td);
 	int ndp = 0, forced = -1;
 	for (int d = 1; d < DIM_COUNT; d++) {
 		struct tau td_tau;
@@ -1436,21 +1388,6 @@ static bool try_total_star(struct engine *e, const struct component *comp, enum 
 			continue;
 		int64_t cost = tcost;
 		if (!take_all(e, tterms, tn, dps, ndp, splits[s][0], splits[s][1], &cost)) {
-			if (getenv("CASA_DEBUG_STAR")) {
-				fprintf(stderr, "  total star split %lld/%lld failed; dims:",
-				        (long long)splits[s][0], (long long)splits[s][1]);
-				for (int i = 0; i < ndp; i++) {
-					int64_t su = 0, sd = 0;
-					for (int j = 0; j < dps[i].n; j++) {
-						su = sat_add(su, dps[i].list[j].up);
-						sd = sat_add(sd, dps[i].list[j].down);
-					}
-					fprintf(stderr, " %s n=%d up=%lld down=%lld;",
-					        metrics_dim_name(dps[i].dim), dps[i].n,
-					        (long long)su, (long long)sd);
-				}
-				fprintf(stderr, "\n");
-			}
 			continue;
 		}
 		int64_t up = tu, down = td;
@@ -1846,66 +1783,8 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 	}
 	if (!found) {
 		e->unprotected++;
-		if (getenv("CASA_DEBUG_SUPPRESS") && e->unprotected == 1) {
-			setenv("CASA_DEBUG_STAR", "1", 1);
-			setenv("CASA_DEBUG_KERNEL", "1", 1);
-			int window = fine == PERIOD_MONTH ? 12 : 4;
-			for (int32_t tt = t0; tt <= t1 && nested; tt++)
-				for (int32_t t2 = tt - window - 1; t2 <= tt + window; t2++) {
-					bool has_t2 = t2 >= tt - window;
-					if (has_t2 &&
-					    (t2 == tt ||
-					     !row_published(e, &comp, (enum period_type)fine,
-					                    t->dim, t2)))
-						continue;
-					struct tau tau;
-					make_tau(e, &comp, t->dim, (enum period_type)fine, tt,
-					         has_t2, t2, &tau);
-					fprintf(stderr, " tau:");
-					for (int i = 0; i < tau.n; i++) {
-						char l[PERIOD_LABEL_LEN];
-						period_label(tau.type[i], tau.period[i], l);
-						fprintf(stderr, " %+d %s", tau.coef[i], l);
-					}
-					fprintf(stderr, "\n");
-					if (tau_coef(&tau, t->period_type, period) <= 0)
-						continue;
-					(void)try_star(e, &comp, t->dim, group, &tau, need, dps,
-					               &best, &found);
-				}
-			unsetenv("CASA_DEBUG_STAR");
-		}
 		star_free(&best);
 		return true;
-	}
-	if (getenv("CASA_DEBUG_TOTALS")) {
-		for (size_t i = 0; i < best.n; i++) {
-			uint32_t v = best.terms[i].var;
-			uint32_t r2, g2, mem = e->var_cells[e->var_first[v]];
-			const struct metrics_table *t2 = cell_table(e, mem / 2, &r2, &g2);
-			bool show = getenv("CASA_DEBUG_YEARS")
-			                ? (t2->metric == METRIC_RUNAWAY_EPISODES_PER_1000_DAYS &&
-			                   (t2->period_type == PERIOD_YEAR ||
-			                    t2->period_type == PERIOD_FISCAL_YEAR) &&
-			                   (t2->dim == DIM_SEX || t2->dim == DIM_ADVOCATE ||
-			                    t2->dim == DIM_AGE_BAND))
-			                : t2->dim == DIM_TOTAL;
-			if (show && !(e->var[v] & VAR_SECRET)) {
-				char l1[PERIOD_LABEL_LEN], l2[PERIOD_LABEL_LEN];
-				period_label(t->period_type, period, l1);
-				period_label(t2->period_type, t2->first_period + (int32_t)r2, l2);
-				fprintf(stderr,
-				        "total hidden: %s %s %s (%s f%d val %lld) for %s %s %s %s "
-				        "g%u f%d val %lld cost %lld\n",
-				        metrics_catalog[t2->metric].id,
-				        period_type_name(t2->period_type), l2,
-				        metrics_dim_name(t2->dim), (int)(mem % 2),
-				        (long long)var_value(e, v), metrics_catalog[t->metric].id,
-				        period_type_name(t->period_type), metrics_dim_name(t->dim),
-				        l1, group, field, (long long)var_value(e, x),
-				        (long long)best.cost);
-			}
-		}
 	}
 	for (size_t i = 0; i < best.n; i++) {
 		uint32_t v = best.terms[i].var;

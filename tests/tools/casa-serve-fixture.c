@@ -113,9 +113,27 @@ int main(int argc, char **argv)
 	struct disclosure_cell county[4] = {cell(14, 160, 8.75), cell(13, 140, 9.2857), hidden(),
 	                                    hidden()};
 	struct disclosure_table tables[3] = {
-	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_QUARTER, DIM_TOTAL, 2024 * 4 + 2, 4, 1, quarter, true, 4, {0}},
+	    {METRIC_RUNAWAY_DISCHARGES_PCT,
+	     PERIOD_QUARTER,
+	     DIM_TOTAL,
+	     2024 * 4 + 2,
+	     4,
+	     1,
+	     quarter,
+	     true,
+	     4,
+	     {0}},
 	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 2, 1, year, true, 2, {0}},
-	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_COUNTY, 2024, 2, 2, county, true, 2, {0}},
+	    {METRIC_RUNAWAY_DISCHARGES_PCT,
+	     PERIOD_YEAR,
+	     DIM_COUNTY,
+	     2024,
+	     2,
+	     2,
+	     county,
+	     true,
+	     2,
+	     {0}},
 	};
 	char *counties[2] = {"Adams", "Baker, \"North\""};
 	struct disclosure_result result = {
@@ -136,7 +154,8 @@ int main(int argc, char **argv)
 			for (uint32_t g = 0; g < tables[t].group_count; g++)
 				tables[t].cells[p * tables[t].group_count + g].provisional =
 				    period_last_day(tables[t].period_type, 10,
-				                    tables[t].first_period + (int32_t)p) > result.as_of;
+				                    tables[t].first_period + (int32_t)p) >
+				    result.as_of;
 	struct model_quality quality = {0};
 	quality.violations[DQ_DROP_DUPLICATE_KEY] = 2;
 	quality.rows_read[MODEL_EPISODES] = 300;
