@@ -101,6 +101,21 @@ static void report(const struct disclosure_result *pub, double seconds)
 			}
 		}
 	}
+	printf("runaway rate by breakdown:\n");
+	for (int d = 1; d < DIM_COUNT; d++)
+		for (int p = PERIOD_QUARTER; p < PERIOD_TYPE_COUNT; p++) {
+			const struct disclosure_table *t =
+			    disclosure_table_find(pub, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS,
+			                          (enum period_type)p, (enum dim)d);
+			if (t == NULL || !t->published)
+				continue;
+			struct tally one = {0};
+			add(&one, &t->counts);
+			char label[96];
+			snprintf(label, sizeof(label), "  %s %s", metrics_dim_name((enum dim)d),
+			         pt_name[p]);
+			put(label, &one);
+		}
 	printf("goals:\n");
 	put("totals, every metric and period type (goal 100%)", &totals);
 	for (int p = PERIOD_QUARTER; p < PERIOD_TYPE_COUNT; p++) {

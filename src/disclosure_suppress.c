@@ -70,6 +70,8 @@
 #define VAR_FIXED  0x02u /* published somewhere already (frozen): known */
 #define VAR_QUEUED 0x04u /* in the work queue */
 #define VAR_LB1    0x08u /* hidden and non-empty by policy: at least 1 */
+#define VAR_ZERO   0x10u /* known to be 0 from published zeros (find_known_zeros) */
+#define VAR_PIN    0x20u /* a published 0 that pins a secret count: never a complement */
 
 /*
  * Counts two metrics publish under different names (docs/metrics.md):
@@ -516,21 +518,30 @@ static bool index_relations(struct engine *e)
 }
 
 /* True when the terms keep every relation (signed sums unchanged). */
-static bool in_kernel(struct engine *e, const struct term *terms, size_t n)
+/* True when the terms keep every relation that holds one of
+ * terms[focus .. n) (focus 0: every relation they touch). */
+static bool in_kernel_from(struct engine *e, const struct term *terms, size_t n, size_t focus)
 {
 	bool ok = true;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = e->member_first[terms[i].var];
 		     j < e->member_first[terms[i].var + 1]; j++)
 			e->acc[e->member_rel[j]] += (int64_t)e->member_sign[j] * terms[i].coef;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = focus; i < n; i++)
 		for (size_t j = e->member_first[terms[i].var];
-		     j < e->member_first[terms[i].var + 1]; j++) {
+		     j < e->member_first[terms[i].var + 1]; j++)
 			if (e->acc[e->member_rel[j]] != 0)
 				ok = false;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = e->member_first[terms[i].var];
+		     j < e->member_first[terms[i].var + 1]; j++)
 			e->acc[e->member_rel[j]] = 0;
-		}
 	return ok;
+}
+
+static bool in_kernel(struct engine *e, const struct term *terms, size_t n)
+{
+	return in_kernel_from(e, terms, n, 0);
 }
 
 /* ---- primary secrets ---- */
@@ -725,7 +736,7 @@ static bool may_hide(struct engine *e, uint32_t v)
 {
 	if (e->var[v] & VAR_SECRET)
 		return true;
-	if (e->var[v] & VAR_FIXED)
+	if (e->var[v] & (VAR_FIXED | VAR_PIN))
 		return false;
 	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
 		uint8_t f = e->cell[e->var_cells[j] / 2];
@@ -1156,21 +1167,20 @@ static void drop_partner(struct dim_partners *dp, int i)
 /* Whether the unit pattern made of base terms, partner j of dps[i] and the
  * first partner of every other dim keeps every relation. */
 static bool unit_ok(struct engine *e, const struct term *base, int nb, struct dim_partners *dps,
-                    int ndp, int i, int j)
+                    bool total_star, int i, int j)
 {
-	struct term unit[MAX_TERMS * (DIM_COUNT + 1)];
+	struct term unit[MAX_TERMS * 2];
 	int un = 0;
 	for (int q = 0; q < nb; q++)
 		unit[un++] = base[q];
 	for (int q = 0; q < dps[i].list[j].n; q++)
 		unit[un++] = dps[i].list[j].terms[q];
-	for (int o = 0; o < ndp; o++) {
-		if (o == i || dps[o].n == 0)
-			continue;
-		for (int q = 0; q < dps[o].list[0].n; q++)
-			unit[un++] = dps[o].list[0].terms[q];
-	}
-	return in_kernel(e, unit, (size_t)un);
+	/* A group star: x's column and one partner must keep every relation
+	 * they touch. A total star: the total's relations with the other
+	 * breakdowns are kept by their own partners, so only the relations
+	 * this partner is in are judged (else a bad partner of one breakdown
+	 * would condemn every partner of another). */
+	return in_kernel_from(e, unit, (size_t)un, total_star ? (size_t)nb : 0);
 }
 
 /* Takes partners of every dim until each gives want_up and want_down
@@ -1178,7 +1188,7 @@ static bool unit_ok(struct engine *e, const struct term *base, int nb, struct di
  * listed before `fixed` of dims[i] are always taken. false when a dim
  * cannot give enough. */
 static bool take_all(struct engine *e, const struct term *base, int nb, struct dim_partners *dps,
-                     int ndp, int64_t want_up, int64_t want_down, int64_t *cost)
+                     int ndp, bool total_star, int64_t want_up, int64_t want_down, int64_t *cost)
 {
 	for (int i = 0; i < ndp; i++) {
 		for (;;) {
@@ -1189,7 +1199,7 @@ static bool take_all(struct engine *e, const struct term *base, int nb, struct d
 				return false;
 			int bad = -1;
 			for (int j = 0; j < taken && bad < 0; j++)
-				if (!unit_ok(e, base, nb, dps, ndp, i, j))
+				if (!unit_ok(e, base, nb, dps, total_star, i, j))
 					bad = j;
 			if (bad >= 0) {
 				drop_partner(&dps[i], bad);
@@ -1262,7 +1272,7 @@ static bool try_group_star(struct engine *e, const struct component *comp, enum 
 		if (splits[s][0] > xu || splits[s][1] > xd)
 			continue;
 		int64_t cost = xcost;
-		if (!take_all(e, xterms, xn, dps, 1, splits[s][0], splits[s][1], &cost))
+		if (!take_all(e, xterms, xn, dps, 1, false, splits[s][0], splits[s][1], &cost))
 			continue;
 		int64_t up = min64(xu, dps[0].up), down = min64(xd, dps[0].down);
 		if (sat_add(up, down) < need || !better(best, *found, cost, up, down))
@@ -1387,7 +1397,7 @@ static bool try_total_star(struct engine *e, const struct component *comp, enum 
 		if (splits[s][0] > xu || splits[s][1] > xd)
 			continue;
 		int64_t cost = tcost;
-		if (!take_all(e, tterms, tn, dps, ndp, splits[s][0], splits[s][1], &cost)) {
+		if (!take_all(e, tterms, tn, dps, ndp, true, splits[s][0], splits[s][1], &cost)) {
 			continue;
 		}
 		int64_t up = tu, down = td;
@@ -1409,31 +1419,60 @@ static bool try_total_star(struct engine *e, const struct component *comp, enum 
 	return true;
 }
 
-/* Whether root x is 0 and pinned there by published zeros alone: a part of
- * a whole published as 0, or a whole of parts all published as 0. Such a
- * count says nothing about any child. */
+/*
+ * Counts known to be 0 from published zeros alone: a published 0, every part
+ * of a whole known to be 0, a whole all of whose parts are known to be 0,
+ * to a fixed point (a quarter inside a published empty year, then the
+ * fiscal year that holds only that quarter). A secret count known to be 0
+ * says nothing about any child; the zeros that pin it are empty cells,
+ * published whatever the data, so the exemption reveals nothing either.
+ * Computed once, before any complement is chosen; a published zero that
+ * pins something is never chosen as a complement afterwards (may_hide).
+ */
+static void find_known_zeros(struct engine *e)
+{
+	size_t vars = 2 * e->cells;
+	for (size_t v = 0; v < vars; v++)
+		if (e->parent[v] == v && e->var_first[v] != e->var_first[v + 1] &&
+		    !(e->var[v] & VAR_SECRET) && e->value[v] == 0)
+			e->var[v] |= VAR_ZERO;
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (size_t r = 0; r < e->rel.count; r++) {
+			bool whole_zero = false, parts_zero = true;
+			for (size_t m = e->rel.start[r]; m < e->rel.start[r + 1]; m++) {
+				bool zero = (e->var[e->rel.var[m]] & VAR_ZERO) != 0;
+				if (e->rel.sign[m] > 0)
+					whole_zero = whole_zero || zero;
+				else
+					parts_zero = parts_zero && zero;
+			}
+			if (!whole_zero && !parts_zero)
+				continue;
+			bool pins = false;
+			for (size_t m = e->rel.start[r]; m < e->rel.start[r + 1]; m++) {
+				uint8_t *f = &e->var[e->rel.var[m]];
+				pins = pins || (*f & VAR_SECRET);
+				if (!(*f & VAR_ZERO)) {
+					*f |= VAR_ZERO;
+					changed = true;
+				}
+			}
+			if (!pins)
+				continue;
+			/* the published zeros of this relation keep a secret at 0 */
+			for (size_t m = e->rel.start[r]; m < e->rel.start[r + 1]; m++) {
+				uint8_t *f = &e->var[e->rel.var[m]];
+				if (!(*f & VAR_SECRET))
+					*f |= VAR_PIN;
+			}
+		}
+	}
+}
+
 static bool pinned_zero(struct engine *e, uint32_t x)
 {
-	if (var_value(e, x) != 0)
-		return false;
-	for (size_t j = e->member_first[x]; j < e->member_first[x + 1]; j++) {
-		size_t r = e->member_rel[j];
-		bool others_zero = true;
-		for (size_t m = e->rel.start[r]; m < e->rel.start[r + 1] && others_zero; m++) {
-			uint32_t v = e->rel.var[m];
-			if (v == x)
-				continue;
-			bool whole = e->rel.sign[m] > 0;
-			bool x_part = e->member_sign[j] < 0;
-			/* x a part: only the whole matters; x the whole: every part */
-			if (x_part && !whole)
-				continue;
-			others_zero = !(e->var[v] & VAR_SECRET) && var_value(e, v) == 0;
-		}
-		if (others_zero)
-			return true;
-	}
-	return false;
+	return (e->var[x] & VAR_ZERO) != 0;
 }
 
 /* ---- rectangles ---- */
@@ -1782,8 +1821,20 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 		return false;
 	}
 	if (!found) {
-		e->unprotected++;
 		star_free(&best);
+		/* Last resort for a percentage's numerator hemmed in by its
+		 * published denominator (num <= den): hide the denominator too,
+		 * give it its own room, and try again (its room lets the
+		 * numerator rise). */
+		if (field == NUM && metrics_catalog[t->metric].kind == METRIC_KIND_PERCENT) {
+			uint32_t dv = find(e, var_id(member / 2, DEN));
+			if (!(e->var[dv] & VAR_SECRET) && may_hide(e, dv)) {
+				if (!make_secret(e, dv) || !protect(e, dv, dps))
+					return false;
+				return protect(e, x, dps);
+			}
+		}
+		e->unprotected++;
 		return true;
 	}
 	for (size_t i = 0; i < best.n; i++) {
@@ -1979,6 +2030,7 @@ bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t 
 		log_warnx("disclosure: %llu secret counts were published by an earlier release",
 		          (unsigned long long)conflicts);
 
+	find_known_zeros(&e);
 	while (e.queue_head < e.queue_tail) {
 		uint32_t x = e.queue[e.queue_head++];
 		if (!protect(&e, x, dps))
