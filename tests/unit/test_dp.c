@@ -244,15 +244,16 @@ static void tiny_today(struct metrics_result *r, int32_t as_of)
 		}
 }
 
-/* Plan: month totals, quarter totals and advocate, year totals; month and
- * year by advocate are not published. */
-static struct release_options tiny_options(double epsilon)
+/* The plan of most tests: month totals, quarter totals and advocate, year
+ * totals; month and year by advocate are not published. */
+#define TINY_PLAN "month:total quarter:advocate year:total"
+
+static struct release_options tiny_options(const char *plan, double epsilon)
 {
 	struct release_options o;
 	memset(&o, 0, sizeof(o));
 	char err[RELEASE_ERROR_LEN];
-	ck_assert(
-	    release_plan_parse("month:total quarter:advocate year:total", &o.settings.plan, err));
+	ck_assert(release_plan_parse(plan, &o.settings.plan, err));
 	o.settings.min_cell = 11;
 	o.settings.fy_start_month = 10;
 	o.settings.settle_days = 30;
@@ -275,9 +276,9 @@ static struct disclosure_options dp_options(uint8_t key_byte, double epsilon)
 }
 
 static void tiny_view(const struct metrics_result *today, const struct release_ledger *ledger,
-                      double epsilon, struct release_view *view)
+                      const char *plan, double epsilon, struct release_view *view)
 {
-	struct release_options o = tiny_options(epsilon);
+	struct release_options o = tiny_options(plan, epsilon);
 	char err[RELEASE_ERROR_LEN];
 	ck_assert_msg(release_apply(today, ledger, &o, view, err), "%s", err);
 }
@@ -364,7 +365,7 @@ START_TEST(test_budget_by_hand)
 	struct metrics_result today;
 	struct release_view view;
 	tiny_today(&today, date_from_ymd(2025, 6, 30));
-	tiny_view(&today, NULL, 1.2, &view);
+	tiny_view(&today, NULL, TINY_PLAN, 1.2, &view);
 	struct disclosure_dp_series *series;
 	size_t count;
 	ck_assert(disclosure_dp_budget(&view, 1.2, &series, &count));
@@ -411,7 +412,7 @@ START_TEST(test_shared_and_consistent)
 	struct release_view view;
 	struct disclosure_result out;
 	tiny_today(&today, date_from_ymd(2025, 6, 30));
-	tiny_view(&today, NULL, 1.2, &view);
+	tiny_view(&today, NULL, TINY_PLAN, 1.2, &view);
 	protect(&view, 7, 1.2, &out);
 	const enum metric_id runaway = METRIC_RUNAWAY_EPISODES_PER_1000_DAYS,
 	                     reported = METRIC_REPORTED_LE_24H_PCT;
@@ -493,6 +494,114 @@ START_TEST(test_shared_and_consistent)
 }
 END_TEST
 
+/* Checks that every published breakdown of metric adds up to its total,
+ * row by row, and, for counts that add up over time, that every published
+ * row of a period type is the sum of the published rows of each shorter
+ * one inside it. Returns the sums checked. */
+static int check_adds_up(const struct disclosure_result *out, enum metric_id metric)
+{
+	int checked = 0;
+	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
+		for (int d = DIM_TOTAL + 1; d < DIM_COUNT; d++) {
+			const struct disclosure_table *t =
+			    disclosure_table_find(out, metric, (enum period_type)p, (enum dim)d);
+			if (t == NULL || !t->published)
+				continue;
+			const struct disclosure_table *total =
+			    table(out, metric, (enum period_type)p, DIM_TOTAL);
+			for (uint32_t r = 0; r < t->published_rows; r++) {
+				int32_t period = t->first_period + (int32_t)r;
+				int64_t n = 0, den = 0;
+				for (uint32_t g = 0; g < t->group_count; g++) {
+					n += cell_at(t, period, g)->numerator;
+					den += cell_at(t, period, g)->denominator;
+				}
+				ck_assert_int_eq(n, cell_at(total, period, 0)->numerator);
+				ck_assert_int_eq(den, cell_at(total, period, 0)->denominator);
+				checked++;
+			}
+		}
+	if (!metrics_catalog[metric].additive_in_time)
+		return checked;
+	for (int d = 0; d < DIM_COUNT; d++)
+		for (int inner = 0; inner < PERIOD_TYPE_COUNT; inner++)
+			for (int outer = inner + 1; outer < PERIOD_TYPE_COUNT; outer++) {
+				const struct disclosure_table *in = disclosure_table_find(
+				    out, metric, (enum period_type)inner, (enum dim)d);
+				const struct disclosure_table *t = disclosure_table_find(
+				    out, metric, (enum period_type)outer, (enum dim)d);
+				if (in == NULL || t == NULL || !in->published || !t->published)
+					continue;
+				for (uint32_t r = 0; r < t->published_rows; r++) {
+					int32_t period = t->first_period + (int32_t)r;
+					int32_t first = period_index_of(
+					    (enum period_type)inner, 10,
+					    period_first_day((enum period_type)outer, 10, period));
+					int32_t last = period_index_of(
+					    (enum period_type)inner, 10,
+					    period_last_day((enum period_type)outer, 10, period));
+					if (last >= in->first_period + (int32_t)in->period_count)
+						last = in->first_period +
+						       (int32_t)in->period_count -
+						       1; /* after as_of: nothing */
+					if (last >= in->first_period + (int32_t)in->published_rows)
+						continue; /* not all published */
+					for (uint32_t g = 0; g < t->group_count; g++) {
+						int64_t n = 0, den = 0;
+						for (int32_t i = first; i <= last; i++) {
+							if (i < in->first_period)
+								continue; /* before the data */
+							n += cell_at(in, i, g)->numerator;
+							den += cell_at(in, i, g)->denominator;
+						}
+						ck_assert_int_eq(n,
+						                 cell_at(t, period, g)->numerator);
+						ck_assert_int_eq(
+						    den, cell_at(t, period, g)->denominator);
+						checked++;
+					}
+				}
+			}
+	return checked;
+}
+
+START_TEST(test_other_plans_add_up)
+{
+	/* A breakdown noised by month (month by advocate published: quarters
+	 * by advocate are not, years by advocate are its sums), and months
+	 * anchored on years (no quarter published). */
+	static const char *const plans[] = {"month:advocate quarter:total year:advocate",
+	                                    "month:total year:total"};
+	/* sums checked, worked out from the plan: months 2024-07 .. 2025-06,
+	 * quarters 2024-Q3 .. 2025-Q2, years 2024 and 2025; breakdowns of
+	 * settled periods only (last day + lag + 30 <= 2025-06-30): months
+	 * through 2025-05 for runaways (lag 0), through 2025-04 for reports
+	 * (lag 1 day), the year 2024.
+	 * Plan 1, runaways: groups to totals, 11 months + 1 year; months to
+	 * quarters 4, months to years 2, quarters to years 2 (totals); months
+	 * to the year 2024 by advocate, 2 groups: 12 + 8 + 2 = 22. Reports: 10
+	 * + 1 + 8 + 2 = 21. Youth (does not add up over time): 11 + 1 = 12.
+	 * Plan 2: months to years, 2, for each count of events. */
+	static const int want[2][3] = {{22, 12, 21}, {2, 0, 2}};
+	static const enum metric_id metrics[3] = {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS,
+	                                          METRIC_YOUTH_WITH_RUNAWAY_PCT,
+	                                          METRIC_REPORTED_LE_24H_PCT};
+	for (size_t i = 0; i < CASA_ARRAY_LEN(plans); i++) {
+		struct metrics_result today;
+		struct release_view view;
+		struct disclosure_result out;
+		tiny_today(&today, date_from_ymd(2025, 6, 30));
+		tiny_view(&today, NULL, plans[i], 1.2, &view);
+		protect(&view, 9, 1.2, &out);
+		for (int m = 0; m < 3; m++)
+			ck_assert_int_eq(check_adds_up(&out, metrics[m]), want[i][m]);
+		disclosure_free(&out);
+		release_view_free(&view);
+		metrics_free(&today);
+	}
+}
+END_TEST
+
 /* Every published cell of a and b equal, table by table. */
 static bool same_cells(const struct disclosure_result *a, const struct disclosure_result *b)
 {
@@ -514,7 +623,7 @@ START_TEST(test_cell_key)
 	struct release_view view;
 	struct disclosure_result a, b, c;
 	tiny_today(&today, date_from_ymd(2025, 6, 30));
-	tiny_view(&today, NULL, 1.2, &view);
+	tiny_view(&today, NULL, TINY_PLAN, 1.2, &view);
 	protect(&view, 1, 1.2, &a);
 	protect(&view, 1, 1.2, &b);
 	ck_assert_str_eq(disclosure_mode_name(a.mode), "dp");
@@ -570,9 +679,9 @@ START_TEST(test_frozen_after_late_data)
 	struct release_view view1, view2;
 	struct disclosure_result one, two;
 	tiny_today(&today, date_from_ymd(2025, 6, 30));
-	tiny_view(&today, NULL, 1.2, &view1);
+	tiny_view(&today, NULL, TINY_PLAN, 1.2, &view1);
 	protect(&view1, 5, 1.2, &one);
-	struct release_options o = tiny_options(1.2);
+	struct release_options o = tiny_options(TINY_PLAN, 1.2);
 	char err[RELEASE_ERROR_LEN];
 	struct release_ledger *ledger = release_commit(&view1, one.secret, &o, err);
 	ck_assert_msg(ledger != NULL, "%s", err);
@@ -593,7 +702,7 @@ START_TEST(test_frozen_after_late_data)
 			    t->metric == METRIC_REPORTED_LE_24H_PCT;
 		}
 	}
-	tiny_view(&later, ledger, 1.2, &view2);
+	tiny_view(&later, ledger, TINY_PLAN, 1.2, &view2);
 	protect(&view2, 5, 1.2, &two);
 	int frozen = 0;
 	for (size_t i = 0; i < one.table_count; i++) {
@@ -692,6 +801,7 @@ static Suite *dp_suite(void)
 	tcase_add_test(tc, test_fit);
 	tcase_add_test(tc, test_budget_by_hand);
 	tcase_add_test(tc, test_shared_and_consistent);
+	tcase_add_test(tc, test_other_plans_add_up);
 	tcase_add_test(tc, test_cell_key);
 	tcase_add_test(tc, test_frozen_after_late_data);
 	tcase_add_test(tc, test_withheld);
