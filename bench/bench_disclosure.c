@@ -24,6 +24,7 @@
 #include "casa/model.h"
 #include "casa/release.h"
 #include "casa/source.h"
+#include "bench_common.h"
 
 static double now_seconds(void)
 {
@@ -129,20 +130,8 @@ static void report(const struct disclosure_result *pub, double seconds)
 
 int main(int argc, char **argv)
 {
-	struct source_options source = {
-	    .conninfo = "", .schema = "deid", .connect_timeout_s = 10, .parallel = 2};
-	struct metrics_options metrics = {.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
-	                                  .screening_window_s =
-	                                      CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
-	struct release_options release;
-	memset(&release, 0, sizeof(release));
-	release_plan_default(&release.settings.plan);
-	release.settings.settle_days = RELEASE_DEFAULT_SETTLE_DAYS;
-	struct disclosure_options protect;
-	memset(&protect, 0, sizeof(protect));
-	protect.mode = DISCLOSURE_SUPPRESS;
-	protect.min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
-	const char *as_of_text = NULL;
+	struct bench_release b;
+	bench_release_defaults(&b, DISCLOSURE_SUPPRESS);
 	int runs = 1;
 	bool quiet = false;
 	for (int i = 1; i < argc; i++) {
@@ -153,61 +142,23 @@ int main(int argc, char **argv)
 		if (i + 1 >= argc)
 			usage();
 		const char *v = argv[++i];
-		if (strcmp(argv[i - 1], "--db") == 0)
-			source.conninfo = v;
-		else if (strcmp(argv[i - 1], "--as-of") == 0)
-			as_of_text = v;
-		else if (strcmp(argv[i - 1], "--min-cell") == 0)
-			protect.min_cell = atoi(v);
-		else if (strcmp(argv[i - 1], "--schema") == 0)
-			source.schema = v;
-		else if (strcmp(argv[i - 1], "--timezone") == 0)
-			source.timezone = v;
-		else if (strcmp(argv[i - 1], "--fy-start-month") == 0)
-			metrics.fy_start_month = atoi(v);
-		else if (strcmp(argv[i - 1], "--settle-days") == 0)
-			release.settings.settle_days = atoi(v);
-		else if (strcmp(argv[i - 1], "--runs") == 0)
+		int taken = bench_release_option(&b, "bench_disclosure", argv[i - 1], v);
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
+		if (strcmp(argv[i - 1], "--runs") == 0)
 			runs = atoi(v);
-		else if (strcmp(argv[i - 1], "--publish") == 0) {
-			char err[RELEASE_ERROR_LEN];
-			if (!release_plan_parse(v, &release.settings.plan, err)) {
-				fprintf(stderr, "bench_disclosure: %s\n", err);
-				return 2;
-			}
-		} else
+		else
 			usage();
 	}
 	int32_t as_of;
-	if (as_of_text == NULL || !date_parse(as_of_text, strlen(as_of_text), &as_of) || runs < 1)
+	if (!bench_release_finish(&b, &as_of) || runs < 1)
 		usage();
-	release.settings.min_cell = protect.min_cell;
-	release.settings.fy_start_month = metrics.fy_start_month;
-	release.settings.screening_window_s = metrics.screening_window_s;
 
-	struct model_raw raw;
-	struct model model;
 	struct metrics_result cells;
-	struct source_stats stats;
-	struct source_error err;
-	memset(&raw, 0, sizeof(raw));
-	if (!source_pull(&source, &raw, &stats, &err)) {
-		fprintf(stderr, "bench_disclosure: %s\n", err.message);
+	if (!bench_compute_metrics("bench_disclosure", &b.source, as_of, &b.metrics, &cells))
 		return 2;
-	}
-	enum model_failure model_failure;
-	if (!model_build(&raw, as_of, &model, &model_failure)) {
-		fprintf(stderr, "bench_disclosure: model: %s\n", model_failure_text(model_failure));
-		return 2;
-	}
-	model_raw_free(&raw);
-	enum metrics_failure metrics_failure;
-	if (!metrics_compute(&model, &metrics, &cells, &metrics_failure)) {
-		fprintf(stderr, "bench_disclosure: metrics: %s\n",
-		        metrics_failure_text(metrics_failure));
-		return 2;
-	}
-	model_free(&model);
 	double best = 1e30;
 	struct disclosure_result pub;
 	memset(&pub, 0, sizeof(pub));
@@ -216,11 +167,11 @@ int main(int argc, char **argv)
 		char rerr[RELEASE_ERROR_LEN], derr[DISCLOSURE_ERROR_LEN];
 		disclosure_free(&pub);
 		double started = now_seconds();
-		if (!release_apply(&cells, NULL, &release, &view, rerr)) {
+		if (!release_apply(&cells, NULL, &b.release, &view, rerr)) {
 			fprintf(stderr, "bench_disclosure: %s\n", rerr);
 			return 2;
 		}
-		if (!disclosure_protect(&view, &protect, &pub, derr)) {
+		if (!disclosure_protect(&view, &b.protect, &pub, derr)) {
 			fprintf(stderr, "bench_disclosure: %s\n", derr);
 			return 2;
 		}

@@ -136,7 +136,7 @@ bool disclosure_protect(const struct release_view *view, const struct disclosure
 	if (!layout(view, out))
 		goto oom;
 	if (options->mode == DISCLOSURE_DP) {
-		if (!disclosure_dp_fill(&view->raw, options, min_cell, out))
+		if (!disclosure_dp_fill(view, options, min_cell, out))
 			goto oom;
 		return true;
 	}

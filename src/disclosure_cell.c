@@ -1,6 +1,7 @@
 /*
  * disclosure_cell.c — the rules for one cell (SPEC §5): which counts a metric
- * kind publishes, the primary suppression rule, and the published value.
+ * kind publishes, the primary suppression rule, and the published value;
+ * and how the row counts next to the tables are published.
  * Used by every part of the disclosure stage; calls none of them.
  */
 #include <string.h>
@@ -26,6 +27,15 @@ bool disclosure_mode_parse(const char *name, enum disclosure_mode *out)
 		return true;
 	}
 	return false;
+}
+
+uint64_t disclosure_published_row_count(enum disclosure_mode mode, int min_cell, uint64_t rows)
+{
+	if (mode != DISCLOSURE_DP)
+		return rows;
+	uint64_t k =
+	    min_cell > DISCLOSURE_MIN_CELL_FLOOR ? (uint64_t)min_cell : DISCLOSURE_MIN_CELL_FLOOR;
+	return (rows + k / 2) / k * k;
 }
 
 bool disclosure_kind_has_numerator(enum metric_kind kind)

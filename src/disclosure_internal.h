@@ -82,17 +82,39 @@ void disclosure_prf_init(struct disclosure_prf *prf, const uint8_t key[DISCLOSUR
 int64_t disclosure_dp_discrete_laplace(struct disclosure_prf *prf, uint64_t eps_num,
                                        uint64_t eps_den);
 
-/* dp mode: fills out->tables[*].cells from raw (tables already allocated and
- * shaped like raw). Quantile cells keep primary suppression. false when
- * memory runs out. */
-bool disclosure_dp_fill(const struct metrics_result *raw, const struct disclosure_options *options,
+/* dp mode: fills the published cells of out->tables (laid out like the
+ * view by disclosure.c) and out->secret (the withheld cells) from the view.
+ * false when memory runs out. */
+bool disclosure_dp_fill(const struct release_view *view, const struct disclosure_options *options,
                         int min_cell, struct disclosure_result *out) CASA_MUSTCHECK;
 
-/* dp post-processing: x[0..n) (>= 0) rounded to integers adding up to
- * target, in proportion to x (equal shares when all zero), never above cap[i]
- * when cap is not NULL; largest remainders first, ties to the lower index.
- * false when memory runs out. */
-bool disclosure_dp_apportion(int64_t *x, const int64_t *cap, size_t n, int64_t target);
+/* One series of the dp budget: a count at one period type and breakdown,
+ * noised in every published row with the same epsilon (one event falls in
+ * one of its cells). The count is named by the metric that owns it; the
+ * metrics that share it (disclosure_dp.c, shared_counts) publish the same
+ * noisy numbers. */
+struct disclosure_dp_series {
+	enum metric_id metric;        /* the count's own metric */
+	int field;                    /* DISCLOSURE_FIELD_* */
+	enum period_type period_type; /* level noised */
+	enum dim dim;                 /* level noised */
+	uint64_t eps_num;             /* epsilon of each count = eps_num / eps_den, */
+	uint64_t eps_den;             /* reduced; the series add up to epsilon */
+};
+
+/* The series dp mode noises for view under a total budget epsilon. *out
+ * (caller frees) gets *count entries. false when memory runs out. */
+bool disclosure_dp_budget(const struct release_view *view, double epsilon,
+                          struct disclosure_dp_series **out, size_t *count) CASA_MUSTCHECK;
+
+/* dp post-processing: x[0..n) (noisy, any sign) replaced by the integers
+ * nearest to its Euclidean projection on {y : 0 <= y[i] <= cap[i] (cap may
+ * be NULL: no upper bound), sum y = target}, rounded so that the sum is
+ * exactly target: each index moves less than one unit from the projection;
+ * the units the fractions add up to go to the largest x first, then the
+ * lower index. Integer arithmetic only. When the caps add up to less than
+ * target every index is at its cap. false when memory runs out. */
+bool disclosure_dp_fit(int64_t *x, const int64_t *cap, size_t n, int64_t target) CASA_MUSTCHECK;
 
 /* Denominator of the rational per-count epsilon: epsilon is read to 6
  * decimals (a configuration value, converted once, not a random draw). */

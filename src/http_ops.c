@@ -77,15 +77,21 @@ static void render_prometheus(struct http_server *server, struct buf *t)
 	            "max(batch_id) of the source behind the last refresh (-1 = none).");
 	buf_printf(t, "casa_metrics_refresh_key %lld\n",
 	           (long long)atomic_load(&stats->refresh_key));
-	prom_header(t, "rows_loaded", "gauge", "Rows read per source table in the last pull.");
+	/* row counts as the snapshot's disclosure mode publishes them (dp:
+	 * rounded to k, so a new row does not show by itself) */
+	prom_header(t, "rows_loaded", "gauge",
+	            "Rows read per source table in the last pull (dp mode: rounded to min_cell).");
 	for (int i = 0; i < MODEL_TABLE_COUNT; i++)
 		buf_printf(t, "casa_metrics_rows_loaded{table=\"%s\"} %llu\n", model_table_names[i],
-		           (unsigned long long)atomic_load(&stats->rows_loaded[i]));
-	prom_header(t, "dq_violations", "gauge", "Data-quality rule hits in the last build.");
+		           (unsigned long long)snapshot_published_row_count(
+		               snapshot, atomic_load(&stats->rows_loaded[i])));
+	prom_header(t, "dq_violations", "gauge",
+	            "Data-quality rule hits in the last build (dp mode: rounded to min_cell).");
 	for (int i = 0; i < DQ_RULE_COUNT; i++)
 		buf_printf(t, "casa_metrics_dq_violations{rule=\"%s\"} %llu\n",
 		           model_dq_rule_names[i],
-		           (unsigned long long)atomic_load(&stats->dq_violations[i]));
+		           (unsigned long long)snapshot_published_row_count(
+		               snapshot, atomic_load(&stats->dq_violations[i])));
 	prom_header(t, "suppressed_cells", "gauge", "Cells published as suppressed.");
 	uint64_t suppressed = snapshot != NULL ? snapshot_suppressed_cells(snapshot)
 	                                       : atomic_load(&stats->suppressed_cells);

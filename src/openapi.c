@@ -93,10 +93,11 @@ static json_t *schemas(void)
 	json_t *snapshot_meta = json_pack("{s:s, s:{s:O, s:{s:s, s:s}, s:O}}", "type", "object",
 	                                 "properties", "id", string, "generated_at", "type",
 	                                 "string", "format", "date-time", "as_of", date);
-	json_t *disclosure = json_pack("{s:s, s:{s:{s:[s,s]}, s:O, s:{s:[s,s]}, s:{s:s}}}", "type",
-	                               "object", "properties", "mode", "enum", "suppress", "dp",
-	                               "min_cell", integer, "suppression_year", "enum",
-	                               "fiscal_year", "year", "epsilon", "type", "number");
+	json_t *disclosure =
+	    json_pack("{s:s, s:{s:{s:[s,s]}, s:O, s:{s:[s,s]}, s:{s:s}, s:O}}", "type", "object",
+	              "properties", "mode", "enum", "suppress", "dp", "min_cell", integer,
+	              "suppression_year", "enum", "fiscal_year", "year", "epsilon", "type",
+	              "number", "intervals_include_noise", boolean);
 	json_t *row = json_pack(
 	    "{s:s, s:s, s:[s,s,s,s,s,s,s,s], s:{s:O, s:O, s:O, s:O, s:{s:[s,s]}, "
 	    "s:{s:[s,s]}, s:{s:[s,s]}, s:O}, s:O}",

@@ -149,6 +149,9 @@ static void buf_disclosure(struct buf *buf, const struct snapshot *snapshot)
 			buf_printf(buf, ",\"epsilon\":%.15g", snapshot->epsilon);
 		else
 			buf_puts(buf, ",\"epsilon\":null");
+		/* the exact intervals are over the published (noisy) counts and
+		 * do not widen for the noise (docs/privacy.md) */
+		buf_puts(buf, ",\"intervals_include_noise\":false");
 	}
 	buf_puts(buf, "}");
 }
@@ -601,11 +604,13 @@ static void render_quality(struct buf *buf, const struct snapshot *snapshot,
 	buf_puts(buf, ",\"rows_read\":{");
 	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
 		buf_printf(buf, "%s\"%s\":%llu", t ? "," : "", model_table_names[t],
-		           (unsigned long long)quality->rows_read[t]);
+		           (unsigned long long)snapshot_published_row_count(snapshot,
+		                                                            quality->rows_read[t]));
 	buf_puts(buf, "},\"rows_kept\":{");
 	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
 		buf_printf(buf, "%s\"%s\":%llu", t ? "," : "", model_table_names[t],
-		           (unsigned long long)quality->rows_kept[t]);
+		           (unsigned long long)snapshot_published_row_count(snapshot,
+		                                                            quality->rows_kept[t]));
 	buf_puts(buf, "},\"rules\":[");
 	for (int r = 0; r < DQ_RULE_COUNT; r++) {
 		buf_printf(buf, "%s{\"rule\":", r ? "," : "");
@@ -613,7 +618,8 @@ static void render_quality(struct buf *buf, const struct snapshot *snapshot,
 		buf_puts(buf, ",\"description\":");
 		buf_json_string(buf, model_dq_rule_descriptions[r]);
 		buf_printf(buf, ",\"action\":\"%s\",\"count\":%llu}", rule_action(r),
-		           (unsigned long long)quality->violations[r]);
+		           (unsigned long long)snapshot_published_row_count(
+		               snapshot, quality->violations[r]));
 	}
 	buf_puts(buf, "]}\n");
 }
@@ -843,6 +849,13 @@ bool snapshot_publishes(const struct snapshot *snapshot, enum period_type period
 const char *snapshot_plan_text(const struct snapshot *snapshot)
 {
 	return snapshot->plan_text;
+}
+
+uint64_t snapshot_published_row_count(const struct snapshot *snapshot, uint64_t rows)
+{
+	return snapshot == NULL
+	           ? rows
+	           : disclosure_published_row_count(snapshot->mode, snapshot->min_cell, rows);
 }
 
 const struct snapshot_table *snapshot_table_find(const struct snapshot *snapshot,

@@ -17,7 +17,8 @@
  * count, frozen decisions kept.
  * Mode "dp" (src/disclosure_dp.c): counts get exact discrete Laplace noise
  * keyed by a secret key, the cell identity and the true count (cell key
- * method).
+ * method), epsilon split over the series of the publication plan; a count
+ * several metrics publish is noised once; quantiles are withheld.
  */
 #ifndef CASA_DISCLOSURE_H
 #define CASA_DISCLOSURE_H
@@ -116,6 +117,12 @@ struct disclosure_result {
 
 const char *disclosure_mode_name(enum disclosure_mode mode); /* "suppress", "dp" */
 bool disclosure_mode_parse(const char *name, enum disclosure_mode *out);
+
+/* A row count published next to the tables (/api/v1/quality, /metrics):
+ * in dp mode rounded to the nearest multiple of k (half up), so that it
+ * moves only when it crosses one, never with each new row (SPEC §5); exact
+ * in suppress mode. */
+uint64_t disclosure_published_row_count(enum disclosure_mode mode, int min_cell, uint64_t rows);
 
 #define DISCLOSURE_ERROR_LEN 256
 

@@ -150,6 +150,9 @@ bool snapshot_table_slice(const struct snapshot_table *table, enum snapshot_form
 int snapshot_fy_start_month(const struct snapshot *snapshot);
 /* Cells published as suppressed in this snapshot (for /metrics). */
 uint64_t snapshot_suppressed_cells(const struct snapshot *snapshot);
+/* A source row count as this snapshot's disclosure mode publishes it
+ * (disclosure_published_row_count); exact when snapshot is NULL. */
+uint64_t snapshot_published_row_count(const struct snapshot *snapshot, uint64_t rows);
 /* Writes {"id":...,"generated_at":...,"as_of":...} (NUL-terminated, at most
  * SNAPSHOT_META_LEN bytes) for /readyz. */
 #define SNAPSHOT_META_LEN 160

@@ -456,6 +456,24 @@ START_TEST(test_slices)
 }
 END_TEST
 
+/* The quality report of the fixture (10 children read, 9 kept, 3 dangling
+ * parents) says these counts. */
+static void check_quality(const struct snapshot *s, int read, int kept, int dangling)
+{
+	const char *quality = snapshot_resource(s, SNAPSHOT_QUALITY)->data;
+	char want[256];
+	snprintf(want, sizeof(want), "\"rows_read\":{\"children\":%d,", read);
+	ck_assert_ptr_nonnull(strstr(quality, want));
+	snprintf(want, sizeof(want), "\"rows_kept\":{\"children\":%d,", kept);
+	ck_assert_ptr_nonnull(strstr(quality, want));
+	snprintf(want, sizeof(want), "{\"rule\":\"%s\"",
+	         model_dq_rule_names[DQ_DROP_DANGLING_PARENT]);
+	const char *at = strstr(quality, want);
+	ck_assert_ptr_nonnull(at);
+	snprintf(want, sizeof(want), "\"action\":\"dropped\",\"count\":%d}", dangling);
+	ck_assert_ptr_nonnull(strstr(at, want));
+}
+
 START_TEST(test_summary_catalog_quality)
 {
 	struct fixture f;
@@ -491,15 +509,7 @@ START_TEST(test_summary_catalog_quality)
 	                                      "\"race_ethnicity\",\"advocate\",\"setting\"]"));
 	ck_assert_ptr_null(strstr(catalog, "\"total\""));
 
-	const char *quality = snapshot_resource(s, SNAPSHOT_QUALITY)->data;
-	ck_assert_ptr_nonnull(strstr(quality, "\"rows_read\":{\"children\":10,"));
-	ck_assert_ptr_nonnull(strstr(quality, "\"rows_kept\":{\"children\":9,"));
-	char rule[256];
-	snprintf(rule, sizeof(rule), "{\"rule\":\"%s\"",
-	         model_dq_rule_names[DQ_DROP_DANGLING_PARENT]);
-	const char *at = strstr(quality, rule);
-	ck_assert_ptr_nonnull(at);
-	ck_assert_ptr_nonnull(strstr(at, "\"action\":\"dropped\",\"count\":3}"));
+	check_quality(s, 10, 9, 3);
 
 	const char *openapi = snapshot_resource(s, SNAPSHOT_OPENAPI)->data;
 	ck_assert_ptr_nonnull(strstr(openapi, "\"openapi\":\"3.1.0\""));
@@ -515,17 +525,23 @@ START_TEST(test_dp_mode_stated)
 	f.result.mode = DISCLOSURE_DP;
 	f.result.epsilon = 0.1;
 	struct snapshot *s = build(&f);
-	/* SPEC §5: the API states the mode and epsilon */
+	/* SPEC §5: the API states the mode, epsilon and the plan, and that
+	 * the intervals do not include the noise */
 	const char *want =
 	    "\"disclosure\":{\"mode\":\"dp\",\"min_cell\":11,\"publish\":"
 	    "\"month:total quarter:all year:all fiscal_year:all\",\"settle_days\":30,"
-	    "\"epsilon\":0.1}";
+	    "\"epsilon\":0.1,\"intervals_include_noise\":false}";
 	ck_assert_ptr_nonnull(strstr(
 	    table_body(s, METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, SNAPSHOT_JSON)
 	        ->data,
 	    want));
 	ck_assert_ptr_nonnull(strstr(snapshot_resource(s, SNAPSHOT_SUMMARY)->data, want));
 	ck_assert_ptr_nonnull(strstr(snapshot_resource(s, SNAPSHOT_CATALOG)->data, want));
+	/* row counts to the nearest multiple of k = 11 (half up): 10 and 9
+	 * rows read and kept -> 11; 3 dangling parents -> 0 */
+	check_quality(s, 11, 11, 0);
+	ck_assert_uint_eq(snapshot_published_row_count(s, 16), 11); /* 16 + 5 = 21 -> 1 x 11 */
+	ck_assert_uint_eq(snapshot_published_row_count(s, 17), 22); /* 17 + 5 = 22 -> 2 x 11 */
 	/* another mode is other content: another id */
 	struct fixture g;
 	fixture_init(&g);
