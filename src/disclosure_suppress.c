@@ -69,7 +69,6 @@
 #define VAR_SECRET 0x01u /* unknown to the attacker */
 #define VAR_FIXED  0x02u /* published somewhere already (frozen): known */
 #define VAR_QUEUED 0x04u /* in the work queue */
-#define VAR_LB1    0x08u /* hidden and non-empty by policy: at least 1 */
 #define VAR_ZERO   0x10u /* known to be 0 from published zeros (find_known_zeros) */
 #define VAR_PIN    0x20u /* a published 0 that pins a secret count: never a complement */
 
