@@ -169,8 +169,14 @@ struct engine {
 	uint64_t unprotected;               /* secrets left with too little room */
 	uint8_t comp[METRIC_COUNT][2];      /* LINK_ALL component id of (metric, field) */
 	struct rect_partner *rect_partners; /* scratch: a partner per group */
+	int co_move;                        /* search mode: a percentage's numerator moves
+	                                       with its denominator, that one with its own
+	                                       ... this many levels deep (column_terms) */
+	bool free_dens;                     /* search mode: no numerator moves with its
+	                                       denominator (attached(), lower_bound()) */
 	bool coupled[METRIC_COUNT];         /* a percentage whose numerator moves with its
 	                                       denominator in a star (see attached()) */
+	int64_t *lb_free;                   /* lower bounds in the free_dens mode */
 };
 
 /* ---- small helpers ---- */
@@ -316,6 +322,29 @@ static void join_links(struct engine *e)
 			}
 		}
 	}
+	/* With a January fiscal year, fiscal year N is calendar year N: the
+	 * same cells under two names, every count of every metric (for counts
+	 * of children no relation says so). */
+	if (e->raw->fy_start_month == 1)
+		for (size_t i = 0; i < e->raw->table_count; i++) {
+			const struct metrics_table *y = &e->raw->tables[i];
+			if (y->period_type != PERIOD_YEAR || !e->view->tables[i].published)
+				continue;
+			const struct metrics_table *f =
+			    find_table(e, y->metric, PERIOD_FISCAL_YEAR, y->dim);
+			if (f == NULL || f->group_count != y->group_count)
+				continue;
+			for (uint32_t p = 0; p < e->view->tables[i].published_rows; p++)
+				for (uint32_t g = 0; g < y->group_count; g++) {
+					int32_t period = y->first_period + (int32_t)p;
+					size_t cy = cell_at(e, y, period, g),
+					       cf = cell_at(e, f, period, g);
+					if (cy == SIZE_MAX || cf == SIZE_MAX)
+						continue;
+					unite(e, var_id(cy, NUM), var_id(cf, NUM));
+					unite(e, var_id(cy, DEN), var_id(cf, DEN));
+				}
+		}
 	/* components of (metric, field) under the links that hold everywhere:
 	 * their tables together form one set of columns */
 	int comp_parent[METRIC_COUNT * 2];
@@ -681,6 +710,10 @@ static uint32_t attached(struct engine *e, uint32_t member);
 static int64_t compute_lower_bound(struct engine *e, uint32_t v)
 {
 	int64_t lb = 0;
+	/* Only a count no other metric publishes: a hidden cell whose
+	 * emptiness count is shared may be empty (hidden because the other
+	 * metric's cell is), so the policy implies nothing about it. */
+	bool shared = e->var_first[v + 1] - e->var_first[v] > 1;
 	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
 		uint32_t member = e->var_cells[j];
 		size_t c = member / 2;
@@ -688,7 +721,7 @@ static int64_t compute_lower_bound(struct engine *e, uint32_t v)
 		uint32_t row, group;
 		const struct metrics_table *t = cell_table(e, c, &row, &group);
 		enum metric_kind kind = metrics_catalog[t->metric].kind;
-		if (!(e->cell[c] & CELL_SMALL) && f == emptiness_field(kind) && lb < 1)
+		if (!shared && !(e->cell[c] & CELL_SMALL) && f == emptiness_field(kind) && lb < 1)
 			lb = 1;
 		if (kind == METRIC_KIND_PERCENT && f == DEN && attached(e, member) == NO_VAR) {
 			int64_t num = t->cells[(size_t)row * t->group_count + group].numerator;
@@ -701,7 +734,7 @@ static int64_t compute_lower_bound(struct engine *e, uint32_t v)
 
 static int64_t lower_bound(struct engine *e, uint32_t v)
 {
-	return e->lb[v];
+	return e->free_dens ? e->lb_free[v] : e->lb[v];
 }
 
 /* Highest value: a percentage's numerator is at most its denominator. When
@@ -720,13 +753,20 @@ static int64_t upper_bound(struct engine *e, uint32_t v)
 		if (metrics_catalog[t->metric].kind != METRIC_KIND_PERCENT)
 			continue;
 		int64_t den = t->cells[(size_t)row * t->group_count + group].denominator;
-		uint32_t dv = find(e, var_id(member / 2, DEN));
-		if (e->var[dv] & VAR_SECRET)
-			den = sat_add(den, e->best_up[dv]);
 		if (den < ub)
 			ub = den;
 	}
 	return ub;
+}
+
+/* Whether cell c's emptiness count is its own (no other metric publishes
+ * it): then an empty c outside a small group is always published. */
+static bool emptiness_is_own(struct engine *e, size_t c)
+{
+	uint32_t row, group;
+	const struct metrics_table *t = cell_table(e, c, &row, &group);
+	uint32_t v = find(e, var_id(c, emptiness_field(metrics_catalog[t->metric].kind)));
+	return e->var_first[v + 1] - e->var_first[v] <= 1;
 }
 
 /* Whether root v may be hidden: never a count published by an earlier
@@ -738,10 +778,13 @@ static bool may_hide(struct engine *e, uint32_t v)
 	if (e->var[v] & (VAR_FIXED | VAR_PIN))
 		return false;
 	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
-		uint8_t f = e->cell[e->var_cells[j] / 2];
-		if ((f & CELL_FIXED) ||
-		    ((f & CELL_EMPTY) && !(f & CELL_SMALL) && !(f & CELL_HIDDEN)))
+		size_t c = e->var_cells[j] / 2;
+		uint8_t f = e->cell[c];
+		if (f & CELL_FIXED)
 			return false;
+		if ((f & CELL_EMPTY) && !(f & CELL_SMALL) && !(f & CELL_HIDDEN) &&
+		    emptiness_is_own(e, c))
+			return false; /* policy: such a cell is published */
 	}
 	return var_value(e, v) >= lower_bound(e, v);
 }
@@ -1013,11 +1056,11 @@ static void star_free(struct star *s)
 }
 
 /* A percentage's numerator that moves with its denominator (coupled
- * metric, numerator hideable): the numerator of cell c when v is c's
- * denominator, else NO_VAR. */
+ * metric, numerator hideable, not in the free search mode): the numerator
+ * of cell c when member is c's denominator, else NO_VAR. */
 static uint32_t attached(struct engine *e, uint32_t member)
 {
-	if (member % 2 != DEN)
+	if (member % 2 != DEN || e->free_dens)
 		return NO_VAR;
 	uint32_t row, group;
 	const struct metrics_table *t = cell_table(e, member / 2, &row, &group);
@@ -1058,6 +1101,22 @@ static int attach_numerators(struct engine *e, uint32_t v, int coef, struct term
 	return n;
 }
 
+/* The denominator of the percentage whose numerator is root v (first such
+ * cell), when it is another variable; else NO_VAR. */
+static uint32_t co_moving_denominator(struct engine *e, uint32_t v)
+{
+	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
+		uint32_t member = e->var_cells[j];
+		uint32_t row, group;
+		const struct metrics_table *t = cell_table(e, member / 2, &row, &group);
+		if (member % 2 == NUM && metrics_catalog[t->metric].kind == METRIC_KIND_PERCENT) {
+			uint32_t dv = find(e, var_id(member / 2, DEN));
+			return dv != v ? dv : NO_VAR;
+		}
+	}
+	return NO_VAR;
+}
+
 /* Builds the terms of group g under tau (sign flips the coefficients); false
  * when a cell is missing or may not be hidden. */
 static bool column_terms(struct engine *e, const struct component *comp, enum dim dim, uint32_t g,
@@ -1075,6 +1134,29 @@ static bool column_terms(struct engine *e, const struct component *comp, enum di
 		out[n++] = (struct term){v, sign * tau->coef[i], false};
 		*cost += hide_cost(e, v);
 		n = attach_numerators(e, v, sign * tau->coef[i], out, n);
+		/* a numerator with its denominator, that denominator with its
+		 * own when it is a numerator too (screened positive, screened,
+		 * returned), each under the next whatever the move */
+		uint32_t nv = v;
+		for (int depth = 0; depth < e->co_move; depth++) {
+			int at = n - 1;
+			uint32_t dv = co_moving_denominator(e, nv);
+			while (at >= 0 && out[at].var != nv)
+				at--;
+			if (dv == NO_VAR || at < 0)
+				break;
+			bool seen = false;
+			for (int q = 0; q < n && !seen; q++)
+				seen = out[q].var == dv;
+			if (seen)
+				break;
+			if (!may_hide(e, dv) || n >= MAX_TERMS)
+				return false;
+			out[at].attached = true; /* its denominator rises with it */
+			out[n++] = (struct term){dv, sign * tau->coef[i], false};
+			*cost += hide_cost(e, dv);
+			nv = dv;
+		}
 	}
 	*n_out = n;
 	return true;
@@ -1288,17 +1370,27 @@ static bool try_group_star(struct engine *e, const struct component *comp, enum 
 	return true;
 }
 
-/* tau for the total column: where the total publishes finer rows than tau
- * names (months under a breakdown's quarters), each quarter of tau takes
- * one of its months along: the cheapest to hide, then the largest. */
+/* tau for the total column: the same move seen from the total's finest
+ * published rows. Where the total publishes months under a breakdown's
+ * quarters, each quarter of tau takes one of its months along (the
+ * cheapest to hide, then the largest); then every longer period of the
+ * total's column that holds a moved row moves with it (a calendar year
+ * whose breakdown is not published yet still has a published total). */
 static void refine_for_total(struct engine *e, const struct component *comp, const struct tau *tau,
                              struct tau *out)
 {
 	*out = *tau;
 	if (!additive_field(comp->metric[0], comp->field[0]))
 		return; /* no time relation to keep */
+	int fine = finest_type(e, comp, DIM_TOTAL);
+	if (fine < 0)
+		return;
 	int fy = e->raw->fy_start_month;
-	for (int i = 0; i < tau->n; i++) {
+	struct tau rows = {0};
+	for (int i = 0; i < tau->n; i++)
+		if ((int)tau->type[i] == fine)
+			tau_add(&rows, tau->type[i], tau->period[i], tau->coef[i]);
+	for (int i = 0; fine == PERIOD_MONTH && i < tau->n; i++) {
 		if (tau->type[i] != PERIOD_QUARTER)
 			continue;
 		int32_t m0 = period_index_of(PERIOD_MONTH, fy,
@@ -1322,9 +1414,23 @@ static void refine_for_total(struct engine *e, const struct component *comp, con
 				best_value = value;
 			}
 		}
-		if (best >= 0)
-			tau_add(out, PERIOD_MONTH, best, tau->coef[i] - have);
+		if (best < 0)
+			return; /* leave tau as it is: the unit check refuses it */
+		tau_add(&rows, PERIOD_MONTH, best, tau->coef[i] - have);
 	}
+	tau_compact(&rows);
+	if (rows.n == 0)
+		return;
+	out->n = 0;
+	for (int i = 0; i < rows.n; i++) {
+		enum period_type ct[3];
+		int32_t cp[3];
+		tau_add(out, rows.type[i], rows.period[i], rows.coef[i]);
+		int n = containers(e, comp, DIM_TOTAL, rows.type[i], rows.period[i], ct, cp);
+		for (int c = 0; c < n; c++)
+			tau_add(out, ct[c], cp[c], rows.coef[i]);
+	}
+	tau_compact(out);
 }
 
 /* Total star: the total column under tau, with one group (or several) of
@@ -1396,9 +1502,20 @@ static bool try_total_star(struct engine *e, const struct component *comp, enum 
 		if (splits[s][0] > xu || splits[s][1] > xd)
 			continue;
 		int64_t cost = tcost;
-		if (!take_all(e, tterms, tn, dps, ndp, true, splits[s][0], splits[s][1], &cost)) {
+		if (!take_all(e, tterms, tn, dps, ndp, true, splits[s][0], splits[s][1], &cost))
 			continue;
-		}
+		/* each partner was judged on its own relations; the whole unit
+		 * (the total's column with one partner of every breakdown) must
+		 * keep every relation, the total's own time relations included */
+		struct term unit[MAX_TERMS * (DIM_COUNT + 1)];
+		size_t un = 0;
+		for (int q = 0; q < tn; q++)
+			unit[un++] = tterms[q];
+		for (int i = 0; i < ndp; i++)
+			for (int q = 0; q < dps[i].list[0].n; q++)
+				unit[un++] = dps[i].list[0].terms[q];
+		if (!in_kernel(e, unit, un))
+			continue;
 		int64_t up = tu, down = td;
 		for (int i = 0; i < ndp; i++) {
 			up = min64(up, dps[i].up);
@@ -1734,6 +1851,187 @@ static bool try_star(struct engine *e, const struct component *comp, enum dim di
 	return try_total_star(e, comp, dim, group, tau, need, dps, best, found);
 }
 
+/* ---- the last resort ---- */
+
+/* The (metric, count) pairs that move together in a fallback: x's
+ * component and every count linked to one of them, even where the link
+ * holds for some cells only (the youth and repeat percentages in the 12+
+ * age bands). */
+static int extended_members(const struct engine *e, enum metric_id m0, int f0,
+                            enum metric_id *metric, int *field, int max)
+{
+	int n = 0;
+	metric[n] = m0;
+	field[n++] = f0;
+	for (int i = 0; i < n; i++) {
+		for (int m = 0; m < METRIC_COUNT; m++)
+			for (int f = 0; f < 2; f++) {
+				bool join = e->comp[m][f] == e->comp[metric[i]][field[i]];
+				/* a percentage's numerator rises with its denominator */
+				join = join || ((enum metric_id)m == metric[i] && f == DEN &&
+				                field[i] == NUM &&
+				                metrics_catalog[m].kind == METRIC_KIND_PERCENT);
+				for (size_t l = 0; l < CASA_ARRAY_LEN(links) && !join; l++)
+					join = (links[l].a == metric[i] &&
+					        links[l].field_a == field[i] &&
+					        links[l].b == (enum metric_id)m &&
+					        links[l].field_b == f) ||
+					       (links[l].b == metric[i] &&
+					        links[l].field_b == field[i] &&
+					        links[l].a == (enum metric_id)m &&
+					        links[l].field_a == f);
+				bool seen = false;
+				for (int j = 0; j < n && !seen; j++)
+					seen = metric[j] == (enum metric_id)m && field[j] == f;
+				if (join && !seen && n < max) {
+					metric[n] = (enum metric_id)m;
+					field[n++] = f;
+				}
+			}
+	}
+	return n;
+}
+
+/* Adds the count of every member at a coordinate (each distinct variable
+ * once, a percentage's numerator with its denominator so that num <= den
+ * holds whatever the rise). false when a cell may not be hidden. */
+static bool add_rising(struct engine *e, const enum metric_id *metric, const int *field, int n,
+                       enum period_type type, enum dim dim, int32_t period, uint32_t group,
+                       struct star *out, int64_t *cost)
+{
+	for (int i = 0; i < n; i++) {
+		const struct metrics_table *t = find_table(e, metric[i], type, dim);
+		size_t c = t ? cell_at(e, t, period, group) : SIZE_MAX;
+		if (c == SIZE_MAX)
+			continue;
+		uint32_t vars[2] = {find(e, var_id(c, field[i])), NO_VAR};
+		bool percent_num =
+		    metrics_catalog[metric[i]].kind == METRIC_KIND_PERCENT && field[i] == NUM;
+		if (percent_num)
+			vars[1] = find(e, var_id(c, DEN));
+		for (int k = 0; k < 2 && vars[k] != NO_VAR; k++) {
+			/* a count met again as a numerator whose denominator
+			 * rises too loses its cap there */
+			bool attached = percent_num && k == 0, seen = false;
+			for (size_t j = 0; j < out->n && !seen; j++)
+				if (out->terms[j].var == vars[k]) {
+					seen = true;
+					out->terms[j].attached |= attached;
+				}
+			if (seen)
+				continue;
+			if (!may_hide(e, vars[k]))
+				return false;
+			*cost += hide_cost(e, vars[k]);
+			/* a numerator whose denominator rises with it has no cap */
+			if (!star_push(out, (struct term){vars[k], 1, attached}, 0, 0))
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * When no star gives x enough room (small and early periods, counts linked
+ * on some cells only, numerators hemmed in by their denominators): x rises
+ * with its whole row. Its total, the longer periods holding it, and one
+ * group of every other breakdown rise by the same amount, in every metric
+ * that publishes a count linked to it, each numerator of a percentage with
+ * its denominator. Nothing falls, so the rise has no bound: x's room
+ * upward is unlimited. The price is high (totals), which is why this comes
+ * last. Returns false only when memory runs out; *found tells success.
+ */
+static bool try_fallback(struct engine *e, const struct metrics_table *t, int32_t period,
+                         uint32_t group, int field, int64_t need, struct star *best, bool *found)
+{
+	enum metric_id metric[2 * METRIC_COUNT];
+	int fields[2 * METRIC_COUNT];
+	int n = extended_members(e, t->metric, field, metric, fields, 2 * METRIC_COUNT);
+	struct component comp;
+	component_of(e, t->metric, field, &comp);
+	int fy = e->raw->fy_start_month;
+
+	/* x's period with every longer period holding it */
+	struct tau tau = {.n = 1, .type = {t->period_type}, .period = {period}, .coef = {1}};
+	int fine = additive_field(t->metric, field) ? finest_type(e, &comp, t->dim) : -1;
+	if (fine >= 0) {
+		int32_t t0 = period, t1 = period;
+		if ((int)t->period_type == fine ||
+		    tiles((enum period_type)fine, t->period_type, fy, period, &t0, &t1)) {
+			for (int32_t r = t0; r <= t1; r++)
+				if (row_published(e, &comp, (enum period_type)fine, t->dim, r)) {
+					make_tau(e, &comp, t->dim, (enum period_type)fine, r, false,
+					         0, &tau);
+					break;
+				}
+		}
+		if (tau_coef(&tau, t->period_type, period) != 1)
+			return true;
+	}
+	struct tau total_tau;
+	refine_for_total(e, &comp, &tau, &total_tau);
+
+	struct star s = {0};
+	int64_t cost = 0;
+	bool ok = true;
+	for (int i = 0; i < total_tau.n && ok; i++)
+		ok = add_rising(e, metric, fields, n, total_tau.type[i], DIM_TOTAL,
+		                total_tau.period[i], 0, &s, &cost);
+	for (int d = 1; d < DIM_COUNT && ok; d++) {
+		struct tau td;
+		tau_for_dim(e, &comp, &tau, (enum dim)d, &td);
+		if (td.n == 0)
+			continue;
+		/* x's own group in its breakdown; elsewhere the cheapest group
+		 * whose cells may all be hidden */
+		uint32_t groups = dim_groups(e, (enum dim)d), chosen = UINT32_MAX;
+		int64_t chosen_cost = 0;
+		for (uint32_t g = 0; g < groups; g++) {
+			if ((enum dim)d == t->dim && g != group)
+				continue;
+			struct star trial = {0};
+			int64_t c = 0;
+			bool good = true;
+			for (int i = 0; i < td.n && good; i++)
+				good = add_rising(e, metric, fields, n, td.type[i], (enum dim)d,
+				                  td.period[i], g, &trial, &c);
+			star_free(&trial);
+			if (good && (chosen == UINT32_MAX || c < chosen_cost)) {
+				chosen = g;
+				chosen_cost = c;
+			}
+		}
+		if (chosen == UINT32_MAX) {
+			ok = false;
+			break;
+		}
+		for (int i = 0; i < td.n && ok; i++)
+			ok = add_rising(e, metric, fields, n, td.type[i], (enum dim)d, td.period[i],
+			                chosen, &s, &cost);
+	}
+	if (!ok || !in_kernel(e, s.terms, s.n)) {
+		star_free(&s);
+		return true;
+	}
+	int64_t up, down;
+	room(e, s.terms, (int)s.n, &up, &down);
+	if (sat_add(up, down) < need) {
+		star_free(&s);
+		return true;
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		s.term_up[i] = up;
+		s.term_down[i] = down;
+	}
+	s.cost = cost;
+	s.up = up;
+	s.down = down;
+	star_free(best);
+	*best = s;
+	*found = true;
+	return true;
+}
+
 static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps);
 
 /* Makes sure secret root x has k - 1 of room (see the file comment). */
@@ -1747,12 +2045,6 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 	const struct metrics_table *t = cell_table(e, member / 2, &row, &group);
 	int field = (int)(member % 2);
 	int32_t period = t->first_period + (int32_t)row;
-	if (field == NUM && metrics_catalog[t->metric].kind == METRIC_KIND_PERCENT) {
-		/* a secret denominator first: its room bounds the numerator's */
-		uint32_t dv = find(e, var_id(member / 2, DEN));
-		if ((e->var[dv] & VAR_SECRET) && dv != x && !protect(e, dv, dps))
-			return false;
-	}
 	struct component comp;
 	component_of(e, t->metric, field, &comp);
 	int fy = e->raw->fy_start_month;
@@ -1771,68 +2063,75 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 			nested = tau_coef(&probe, t->period_type, period) != 0;
 		}
 	}
-	if (!nested) {
-		struct tau tau = {
-		    .n = 1, .type = {t->period_type}, .period = {period}, .coef = {1}};
-		ok = try_star(e, &comp, t->dim, group, &tau, need, dps, &best, &found);
-	} else {
-		if ((int)t->period_type == fine) {
-			/* rectangles inside x's atom first: no longer period moves */
-			int32_t atom[RECT_ROWS - 1], rows[RECT_ROWS];
-			int na = atom_rows(e, &comp, t->dim, (enum period_type)fine, period, atom,
-			                   RECT_ROWS - 1);
-			rows[0] = period;
-			for (int mask = 1; mask < (1 << na) && ok; mask++) {
-				int nrows = 1;
-				for (int i = 0; i < na; i++)
-					if (mask & (1 << i))
-						rows[nrows++] = atom[i];
-				ok = try_rect_star(e, &comp, t->dim, group, t->period_type, rows,
-				                   nrows, need, e->rect_partners, &best, &found);
+	/* first each count alone (the numerators of coupled percentages with
+	 * their denominators); then no numerator with its denominator (each
+	 * denominator falls only to its numerator); then, if that gives too
+	 * little room, every percentage's numerator with its denominator
+	 * (co_move), and last that denominator with its own, three levels
+	 * deep (screened positive, screened, returned: the price is the
+	 * denominators' other tables, so it comes last) */
+	for (int mode = 0; mode < 4 && ok && !found; mode++) {
+		e->free_dens = mode == 1;
+		e->co_move = mode < 2 ? 0 : mode == 2 ? 1 : 3;
+		if (!nested) {
+			struct tau tau = {
+			    .n = 1, .type = {t->period_type}, .period = {period}, .coef = {1}};
+			ok = try_star(e, &comp, t->dim, group, &tau, need, dps, &best, &found);
+		} else {
+			if ((int)t->period_type == fine) {
+				/* rectangles inside x's atom first: no longer period moves */
+				int32_t atom[RECT_ROWS - 1], rows[RECT_ROWS];
+				int na = atom_rows(e, &comp, t->dim, (enum period_type)fine, period,
+				                   atom, RECT_ROWS - 1);
+				rows[0] = period;
+				for (int mask = 1; mask < (1 << na) && ok; mask++) {
+					int nrows = 1;
+					for (int i = 0; i < na; i++)
+						if (mask & (1 << i))
+							rows[nrows++] = atom[i];
+					ok = try_rect_star(e, &comp, t->dim, group, t->period_type,
+					                   rows, nrows, need, e->rect_partners,
+					                   &best, &found);
+				}
 			}
-		}
-		int window = fine == PERIOD_MONTH ? 12 : 4;
-		for (int32_t tt = t0; tt <= t1 && ok && !(found && best.cost == 0); tt++) {
-			if (!row_published(e, &comp, (enum period_type)fine, t->dim, tt))
-				continue;
-			for (int32_t t2 = tt - window - 1;
-			     t2 <= tt + window && ok && !(found && best.cost == 0); t2++) {
-				bool has_t2 = t2 >= tt - window;
-				if (has_t2 &&
-				    (t2 == tt ||
-				     !row_published(e, &comp, (enum period_type)fine, t->dim, t2)))
+			int window = fine == PERIOD_MONTH ? 12 : 4;
+			for (int32_t tt = t0; tt <= t1 && ok && !(found && best.cost == 0); tt++) {
+				if (!row_published(e, &comp, (enum period_type)fine, t->dim, tt))
 					continue;
-				struct tau tau;
-				make_tau(e, &comp, t->dim, (enum period_type)fine, tt, has_t2, t2,
-				         &tau);
-				int c = tau_coef(&tau, t->period_type, period);
-				if (c == 0)
-					continue;
-				for (int i = 0; i < tau.n && c < 0; i++)
-					tau.coef[i] = -tau.coef[i];
-				ok = try_star(e, &comp, t->dim, group, &tau, need, dps, &best,
-				              &found);
+				for (int32_t t2 = tt - window - 1;
+				     t2 <= tt + window && ok && !(found && best.cost == 0); t2++) {
+					bool has_t2 = t2 >= tt - window;
+					if (has_t2 &&
+					    (t2 == tt ||
+					     !row_published(e, &comp, (enum period_type)fine,
+					                    t->dim, t2)))
+						continue;
+					struct tau tau;
+					make_tau(e, &comp, t->dim, (enum period_type)fine, tt,
+					         has_t2, t2, &tau);
+					int c = tau_coef(&tau, t->period_type, period);
+					if (c == 0)
+						continue;
+					for (int i = 0; i < tau.n && c < 0; i++)
+						tau.coef[i] = -tau.coef[i];
+					ok = try_star(e, &comp, t->dim, group, &tau, need, dps,
+					              &best, &found);
+				}
 			}
 		}
 	}
+	e->co_move = 0;
+	e->free_dens = false;
 	if (!ok) {
+		star_free(&best);
+		return false;
+	}
+	if (!found && !try_fallback(e, t, period, group, field, need, &best, &found)) {
 		star_free(&best);
 		return false;
 	}
 	if (!found) {
 		star_free(&best);
-		/* Last resort for a percentage's numerator hemmed in by its
-		 * published denominator (num <= den): hide the denominator too,
-		 * give it its own room, and try again (its room lets the
-		 * numerator rise). */
-		if (field == NUM && metrics_catalog[t->metric].kind == METRIC_KIND_PERCENT) {
-			uint32_t dv = find(e, var_id(member / 2, DEN));
-			if (!(e->var[dv] & VAR_SECRET) && may_hide(e, dv)) {
-				if (!make_secret(e, dv) || !protect(e, dv, dps))
-					return false;
-				return protect(e, x, dps);
-			}
-		}
 		e->unprotected++;
 		return true;
 	}
@@ -1859,6 +2158,7 @@ static void engine_free(struct engine *e)
 	free(e->cell_tab);
 	free(e->value);
 	free(e->lb);
+	free(e->lb_free);
 	free(e->cell);
 	free(e->parent);
 	free(e->var);
@@ -1950,11 +2250,12 @@ bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t 
 	e.best_up = calloc(vars + 1, sizeof(int64_t));
 	e.value = malloc((vars + 1) * sizeof(int64_t));
 	e.lb = calloc(vars + 1, sizeof(int64_t));
+	e.lb_free = calloc(vars + 1, sizeof(int64_t));
 	e.best_down = calloc(vars + 1, sizeof(int64_t));
 	scratch = malloc((widest + 2) * sizeof(*scratch));
 	dps = calloc(DIM_COUNT, sizeof(*dps));
 	if (!e.cell || !why || !e.parent || !e.var || !e.best_up || !e.best_down || !e.value ||
-	    !e.lb || !scratch || !dps)
+	    !e.lb || !e.lb_free || !scratch || !dps)
 		goto fail;
 	uint32_t most_groups = 1;
 	for (int d = 0; d < DIM_COUNT; d++)
@@ -1995,8 +2296,12 @@ bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t 
 	}
 
 	for (size_t v = 0; v < vars; v++)
-		if (e.parent[v] == v && e.var_first[v] != e.var_first[v + 1])
+		if (e.parent[v] == v && e.var_first[v] != e.var_first[v + 1]) {
 			e.lb[v] = compute_lower_bound(&e, (uint32_t)v);
+			e.free_dens = true;
+			e.lb_free[v] = compute_lower_bound(&e, (uint32_t)v);
+			e.free_dens = false;
+		}
 
 	/* variables: secret when a cell makes its count secret; fixed when an
 	 * earlier release published it */

@@ -389,6 +389,48 @@ static bool cell_base(struct audit *a, size_t t, uint32_t row, uint32_t g, int64
 	return true;
 }
 
+static bool in_scope(const struct audit *a, enum link_scope scope, const struct metrics_table *t,
+                     int32_t period, uint32_t g);
+
+/* Whether another metric publishes the same count as this cell's field
+ * (a link holding here, both rows published), or, with a January fiscal
+ * year, the year and fiscal year of the same index are both published.
+ * The policy's ">= 1" for a hidden cell outside a small group concerns a
+ * count of the cell's own only: a shared count may be secret because of
+ * the other metric's cell, and its cell hidden while empty. */
+static bool count_is_shared(const struct audit *a, size_t t, uint32_t row, uint32_t g, int field)
+{
+	const struct metrics_table *tab = &a->raw->tables[t];
+	int32_t period = tab->first_period + (int32_t)row;
+	for (size_t l = 0; l < CASA_ARRAY_LEN(audit_links); l++)
+		for (int side = 0; side < 2; side++) {
+			enum metric_id m = side ? audit_links[l].b : audit_links[l].a;
+			enum metric_id o = side ? audit_links[l].a : audit_links[l].b;
+			int f = side ? audit_links[l].field_b : audit_links[l].field_a;
+			if (m != tab->metric || f != field)
+				continue;
+			long ot = a->table_of[o][tab->period_type][tab->dim];
+			if (ot == NO_TABLE || !a->view->tables[ot].published)
+				continue;
+			long orow = row_of(a, (size_t)ot, period);
+			if (orow < 0 || (uint32_t)orow >= a->view->tables[ot].published_rows)
+				continue;
+			if (in_scope(a, audit_links[l].scope, tab, period, g))
+				return true;
+		}
+	if (a->raw->fy_start_month == 1 &&
+	    (tab->period_type == PERIOD_YEAR || tab->period_type == PERIOD_FISCAL_YEAR)) {
+		enum period_type other =
+		    tab->period_type == PERIOD_YEAR ? PERIOD_FISCAL_YEAR : PERIOD_YEAR;
+		long ot = a->table_of[tab->metric][other][tab->dim];
+		if (ot != NO_TABLE && a->view->tables[ot].published) {
+			long orow = row_of(a, (size_t)ot, period);
+			return orow >= 0 && (uint32_t)orow < a->view->tables[ot].published_rows;
+		}
+	}
+	return false;
+}
+
 static bool classify_cells(struct audit *a)
 {
 	struct audit_report *r = a->report;
@@ -460,7 +502,7 @@ static bool classify_cells(struct audit *a)
 				for (int f = NUM; f <= DEN; f++)
 					if (secret & FIELD_BIT(f))
 						a->flag[first + (uint32_t)f] |= NODE_SECRET;
-				if (small)
+				if (small || count_is_shared(a, t, row, g, e))
 					continue;
 				if (a->value[first + (uint32_t)e] == 0) {
 					r->suppressed_empty++;
