@@ -15,19 +15,19 @@
  * Determinism and memory: every child draws from its own PRNG stream, seeded
  * from (seed, child index), and keys are a bijection of a running index. The
  * generator therefore runs the whole simulation once per table and writes only
- * that table's rows: five cheap passes instead of holding the data set in
+ * that table's rows: a cheap pass per table instead of holding the data set in
  * memory, and every pass sees exactly the same rows. Identifications draw from
  * streams of their own (per child, and for their bad rows), and their keys
  * from a salt drawn after all the others, so adding the table moved no row
  * of the other tables for a given seed.
  *
  * Time: row starts (removal, placement start, went_missing_at, assignment
- * start, identified_at) are on or before as_of; ends, returns, reports and screenings may
- * fall after as_of when as_of is in the past, but never after now (a value
- * after now has not happened yet and is written as null). went_missing_at is
- * kept at least one day inside the days in care (and before as_of), so the
- * day it begins is in care in every time zone from UTC-12 to UTC+14; so is an
- * identification with while_in_care true.
+ * start, identified_at) are on or before as_of; ends, returns, reports and
+ * screenings may fall after as_of when as_of is in the past, but never after
+ * now (a value after now has not happened yet and is written as null).
+ * went_missing_at is kept at least one day inside the days in care (and
+ * before as_of), so the day it begins is in care in every time zone from
+ * UTC-12 to UTC+14; so is an identification with while_in_care true.
  *
  * With --bad-rows, contract-breaking rows are appended, each breaking exactly
  * one data-quality rule (enum dq_rule in include/casa/model.h), several per
