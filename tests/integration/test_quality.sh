@@ -10,10 +10,17 @@ source "$(dirname "$0")/lib.sh"
 
 conn=$(fresh_db quality_test)
 port=$(free_port)
+# --no-identifications until the daemon reads trafficking_identifications
+# (issue 17); quality.sql and casa-gen count its rules already. A fresh
+# schema per seed: --bad-rows leaves it without the keys that sql/schema.sql
+# needs to re-create the dropped table.
 for seed in 5 9; do
+	PGOPTIONS="-c client_min_messages=warning" psql "$conn" -Xq -v ON_ERROR_STOP=1 \
+		-c "DROP SCHEMA IF EXISTS deid_bad CASCADE" >/dev/null
 	CASA_GEN="$CASA_BUILD_DIR/casa-gen" "$CASA_SOURCE_DIR/scripts/seed" "$conn" --children 3000 \
 		--seed "$seed" --as-of 2025-06-30 --bad-rows --bad-report "$TEST_TMP/injected.json" \
-		--schema deid_bad >/dev/null 2>&1 || fail "seeding bad rows (seed $seed)"
+		--schema deid_bad --no-identifications >/dev/null 2>&1 ||
+		fail "seeding bad rows (seed $seed)"
 	jq -S . "$TEST_TMP/injected.json" >"$TEST_TMP/want.json"
 
 	psql "$conn" -XqAt -v s=deid_bad -v as_of=2025-06-30 \
