@@ -20,19 +20,15 @@
 	const DASHES = ['', '7 3', '2 3', '9 3 2 3'];
 	const GOOD = '#009E73';
 	const BAD = '#D55E00';
+	const NEUTRAL = '#56606B';
 	const POLL_MS = 60000; /* freshness poll; bodies are served from memory */
 	const PRINT_WIDTH = 680; /* px: A4 portrait less 12 mm margins, at 96 dpi */
-	const CFSR_REFERENCE = 4.48; /* national performance, CFSR round 4 (SPEC §4) */
-
-	/* The headline tiles, in the order a director reads them. */
-	const TILES = [
-		{ id: 'runaway_episodes_per_1000_days', label: 'Runaway episodes per 1,000 days in care' },
-		{ id: 'youth_with_runaway_pct', label: 'Youth (12+) with a runaway episode' },
-		{ id: 'reported_ncmec_24h_pct', label: 'Reported to NCMEC within 24 hours' },
-		{ id: 'screened_after_return_pct', label: 'Screened for trafficking after return' },
-		{ id: 'placement_moves_per_1000_days', label: 'Placement moves per 1,000 days (CFSR)' },
-		{ id: 'still_missing_count', label: 'Children still missing' },
-	];
+	/* The headline tiles, in the order a director reads them. Titles,
+	 * units, references and directions come from the API (the catalog is
+	 * their one home). */
+	const TILES = ['runaway_episodes_per_1000_days', 'youth_with_runaway_pct',
+		'reported_ncmec_24h_pct', 'screened_after_return_pct', 'placement_moves_per_1000_days',
+		'still_missing_count'];
 	const PERIOD_TYPE_LABEL = {
 		month: 'Month', quarter: 'Quarter', year: 'Calendar year', fiscal_year: 'Fiscal year',
 	};
@@ -273,37 +269,48 @@
 	function renderTiles(summary) {
 		const box = $('#tiles');
 		box.replaceChildren();
-		for (const t of TILES) {
-			const e = summary.metrics.find((m) => m.metric === t.id);
-			if (!e)
-				continue;
-			const tile = h('article', { class: 'tile', 'data-metric': t.id, title: e.title || '' });
-			tile.append(h('h3', null, t.label));
-			if (e.suppressed) {
-				tile.append(h('p', { class: 'tile-value suppressed', 'data-testid': 'tile-value' },
-					'Suppressed'),
-				h('p', { class: 'tile-note' }, `fewer than ${state.k} children`));
-			} else if (e.value === null || e.value === undefined) {
-				tile.append(h('p', { class: 'tile-value nodata', 'data-testid': 'tile-value' }, 'No data'));
-			} else {
-				tile.append(h('p', { class: 'tile-value', 'data-testid': 'tile-value' },
-					h('span', { class: 'num' }, fmtValue(e.value, e.unit)),
-					' ', h('span', { class: 'unit' }, unitSuffix(e.unit))));
-			}
-			const ref = e.reference !== undefined && e.reference !== null ? e.reference
-				: t.id === 'placement_moves_per_1000_days' ? CFSR_REFERENCE : null;
-			if (ref !== null) {
-				tile.append(h('p', { class: 'tile-ref', 'data-testid': 'tile-reference' },
-					'National reference: ', h('strong', null, fmtValue(ref, e.unit)),
-					e.value !== null && !e.suppressed
-						? (e.value <= ref ? ' — at or better than national' : ' — above national (worse)')
-						: ''));
-			}
-			tile.append(h('p', { class: 'tile-period' },
-				`${e.period}${e.partial ? ' (partial)' : ''} · ${fmtDate(e.period_start)} – ${fmtDate(e.period_end)}`));
-			tile.append(changeLine(e));
-			box.append(tile);
+		for (const id of TILES) {
+			const e = summary.metrics.find((m) => m.metric === id);
+			if (e)
+				box.append(tile(e));
 		}
+	}
+	/* One headline: value, reference, period and change of a summary entry. */
+	function tile(e) {
+		const el = h('article', { class: 'tile', 'data-metric': e.metric });
+		el.append(h('h3', null, e.title));
+		if (e.suppressed) {
+			el.append(h('p', { class: 'tile-value suppressed', 'data-testid': 'tile-value' },
+				'Suppressed'),
+			h('p', { class: 'tile-note' }, `fewer than ${state.k} children`));
+		} else if (e.value === null || e.value === undefined) {
+			el.append(h('p', { class: 'tile-value nodata', 'data-testid': 'tile-value' }, 'No data'));
+		} else {
+			el.append(h('p', { class: 'tile-value', 'data-testid': 'tile-value' },
+				h('span', { class: 'num' }, fmtValue(e.value, e.unit)),
+				' ', h('span', { class: 'unit' }, unitSuffix(e.unit))));
+		}
+		const m = metricById(e.metric);
+		if (e.reference !== undefined && e.reference !== null) {
+			el.append(h('p', { class: 'tile-ref', 'data-testid': 'tile-reference',
+				title: m && m.reference ? m.reference.source : '' },
+			'Reference: ', h('strong', null, fmtValue(e.reference, e.unit)),
+			e.value !== null && !e.suppressed ? versus(e.value, e.reference, e.higher_is_better) : ''));
+		}
+		el.append(h('p', { class: 'tile-period' },
+			`${e.period}${e.partial ? ' (partial)' : ''} · ${fmtDate(e.period_start)} – ${fmtDate(e.period_end)}`));
+		el.append(changeLine(e));
+		return el;
+	}
+	/* A value read against a reference, in the metric's better direction
+	 * (none: no verdict). */
+	function versus(value, ref, higherIsBetter) {
+		if (higherIsBetter === null || higherIsBetter === undefined)
+			return value === ref ? ' — at the reference' : value > ref ? ' — above the reference' : ' — below the reference';
+		if (value === ref)
+			return ' — at the reference';
+		const better = (value > ref) === (higherIsBetter === true);
+		return better ? ' — better than the reference' : ' — worse than the reference';
 	}
 	function changeLine(e) {
 		const p = h('p', { class: 'tile-change' });
@@ -321,10 +328,16 @@
 			return p;
 		}
 		const up = e.change > 0;
+		const text = ` ${up ? '+' : '−'}${changeText(Math.abs(e.change), e.unit)} from ${e.previous.period}`;
+		if (e.higher_is_better === null || e.higher_is_better === undefined) {
+			/* no better direction (the catalog says so): no verdict */
+			p.classList.add('neutral');
+			p.append(arrow(up, NEUTRAL), text);
+			return p;
+		}
 		const better = up === (e.higher_is_better === true);
 		p.classList.add(better ? 'better' : 'worse');
-		p.append(arrow(up, better ? GOOD : BAD),
-			` ${up ? '+' : '−'}${changeText(Math.abs(e.change), e.unit)} from ${e.previous.period} `,
+		p.append(arrow(up, better ? GOOD : BAD), text + ' ',
 			h('span', { class: 'verdict' }, better ? '(better)' : '(worse)'));
 		return p;
 	}
@@ -422,7 +435,7 @@
 		if (opt.reference) {
 			svg.append(s('line', { x1: L, x2: W - R, y1: y(opt.reference), y2: y(opt.reference), class: 'reference' }),
 				s('text', { x: L + 6, y: y(opt.reference) - 5, class: 'tick reference-label' },
-					`national ${fmtValue(opt.reference, opt.unit)}`));
+					`reference ${fmtValue(opt.reference, opt.unit)}`));
 		}
 		const single = opt.series.length === 1;
 		opt.series.forEach((se, si) => {
@@ -845,7 +858,7 @@
 				return;
 			trendCard(el, body, params, heading, {
 				sub: `${state.from} to ${state.to} · ${m.unit}`,
-				reference: m.id === 'placement_moves_per_1000_days' && !state.by ? CFSR_REFERENCE : null,
+				reference: !state.by && m.reference ? m.reference.value : null,
 			});
 		} catch (e) {
 			if (seq === state.seq)
@@ -879,7 +892,7 @@
 	async function renderOverview(seq) {
 		const m = metricById(state.metric);
 		$('#overview-metric').textContent = m.title;
-		const ref = m.id === 'placement_moves_per_1000_days' ? CFSR_REFERENCE : null;
+		const ref = m.reference ? m.reference.value : null;
 		const fyType = m.period_types.includes('fiscal_year') ? 'fiscal_year' : m.period_types[m.period_types.length - 1];
 		const fyTotal = getTable(m.id, { periodType: fyType });
 		const jobs = [];

@@ -443,9 +443,14 @@ def check_tiles(page, summary):
                f'tile {mid}: reference {t["reference"]} != {e["reference"]}')
         if e.get('change'):
             ok(e['previous']['period'] in t['change'], f'tile {mid}: change does not name {e["previous"]["period"]}')
-            better = (e['change'] > 0) == (e.get('higher_is_better') is True)
-            ok(('better' if better else 'worse') in t['change'],
-               f'tile {mid}: change {e["change"]} (higher_is_better={e.get("higher_is_better")}) reads "{t["change"]}"')
+            if e.get('higher_is_better') is None:
+                # the catalog gives no better direction: no verdict
+                ok('better' not in t['change'] and 'worse' not in t['change'],
+                   f'tile {mid}: no better direction in the catalog, yet "{t["change"]}"')
+            else:
+                better = (e['change'] > 0) == e['higher_is_better']
+                ok(('better' if better else 'worse') in t['change'],
+                   f'tile {mid}: change {e["change"]} (higher_is_better={e.get("higher_is_better")}) reads "{t["change"]}"')
 
 
 def check_county_card(page):
