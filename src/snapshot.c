@@ -679,17 +679,31 @@ static void render_quality(struct buf *buf, const struct snapshot *snapshot,
 	buf->len = 0;
 	buf_puts(buf, "{\"snapshot\":");
 	buf_snapshot_meta(buf, snapshot);
+	const char *sep = "";
 	buf_puts(buf, ",\"rows_read\":{");
-	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
-		buf_printf(buf, "%s\"%s\":%llu", t ? "," : "", model_table_names[t],
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
+		if (!model_quality_shows_table(quality, (enum model_table)t))
+			continue;
+		buf_printf(buf, "%s\"%s\":%llu", sep, model_table_names[t],
 		           (unsigned long long)quality->rows_read[t]);
+		sep = ",";
+	}
+	sep = "";
 	buf_puts(buf, "},\"rows_kept\":{");
-	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
-		buf_printf(buf, "%s\"%s\":%llu", t ? "," : "", model_table_names[t],
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
+		if (!model_quality_shows_table(quality, (enum model_table)t))
+			continue;
+		buf_printf(buf, "%s\"%s\":%llu", sep, model_table_names[t],
 		           (unsigned long long)quality->rows_kept[t]);
+		sep = ",";
+	}
+	sep = "";
 	buf_puts(buf, "},\"rules\":[");
 	for (int r = 0; r < DQ_RULE_COUNT; r++) {
-		buf_printf(buf, "%s{\"rule\":", r ? "," : "");
+		if (!model_quality_shows_rule(quality, (enum dq_rule)r))
+			continue;
+		buf_printf(buf, "%s{\"rule\":", sep);
+		sep = ",";
 		buf_json_string(buf, model_dq_rule_names[r]);
 		buf_puts(buf, ",\"description\":");
 		buf_json_string(buf, model_dq_rule_descriptions[r]);
