@@ -290,8 +290,9 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
              "removal, more than 7 days in care in all. Window: from removal to the earlier of "
              "discharge and removal + 365 days (exclusive). Value: % with a missing episode "
              "beginning in the window (Illinois Children and Family Research Center outcome "
-             "indicator). An episode whose window has not closed by as_of is left out of "
-             "both sides.",
+             "indicator). An episode is left out of both sides until its full 365 days have "
+             "elapsed by as_of (removal + 365 <= as_of + 1), even when an early discharge "
+             "closed its window, so recent cohorts are not biased toward short stays.",
          .kind = METRIC_KIND_PERCENT,
          .scale = 100,
          .dims = DIMS_BASE,
@@ -300,6 +301,142 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
          .summary_period_type = PERIOD_FISCAL_YEAR,
          .summary_row = METRIC_SUMMARY_LAST_SETTLED,
          .observation_lag_days = 365},
+    [METRIC_PERMANENCY_12M_ENTRIES_PCT] =
+        {.id = "permanency_12m_entries_pct",
+         .title = "Permanency within 12 months of entry",
+         .unit = "percent",
+         .definition =
+             "CFSR round 4 permanency in 12 months for children entering care. Entry cohort: "
+             "each child's first episode with removal_date in the period (earliest removal, "
+             "then key) among those of a child under 18 at removal with at least 8 days in "
+             "care in all; counted once its full 12 months have elapsed (removal + 365 <= "
+             "as_of + 1). Value: % discharged to permanency (reunification, relative, "
+             "guardianship or adoption) before removal + 365 days and before the 18th "
+             "birthday.",
+         .kind = METRIC_KIND_PERCENT,
+         .scale = 100,
+         .dims = DIMS_BASE,
+         .period_types = PERIODS_ANNUAL,
+         .better = METRIC_BETTER_HIGHER,
+         .summary_period_type = PERIOD_FISCAL_YEAR,
+         .summary_row = METRIC_SUMMARY_LAST_SETTLED,
+         .observation_lag_days = 365},
+    [METRIC_REENTRY_12M_PCT] =
+        {.id = "reentry_12m_pct",
+         .title = "Re-entry within 12 months of exit",
+         .unit = "percent",
+         .definition =
+             "CFSR round 4 re-entry. Of the period's entry cohort (as for "
+             "permanency_12m_entries_pct), the first entries discharged before removal + 365 "
+             "days to reunification, relative or guardianship, counted once the exit's own 12 "
+             "months have elapsed (discharge + 365 <= as_of + 1): % whose child has another "
+             "episode with removal_date from the discharge date to discharge + 364 days.",
+         .kind = METRIC_KIND_PERCENT,
+         .scale = 100,
+         .dims = DIMS_BASE,
+         .period_types = PERIODS_ANNUAL,
+         .better = METRIC_BETTER_LOWER,
+         .summary_period_type = PERIOD_FISCAL_YEAR,
+         .summary_row = METRIC_SUMMARY_LAST_SETTLED,
+         .observation_lag_days = 730},
+    [METRIC_PERMANENCY_12M_AFTER_ASSIGNMENT_PCT] =
+        {.id = "permanency_12m_after_assignment_pct",
+         .title = "Permanency within 12 months of advocate assignment",
+         .unit = "percent",
+         .definition =
+             "Episodes whose first CASA advocate assignment (the earliest-starting one) starts "
+             "in the period, counted once 12 months from that start have elapsed (start + 365 "
+             "<= as_of + 1): % discharged to permanency (reunification, relative, "
+             "guardianship or adoption) before start + 365 days. An episode counts, not a "
+             "child; no age or length-of-stay exclusion.",
+         .kind = METRIC_KIND_PERCENT,
+         .scale = 100,
+         .dims = DIMS_BASE,
+         .period_types = PERIODS_ANNUAL,
+         .better = METRIC_BETTER_HIGHER,
+         .summary_period_type = PERIOD_FISCAL_YEAR,
+         .summary_row = METRIC_SUMMARY_LAST_SETTLED,
+         .observation_lag_days = 365},
+    [METRIC_DAYS_TO_ASSIGNMENT_MEDIAN] =
+        {.id = "days_to_assignment_median",
+         .title = "Median days from removal to advocate assignment",
+         .unit = "days",
+         .definition =
+             "Episodes whose first CASA advocate assignment starts in the period: the median "
+             "number of days from removal to that start (0 when it starts on the removal "
+             "day); the mean of the two middle values for an even count. Denominator: number "
+             "of episodes.",
+         .kind = METRIC_KIND_QUANTILE,
+         .scale = 1,
+         .dims = DIMS_BASE,
+         .period_types = PERIODS_ALL,
+         .time_additive = METRIC_COUNT_DENOMINATOR,
+         .better = METRIC_BETTER_LOWER,
+         SUMMARY_QUARTER},
+    [METRIC_ADVOCATE_REACH_PCT] =
+        {.id = "advocate_reach_pct",
+         .title = "Children in care with a CASA advocate",
+         .unit = "percent",
+         .definition =
+             "Children in care on the period's last day (or as_of, when earlier): % with a "
+             "CASA advocate assignment covering that day.",
+         .kind = METRIC_KIND_PERCENT,
+         .scale = 100,
+         .dims = DIMS_BASE,
+         .period_types = PERIODS_ALL,
+         .child_based = true,
+         .better = METRIC_BETTER_HIGHER,
+         .summary_period_type = PERIOD_MONTH,
+         .summary_row = METRIC_SUMMARY_LATEST},
+    [METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED] =
+        {.id = "trafficking_identified_per_1000_served",
+         .title = "Trafficking identifications per 1,000 children served",
+         .unit = "per 1,000 children served",
+         .definition = "Trafficking identifications dated in the period (in care or not) per 1,000 "
+                       "children served in the period (at least one day in care in it).",
+         .kind = METRIC_KIND_RATE,
+         .scale = 1000,
+         .dims = DIMS_BASE,
+         .period_types = PERIODS_ANNUAL,
+         .time_additive = METRIC_COUNT_NUMERATOR,
+         .better = METRIC_BETTER_NEITHER,
+         .summary_period_type = PERIOD_FISCAL_YEAR,
+         .summary_row = METRIC_SUMMARY_LAST_COMPLETE,
+         .needs_identifications = true},
+    [METRIC_IDENTIFIED_AFTER_MISSING_PCT] =
+        {.id = "identified_after_missing_pct",
+         .title = "Identified as trafficked within 30 days of return",
+         .unit = "percent",
+         .definition =
+             "Missing episodes that end with a return in the period, once 30 days have "
+             "passed since (end day on or before as_of - 30): % whose child was identified "
+             "as a trafficking victim from the return to 30 days (720 hours) after it.",
+         .kind = METRIC_KIND_PERCENT,
+         .scale = 100,
+         .dims = DIMS_BASE,
+         .period_types = PERIODS_ALL,
+         .time_additive = ADDITIVE,
+         .better = METRIC_BETTER_NEITHER,
+         .summary_period_type = PERIOD_QUARTER,
+         .summary_row = METRIC_SUMMARY_LAST_SETTLED,
+         .observation_lag_days = 30,
+         .needs_identifications = true},
+    [METRIC_TRAFFICKING_REPORTED_LE_24H_PCT] =
+        {.id = "trafficking_reported_le_24h_pct",
+         .title = "Identified victims reported to law enforcement within 24 hours",
+         .unit = "percent",
+         .definition = "Trafficking identifications dated in the period: % with a report to law "
+                       "enforcement at or after the identification and within 24 hours of it (42 "
+                       "U.S.C. 671(a)(35)(A): immediately, and in no case later than 24 hours).",
+         .kind = METRIC_KIND_PERCENT,
+         .scale = 100,
+         .dims = DIMS_BASE,
+         .period_types = PERIODS_ALL,
+         .time_additive = ADDITIVE,
+         .better = METRIC_BETTER_HIGHER,
+         SUMMARY_QUARTER,
+         .observation_lag_days = 1,
+         .needs_identifications = true},
 };
 
 /* Linked counts (docs/metrics.md "Counts two metrics share"). */
@@ -326,6 +463,17 @@ const struct metric_equal_count metrics_equal_counts[] = {
     /* Children 12+ with a missing episode beginning in the period. */
     {METRIC_YOUTH_WITH_RUNAWAY_PCT, METRIC_FIELD_NUMERATOR, METRIC_REPEAT_RUNAWAY_PCT,
      METRIC_FIELD_DENOMINATOR, METRIC_EQUAL_AGE_12_PLUS},
+    /* Issue 17. Missing episodes ending with a return, once 30 days old. */
+    {METRIC_SCREENED_AFTER_RETURN_PCT, METRIC_FIELD_DENOMINATOR,
+     METRIC_IDENTIFIED_AFTER_MISSING_PCT, METRIC_FIELD_DENOMINATOR, METRIC_EQUAL_CLOSED_30_DAYS},
+    /* Episodes whose first assignment starts in the period, once all 12
+     * months from each start have elapsed. */
+    {METRIC_DAYS_TO_ASSIGNMENT_MEDIAN, METRIC_FIELD_DENOMINATOR,
+     METRIC_PERMANENCY_12M_AFTER_ASSIGNMENT_PCT, METRIC_FIELD_DENOMINATOR,
+     METRIC_EQUAL_CLOSED_364_DAYS},
+    /* Identifications dated in the period. */
+    {METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED, METRIC_FIELD_NUMERATOR,
+     METRIC_TRAFFICKING_REPORTED_LE_24H_PCT, METRIC_FIELD_DENOMINATOR, METRIC_EQUAL_ALL},
 };
 const size_t metrics_equal_count_count = CASA_ARRAY_LEN(metrics_equal_counts);
 

@@ -84,7 +84,8 @@ const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
     "Rows left out because an earlier row of the same table has the same key.",
     "Rows left out because their parent key (child or episode) is not in the parent table.",
     "Episodes left out, with their placements, missing episodes, assignments and "
-    "identifications, because the discharge date is not after the removal date.",
+    "identifications, because the discharge date is before the removal date (an episode "
+    "discharged on its removal day is kept, with no day in care).",
     "Placements left out because the end date is not after the start date.",
     "Placements left out because the setting is not a contract code.",
     "Placements left out because they start on a day that is not in care of their episode.",
@@ -684,8 +685,9 @@ static bool build_episodes(struct build *b)
 		const struct model_raw_episode *row = &raw->episodes[r];
 		if (fate[r] != FATE_PENDING)
 			continue;
-		/* SPEC §3: [removal, discharge) must hold a day; equal is empty. */
-		if (row->has_discharge_date && row->discharge_date <= row->removal_date) {
+		/* SPEC §2: an episode that ends before it starts. One discharged on
+		 * its removal day is real, with no day in care (issue 17). */
+		if (row->has_discharge_date && row->discharge_date < row->removal_date) {
 			fate[r] = FATE_DROPPED;
 			quality->violations[DQ_DROP_EPISODE_ENDS_BEFORE_START]++;
 			continue;

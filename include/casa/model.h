@@ -8,7 +8,8 @@
  * violation per rule (never per row: no key is kept outside the arrays),
  * leaves out what a rule drops and clips what a rule keeps. The metrics
  * stage can then trust the model completely:
- *   - every episode has removal <= as_of, removal < discharge, and
+ *   - every episode has removal <= as_of, removal <= discharge (equal: a
+ *     same-day episode, kept with no day in care), and
  *     discharge == DATE_OPEN when it was null or after as_of; its child exists;
  *   - placements of an episode are sorted by (start, placement_key), start in
  *     care, start < end, end cut at discharge; DATE_OPEN when open or after

@@ -9,8 +9,9 @@
 
 START_TEST(test_catalog_complete)
 {
-	/* 16 metrics (SPEC §4 tables: 3 placement + 13 runaway). */
-	ck_assert_int_eq(METRIC_COUNT, 16);
+	/* 16 metrics (SPEC §4 tables: 3 placement + 13 runaway) and the 8 of
+	 * issue 17. */
+	ck_assert_int_eq(METRIC_COUNT, 24);
 	for (int m = 0; m < METRIC_COUNT; m++) {
 		const struct metric_def *def = &metrics_catalog[m];
 		ck_assert_ptr_nonnull(def->id);
@@ -51,12 +52,30 @@ START_TEST(test_catalog_rules)
 		ck_assert_int_eq(setting, m >= METRIC_RUNAWAY_EPISODES_PER_1000_DAYS &&
 		                              m <= METRIC_RUNAWAY_DISCHARGES_PCT);
 	}
-	/* Child-based: exactly the four of docs/metrics.md. */
+	/* Child-based: exactly the five of docs/metrics.md (the denominator of
+	 * trafficking_identified_per_1000_served is too, not its numerator). */
 	for (int m = 0; m < METRIC_COUNT; m++)
 		ck_assert_int_eq(
 		    metrics_catalog[m].child_based,
 		    m == METRIC_TWO_OR_FEWER_PLACEMENTS_PCT || m == METRIC_YOUTH_WITH_RUNAWAY_PCT ||
-		        m == METRIC_REPEAT_RUNAWAY_PCT || m == METRIC_STILL_MISSING_COUNT);
+		        m == METRIC_REPEAT_RUNAWAY_PCT || m == METRIC_STILL_MISSING_COUNT ||
+		        m == METRIC_ADVOCATE_REACH_PCT);
+	/* Issue 17: the annual cohorts; the trafficking metrics read the
+	 * optional table; none has a setting or los_band breakdown. */
+	ck_assert_uint_eq(metrics_catalog[METRIC_PERMANENCY_12M_ENTRIES_PCT].period_types, annual);
+	ck_assert_uint_eq(metrics_catalog[METRIC_REENTRY_12M_PCT].period_types, annual);
+	ck_assert_uint_eq(metrics_catalog[METRIC_PERMANENCY_12M_AFTER_ASSIGNMENT_PCT].period_types,
+	                  annual);
+	ck_assert_uint_eq(
+	    metrics_catalog[METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED].period_types, annual);
+	for (int m = METRIC_PERMANENCY_12M_ENTRIES_PCT; m < METRIC_COUNT; m++) {
+		ck_assert_int_eq(metrics_catalog[m].needs_identifications,
+		                 m >= METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED);
+		ck_assert_uint_eq(metrics_catalog[m].dims,
+		                  DIM_BIT(DIM_TOTAL) | DIM_BIT(DIM_COUNTY) | DIM_BIT(DIM_AGE_BAND) |
+		                      DIM_BIT(DIM_SEX) | DIM_BIT(DIM_RACE_ETHNICITY) |
+		                      DIM_BIT(DIM_ADVOCATE));
+	}
 	/* Additive in time (docs/metrics.md): both counts of
 	 * moves_per_1000_days_in_care, runaway_episodes_per_1000_days,
 	 * returned_within_7_days_pct, the two reported_*_24h_pct,
@@ -69,8 +88,15 @@ START_TEST(test_catalog_rules)
 		additive += metrics_catalog[m].time_additive == both;
 		denominators_only += metrics_catalog[m].time_additive == METRIC_COUNT_DENOMINATOR;
 	}
-	ck_assert_int_eq(additive, 8);
-	ck_assert_int_eq(denominators_only, 2);
+	/* issue 17: identified_after_missing_pct and
+	 * trafficking_reported_le_24h_pct both; days_to_assignment_median its
+	 * episodes; trafficking_identified_per_1000_served its numerator only
+	 * (children served do not add up) */
+	ck_assert_int_eq(additive, 10);
+	ck_assert_int_eq(denominators_only, 3);
+	ck_assert_uint_eq(
+	    metrics_catalog[METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED].time_additive,
+	    METRIC_COUNT_NUMERATOR);
 	ck_assert_uint_eq(METRIC_COUNT_NUMERATOR, 0x1);
 	ck_assert_uint_eq(METRIC_COUNT_DENOMINATOR, 0x2);
 	ck_assert_uint_eq(metrics_catalog[METRIC_SCREENED_POSITIVE_PCT].time_additive, both);
@@ -196,9 +222,25 @@ START_TEST(test_observation_lags)
 	ck_assert_int_eq(metrics_observation_lag_days(METRIC_REPORTED_LE_24H_PCT, hours72), 7);
 	ck_assert_int_eq(metrics_observation_lag_days(METRIC_MOVES_PER_1000_DAYS_IN_CARE, hours72),
 	                 7);
-	/* the screening window: 72 h = 3 days, 73 h rounds up to 4 */
-	ck_assert_int_eq(metrics_observation_lag_days(METRIC_DAYS_MISSING_P90, hours72), 3);
-	ck_assert_int_eq(metrics_observation_lag_days(METRIC_SCREENED_POSITIVE_PCT, 73 * 3600), 4);
+	/* the screening window's group: the quantiles and screening shares
+	 * share the count of returned episodes with identified_after_missing_pct
+	 * (30 days), which dominates a 72-hour window; a 31-day window plus one
+	 * second rounds up to 32 */
+	ck_assert_int_eq(metrics_observation_lag_days(METRIC_DAYS_MISSING_P90, hours72), 30);
+	ck_assert_int_eq(metrics_observation_lag_days(METRIC_SCREENED_POSITIVE_PCT, 31 * 86400 + 1),
+	                 32);
+	ck_assert_int_eq(
+	    metrics_observation_lag_days(METRIC_IDENTIFIED_AFTER_MISSING_PCT, 31 * 86400 + 1), 32);
+	/* issue 17: exits wait 12 months after entry, then 12 after the exit;
+	 * the median of days to assignment settles with the assignment
+	 * cohort whose count it shares */
+	ck_assert_int_eq(metrics_observation_lag_days(METRIC_REENTRY_12M_PCT, hours72), 730);
+	ck_assert_int_eq(metrics_observation_lag_days(METRIC_DAYS_TO_ASSIGNMENT_MEDIAN, hours72),
+	                 365);
+	ck_assert_int_eq(metrics_observation_lag_days(METRIC_ADVOCATE_REACH_PCT, hours72), 0);
+	ck_assert_int_eq(
+	    metrics_observation_lag_days(METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED, hours72),
+	    1);
 	/* the full 12 months of the entry window */
 	ck_assert_int_eq(
 	    metrics_observation_lag_days(METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT, hours72), 365);
@@ -247,13 +289,17 @@ START_TEST(test_layout_empty_model)
 	struct metrics_result result;
 	enum metrics_failure failure;
 	ck_assert(metrics_compute(&model, &options, &result, &failure));
+	/* without trafficking_identifications its three metrics have none */
 	size_t expected = 0;
 	for (int m = 0; m < METRIC_COUNT; m++)
 		for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
 			for (int d = 0; d < DIM_COUNT; d++)
 				expected += (metrics_catalog[m].period_types & PERIOD_BIT(t)) &&
-				            (metrics_catalog[m].dims & DIM_BIT(d));
+				            (metrics_catalog[m].dims & DIM_BIT(d)) &&
+				            !metrics_catalog[m].needs_identifications;
 	ck_assert_uint_eq(result.table_count, expected);
+	ck_assert_ptr_null(metrics_table_find(&result, METRIC_TRAFFICKING_REPORTED_LE_24H_PCT,
+	                                      PERIOD_MONTH, DIM_TOTAL));
 	for (size_t i = 1; i < result.table_count; i++) {
 		const struct metrics_table *a = &result.tables[i - 1], *b = &result.tables[i];
 		long ka = ((long)a->metric * 4 + a->period_type) * DIM_COUNT + a->dim;

@@ -620,6 +620,45 @@ START_TEST(test_empty_and_codes)
 }
 END_TEST
 
+START_TEST(test_same_day_episode)
+{
+	/* Issue 17: an episode discharged on its removal day is real, with no
+	 * day in care; one discharged the day before its removal still ends
+	 * before it starts. The same-day one has no day in care, so every row
+	 * that must start on one falls to its outside-care rule. */
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure;
+	child(&raw, 1, "2021-02-01", "male", "white");
+	episode(&raw, 20, 1, "Cook", "2024-06-03", "2024-06-03", "reunification");
+	episode(&raw, 21, 1, "Cook", "2024-06-10", "2024-06-09", "other"); /* ends before */
+	placement(&raw, 200, 20, "foster_home", 61, "2024-06-03", "2024-06-05");
+	assignment(&raw, 20, 20, "2024-06-03", "2024-06-05");
+	missing(&raw, 2000, 20, at("2024-06-03", 10), none, none, none, none, none, "");
+	identification(&raw, 1, 20, at("2024-06-03", 10), 1, none);     /* in care: no day */
+	identification(&raw, 2, 20, at("2024-06-03", 11), 0, none);     /* not in care: kept */
+	placement(&raw, 210, 21, "foster_home", 0, "2024-06-10", NULL); /* silent */
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	const uint64_t *v = model.quality.violations;
+	ck_assert_uint_eq(v[DQ_DROP_EPISODE_ENDS_BEFORE_START], 1);   /* 21 */
+	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 1);      /* 200 */
+	ck_assert_uint_eq(v[DQ_DROP_ASSIGNMENT_OUTSIDE_CARE], 1);     /* 20 */
+	ck_assert_uint_eq(v[DQ_DROP_MISSING_OUTSIDE_CARE], 1);        /* 2000 */
+	ck_assert_uint_eq(v[DQ_DROP_IDENTIFICATION_OUTSIDE_CARE], 1); /* 1 */
+	ck_assert_uint_eq(model.episode_count, 1);
+	ck_assert_int_eq(model.episodes[0].episode_key, 20);
+	ck_assert_int_eq(model.episodes[0].removal_date, d("2024-06-03"));
+	ck_assert_int_eq(model.episodes[0].discharge_date, d("2024-06-03"));
+	ck_assert_int_eq(model.episodes[0].discharge_reason, REASON_REUNIFICATION);
+	ck_assert_uint_eq(model.episodes[0].placement_count, 0);
+	ck_assert_uint_eq(model.episodes[0].identification_count, 1);
+	ck_assert(!model.identifications[0].while_in_care);
+	ck_assert_int_eq(model.first_day, d("2024-06-03"));
+	model_free(&model);
+	model_raw_free(&raw);
+}
+END_TEST
+
 START_TEST(test_identification_rules)
 {
 	/* docs/metrics.md "Trafficking identification", first match wins.
@@ -840,6 +879,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_every_rule_counted);
 	tcase_add_test(tc, test_clean_rows_survive_in_order);
 	tcase_add_test(tc, test_sort_ties_and_keys);
+	tcase_add_test(tc, test_same_day_episode);
 	tcase_add_test(tc, test_identification_rules);
 	tcase_add_test(tc, test_first_match_wins);
 	tcase_add_test(tc, test_in_care_boundaries);
