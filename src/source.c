@@ -1005,8 +1005,8 @@ bool source_pull(const struct source_options *options, struct model_raw *raw,
 	pull.identifications = present[table_of(MODEL_IDENTIFICATIONS) - contract];
 	raw->has_identifications = pull.identifications;
 	if (!pull.identifications)
-		log_info("source: %s.trafficking_identifications absent: the trafficking "
-		         "metrics are left out",
+		log_info("source: %s.trafficking_identifications absent (or no privilege): the "
+		         "trafficking metrics are left out",
 		         schema);
 	kind = SOURCE_FAILED_SERVER;
 	if (!read_refresh_key(conn, quoted, &raw->refresh_key, err))
