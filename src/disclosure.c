@@ -785,10 +785,7 @@ static bool suppress_metric(struct metric_cells *mc, const struct metric_def *de
 	/* Time additivity: counts of day- and event-based metrics; a quantile's
 	 * denominator (episodes ending in the period) adds up over time as well,
 	 * so an attacker can use it even though the quantile itself cannot. */
-	uint8_t time_fields = def->additive_in_time ? fields
-	                      : def->kind == METRIC_KIND_QUANTILE
-	                          ? (uint8_t)(1u << FIELD_DENOMINATOR)
-	                          : 0;
+	uint8_t time_fields = def->time_additive & fields;
 	if (time_fields && !add_time_relations(mc, time_fields, &rel, scratch))
 		goto fail;
 	if (time_fields && !add_overlap_relations(mc, time_fields, &rel, scratch))

@@ -164,7 +164,8 @@ enum dp_source {
 static long month_source(const struct metrics_result *raw, const struct metrics_table *t)
 {
 	const struct metric_def *def = &metrics_catalog[t->metric];
-	if (!def->additive_in_time || def->kind == METRIC_KIND_QUANTILE ||
+	if (def->time_additive != (METRIC_COUNT_NUMERATOR | METRIC_COUNT_DENOMINATOR) ||
+	    def->kind == METRIC_KIND_QUANTILE ||
 	    t->period_type == PERIOD_MONTH)
 		return -1;
 	const struct metrics_table *m = metrics_table_find(raw, t->metric, PERIOD_MONTH, t->dim);

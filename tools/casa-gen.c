@@ -134,7 +134,7 @@ enum gen_rule {
 	GEN_UNKNOWN_SCREEN_RESULT,
 	GEN_BIRTH_MONTH_NOT_FIRST,
 	GEN_IGNORED_AFTER_AS_OF,
-	/* Issue 17, not in enum dq_rule yet: reported only with identifications. */
+	/* Issue 17: reported only with identifications (so does the daemon). */
 	GEN_IDENTIFICATION_OUTSIDE_CARE,
 	GEN_REPORT_BEFORE_IDENTIFIED,
 	GEN_RULE_COUNT
@@ -1393,7 +1393,9 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 			}
 			case GEN_EPISODE_ENDS_BEFORE_START: {
 				/* With a placement and a missing episode of its own: they go
-				 * with it, uncounted. j == 0: the empty interval. */
+				 * with it, uncounted. j == 0: discharged on the removal day,
+				 * kept with no day in care (issue 17): its placement and
+				 * missing episode fall to their outside-care rules instead. */
 				int64_t child = gen_new_key(ctx, GEN_CHILDREN);
 				int64_t episode = gen_new_key(ctx, GEN_EPISODES);
 				int32_t removal = as_of - 500;
@@ -1405,6 +1407,11 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 				                   "foster_home", 0, removal, removal + 10);
 				m = gen_clean_missing(removal, 3);
 				gen_emit_missing(ctx, gen_new_key(ctx, GEN_MISSING), episode, &m);
+				if (j == 0) {
+					ctx->expected[GEN_PLACEMENT_OUTSIDE_CARE]++;
+					ctx->expected[GEN_MISSING_OUTSIDE_CARE]++;
+					continue; /* not an episode ending before it starts */
+				}
 				break;
 			}
 			case GEN_PLACEMENT_ENDS_BEFORE_START:

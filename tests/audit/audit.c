@@ -757,9 +757,7 @@ bool audit_run(const struct metrics_result *raw, const struct disclosure_result 
 			struct audit_count *q = &comp.counts[comp.count++];
 			q->am = metric[m];
 			q->field = field;
-			/* quantile episode counts add up over time like events */
-			q->time_additive = def->additive_in_time ||
-			                   (def->kind == METRIC_KIND_QUANTILE && field == 1);
+			q->time_additive = (def->time_additive >> field) & 1u;
 			q->base = comp.cell_count;
 			comp.cell_count += metric[m].cell_count;
 		}

@@ -34,7 +34,7 @@
 \set ON_ERROR_STOP 1
 \if :{?issue17}
 \else
-\set issue17 off
+\set issue17 on
 \endif
 \if :{?cells_out}
 \else

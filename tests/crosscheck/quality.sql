@@ -17,7 +17,7 @@ CREATE TEMP TABLE epf0 AS SELECT *, CASE WHEN county IS NULL OR removal_date IS 
   WHEN removal_date > :'as_of'::date THEN 'ignored'
   WHEN child_key NOT IN (SELECT child_key FROM ch WHERE child_key IS NOT NULL) THEN 'dangling'
   WHEN child_key NOT IN (SELECT child_key FROM chf WHERE fate = 'ok') THEN 'silent'
-  WHEN discharge_date <= removal_date THEN 'ends_before_start' ELSE 'ok' END fate FROM ep;
+  WHEN discharge_date < removal_date THEN 'ends_before_start' ELSE 'ok' END fate FROM ep;
 -- nulls are excluded from duplicate detection: recompute dup among non-null rows
 UPDATE epf0 SET fate = 'ok' WHERE false;
 CREATE TEMP TABLE epok AS SELECT episode_key, removal_date, least(coalesce(discharge_date, :'as_of'::date + 1), :'as_of'::date + 1) care_end, discharge_date FROM epf0 WHERE fate = 'ok';

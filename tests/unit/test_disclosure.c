@@ -82,9 +82,9 @@ START_TEST(test_catalog_kinds)
 	ck_assert_int_eq(metrics_catalog[METRIC_MOVES_PER_1000_DAYS_IN_CARE].kind,
 	                 METRIC_KIND_RATE);
 	ck_assert_int_eq(metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].kind, METRIC_KIND_PERCENT);
-	ck_assert(metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].additive_in_time);
+	ck_assert(metrics_catalog[METRIC_RUNAWAY_DISCHARGES_PCT].time_additive);
 	ck_assert_int_eq(metrics_catalog[METRIC_YOUTH_WITH_RUNAWAY_PCT].kind, METRIC_KIND_PERCENT);
-	ck_assert(!metrics_catalog[METRIC_YOUTH_WITH_RUNAWAY_PCT].additive_in_time);
+	ck_assert(!metrics_catalog[METRIC_YOUTH_WITH_RUNAWAY_PCT].time_additive);
 	ck_assert_int_eq(metrics_catalog[METRIC_DAYS_MISSING_MEDIAN].kind, METRIC_KIND_QUANTILE);
 	ck_assert_int_eq(metrics_catalog[METRIC_STILL_MISSING_COUNT].kind, METRIC_KIND_COUNT);
 }
