@@ -20,19 +20,15 @@
 	const DASHES = ['', '7 3', '2 3', '9 3 2 3'];
 	const GOOD = '#009E73';
 	const BAD = '#D55E00';
+	const NEUTRAL = '#56606B';
 	const POLL_MS = 60000; /* freshness poll; bodies are served from memory */
 	const PRINT_WIDTH = 680; /* px: A4 portrait less 12 mm margins, at 96 dpi */
-	const CFSR_REFERENCE = 4.48; /* national performance, CFSR round 4 (SPEC §4) */
-
-	/* The headline tiles, in the order a director reads them. */
-	const TILES = [
-		{ id: 'runaway_episodes_per_1000_days', label: 'Runaway episodes per 1,000 days in care' },
-		{ id: 'youth_with_runaway_pct', label: 'Youth (12+) with a runaway episode' },
-		{ id: 'reported_ncmec_24h_pct', label: 'Reported to NCMEC within 24 hours' },
-		{ id: 'screened_after_return_pct', label: 'Screened for trafficking after return' },
-		{ id: 'placement_moves_per_1000_days', label: 'Placement moves per 1,000 days (CFSR)' },
-		{ id: 'still_missing_count', label: 'Children still missing' },
-	];
+	/* The headline tiles, in the order a director reads them. Titles,
+	 * units, references and directions come from the API (the catalog is
+	 * their one home). */
+	const TILES = ['runaway_episodes_per_1000_days', 'youth_with_runaway_pct',
+		'reported_ncmec_24h_pct', 'screened_after_return_pct', 'placement_moves_per_1000_days',
+		'still_missing_count'];
 	const PERIOD_TYPE_LABEL = {
 		month: 'Month', quarter: 'Quarter', year: 'Calendar year', fiscal_year: 'Fiscal year',
 	};
@@ -72,6 +68,7 @@
 		polling: null,      /* interval id of the freshness poll */
 	};
 	let uid = 0;
+	let sectionsGen = 0; /* draws of the issue-17 sections, the last one wins */
 
 	/* The token lives in this tab's sessionStorage only: it is gone when the
 	 * tab closes and never sits in a URL, a link or the page. */
@@ -273,37 +270,48 @@
 	function renderTiles(summary) {
 		const box = $('#tiles');
 		box.replaceChildren();
-		for (const t of TILES) {
-			const e = summary.metrics.find((m) => m.metric === t.id);
-			if (!e)
-				continue;
-			const tile = h('article', { class: 'tile', 'data-metric': t.id, title: e.title || '' });
-			tile.append(h('h3', null, t.label));
-			if (e.suppressed) {
-				tile.append(h('p', { class: 'tile-value suppressed', 'data-testid': 'tile-value' },
-					'Suppressed'),
-				h('p', { class: 'tile-note' }, `fewer than ${state.k} children`));
-			} else if (e.value === null || e.value === undefined) {
-				tile.append(h('p', { class: 'tile-value nodata', 'data-testid': 'tile-value' }, 'No data'));
-			} else {
-				tile.append(h('p', { class: 'tile-value', 'data-testid': 'tile-value' },
-					h('span', { class: 'num' }, fmtValue(e.value, e.unit)),
-					' ', h('span', { class: 'unit' }, unitSuffix(e.unit))));
-			}
-			const ref = e.reference !== undefined && e.reference !== null ? e.reference
-				: t.id === 'placement_moves_per_1000_days' ? CFSR_REFERENCE : null;
-			if (ref !== null) {
-				tile.append(h('p', { class: 'tile-ref', 'data-testid': 'tile-reference' },
-					'National reference: ', h('strong', null, fmtValue(ref, e.unit)),
-					e.value !== null && !e.suppressed
-						? (e.value <= ref ? ' — at or better than national' : ' — above national (worse)')
-						: ''));
-			}
-			tile.append(h('p', { class: 'tile-period' },
-				`${e.period}${e.partial ? ' (partial)' : ''} · ${fmtDate(e.period_start)} – ${fmtDate(e.period_end)}`));
-			tile.append(changeLine(e));
-			box.append(tile);
+		for (const id of TILES) {
+			const e = summary.metrics.find((m) => m.metric === id);
+			if (e)
+				box.append(tile(e));
 		}
+	}
+	/* One headline: value, reference, period and change of a summary entry. */
+	function tile(e) {
+		const el = h('article', { class: 'tile', 'data-metric': e.metric });
+		el.append(h('h3', null, e.title));
+		if (e.suppressed) {
+			el.append(h('p', { class: 'tile-value suppressed', 'data-testid': 'tile-value' },
+				'Suppressed'),
+			h('p', { class: 'tile-note' }, `fewer than ${state.k} children`));
+		} else if (e.value === null || e.value === undefined) {
+			el.append(h('p', { class: 'tile-value nodata', 'data-testid': 'tile-value' }, 'No data'));
+		} else {
+			el.append(h('p', { class: 'tile-value', 'data-testid': 'tile-value' },
+				h('span', { class: 'num' }, fmtValue(e.value, e.unit)),
+				' ', h('span', { class: 'unit' }, unitSuffix(e.unit))));
+		}
+		const m = metricById(e.metric);
+		if (e.reference !== undefined && e.reference !== null) {
+			el.append(h('p', { class: 'tile-ref', 'data-testid': 'tile-reference',
+				title: m && m.reference ? m.reference.source : '' },
+			'Reference: ', h('strong', null, fmtValue(e.reference, e.unit)),
+			e.value !== null && !e.suppressed ? versus(e.value, e.reference, e.higher_is_better) : ''));
+		}
+		el.append(h('p', { class: 'tile-period' },
+			`${e.period}${e.partial ? ' (partial)' : ''} · ${fmtDate(e.period_start)} – ${fmtDate(e.period_end)}`));
+		el.append(changeLine(e));
+		return el;
+	}
+	/* A value read against a reference, in the metric's better direction
+	 * (none: no verdict). */
+	function versus(value, ref, higherIsBetter) {
+		if (higherIsBetter === null || higherIsBetter === undefined)
+			return value === ref ? ' — at the reference' : value > ref ? ' — above the reference' : ' — below the reference';
+		if (value === ref)
+			return ' — at the reference';
+		const better = (value > ref) === (higherIsBetter === true);
+		return better ? ' — better than the reference' : ' — worse than the reference';
 	}
 	function changeLine(e) {
 		const p = h('p', { class: 'tile-change' });
@@ -321,13 +329,160 @@
 			return p;
 		}
 		const up = e.change > 0;
+		const text = ` ${up ? '+' : '−'}${changeText(Math.abs(e.change), e.unit)} from ${e.previous.period}`;
+		if (e.higher_is_better === null || e.higher_is_better === undefined) {
+			/* no better direction (the catalog says so): no verdict */
+			p.classList.add('neutral');
+			p.append(arrow(up, NEUTRAL), text);
+			return p;
+		}
 		const better = up === (e.higher_is_better === true);
 		p.classList.add(better ? 'better' : 'worse');
-		p.append(arrow(up, better ? GOOD : BAD),
-			` ${up ? '+' : '−'}${changeText(Math.abs(e.change), e.unit)} from ${e.previous.period} `,
+		p.append(arrow(up, better ? GOOD : BAD), text + ' ',
 			h('span', { class: 'verdict' }, better ? '(better)' : '(worse)'));
 		return p;
 	}
+	/* ---- issue 17: the screening gap, permanency, the program's reach and
+	 * every metric's latest value. Titles, units and references are the
+	 * catalog's; the numbers are the API's. ---- */
+
+	/* A value as a tile or the summary table shows it. */
+	function shownValue(v, suppressed, unit) {
+		if (suppressed)
+			return 'Suppressed';
+		if (v === null || v === undefined)
+			return 'No data';
+		const suffix = unitSuffix(unit);
+		return fmtValue(v, unit) + (suffix ? ' ' + suffix : '');
+	}
+
+	/* The screening gap by sex (the HHS OIG found it in 2022): the
+	 * summary's period of screened_after_return_pct, girls against boys,
+	 * each with the catalog's reference for that sex. */
+	async function gapTile(summary) {
+		const id = 'screened_after_return_pct';
+		const m = metricById(id);
+		const e = summary.metrics.find((x) => x.metric === id);
+		if (!m || !e || !e.period || !m.by.includes('sex'))
+			return null;
+		const body = await getTable(id, { periodType: e.period_type, by: 'sex', from: e.period, to: e.period });
+		const el = h('article', { class: 'tile gap', 'data-testid': 'tile-screening-gap', 'data-period': e.period });
+		el.append(h('h3', null, `${m.title}: the gap by sex`));
+		const refs = new Map((m.references || []).filter((r) => r.by === 'sex').map((r) => [r.group, r]));
+		const cells = {};
+		const list = h('dl', { class: 'gap-values' });
+		for (const sex of ['female', 'male']) {
+			const r = body.rows.find((x) => x.sex === sex) || null;
+			cells[sex] = r && !r.suppressed && r.value !== null ? r.value : null;
+			const ref = refs.get(sex);
+			list.append(h('dt', null, groupLabel(sex)),
+				h('dd', { 'data-sex': sex },
+					h('span', { class: 'num' }, r ? shownValue(r.value, r.suppressed, m.unit) : 'No data'),
+					ref ? h('span', { class: 'gap-ref', title: ref.source, 'data-testid': 'gap-reference' },
+						` (reference ${fmtValue(ref.value, m.unit)})`) : null));
+		}
+		el.append(list);
+		if (cells.female !== null && cells.male !== null) {
+			const gap = cells.female - cells.male;
+			el.append(h('p', { class: 'tile-change', 'data-testid': 'gap' },
+				gap === 0 ? 'No gap between girls and boys'
+					: `Gap: ${changeText(Math.abs(gap), m.unit)}, ${gap > 0 ? 'girls' : 'boys'} screened more`));
+		} else {
+			el.append(h('p', { class: 'tile-note', 'data-testid': 'gap' }, `Gap not shown: a cell has ${suppressedText()} or no data`));
+		}
+		const source = [...refs.values()].map((r) => r.source).find(Boolean);
+		el.append(h('p', { class: 'tile-period' }, `${e.period}${e.partial ? ' (partial)' : ''}`),
+			source ? h('p', { class: 'tile-note gap-source' }, source) : null);
+		return el;
+	}
+
+	/* A card of one metric's total by period, from the last `span` periods;
+	 * gen: the sections' generation (a later one draws over it). */
+	async function metricCard(el, id, periodType, span, gen) {
+		const m = metricById(id);
+		el.hidden = !m; /* not in this daemon's catalog */
+		if (!m)
+			return;
+		const heading = m.title;
+		el.setAttribute('aria-busy', 'true');
+		loading(el, heading);
+		try {
+			const pt = m.period_types.includes(periodType) ? periodType : m.period_types[m.period_types.length - 1];
+			const all = await getTable(id, { periodType: pt });
+			const ps = periodsOf(all.rows).map((p) => p.period);
+			const params = { periodType: pt, from: ps[Math.max(0, ps.length - span)], to: ps[ps.length - 1] };
+			const body = ps.length ? await getTable(id, params) : all;
+			if (gen === sectionsGen)
+				trendCard(el, body, params, heading, { reference: m.reference ? m.reference.value : null,
+					sub: `${PERIOD_TYPE_LABEL[pt] || pt} · ${m.unit}` });
+		} catch (e) {
+			if (gen === sectionsGen)
+				cardError(el, heading, e);
+		} finally {
+			if (gen === sectionsGen)
+				el.setAttribute('aria-busy', 'false');
+		}
+	}
+
+	/* Every catalog metric with its summary entry: the page's table of
+	 * headline values. */
+	function renderSummaryTable(summary) {
+		const t = $('#summary-table');
+		t.replaceChildren(h('caption', null, 'Every metric of the catalog, its latest value in /api/v1/summary'),
+			h('thead', null, h('tr', null, ...['Metric', 'Period', 'Value', 'Numerator', 'Denominator', 'Change', 'Reference']
+				.map((c) => h('th', { scope: 'col' }, c)))));
+		const tb = h('tbody');
+		for (const m of state.catalog.metrics) {
+			const e = summary.metrics.find((x) => x.metric === m.id);
+			const tr = h('tr', { 'data-metric': m.id });
+			tr.append(h('th', { scope: 'row', title: m.definition }, m.title));
+			if (!e) {
+				tr.append(h('td', { colspan: 6, class: 'note' }, 'not in the summary'));
+				tb.append(tr);
+				continue;
+			}
+			const count = (v) => (e.suppressed ? 'suppressed' : v === null || v === undefined ? '—' : fmtInt.format(v));
+			tr.append(h('td', { class: 'period' }, e.period ? `${e.period}${e.partial ? ' (partial)' : ''}` : '—'),
+				h('td', { class: 'n value' }, shownValue(e.value, e.suppressed, e.unit)),
+				h('td', { class: 'n numerator' }, count(e.numerator)),
+				h('td', { class: 'n denominator' }, count(e.denominator)),
+				h('td', { class: 'change' }, changeLine(e)),
+				h('td', { class: 'n reference', title: m.reference ? m.reference.source : '' },
+					e.reference !== undefined && e.reference !== null ? fmtValue(e.reference, e.unit) : ''));
+			tb.append(tr);
+		}
+		t.append(tb);
+	}
+
+	/* The sections of issue 17; body[data-sections] says when they are
+	 * drawn. */
+	async function renderSections(summary) {
+		const gen = ++sectionsGen;
+		document.body.setAttribute('data-sections', 'loading');
+		renderSummaryTable(summary);
+		const jobs = [
+			metricCard($('#card-permanency-entries'), 'permanency_12m_entries_pct', 'fiscal_year', 8, gen),
+			metricCard($('#card-reentry'), 'reentry_12m_pct', 'fiscal_year', 8, gen),
+			metricCard($('#card-permanency-assignment'), 'permanency_12m_after_assignment_pct', 'fiscal_year', 8, gen),
+			metricCard($('#card-reach'), 'advocate_reach_pct', 'month', 24, gen),
+			metricCard($('#card-days-to-assignment'), 'days_to_assignment_median', 'quarter', 16, gen),
+			gapTile(summary).catch((e) => h('article', { class: 'tile gap', 'data-testid': 'tile-screening-gap' },
+				h('p', { class: 'error', role: 'alert' }, 'Could not load the screening gap: ' + e.message)))
+				.then((el) => {
+					if (gen !== sectionsGen)
+						return;
+					const old = $('[data-testid="tile-screening-gap"]');
+					if (old)
+						old.remove();
+					if (el)
+						$('#tiles').append(el);
+				}),
+		];
+		await Promise.all(jobs);
+		if (gen === sectionsGen)
+			document.body.setAttribute('data-sections', 'ready');
+	}
+
 	/* A change of a percentage is in percentage points, not percent. */
 	function changeText(v, unit) {
 		if (unit === 'percent')
@@ -422,7 +577,7 @@
 		if (opt.reference) {
 			svg.append(s('line', { x1: L, x2: W - R, y1: y(opt.reference), y2: y(opt.reference), class: 'reference' }),
 				s('text', { x: L + 6, y: y(opt.reference) - 5, class: 'tick reference-label' },
-					`national ${fmtValue(opt.reference, opt.unit)}`));
+					`reference ${fmtValue(opt.reference, opt.unit)}`));
 		}
 		const single = opt.series.length === 1;
 		opt.series.forEach((se, si) => {
@@ -845,7 +1000,7 @@
 				return;
 			trendCard(el, body, params, heading, {
 				sub: `${state.from} to ${state.to} · ${m.unit}`,
-				reference: m.id === 'placement_moves_per_1000_days' && !state.by ? CFSR_REFERENCE : null,
+				reference: !state.by && m.reference ? m.reference.value : null,
 			});
 		} catch (e) {
 			if (seq === state.seq)
@@ -879,7 +1034,7 @@
 	async function renderOverview(seq) {
 		const m = metricById(state.metric);
 		$('#overview-metric').textContent = m.title;
-		const ref = m.id === 'placement_moves_per_1000_days' ? CFSR_REFERENCE : null;
+		const ref = m.reference ? m.reference.value : null;
 		const fyType = m.period_types.includes('fiscal_year') ? 'fiscal_year' : m.period_types[m.period_types.length - 1];
 		const fyTotal = getTable(m.id, { periodType: fyType });
 		const jobs = [];
@@ -1002,7 +1157,9 @@
 		renderBanner();
 		fillMetricPicker();
 		renderTiles(sum.body);
+		const sections = renderSections(sum.body);
 		await renderCharts('all');
+		await sections;
 	}
 
 	function wire() {

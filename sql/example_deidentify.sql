@@ -7,7 +7,9 @@
 --
 -- It REPLACES the contents of the target schema (default `deid`, which must
 -- exist: apply sql/schema.sql first) in one transaction, so the daemon sees
--- either the old extract or the new one, never half of it.
+-- either the old extract or the new one, never half of it. The optional
+-- trafficking_identifications table is filled when the target has it (drop
+-- it from the target if your system does not record identifications).
 --
 -- The choices, and why:
 --   * Keys are a keyed hash (HMAC-SHA-256) of the identifier, first 8 bytes as
@@ -93,6 +95,18 @@ CREATE TABLE IF NOT EXISTS cms_example.missing_reports (
     narrative           text            -- free text: never leaves
 );
 
+-- Sex-trafficking identifications (42 U.S.C. 671(a)(9)(C)) and the report to
+-- law enforcement (671(a)(35)(A)).
+CREATE TABLE IF NOT EXISTS cms_example.trafficking_victims (
+    identification_id   bigint PRIMARY KEY,
+    removal_id          bigint NOT NULL REFERENCES cms_example.removals,
+    identified_at       timestamptz NOT NULL,
+    in_foster_care      text NOT NULL,  -- CMS codes: Y (while in care), N (before entry / after exit)
+    reported_le_at      timestamptz,
+    le_report_number    text,           -- police report number: never leaves
+    narrative           text            -- free text: never leaves
+);
+
 CREATE TABLE IF NOT EXISTS cms_example.casa_assignments (
     assignment_id  bigint PRIMARY KEY,
     removal_id     bigint NOT NULL REFERENCES cms_example.removals,
@@ -125,6 +139,10 @@ ON CONFLICT DO NOTHING;
 INSERT INTO cms_example.casa_assignments VALUES
     (1000, 1, 'C. Advocate', '2023-04-01', NULL)
 ON CONFLICT DO NOTHING;
+INSERT INTO cms_example.trafficking_victims VALUES
+    (500, 1, '2024-03-12 15:00+00', 'Y', '2024-03-12 17:30+00', 'PD-24-5690',
+     'free text that must never leave the CMS')
+ON CONFLICT DO NOTHING;
 
 -- ---- The extract ----------------------------------------------------------
 
@@ -137,8 +155,14 @@ RETURNS bigint LANGUAGE sql IMMUTABLE STRICT AS $$
                           'hex'))::bit(64)::bigint
 $$;
 
+SELECT to_regclass(:'target' || '.trafficking_identifications') IS NOT NULL
+       AS has_identifications \gset
+\set optional_tables ''
+\if :has_identifications
+\set optional_tables ', ' :target '.trafficking_identifications'
+\endif
 TRUNCATE :target.advocate_assignments, :target.missing_episodes, :target.placements,
-         :target.episodes, :target.children;
+         :target.episodes, :target.children :optional_tables;
 
 INSERT INTO :target.children (child_key, birth_month, sex, race_ethnicity)
 SELECT pg_temp.pseudonym('child', c.case_number, :'secret'),
@@ -189,6 +213,17 @@ SELECT pg_temp.pseudonym('assignment', a.assignment_id::text, :'secret'),
        pg_temp.pseudonym('episode', a.removal_id::text, :'secret'),
        a.start_date, a.end_date                     -- the advocate's name stays behind
 FROM cms_example.casa_assignments a;
+
+\if :has_identifications
+INSERT INTO :target.trafficking_identifications (identification_key, episode_key, identified_at,
+                                                 while_in_care, reported_le_at)
+SELECT pg_temp.pseudonym('identification', t.identification_id::text, :'secret'),
+       pg_temp.pseudonym('episode', t.removal_id::text, :'secret'),
+       t.identified_at,
+       CASE t.in_foster_care WHEN 'Y' THEN true WHEN 'N' THEN false END,
+       t.reported_le_at
+FROM cms_example.trafficking_victims t;  -- report numbers and narratives stay behind
+\endif
 
 -- The refresh key (SPEC §2): one row per load.
 INSERT INTO :target.extract_batches (batch_id, loaded_at)

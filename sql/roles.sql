@@ -19,6 +19,7 @@ ALTER ROLE casa_metricsd SET statement_timeout = '10min';
 
 REVOKE ALL ON SCHEMA public FROM casa_metricsd;
 GRANT USAGE ON SCHEMA deid TO casa_metricsd;
+-- Every table, the optional trafficking_identifications included.
 GRANT SELECT ON ALL TABLES IN SCHEMA deid TO casa_metricsd;
 ALTER DEFAULT PRIVILEGES IN SCHEMA deid GRANT SELECT ON TABLES TO casa_metricsd;
 

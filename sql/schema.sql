@@ -60,6 +60,20 @@ CREATE TABLE IF NOT EXISTS deid.advocate_assignments (
     end_date        date
 );
 
+-- Optional (issue 17): trafficking identifications (42 U.S.C. 671(a)(9)(C),
+-- AFCARS 2020). while_in_care false: identified while not in foster care
+-- (before the removal, or after the discharge), dated anywhere; true: dated
+-- on a day in care of the episode. A source that does not record
+-- identifications should drop this table: absent, the daemon leaves the
+-- trafficking metrics out; present and empty, it reads "no child identified".
+CREATE TABLE IF NOT EXISTS deid.trafficking_identifications (
+    identification_key  bigint PRIMARY KEY,
+    episode_key         bigint NOT NULL REFERENCES deid.episodes (episode_key),
+    identified_at       timestamptz NOT NULL,
+    while_in_care       boolean NOT NULL,
+    reported_le_at      timestamptz           -- report to law enforcement
+);
+
 -- The ETL appends one row per load; max(batch_id) is the refresh key.
 CREATE TABLE IF NOT EXISTS deid.extract_batches (
     batch_id   bigint PRIMARY KEY,
@@ -71,5 +85,7 @@ CREATE INDEX IF NOT EXISTS placements_episode_key ON deid.placements (episode_ke
 CREATE INDEX IF NOT EXISTS missing_episodes_episode_key ON deid.missing_episodes (episode_key);
 CREATE INDEX IF NOT EXISTS advocate_assignments_episode_key
     ON deid.advocate_assignments (episode_key);
+CREATE INDEX IF NOT EXISTS trafficking_identifications_episode_key
+    ON deid.trafficking_identifications (episode_key);
 
 COMMIT;

@@ -26,6 +26,8 @@ const char *copy_text_fault_text(enum copy_text_fault fault)
 		return "year before 1 AD or after 9999";
 	case COPY_TEXT_BAD_TIMESTAMP:
 		return "not an ISO timestamp with time zone";
+	case COPY_TEXT_BAD_BOOLEAN:
+		return "not a boolean (t or f)";
 	}
 	return "unknown fault";
 }
@@ -262,6 +264,17 @@ malformed:
 	return false;
 }
 
+/* A boolean as COPY TO writes it (boolout): exactly "t" or "f". */
+static bool parse_boolean(struct copy_text_field *f, enum copy_text_fault *fault)
+{
+	if (f->raw_len == 1 && (f->raw[0] == 't' || f->raw[0] == 'f')) {
+		f->boolean = f->raw[0] == 't';
+		return true;
+	}
+	*fault = COPY_TEXT_BAD_BOOLEAN;
+	return false;
+}
+
 static bool parse_field(struct copy_text_field *f, enum copy_text_type type,
                         enum copy_text_fault *fault)
 {
@@ -270,9 +283,12 @@ static bool parse_field(struct copy_text_field *f, enum copy_text_type type,
 	f->day = 0;
 	f->at = 0;
 	f->text_len = 0;
+	f->boolean = false;
 	if (f->null)
 		return true;
 	switch (type) {
+	case COPY_TEXT_BOOLEAN:
+		return parse_boolean(f, fault);
 	case COPY_TEXT_BIGINT:
 		return parse_bigint(f, fault);
 	case COPY_TEXT_TEXT:

@@ -324,7 +324,7 @@ static int family_index(struct dp_state *s, enum metric_id metric, int field)
 	memset(f, 0, sizeof(*f));
 	f->metric = source;
 	f->field = source_field;
-	f->additive = metrics_catalog[source].additive_in_time;
+	f->additive = (metrics_catalog[source].time_additive >> source_field) & 1u;
 	f->cap = -1;
 	for (int p = 0; p < PERIOD_TYPE_COUNT; p++)
 		for (int d = 0; d < DIM_COUNT; d++) {

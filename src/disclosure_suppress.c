@@ -72,42 +72,6 @@
 #define VAR_ZERO   0x10u /* known to be 0 from published zeros (find_known_zeros) */
 #define VAR_PIN    0x20u /* a published 0 that pins a secret count: never a complement */
 
-/*
- * Counts two metrics publish under different names (docs/metrics.md):
- * missing episodes beginning in the period (runaway rate numerator, the
- * reporting percentages' denominators, and returned_within_7_days_pct's
- * denominator for periods that ended 7 days or more before as_of); days in
- * care (both day-based rates); episodes screened within the window
- * (screened_after_return_pct numerator, screened_positive_pct denominator);
- * missing episodes ending with a return (the quantiles' and
- * screened_after_return_pct's denominators); children 12+ with a runaway
- * episode (youth_with_runaway_pct numerator, repeat_runaway_pct
- * denominator, in the age bands 12-14, 15-17 and 18+ only).
- */
-enum link_scope {
-	LINK_ALL,           /* every cell */
-	LINK_CLOSED_7_DAYS, /* periods whose last day is on or before as_of - 7 */
-	LINK_AGE_12_PLUS    /* age_band tables, bands 12-14 and up only */
-};
-
-static const struct {
-	enum metric_id a;      /* one metric */
-	int field_a;           /* its count */
-	enum metric_id b;      /* the other metric */
-	int field_b;           /* its equal count */
-	enum link_scope scope; /* where they are equal */
-} links[] = {
-    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, NUM, METRIC_REPORTED_LE_24H_PCT, DEN, LINK_ALL},
-    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, NUM, METRIC_REPORTED_NCMEC_24H_PCT, DEN, LINK_ALL},
-    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, NUM, METRIC_RETURNED_WITHIN_7_DAYS_PCT, DEN,
-     LINK_CLOSED_7_DAYS},
-    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, DEN, METRIC_MOVES_PER_1000_DAYS_IN_CARE, DEN, LINK_ALL},
-    {METRIC_SCREENED_AFTER_RETURN_PCT, NUM, METRIC_SCREENED_POSITIVE_PCT, DEN, LINK_ALL},
-    {METRIC_DAYS_MISSING_MEDIAN, DEN, METRIC_DAYS_MISSING_P90, DEN, LINK_ALL},
-    {METRIC_DAYS_MISSING_MEDIAN, DEN, METRIC_SCREENED_AFTER_RETURN_PCT, DEN, LINK_ALL},
-    {METRIC_YOUTH_WITH_RUNAWAY_PCT, NUM, METRIC_REPEAT_RUNAWAY_PCT, DEN, LINK_AGE_12_PLUS},
-};
-
 /* Relations in compressed rows: relation r has members
  * rel_var[rel_start[r] .. rel_start[r + 1]) with signs rel_sign (+1 the
  * whole, -1 its parts: the signed sum is 0). */
@@ -167,7 +131,8 @@ struct engine {
 	uint32_t *queue;      /* work queue of secret roots */
 	size_t queue_head, queue_tail, queue_cap;
 	uint64_t unprotected;               /* secrets left with too little room */
-	uint8_t comp[METRIC_COUNT][2];      /* LINK_ALL component id of (metric, field) */
+	uint8_t comp[METRIC_COUNT][2];      /* component id of (metric, field) under the links
+	                                       that hold in whole tables */
 	struct rect_partner *rect_partners; /* scratch: a partner per group */
 	int co_move;                        /* search mode: a percentage's numerator moves
 	                                       with its denominator, that one with its own
@@ -282,30 +247,25 @@ static int emptiness_field(enum metric_kind kind)
 
 /* ---- variables and links ---- */
 
-static bool link_holds(const struct engine *e, enum link_scope scope, const struct metrics_table *t,
-                       int32_t period, uint32_t group)
+/* Whether counts two metrics publish under different names
+ * (metrics_equal_counts[], docs/metrics.md) are equal in this cell. */
+static bool link_holds(const struct engine *e, const struct metric_equal_count *link,
+                       const struct metrics_table *t, int32_t period, uint32_t group)
 {
-	switch (scope) {
-	case LINK_ALL:
-		return true;
-	case LINK_CLOSED_7_DAYS:
-		return period_last_day(t->period_type, e->raw->fy_start_month, period) <=
-		       e->raw->as_of - 7;
-	case LINK_AGE_12_PLUS:
-		return t->dim == DIM_AGE_BAND && group >= AGE_12_14;
-	}
-	return false;
+	return metrics_equal_count_holds(
+	    link, period_last_day(t->period_type, e->raw->fy_start_month, period), e->raw->as_of,
+	    t->dim, group);
 }
 
 static void join_links(struct engine *e)
 {
-	for (size_t l = 0; l < CASA_ARRAY_LEN(links); l++) {
+	for (size_t l = 0; l < metrics_equal_count_count; l++) {
 		for (size_t i = 0; i < e->raw->table_count; i++) {
 			const struct metrics_table *a = &e->raw->tables[i];
-			if (a->metric != links[l].a || !e->view->tables[i].published)
+			if (a->metric != metrics_equal_counts[l].a || !e->view->tables[i].published)
 				continue;
 			const struct metrics_table *b =
-			    find_table(e, links[l].b, a->period_type, a->dim);
+			    find_table(e, metrics_equal_counts[l].b, a->period_type, a->dim);
 			if (b == NULL || b->group_count != a->group_count)
 				continue;
 			for (uint32_t p = 0; p < e->view->tables[i].published_rows; p++) {
@@ -314,10 +274,10 @@ static void join_links(struct engine *e)
 					size_t ca = cell_at(e, a, period, g),
 					       cb = cell_at(e, b, period, g);
 					if (ca == SIZE_MAX || cb == SIZE_MAX ||
-					    !link_holds(e, links[l].scope, a, period, g))
+					    !link_holds(e, &metrics_equal_counts[l], a, period, g))
 						continue;
-					unite(e, var_id(ca, links[l].field_a),
-					      var_id(cb, links[l].field_b));
+					unite(e, var_id(ca, metrics_equal_counts[l].field_a),
+					      var_id(cb, metrics_equal_counts[l].field_b));
 				}
 			}
 		}
@@ -350,11 +310,11 @@ static void join_links(struct engine *e)
 	int comp_parent[METRIC_COUNT * 2];
 	for (int i = 0; i < METRIC_COUNT * 2; i++)
 		comp_parent[i] = i;
-	for (size_t l = 0; l < CASA_ARRAY_LEN(links); l++) {
-		if (links[l].scope == LINK_AGE_12_PLUS)
+	for (size_t l = 0; l < metrics_equal_count_count; l++) {
+		if (metrics_equal_counts[l].scope == METRIC_EQUAL_AGE_12_PLUS)
 			continue;
-		int a = (int)links[l].a * 2 + links[l].field_a;
-		int b = (int)links[l].b * 2 + links[l].field_b;
+		int a = (int)metrics_equal_counts[l].a * 2 + metrics_equal_counts[l].field_a;
+		int b = (int)metrics_equal_counts[l].b * 2 + metrics_equal_counts[l].field_b;
 		while (comp_parent[a] != a)
 			a = comp_parent[a];
 		while (comp_parent[b] != b)
@@ -427,10 +387,7 @@ static bool finer(enum period_type fine, enum period_type coarse)
 
 static bool additive_field(enum metric_id m, int field)
 {
-	const struct metric_def *def = &metrics_catalog[m];
-	if (def->additive_in_time)
-		return true;
-	return def->kind == METRIC_KIND_QUANTILE && field == DEN;
+	return (metrics_catalog[m].time_additive >> field) & 1u;
 }
 
 /* Adds every relation of every published table (see the file comment). */
@@ -811,7 +768,7 @@ static int64_t hide_cost(struct engine *e, uint32_t v)
 
 /* ---- columns and time vectors ---- */
 
-/* Members of a LINK_ALL component: the (metric, field) pairs whose tables
+/* Members of a component (links holding in whole tables): the (metric, field) pairs whose tables
  * hold the same counts. */
 struct component {
 	int n;                                   /* members */
@@ -1871,15 +1828,15 @@ static int extended_members(const struct engine *e, enum metric_id m0, int f0,
 				join = join || ((enum metric_id)m == metric[i] && f == DEN &&
 				                field[i] == NUM &&
 				                metrics_catalog[m].kind == METRIC_KIND_PERCENT);
-				for (size_t l = 0; l < CASA_ARRAY_LEN(links) && !join; l++)
-					join = (links[l].a == metric[i] &&
-					        links[l].field_a == field[i] &&
-					        links[l].b == (enum metric_id)m &&
-					        links[l].field_b == f) ||
-					       (links[l].b == metric[i] &&
-					        links[l].field_b == field[i] &&
-					        links[l].a == (enum metric_id)m &&
-					        links[l].field_a == f);
+				for (size_t l = 0; l < metrics_equal_count_count && !join; l++)
+					join = (metrics_equal_counts[l].a == metric[i] &&
+					        metrics_equal_counts[l].field_a == field[i] &&
+					        metrics_equal_counts[l].b == (enum metric_id)m &&
+					        metrics_equal_counts[l].field_b == f) ||
+					       (metrics_equal_counts[l].b == metric[i] &&
+					        metrics_equal_counts[l].field_b == field[i] &&
+					        metrics_equal_counts[l].a == (enum metric_id)m &&
+					        metrics_equal_counts[l].field_a == f);
 				bool seen = false;
 				for (int j = 0; j < n && !seen; j++)
 					seen = metric[j] == (enum metric_id)m && field[j] == f;

@@ -111,6 +111,10 @@ static bool ctx_init(struct metrics_ctx *ctx, const struct model *model,
 	if (!out->tables)
 		goto fail;
 	for (int m = 0; m < METRIC_COUNT; m++) {
+		/* A source without trafficking_identifications: the trafficking
+		 * metrics have no table at all (not empty ones). */
+		if (metrics_catalog[m].needs_identifications && !model->has_identifications)
+			continue;
 		for (int t = 0; t < PERIOD_TYPE_COUNT; t++) {
 			for (int d = 0; d < DIM_COUNT; d++) {
 				if (!(metrics_catalog[m].period_types & PERIOD_BIT(t)) ||
@@ -166,11 +170,14 @@ static void copy_days_in_care(struct metrics_ctx *ctx)
 	}
 }
 
-/* The second thread's share: the missing pass and half the days pass. */
+/* The second thread's share: the missing and cohort passes and half the
+ * days pass. */
 static void *run_second_thread(void *arg)
 {
-	return metrics_pass_missing(arg) && metrics_pass_days(arg, METRICS_DAYS_SEGMENTED) ? arg
-	                                                                                   : NULL;
+	return metrics_pass_missing(arg) && metrics_pass_cohorts(arg) &&
+	               metrics_pass_days(arg, METRICS_DAYS_SEGMENTED)
+	           ? arg
+	           : NULL;
 }
 
 const char *metrics_failure_text(enum metrics_failure failure)

@@ -1,8 +1,10 @@
 /*
  * metrics_children.c — the child pass, every metric that counts children
  * once per period: two_or_fewer_placements_pct, youth_with_runaway_pct,
- * repeat_runaway_pct and still_missing_count. Each child's episodes are
- * walked together, one period type at a time.
+ * repeat_runaway_pct, still_missing_count, advocate_reach_pct, and
+ * trafficking_identified_per_1000_served (children served, and the
+ * identifications over them: one pass, so a cell counts each child once).
+ * Each child's episodes are walked together, one period type at a time.
  * The reading of every rule is docs/metrics.md.
  */
 #include "metrics_internal.h"
@@ -123,7 +125,9 @@ static void last_day_before(const struct metrics_ctx *ctx, size_t first, size_t 
 	*episode_index = (uint32_t)first;
 	for (size_t e = first; e < last; e++) {
 		const struct model_episode *episode = &model->episodes[e];
-		if (episode->removal_date > r)
+		/* a same-day episode has no day in care to be one */
+		if (episode->removal_date > r ||
+		    metrics_episode_end(ctx, episode) <= episode->removal_date)
 			continue;
 		int32_t d = metrics_episode_end(ctx, episode) - 1;
 		if (d > r)
@@ -150,6 +154,20 @@ static void child_groups(const struct metrics_ctx *ctx, uint32_t child,
 	groups[DIM_ADVOCATE] = assigned ? ADVOCATE_ASSIGNED : ADVOCATE_NOT_ASSIGNED;
 	groups[DIM_LOS_BAND] = 0;
 	groups[DIM_SETTING] = metrics_setting_on(model, episode, day);
+}
+
+/* advocate_reach_pct: whether an assignment of an episode in care on day
+ * r covers r. */
+static bool reached_on(const struct metrics_ctx *ctx, size_t first, size_t last, int32_t r)
+{
+	const struct model *model = ctx->model;
+	for (size_t e = first; e < last; e++) {
+		const struct model_episode *episode = &model->episodes[e];
+		if (episode->removal_date <= r && r < metrics_episode_end(ctx, episode) &&
+		    metrics_advocate_on(model, episode, r) == ADVOCATE_ASSIGNED)
+			return true;
+	}
+	return false;
 }
 
 static void emit_row(struct metrics_ctx *ctx, struct child_scratch *s, enum period_type type,
@@ -185,6 +203,16 @@ static void emit_row(struct metrics_ctx *ctx, struct child_scratch *s, enum peri
 			metrics_add_groups_once(ctx, METRIC_TWO_OR_FEWER_PLACEMENTS_PCT, type, row,
 			                        groups, 1 + moves <= 2, 1);
 		}
+		/* In care on r = min(pe, as_of) exactly when the last day in care
+		 * in the period is r; the groups of r are then those above. */
+		int32_t r =
+		    axis->bounds[row + 1] - 1 < ctx->as_of ? axis->bounds[row + 1] - 1 : ctx->as_of;
+		if (cr->ref_day == r)
+			metrics_add_groups_once(ctx, METRIC_ADVOCATE_REACH_PCT, type, row, groups,
+			                        reached_on(ctx, first, last, r), 1);
+		/* Stamped: the child's identifications add to the same cells. */
+		metrics_add_groups(ctx, METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED, type, row,
+		                   groups, 0, 1, child);
 	}
 	if (cr->still_missing) {
 		int32_t r = axis->bounds[row + 1] - 1;
@@ -204,6 +232,32 @@ static void emit_row(struct metrics_ctx *ctx, struct child_scratch *s, enum peri
 			             groups);
 		}
 		metrics_add_groups_once(ctx, METRIC_STILL_MISSING_COUNT, type, row, groups, 1, 0);
+	}
+}
+
+/* trafficking_identified_per_1000_served numerators: the child's
+ * identifications dated in the period, served in it or not. */
+static void add_identifications(struct metrics_ctx *ctx, const struct metrics_birthdays *birthdays,
+                                uint32_t child, size_t first, size_t last)
+{
+	const struct model *model = ctx->model;
+	for (size_t e = first; e < last; e++) {
+		const struct model_episode *episode = &model->episodes[e];
+		for (uint32_t i = 0; i < episode->identification_count; i++) {
+			const struct model_identification *identification =
+			    &model->identifications[episode->first_identification + i];
+			uint32_t groups[DIM_COUNT];
+			metrics_identification_groups(ctx, episode, birthdays, identification,
+			                              groups);
+			for (int t = 0; t < PERIOD_TYPE_COUNT; t++) {
+				uint32_t row;
+				if (metrics_row_any(ctx, (enum period_type)t, identification->day,
+				                    &row))
+					metrics_add_groups(
+					    ctx, METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED,
+					    (enum period_type)t, row, groups, 1, 0, child);
+			}
+		}
 	}
 }
 
@@ -262,9 +316,7 @@ bool metrics_pass_children(struct metrics_ctx *ctx)
 	}
 	for (size_t first = 0; first < model->episode_count;) {
 		uint32_t child = model->episodes[first].child;
-		size_t last = first + 1;
-		while (last < model->episode_count && model->episodes[last].child == child)
-			last++;
+		size_t last = metrics_child_end(model, first);
 		if (!collect_moves(model, &s, first, last))
 			goto fail;
 		metrics_birthdays_of(model->children[child].birth_month, &s.birthdays);
@@ -275,6 +327,7 @@ bool metrics_pass_children(struct metrics_ctx *ctx)
 			for (uint32_t i = 0; i < s.touched_count[t]; i++)
 				emit_row(ctx, &s, type, child, first, last, s.touched[t][i]);
 		}
+		add_identifications(ctx, &s.birthdays, child, first, last);
 		first = last;
 	}
 	child_scratch_free(&s);

@@ -9,6 +9,7 @@
 #include "metrics_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 bool metrics_buf_reserve(struct metrics_buf *buf, size_t cap)
 {
@@ -71,6 +72,65 @@ uint32_t metrics_advocate_on(const struct model *model, const struct model_episo
 			return ADVOCATE_ASSIGNED;
 	}
 	return ADVOCATE_NOT_ASSIGNED;
+}
+
+void metrics_identification_groups(const struct metrics_ctx *ctx,
+                                   const struct model_episode *episode,
+                                   const struct metrics_birthdays *birthdays,
+                                   const struct model_identification *identification,
+                                   uint32_t groups[DIM_COUNT])
+{
+	const struct model *model = ctx->model;
+	const struct model_child *kid = &model->children[episode->child];
+	int32_t day = identification->day;
+	bool in_care = day >= episode->removal_date && day < metrics_episode_end(ctx, episode);
+	groups[DIM_TOTAL] = 0;
+	groups[DIM_COUNTY] = episode->county;
+	groups[DIM_AGE_BAND] = metrics_band_on(birthdays, day);
+	groups[DIM_SEX] = kid->sex;
+	groups[DIM_RACE_ETHNICITY] = kid->race;
+	/* An advocate counts on days in care only, even when an open
+	 * assignment runs past the discharge. */
+	groups[DIM_ADVOCATE] =
+	    in_care ? metrics_advocate_on(model, episode, day) : ADVOCATE_NOT_ASSIGNED;
+	groups[DIM_LOS_BAND] = 0;
+	groups[DIM_SETTING] =
+	    in_care ? metrics_setting_on(model, episode, day) : SETTING_GROUP_NO_PLACEMENT;
+}
+
+void metrics_quantile_begin(struct metrics_ctx *ctx, enum metric_id median)
+{
+	for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
+		for (int d = 0; d < DIM_COUNT; d++) {
+			const struct metrics_table *table = ctx->tab[median][t][d];
+			if (table)
+				memset(ctx->stamp[median][t][d], 0,
+				       (size_t)table->period_count * table->group_count *
+				           sizeof(uint32_t));
+		}
+}
+
+void metrics_quantile_add(struct metrics_ctx *ctx, enum metric_id median, enum metric_id p90,
+                          enum period_type type, uint32_t row, const uint32_t groups[DIM_COUNT],
+                          int64_t value)
+{
+	for (int d = 0; d < DIM_COUNT; d++) {
+		struct metrics_table *table = ctx->tab[median][type][d];
+		if (!table)
+			continue;
+		size_t c = (size_t)row * table->group_count + groups[d];
+		int64_t n = table->cells[c].denominator;
+		int64_t rank = ++ctx->stamp[median][type][d][c];
+		/* Median: ranks (n+1)/2 and n/2+1 (the same one for odd n),
+		 * summed: twice the statistic. */
+		if (rank == (n + 1) / 2)
+			table->cells[c].quantile_2s += value;
+		if (rank == n / 2 + 1)
+			table->cells[c].quantile_2s += value;
+		/* p90, nearest rank: ceil(0.9 n) = (9n + 9) / 10. */
+		if (p90 != METRIC_COUNT && rank == (9 * n + 9) / 10)
+			ctx->tab[p90][type][d]->cells[c].quantile_2s = 2 * value;
+	}
 }
 
 bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,

@@ -2,14 +2,15 @@
  * metrics_events.c — the missing pass, every metric counted per event: the
  * episode-based runaway metrics (returned_within_7_days_pct, the reporting
  * and screening percentages), the two days_missing quantiles,
- * runaway_discharges_pct (per discharge) and the
- * runaway_within_12m_of_entry_pct entry cohort (per episode).
+ * runaway_discharges_pct (per discharge), the
+ * runaway_within_12m_of_entry_pct entry cohort (per episode) and
+ * identified_after_missing_pct (per missing episode, against every
+ * identification of its child).
  * The reading of every rule is docs/metrics.md.
  */
 #include "metrics_internal.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 /* returned_within_7_days_pct: 7 days, 168 hours (SPEC §4). */
 #define RETURN_WINDOW_DAYS 7
@@ -21,6 +22,16 @@
  * birthdays of struct metrics_birthdays). */
 #define ENTRY_WINDOW_DAYS 365
 #define ENTRY_MIN_DAYS    8
+/* identified_after_missing_pct: identified within 30 days (720 hours) of
+ * the return, counted once those 30 days have passed (docs/metrics.md). */
+#define IDENTIFIED_WINDOW_DAYS 30
+#define IDENTIFIED_WINDOW_S    (IDENTIFIED_WINDOW_DAYS * 24 * 3600)
+
+/* The episodes of one child: model.episodes[first, last). */
+struct child_episodes {
+	size_t first; /* index of the child's first episode */
+	size_t last;  /* one past its last */
+};
 
 /* A returned missing episode, for the quantile pass. */
 struct quantile_item {
@@ -61,9 +72,28 @@ static void missing_groups(const struct metrics_ctx *ctx, const struct model_epi
 	groups[DIM_SETTING] = metrics_went_missing_from(model, episode, missing->begin_day);
 }
 
+/* Whether the child (any of its episodes) was identified as a trafficking
+ * victim from the return to 30 days after it. */
+static bool identified_after(const struct metrics_ctx *ctx, struct child_episodes range,
+                             int64_t returned_at)
+{
+	const struct model *model = ctx->model;
+	for (size_t e = range.first; e < range.last; e++) {
+		const struct model_episode *episode = &model->episodes[e];
+		const struct model_identification *i =
+		    model->identifications + episode->first_identification;
+		for (uint32_t k = 0; k < episode->identification_count; k++)
+			if (i[k].identified_at >= returned_at &&
+			    i[k].identified_at - returned_at <= IDENTIFIED_WINDOW_S)
+				return true;
+	}
+	return false;
+}
+
 static void add_missing(struct metrics_ctx *ctx, const struct model_episode *episode,
                         const struct metrics_birthdays *birthdays,
-                        const struct model_missing *missing, uint32_t child)
+                        const struct model_missing *missing, uint32_t child,
+                        struct child_episodes range)
 {
 	uint32_t groups[DIM_COUNT];
 	missing_groups(ctx, episode, birthdays, missing, groups);
@@ -74,6 +104,9 @@ static void add_missing(struct metrics_ctx *ctx, const struct model_episode *epi
 	bool screened = returned && missing->screened_at != TS_NONE &&
 	                missing->screened_at >= missing->returned_at &&
 	                missing->screened_at - missing->returned_at <= ctx->screening_window_s;
+	/* Returns whose 30 days have passed by as_of. */
+	bool identifiable = returned && missing->end_day <= ctx->as_of - IDENTIFIED_WINDOW_DAYS;
+	bool identified = identifiable && identified_after(ctx, range, missing->returned_at);
 	for (int t = 0; t < PERIOD_TYPE_COUNT; t++) {
 		enum period_type type = (enum period_type)t;
 		uint32_t begin_row = metrics_row(ctx, type, missing->begin_day);
@@ -98,6 +131,9 @@ static void add_missing(struct metrics_ctx *ctx, const struct model_episode *epi
 		if (screened)
 			metrics_add_groups(ctx, METRIC_SCREENED_POSITIVE_PCT, type, end_row, groups,
 			                   missing->screen_result == SCREEN_POSITIVE, 1, child);
+		if (identifiable)
+			metrics_add_groups(ctx, METRIC_IDENTIFIED_AFTER_MISSING_PCT, type, end_row,
+			                   groups, identified, 1, child);
 	}
 }
 
@@ -140,8 +176,10 @@ static void add_entry_runaway(struct metrics_ctx *ctx, const struct model_episod
 	int32_t window_end = removal + ENTRY_WINDOW_DAYS;
 	if (episode->discharge_date < window_end)
 		window_end = episode->discharge_date;
-	/* Windows still open at as_of would bias recent cohorts: left out. */
-	if (window_end > ctx->as_of + 1)
+	/* Left out until its full 12 months have elapsed, even when an early
+	 * discharge closed the window: counting the early leavers first would
+	 * fill a recent cohort with short stays. */
+	if (!metrics_12_months_elapsed(ctx, removal))
 		return;
 	bool ran = false;
 	for (uint32_t i = 0; i < episode->missing_count && !ran; i++) {
@@ -174,15 +212,7 @@ static void add_entry_runaway(struct metrics_ctx *ctx, const struct model_episod
 static void fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *items, size_t count)
 {
 	const struct model *model = ctx->model;
-	for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
-		for (int d = 0; d < DIM_COUNT; d++)
-			if (ctx->tab[METRIC_DAYS_MISSING_MEDIAN][t][d]) {
-				const struct metrics_table *table =
-				    ctx->tab[METRIC_DAYS_MISSING_MEDIAN][t][d];
-				memset(ctx->stamp[METRIC_DAYS_MISSING_MEDIAN][t][d], 0,
-				       (size_t)table->period_count * table->group_count *
-				           sizeof(uint32_t));
-			}
+	metrics_quantile_begin(ctx, METRIC_DAYS_MISSING_MEDIAN);
 	for (size_t i = 0; i < count; i++) {
 		const struct model_episode *episode = &model->episodes[items[i].episode];
 		const struct model_missing *missing = &model->missing[items[i].missing];
@@ -190,29 +220,12 @@ static void fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *
 		struct metrics_birthdays birthdays;
 		metrics_birthdays_of(model->children[episode->child].birth_month, &birthdays);
 		missing_groups(ctx, episode, &birthdays, missing, groups);
-		int64_t value = items[i].duration_s;
-		for (int t = 0; t < PERIOD_TYPE_COUNT; t++) {
-			uint32_t row = metrics_row(ctx, (enum period_type)t, missing->end_day);
-			for (int d = 0; d < DIM_COUNT; d++) {
-				struct metrics_table *median =
-				    ctx->tab[METRIC_DAYS_MISSING_MEDIAN][t][d];
-				struct metrics_table *p90 = ctx->tab[METRIC_DAYS_MISSING_P90][t][d];
-				if (!median)
-					continue;
-				size_t c = (size_t)row * median->group_count + groups[d];
-				int64_t n = median->cells[c].denominator;
-				int64_t rank = ++ctx->stamp[METRIC_DAYS_MISSING_MEDIAN][t][d][c];
-				/* Median: ranks (n+1)/2 and n/2+1 (the same one for odd
-				 * n), summed: twice the statistic. */
-				if (rank == (n + 1) / 2)
-					median->cells[c].quantile_2s += value;
-				if (rank == n / 2 + 1)
-					median->cells[c].quantile_2s += value;
-				/* p90, nearest rank: ceil(0.9 n) = (9n + 9) / 10. */
-				if (rank == (9 * n + 9) / 10)
-					p90->cells[c].quantile_2s = 2 * value;
-			}
-		}
+		for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
+			metrics_quantile_add(
+			    ctx, METRIC_DAYS_MISSING_MEDIAN, METRIC_DAYS_MISSING_P90,
+			    (enum period_type)t,
+			    metrics_row(ctx, (enum period_type)t, missing->end_day), groups,
+			    items[i].duration_s);
 	}
 }
 
@@ -223,6 +236,7 @@ bool metrics_pass_missing(struct metrics_ctx *ctx)
 	size_t item_count = 0;
 	struct metrics_birthdays birthdays = {{0, 0, 0, 0}};
 	uint32_t last_child = UINT32_MAX;
+	struct child_episodes range = {0, 0};
 	if (model->missing_count) {
 		items = malloc(model->missing_count * sizeof *items);
 		if (!items)
@@ -235,6 +249,8 @@ bool metrics_pass_missing(struct metrics_ctx *ctx)
 		if (child != last_child) {
 			metrics_birthdays_of(model->children[child].birth_month, &birthdays);
 			last_child = child;
+			range.first = e;
+			range.last = metrics_child_end(model, e);
 		}
 		for (uint32_t i = 0; i < episode->missing_count; i++) {
 			const struct model_missing *missing =
@@ -242,7 +258,7 @@ bool metrics_pass_missing(struct metrics_ctx *ctx)
 			/* The model promises begin on a day in care and end >= begin. */
 			if (missing->begin_day < episode->removal_date || missing->begin_day >= end)
 				continue;
-			add_missing(ctx, episode, &birthdays, missing, child);
+			add_missing(ctx, episode, &birthdays, missing, child, range);
 			if (missing->returned_at != TS_NONE && missing->end_day != DATE_OPEN) {
 				items[item_count].duration_s =
 				    missing->returned_at - missing->went_missing_at;

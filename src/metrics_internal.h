@@ -3,7 +3,7 @@
  *
  * metrics.c builds a struct metrics_ctx (period axes, a day -> period-row
  * lookup, a pointer to every table and its child stamps) from the catalog
- * (metrics_catalog.c) and runs three passes over the sorted model, each
+ * (metrics_catalog.c) and runs four passes over the sorted model, each
  * filling its own tables:
  *   metrics_pass_days      (metrics_days.c) per day in care: days in care,
  *                          moves, missing episodes per day, the
@@ -11,9 +11,14 @@
  *                          breakdown, to balance threads);
  *   metrics_pass_missing   (metrics_events.c) per event: episode-based
  *                          runaway metrics, quantiles, runaway discharges,
- *                          the 12-month entry cohort;
+ *                          the 12-month entry cohort, identified after
+ *                          missing;
  *   metrics_pass_children  (metrics_children.c) per child: the child-based
- *                          metrics.
+ *                          metrics, the program's reach, identifications
+ *                          per 1,000 children served;
+ *   metrics_pass_cohorts   (metrics_cohorts.c) per child: permanency and
+ *                          re-entry of the entry cohort, the assignment
+ *                          cohort, identifications reported in 24 hours.
  * The passes read episodes through metrics_episode.c, which calls no other
  * metrics file: calls run metrics.c -> passes -> metrics_episode.c.
  * Passes touch disjoint tables, so they may run on different threads.
@@ -87,6 +92,20 @@ static inline uint32_t metrics_row(const struct metrics_ctx *ctx, enum period_ty
 	return ctx->axes[type].day_row[day - ctx->first_day];
 }
 
+/* Row of a day on or before as_of that may precede first_day (an
+ * identification dated before any removal): false when it is before the
+ * table's first period, so in no cell of it (docs/metrics.md). */
+static inline bool metrics_row_any(const struct metrics_ctx *ctx, enum period_type type,
+                                   int32_t day, uint32_t *row)
+{
+	if (day >= ctx->first_day) {
+		*row = metrics_row(ctx, type, day);
+		return true;
+	}
+	*row = 0;
+	return day >= ctx->axes[type].bounds[0];
+}
+
 /* Adds to one cell and counts the child once per cell (visits come in
  * child order). */
 static inline void metrics_cell_add(struct metrics_ctx *ctx, enum metric_id metric,
@@ -141,6 +160,17 @@ static inline void metrics_add_groups_once(struct metrics_ctx *ctx, enum metric_
 	}
 }
 
+/* The end of the child's episodes starting at model.episodes[first]: they
+ * are model.episodes[first, metrics_child_end(model, first)). */
+static inline size_t metrics_child_end(const struct model *model, size_t first)
+{
+	size_t last = first + 1;
+	while (last < model->episode_count &&
+	       model->episodes[last].child == model->episodes[first].child)
+		last++;
+	return last;
+}
+
 /* ---- metrics_episode.c: what an episode is on a day, for every pass ---- */
 
 /* Growable int32 scratch buffer, reused across episodes (no per-episode
@@ -185,10 +215,31 @@ uint32_t metrics_went_missing_from(const struct model *model, const struct model
 /* ADVOCATE_ASSIGNED when one of the episode's assignments covers day. */
 uint32_t metrics_advocate_on(const struct model *model, const struct model_episode *episode,
                              int32_t day);
+/* Groups of a trafficking identification of episode (docs/metrics.md):
+ * those of its day when that is a day in care of the episode; otherwise
+ * the episode's county, the age on its day, the child's sex and race and
+ * not_assigned. */
+void metrics_identification_groups(const struct metrics_ctx *ctx,
+                                   const struct model_episode *episode,
+                                   const struct metrics_birthdays *birthdays,
+                                   const struct model_identification *identification,
+                                   uint32_t groups[DIM_COUNT]);
 /* Dates of the episode's placement moves (SPEC §4), ascending, into
  * moves->v (reserved here to placement_count); false when out of memory. */
 bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,
                            struct metrics_buf *moves) CASA_MUSTCHECK;
+
+/* Exact quantiles of a metric whose cell denominators are known: reset
+ * the child stamps of its tables (the children are counted by then) to
+ * count the values seen per cell, then give every value in ascending order
+ * with the cell it belongs to (row of each period type, groups). The
+ * median's quantile_2s receives the sum of ranks (n+1)/2 and n/2+1 (twice
+ * the median, exact); p90, unless METRIC_COUNT, twice the ceil(0.9 n)-th
+ * value (nearest rank). */
+void metrics_quantile_begin(struct metrics_ctx *ctx, enum metric_id median);
+void metrics_quantile_add(struct metrics_ctx *ctx, enum metric_id median, enum metric_id p90,
+                          enum period_type type, uint32_t row, const uint32_t groups[DIM_COUNT],
+                          int64_t value);
 
 /* ---- the passes ---- */
 
@@ -203,5 +254,14 @@ bool metrics_episode_moves(const struct model *model, const struct model_episode
 bool metrics_pass_days(struct metrics_ctx *ctx, uint32_t dims) CASA_MUSTCHECK;
 bool metrics_pass_missing(struct metrics_ctx *ctx) CASA_MUSTCHECK;
 bool metrics_pass_children(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+bool metrics_pass_cohorts(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+
+/* The 12 months of issue 17's windows: "within 12 months of t" is before
+ * t + 365 days, and a window counts once t + 365 <= as_of + 1. */
+#define METRICS_12_MONTHS_DAYS 365
+static inline bool metrics_12_months_elapsed(const struct metrics_ctx *ctx, int32_t start)
+{
+	return start + METRICS_12_MONTHS_DAYS <= ctx->as_of + 1;
+}
 
 #endif

@@ -65,10 +65,12 @@ const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
     "drop_assignment_outside_care",
     "drop_missing_returns_before_missing",
     "drop_missing_outside_care",
+    "drop_identification_outside_care",
     "drop_null_required",
     "keep_overlapping_placements",
     "keep_placement_after_discharge",
     "keep_report_before_informed",
+    "keep_report_before_identified",
     "keep_screen_before_return",
     "keep_unknown_sex",
     "keep_unknown_race",
@@ -81,8 +83,9 @@ const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
 const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
     "Rows left out because an earlier row of the same table has the same key.",
     "Rows left out because their parent key (child or episode) is not in the parent table.",
-    "Episodes left out, with their placements, missing episodes and assignments, because "
-    "the discharge date is not after the removal date.",
+    "Episodes left out, with their placements, missing episodes, assignments and "
+    "identifications, because the discharge date is before the removal date (an episode "
+    "discharged on its removal day is kept, with no day in care).",
     "Placements left out because the end date is not after the start date.",
     "Placements left out because the setting is not a contract code.",
     "Placements left out because they start on a day that is not in care of their episode.",
@@ -92,12 +95,16 @@ const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
     "Missing episodes left out because the return is before the child went missing.",
     "Missing episodes left out because they begin on a day that is not in care of their "
     "episode.",
+    "Trafficking identifications left out because they are marked while in care but dated "
+    "on a day that is not in care of their episode.",
     "Rows left out because a required column is null.",
     "Placements kept that overlap an earlier-starting placement of the same episode (the "
     "later-starting one gives the setting of the shared days).",
     "Placements kept that end after their episode's discharge (cut at discharge).",
     "Law-enforcement or NCMEC reports dated before the agency learned the child was missing "
     "(kept, not a timely report), one per report.",
+    "Trafficking identifications kept whose law-enforcement report is dated before the "
+    "identification (not a timely report).",
     "Trafficking screenings dated before the return (kept, not a screening after return).",
     "Children kept whose sex is not a contract code (read as unknown).",
     "Children kept whose race_ethnicity is not a contract code (read as unknown).",
@@ -107,8 +114,23 @@ const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
     "Rows starting after as_of, ignored (not a violation).",
 };
 
-const char *const model_table_names[MODEL_TABLE_COUNT] = {
-    "children", "episodes", "placements", "missing_episodes", "advocate_assignments"};
+const char *const model_table_names[MODEL_TABLE_COUNT] = {"children",
+                                                          "episodes",
+                                                          "placements",
+                                                          "missing_episodes",
+                                                          "advocate_assignments",
+                                                          "trafficking_identifications"};
+
+bool model_quality_shows_rule(const struct model_quality *quality, enum dq_rule rule)
+{
+	return quality->has_identifications || (rule != DQ_DROP_IDENTIFICATION_OUTSIDE_CARE &&
+	                                        rule != DQ_KEEP_REPORT_BEFORE_IDENTIFIED);
+}
+
+bool model_quality_shows_table(const struct model_quality *quality, enum model_table table)
+{
+	return quality->has_identifications || table != MODEL_IDENTIFICATIONS;
+}
 
 bool model_setting_is_temporary(enum setting setting)
 {
@@ -172,6 +194,7 @@ void model_raw_free(struct model_raw *raw)
 	free(raw->placements);
 	free(raw->missing);
 	free(raw->assignments);
+	free(raw->identifications);
 	for (size_t i = 0; i < raw->county_count; i++)
 		free(raw->counties[i]);
 	free(raw->counties);
@@ -187,6 +210,7 @@ void model_free(struct model *model)
 	free(model->placements);
 	free(model->missing);
 	free(model->assignments);
+	free(model->identifications);
 	for (size_t i = 0; i < model->county_count; i++)
 		free(model->counties[i]);
 	free(model->counties);
@@ -661,8 +685,9 @@ static bool build_episodes(struct build *b)
 		const struct model_raw_episode *row = &raw->episodes[r];
 		if (fate[r] != FATE_PENDING)
 			continue;
-		/* SPEC §3: [removal, discharge) must hold a day; equal is empty. */
-		if (row->has_discharge_date && row->discharge_date <= row->removal_date) {
+		/* SPEC §2: an episode that ends before it starts. One discharged on
+		 * its removal day is real, with no day in care (issue 17). */
+		if (row->has_discharge_date && row->discharge_date < row->removal_date) {
 			fate[r] = FATE_DROPPED;
 			quality->violations[DQ_DROP_EPISODE_ENDS_BEFORE_START]++;
 			continue;
@@ -779,6 +804,10 @@ static void link_episodes(struct build *b, const uint32_t *rows, size_t count, i
 		case MODEL_MISSING:
 			e->first_missing = (uint32_t)k;
 			e->missing_count++;
+			break;
+		case MODEL_IDENTIFICATIONS:
+			e->first_identification = (uint32_t)k;
+			e->identification_count++;
 			break;
 		default:
 			e->first_assignment = (uint32_t)k;
@@ -1091,6 +1120,69 @@ fail:
 	return ok;
 }
 
+static bool build_identifications(struct build *b)
+{
+	const struct model_raw *raw = b->raw;
+	struct model_quality *quality = b->quality;
+	struct model *model = b->model;
+	bool ok = false;
+	struct child_pass p;
+	if (!child_init(&p, raw->identification_count))
+		goto fail;
+	for (size_t i = 0; i < p.n; i++) {
+		const struct model_raw_identification *row = &raw->identifications[i];
+		b->keys[i] = row->identification_key;
+		b->parent_keys[i] = row->episode_key;
+		b->starts[i] = row->identified_day;
+		if (row->identification_key == MODEL_RAW_KEY_NULL ||
+		    row->episode_key == MODEL_RAW_KEY_NULL || row->identified_at == TS_NONE ||
+		    !row->has_while_in_care)
+			child_drop_null(b, &p, i);
+	}
+	if (!child_rules(b, &p))
+		goto fail;
+	/* Identified while not in care (before the removal, after the
+	 * discharge) may be dated anywhere; while in care, on a day in care. */
+	for (uint32_t r = 0; r < p.n; r++) {
+		const struct model_raw_identification *row = &raw->identifications[r];
+		if (p.fate[r] != FATE_PENDING)
+			continue;
+		if (row->while_in_care && !in_care(b, b->parent_row[r], row->identified_day)) {
+			p.fate[r] = FATE_DROPPED;
+			quality->violations[DQ_DROP_IDENTIFICATION_OUTSIDE_CARE]++;
+			continue;
+		}
+		p.fate[r] = FATE_KEPT;
+		p.start_key[r] = order_i64(row->identified_at);
+	}
+	if (!child_order(b, &p))
+		goto fail;
+	size_t count = p.count;
+	model->identifications = calloc(count ? count : 1, sizeof(*model->identifications));
+	if (model->identifications == NULL)
+		goto fail;
+	for (size_t k = 0; k < count; k++) {
+		const struct model_raw_identification *row = &raw->identifications[p.rows[k]];
+		struct model_identification *identification = &model->identifications[k];
+		identification->identified_at = row->identified_at;
+		identification->day = row->identified_day;
+		identification->while_in_care = row->while_in_care;
+		identification->reported_le_at =
+		    as_of_ts(row->reported_le_at, row->reported_le_day, b->as_of);
+		/* Like a missing episode's report before the agency's clock: kept,
+		 * and not a timely report. */
+		if (identification->reported_le_at != TS_NONE &&
+		    identification->reported_le_at < identification->identified_at)
+			quality->violations[DQ_KEEP_REPORT_BEFORE_IDENTIFIED]++;
+	}
+	child_link(b, &p, MODEL_IDENTIFICATIONS);
+	model->identification_count = count;
+	ok = true;
+fail:
+	child_free(&p);
+	return ok;
+}
+
 const char *model_failure_text(enum model_failure failure)
 {
 	switch (failure) {
@@ -1118,6 +1210,9 @@ bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out,
 	b.quality->rows_read[MODEL_PLACEMENTS] = raw->placement_count;
 	b.quality->rows_read[MODEL_MISSING] = raw->missing_count;
 	b.quality->rows_read[MODEL_ASSIGNMENTS] = raw->assignment_count;
+	b.quality->rows_read[MODEL_IDENTIFICATIONS] = raw->identification_count;
+	b.quality->has_identifications = raw->has_identifications;
+	out->has_identifications = raw->has_identifications;
 	size_t largest = 1;
 	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
 		if (b.quality->rows_read[t] > largest)
@@ -1135,7 +1230,7 @@ bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out,
 	if (b.keys == NULL || b.parent_keys == NULL || b.starts == NULL || b.parent_row == NULL)
 		goto fail;
 	if (!build_children(&b) || !build_episodes(&b) || !build_placements(&b) ||
-	    !build_missing(&b) || !build_assignments(&b))
+	    !build_missing(&b) || !build_assignments(&b) || !build_identifications(&b))
 		goto fail;
 	ok = true;
 fail:

@@ -91,13 +91,15 @@ static json_t *schemas(void)
 	                          "object", "required", "status", "message", "properties", "status",
 	                          integer, "message", string, "allowed", strings);
 	json_t *snapshot_meta = json_pack("{s:s, s:{s:O, s:{s:s, s:s}, s:O}}", "type", "object",
-	                                 "properties", "id", string, "generated_at", "type",
-	                                 "string", "format", "date-time", "as_of", date);
+	                                  "properties", "id", string, "generated_at", "type",
+	                                  "string", "format", "date-time", "as_of", date);
 	json_t *disclosure =
-	    json_pack("{s:s, s:{s:{s:[s,s]}, s:O, s:{s:[s,s]}, s:{s:s}, s:O}}", "type", "object",
+	    json_pack("{s:s, s:[s,s,s,s], s:{s:{s:[s,s]}, s:O, s:{s:s, s:s}, s:O, s:{s:s}, s:O}}",
+	              "type", "object", "required", "mode", "min_cell", "publish", "settle_days",
 	              "properties", "mode", "enum", "suppress", "dp", "min_cell", integer,
-	              "suppression_year", "enum", "fiscal_year", "year", "epsilon", "type",
-	              "number", "intervals_include_noise", boolean);
+	              "publish", "type", "string", "description",
+	              "the publication plan: period_type:total|all, space separated", "settle_days",
+	              integer, "epsilon", "type", "number", "intervals_include_noise", boolean);
 	json_t *row = json_pack(
 	    "{s:s, s:s, s:[s,s,s,s,s,s,s,s], s:{s:O, s:O, s:O, s:O, s:{s:[s,s]}, "
 	    "s:{s:[s,s]}, s:{s:[s,s]}, s:O}, s:O}",
@@ -116,14 +118,34 @@ static json_t *schemas(void)
 	              string, "period_type", "enum", enum_period_types(), "by", "type", "string",
 	              "null", "unit", string, "snapshot", ref("SnapshotMeta"), "disclosure",
 	              ref("Disclosure"), "rows", "type", "array", "items", ref("Row"));
+	/* A published figure to read a metric against; by and group only for
+	 * one group of a breakdown. */
+	json_t *reference =
+	    json_pack("{s:s, s:{s:{s:s}, s:O, s:O, s:O}}", "type", "object", "properties", "value",
+	              "type", "number", "source", string, "by", string, "group", string);
+	json_t *equal_count =
+	    json_pack("{s:s, s:{s:{s:[s,s]}, s:O, s:{s:[s,s]}, s:O}}", "type", "object",
+	              "properties", "count", "enum", "numerator", "denominator", "metric", string,
+	              "its_count", "enum", "numerator", "denominator", "where", string);
+	json_t *metric_entry = json_pack(
+	    "{s:s, s:{s:O, s:O, s:O, s:{s:[s,s,s,s]}, s:O, s:O, s:O, s:O, s:{s:[s,s]}, "
+	    "s:{s:[o,{s:s}]}, s:{s:s, s:o}, s:{s:s, s:{s:O, s:O}}, s:{s:s, s:{s:O, "
+	    "s:{s:[s,s,s]}}}, "
+	    "s:{s:[{s:s},{s:[s]}]}, s:{s:s, s:o}, s:{s:[s,s]}}}",
+	    "type", "object", "properties", "id", string, "title", string, "unit", string, "kind",
+	    "enum", "rate", "percent", "quantile", "count", "definition", string, "by", strings,
+	    "period_types", strings, "child_based", boolean, "higher_is_better", "type", "boolean",
+	    "null", "reference", "oneOf", json_incref(reference), "type", "null", "references",
+	    "type", "array", "items", reference, "time_additive", "type", "object", "properties",
+	    "numerator", boolean, "denominator", boolean, "summary", "type", "object", "properties",
+	    "period_type", string, "row", "enum", "last_complete", "latest", "last_settled",
+	    "observation_lag_days", "oneOf", "type", "integer", "enum", "screening_window",
+	    "equal_counts", "type", "array", "items", equal_count, "requires_table", "type",
+	    "string", "null");
 	json_t *catalog =
-	    json_pack("{s:s, s:{s:{s:s, s:{s:s, s:{s:O, s:O, s:O, s:{s:[s,s,s,s]}, s:O, s:O, "
-	              "s:O, s:O, s:O}}}, s:o, s:o}}",
-	              "type", "object", "properties", "metrics", "type", "array", "items", "type",
-	              "object", "properties", "id", string, "title", string, "unit", string, "kind",
-	              "enum", "rate", "percent", "quantile", "count", "definition", string, "by",
-	              strings, "period_types", strings, "child_based", boolean, "higher_is_better",
-	              boolean, "disclosure", ref("Disclosure"), "snapshot", ref("SnapshotMeta"));
+	    json_pack("{s:s, s:{s:{s:s, s:o}, s:o, s:o}}", "type", "object", "properties",
+	              "metrics", "type", "array", "items", metric_entry, "disclosure",
+	              ref("Disclosure"), "snapshot", ref("SnapshotMeta"));
 	json_t *summary =
 	    json_pack("{s:s, s:{s:o, s:o, s:{s:s, s:{s:s}}}}", "type", "object", "properties",
 	              "snapshot", ref("SnapshotMeta"), "disclosure", ref("Disclosure"), "metrics",

@@ -152,30 +152,6 @@ void release_plan_format(const struct release_plan *plan, char out[RELEASE_PLAN_
 
 /* ---- settling ---- */
 
-int release_metric_lag_days(enum metric_id metric, int64_t screening_window_s)
-{
-	/* Metrics that publish the same count settle together (the largest lag
-	 * of the group), so a shared count is never frozen in one table and
-	 * still moving in another. */
-	switch (metric) {
-	case METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT:
-		return 365; /* the 12-month window after entry */
-	case METRIC_RUNAWAY_EPISODES_PER_1000_DAYS:
-	case METRIC_MOVES_PER_1000_DAYS_IN_CARE: /* shares days in care with it */
-	case METRIC_REPORTED_LE_24H_PCT:         /* 24 hours after the clock starts */
-	case METRIC_REPORTED_NCMEC_24H_PCT:
-	case METRIC_RETURNED_WITHIN_7_DAYS_PCT: /* 168 hours after going missing */
-		return 7;
-	case METRIC_SCREENED_AFTER_RETURN_PCT:
-	case METRIC_SCREENED_POSITIVE_PCT:
-	case METRIC_DAYS_MISSING_MEDIAN: /* returns, shared with the screening */
-	case METRIC_DAYS_MISSING_P90:
-		return (int)((screening_window_s + 86399) / 86400);
-	default:
-		return 0;
-	}
-}
-
 bool release_settled(enum period_type type, int fy_start_month, int32_t period, int lag_days,
                      int settle_days, int32_t as_of)
 {
@@ -255,16 +231,13 @@ const struct release_frozen_table *release_ledger_find(const struct release_ledg
 }
 
 /* Counts that add up over time for metric m (they are re-summed from the
- * months): both counts of a time-additive metric, the episode count of a
- * quantile. */
+ * months): the catalog's time_additive bits, which are RELEASE_FIELD_*. */
 uint8_t release_additive_fields(enum metric_id metric)
 {
-	const struct metric_def *def = &metrics_catalog[metric];
-	if (def->additive_in_time)
-		return RELEASE_FIELD_NUM | RELEASE_FIELD_DEN;
-	if (def->kind == METRIC_KIND_QUANTILE)
-		return RELEASE_FIELD_DEN;
-	return 0;
+	_Static_assert(METRIC_COUNT_NUMERATOR == RELEASE_FIELD_NUM &&
+	                   METRIC_COUNT_DENOMINATOR == RELEASE_FIELD_DEN,
+	               "time_additive bits are the release's field bits");
+	return metrics_catalog[metric].time_additive;
 }
 
 /* ---- the view ---- */
@@ -412,7 +385,7 @@ static bool view_table(struct release_view *view, size_t i, const struct metrics
 	const struct release_frozen_table *frozen =
 	    ledger ? release_ledger_find(ledger, src->metric, src->period_type, src->dim) : NULL;
 	const int fy = today->fy_start_month;
-	const int lag = release_metric_lag_days(src->metric, options->settings.screening_window_s);
+	const int lag = metrics_observation_lag_days(src->metric, options->settings.screening_window_s);
 
 	t->metric = src->metric;
 	t->period_type = src->period_type;

@@ -354,9 +354,39 @@ bool snapshot_table_slice(const struct snapshot_table *table, enum snapshot_form
 
 /* ---- summary ---------------------------------------------------------- */
 
-/* National performance for the CFSR round 4 placement-stability indicator
- * (SPEC §4: about 4.48 moves per 1,000 days, entries in FY2021). */
-#define CFSR4_NATIONAL_PLACEMENT_MOVES 4.48
+/* The catalog's reference for the whole population, or NULL. */
+static const struct metric_reference *total_reference(const struct metric_def *def)
+{
+	for (int r = 0; r < def->reference_count; r++)
+		if (def->references[r].dim == DIM_TOTAL)
+			return &def->references[r];
+	return NULL;
+}
+
+static const char *direction_json(enum metric_direction better)
+{
+	return better == METRIC_BETTER_HIGHER  ? "true"
+	       : better == METRIC_BETTER_LOWER ? "false"
+	                                       : "null";
+}
+
+/* Whether the summary may show period `index` of table (the catalog's
+ * summary_row). */
+static bool summary_row_allowed(const struct metric_def *def,
+                                const struct disclosure_result *result,
+                                const struct disclosure_table *table, int32_t index)
+{
+	int32_t last = period_last_day(table->period_type, result->fy_start_month, index);
+	switch (def->summary_row) {
+	case METRIC_SUMMARY_LATEST:
+		return true;
+	case METRIC_SUMMARY_LAST_SETTLED:
+		return last + def->observation_lag_days <= result->as_of;
+	case METRIC_SUMMARY_LAST_COMPLETE:
+		break;
+	}
+	return last <= result->as_of;
+}
 
 static void buf_value_or_null(struct buf *buf, const struct disclosure_cell *cell, bool numerator)
 {
@@ -376,14 +406,9 @@ static void render_summary_entry(struct buf *buf, const struct disclosure_result
                                  const struct disclosure_table *table)
 {
 	const struct metric_def *def = &metrics_catalog[table->metric];
-	bool stock = table->metric == METRIC_STILL_MISSING_COUNT;
-	/* The widget shows the last complete period; a stock ("still missing
-	 * now") shows the latest month even when it is partial. */
 	int64_t chosen = -1;
 	for (int64_t p = (int64_t)table->period_count - 1; p >= 0; p--) {
-		int32_t index = table->first_period + (int32_t)p;
-		if (stock || period_last_day(table->period_type, result->fy_start_month, index) <=
-		                 result->as_of) {
+		if (summary_row_allowed(def, result, table, table->first_period + (int32_t)p)) {
 			chosen = p;
 			break;
 		}
@@ -447,10 +472,11 @@ static void render_summary_entry(struct buf *buf, const struct disclosure_result
 	} else {
 		buf_puts(buf, "null");
 	}
-	buf_printf(buf, ",\"higher_is_better\":%s", def->higher_is_better ? "true" : "false");
-	if (table->metric == METRIC_PLACEMENT_MOVES_PER_1000_DAYS) {
+	buf_printf(buf, ",\"higher_is_better\":%s", direction_json(def->better));
+	const struct metric_reference *reference = total_reference(def);
+	if (reference != NULL) {
 		char text[BUF_NUMBER_LEN];
-		buf_format_number(CFSR4_NATIONAL_PLACEMENT_MOVES, text);
+		buf_format_number(reference->value, text);
 		buf_printf(buf, ",\"reference\":%s", text);
 	}
 	buf_puts(buf, "}");
@@ -467,14 +493,7 @@ static void render_summary(struct buf *buf, const struct snapshot *snapshot,
 	buf_puts(buf, ",\"metrics\":[");
 	bool first = true;
 	for (int m = 0; m < METRIC_COUNT; m++) {
-		const struct metric_def *def = &metrics_catalog[m];
-		enum period_type pt;
-		if (m == METRIC_STILL_MISSING_COUNT)
-			pt = PERIOD_MONTH;
-		else if (def->period_types & PERIOD_BIT(PERIOD_QUARTER))
-			pt = PERIOD_QUARTER;
-		else
-			pt = PERIOD_FISCAL_YEAR;
+		enum period_type pt = metrics_catalog[m].summary_period_type;
 		const struct disclosure_table *table = NULL;
 		for (size_t t = 0; t < result->table_count; t++) {
 			const struct disclosure_table *candidate = &result->tables[t];
@@ -515,8 +534,81 @@ static json_t *json_of(void (*render)(struct buf *, const struct snapshot *),
 	return value;
 }
 
-static json_t *catalog_entry(const struct metric_def *def)
+static json_t *direction_value(enum metric_direction better)
 {
+	return better == METRIC_BETTER_NEITHER ? json_null()
+	                                       : json_boolean(better == METRIC_BETTER_HIGHER);
+}
+
+static const char *const field_names[] = {"numerator", "denominator"};
+
+static const char *scope_name(enum metric_equal_scope scope)
+{
+	switch (scope) {
+	case METRIC_EQUAL_ALL:
+		return "all";
+	case METRIC_EQUAL_CLOSED_7_DAYS:
+		return "periods_closed_7_days";
+	case METRIC_EQUAL_CLOSED_30_DAYS:
+		return "periods_closed_30_days";
+	case METRIC_EQUAL_CLOSED_364_DAYS:
+		return "periods_closed_364_days";
+	case METRIC_EQUAL_AGE_12_PLUS:
+		return "age_bands_12_plus";
+	}
+	return "unknown";
+}
+
+static const char *summary_row_name(enum metric_summary_row row)
+{
+	switch (row) {
+	case METRIC_SUMMARY_LATEST:
+		return "latest";
+	case METRIC_SUMMARY_LAST_SETTLED:
+		return "last_settled";
+	case METRIC_SUMMARY_LAST_COMPLETE:
+		break;
+	}
+	return "last_complete";
+}
+
+static json_t *reference_value(const struct metric_reference *reference)
+{
+	json_t *value =
+	    json_pack("{s:f, s:s}", "value", reference->value, "source", reference->source);
+	if (value != NULL && reference->dim != DIM_TOTAL &&
+	    (json_object_set_new(value, "by", json_string(metrics_dim_name(reference->dim))) ||
+	     json_object_set_new(
+	         value, "group",
+	         json_string(metrics_group_label(reference->dim, reference->group))))) {
+		json_decref(value);
+		return NULL;
+	}
+	return value;
+}
+
+/* The counts of metric m another metric publishes too, from m's side. */
+static json_t *equal_counts_of(enum metric_id m)
+{
+	json_t *list = json_array();
+	for (size_t l = 0; l < metrics_equal_count_count; l++) {
+		const struct metric_equal_count *link = &metrics_equal_counts[l];
+		if (link->a != m && link->b != m)
+			continue;
+		bool mine_a = link->a == m;
+		list = buf_json_append(
+		    list, json_pack("{s:s, s:s, s:s, s:s}", "count",
+		                    field_names[mine_a ? link->field_a : link->field_b], "metric",
+		                    metrics_catalog[mine_a ? link->b : link->a].id, "its_count",
+		                    field_names[mine_a ? link->field_b : link->field_a], "where",
+		                    scope_name(link->scope)));
+	}
+	return list;
+}
+
+static json_t *catalog_entry(enum metric_id m)
+{
+	const struct metric_def *def = &metrics_catalog[m];
 	/* "total" is what an absent by means; the list names the breakdowns a
 	 * client may ask for */
 	json_t *by = json_array();
@@ -528,17 +620,49 @@ static json_t *catalog_entry(const struct metric_def *def)
 		if (def->period_types & PERIOD_BIT(p))
 			period_types = buf_json_append(
 			    period_types, json_string(period_type_name((enum period_type)p)));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:b}", "id", def->id, "title",
-	                 def->title, "unit", def->unit, "kind", kind_name(def->kind), "definition",
-	                 def->definition, "by", by, "period_types", period_types, "child_based",
-	                 def->child_based, "higher_is_better", def->higher_is_better);
+	json_t *references = json_array();
+	for (int r = 0; r < def->reference_count; r++)
+		references = buf_json_append(references, reference_value(&def->references[r]));
+	const struct metric_reference *total = total_reference(def);
+	/* the screening window is configuration, not a catalog fact */
+	json_t *lag = def->observation_lag_days == METRIC_LAG_SCREENING_WINDOW
+	                  ? json_string("screening_window")
+	                  : json_integer(def->observation_lag_days);
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:{s:b, s:b}, s:{s:s, s:s}, "
+	    "s:o, s:o, s:o}",
+	    "id", def->id, "title", def->title, "unit", def->unit, "kind", kind_name(def->kind),
+	    "definition", def->definition, "by", by, "period_types", period_types, "child_based",
+	    def->child_based, "higher_is_better", direction_value(def->better), "reference",
+	    total ? reference_value(total) : json_null(), "references", references, "time_additive",
+	    "numerator", (def->time_additive & METRIC_COUNT_NUMERATOR) != 0, "denominator",
+	    (def->time_additive & METRIC_COUNT_DENOMINATOR) != 0, "summary", "period_type",
+	    period_type_name(def->summary_period_type), "row", summary_row_name(def->summary_row),
+	    "observation_lag_days", lag, "equal_counts", equal_counts_of(m), "requires_table",
+	    def->needs_identifications ? json_string("trafficking_identifications") : json_null());
 }
 
-static void render_catalog(struct buf *buf, const struct snapshot *snapshot)
+/* Whether the result has a table of metric m: a metric reading the
+ * optional identifications table has none when the source lacks it, and
+ * is then left out of the catalog. */
+static bool result_has_metric(const struct disclosure_result *result, enum metric_id m)
+{
+	for (size_t t = 0; t < result->table_count; t++)
+		if (result->tables[t].metric == m)
+			return true;
+	return false;
+}
+
+static void render_catalog(struct buf *buf, const struct snapshot *snapshot,
+                           const struct disclosure_result *result)
 {
 	json_t *metrics = json_array();
-	for (int m = 0; m < METRIC_COUNT; m++)
-		metrics = buf_json_append(metrics, catalog_entry(&metrics_catalog[m]));
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		if (metrics_catalog[m].needs_identifications &&
+		    !result_has_metric(result, (enum metric_id)m))
+			continue;
+		metrics = buf_json_append(metrics, catalog_entry((enum metric_id)m));
+	}
 	buf->len = 0;
 	buf_json_value(buf, json_pack("{s:o, s:o, s:o}", "metrics", metrics, "disclosure",
 	                              json_of(buf_disclosure, snapshot), "snapshot",
@@ -601,19 +725,33 @@ static void render_quality(struct buf *buf, const struct snapshot *snapshot,
 	buf->len = 0;
 	buf_puts(buf, "{\"snapshot\":");
 	buf_snapshot_meta(buf, snapshot);
+	const char *sep = "";
 	buf_puts(buf, ",\"rows_read\":{");
-	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
-		buf_printf(buf, "%s\"%s\":%llu", t ? "," : "", model_table_names[t],
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
+		if (!model_quality_shows_table(quality, (enum model_table)t))
+			continue;
+		buf_printf(buf, "%s\"%s\":%llu", sep, model_table_names[t],
 		           (unsigned long long)snapshot_published_row_count(snapshot,
 		                                                            quality->rows_read[t]));
+		sep = ",";
+	}
+	sep = "";
 	buf_puts(buf, "},\"rows_kept\":{");
-	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
-		buf_printf(buf, "%s\"%s\":%llu", t ? "," : "", model_table_names[t],
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
+		if (!model_quality_shows_table(quality, (enum model_table)t))
+			continue;
+		buf_printf(buf, "%s\"%s\":%llu", sep, model_table_names[t],
 		           (unsigned long long)snapshot_published_row_count(snapshot,
 		                                                            quality->rows_kept[t]));
+		sep = ",";
+	}
+	sep = "";
 	buf_puts(buf, "},\"rules\":[");
 	for (int r = 0; r < DQ_RULE_COUNT; r++) {
-		buf_printf(buf, "%s{\"rule\":", r ? "," : "");
+		if (!model_quality_shows_rule(quality, (enum dq_rule)r))
+			continue;
+		buf_printf(buf, "%s{\"rule\":", sep);
+		sep = ",";
 		buf_json_string(buf, model_dq_rule_names[r]);
 		buf_puts(buf, ",\"description\":");
 		buf_json_string(buf, model_dq_rule_descriptions[r]);
@@ -708,7 +846,7 @@ struct snapshot *snapshot_alloc(void)
 static bool render_resources(struct snapshot *snapshot, const struct disclosure_result *result,
                              const struct model_quality *quality, struct buf *buf)
 {
-	render_catalog(buf, snapshot);
+	render_catalog(buf, snapshot, result);
 	if (buf->failed ||
 	    !snapshot_body_set(&snapshot->arena, &snapshot->resources[SNAPSHOT_CATALOG], buf->data,
 	                       buf->len, true))

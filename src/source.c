@@ -2,7 +2,8 @@
  * source.c — PostgreSQL -> struct model_raw (SPEC §2).
  *
  * One REPEATABLE READ READ ONLY transaction sees one consistent picture of
- * the six tables. With options->parallel > 1 its snapshot is exported and
+ * the six tables, and of the optional seventh (trafficking_identifications,
+ * issue 17) when the schema has it. With options->parallel > 1 its snapshot is exported and
  * extra connections (one thread each) import it, so every table still comes
  * from the same picture. Each table is streamed with COPY ... TO STDOUT in
  * the text format; copy_text.c parses each row in place and this file puts
@@ -40,7 +41,7 @@
 
 /* Indexed by enum copy_text_type: the names an error message gives. */
 static const char *const column_type_names[] = {"bigint", "text", "date",
-                                                "timestamp with time zone"};
+                                                "timestamp with time zone", "boolean"};
 
 struct contract_column {
 	const char *name;         /* column name, SPEC §2 */
@@ -51,6 +52,7 @@ struct contract_column {
 struct contract_table {
 	const char *name; /* table name */
 	int table;        /* enum model_table, -1: extract_batches */
+	bool optional;    /* absent is not an error: its metrics are left out */
 	int column_count; /* used entries of columns[] */
 	struct contract_column columns[COPY_TEXT_MAX_FIELDS]; /* SPEC §2, in COPY order */
 };
@@ -58,6 +60,7 @@ struct contract_table {
 static const struct contract_table contract[] = {
     {"children",
      MODEL_CHILDREN,
+     false,
      4,
      {{"child_key", COPY_TEXT_BIGINT},
       {"birth_month", COPY_TEXT_DATE},
@@ -65,6 +68,7 @@ static const struct contract_table contract[] = {
       {"race_ethnicity", COPY_TEXT_TEXT}}},
     {"episodes",
      MODEL_EPISODES,
+     false,
      6,
      {{"episode_key", COPY_TEXT_BIGINT},
       {"child_key", COPY_TEXT_BIGINT},
@@ -74,6 +78,7 @@ static const struct contract_table contract[] = {
       {"discharge_reason", COPY_TEXT_TEXT}}},
     {"placements",
      MODEL_PLACEMENTS,
+     false,
      6,
      {{"placement_key", COPY_TEXT_BIGINT},
       {"episode_key", COPY_TEXT_BIGINT},
@@ -83,6 +88,7 @@ static const struct contract_table contract[] = {
       {"end_date", COPY_TEXT_DATE}}},
     {"missing_episodes",
      MODEL_MISSING,
+     false,
      9,
      {{"missing_key", COPY_TEXT_BIGINT},
       {"episode_key", COPY_TEXT_BIGINT},
@@ -95,13 +101,26 @@ static const struct contract_table contract[] = {
       {"screen_result", COPY_TEXT_TEXT}}},
     {"advocate_assignments",
      MODEL_ASSIGNMENTS,
+     false,
      4,
      {{"assignment_key", COPY_TEXT_BIGINT},
       {"episode_key", COPY_TEXT_BIGINT},
       {"start_date", COPY_TEXT_DATE},
       {"end_date", COPY_TEXT_DATE}}},
+    /* Optional (issue 17): a source that does not record identifications
+     * has no table, and the daemon no trafficking metric. */
+    {"trafficking_identifications",
+     MODEL_IDENTIFICATIONS,
+     true,
+     5,
+     {{"identification_key", COPY_TEXT_BIGINT},
+      {"episode_key", COPY_TEXT_BIGINT},
+      {"identified_at", COPY_TEXT_TIMESTAMPTZ},
+      {"while_in_care", COPY_TEXT_BOOLEAN},
+      {"reported_le_at", COPY_TEXT_TIMESTAMPTZ}}},
     {"extract_batches",
      -1,
+     false,
      2,
      {{"batch_id", COPY_TEXT_BIGINT}, {"loaded_at", COPY_TEXT_TIMESTAMPTZ}}},
 };
@@ -440,6 +459,8 @@ static bool type_matches(enum copy_text_type want, const char *data_type)
 		       strcmp(data_type, "character varying") == 0;
 	case COPY_TEXT_DATE:
 		return strcmp(data_type, "date") == 0;
+	case COPY_TEXT_BOOLEAN:
+		return strcmp(data_type, "boolean") == 0;
 	case COPY_TEXT_TIMESTAMPTZ:
 	default:
 		return strcmp(data_type, "timestamp with time zone") == 0;
@@ -447,8 +468,10 @@ static bool type_matches(enum copy_text_type want, const char *data_type)
 }
 
 /* Every contract column exists with a usable type; the error names the
- * first table.column that does not (SPEC §2). */
-static bool check_schema(PGconn *conn, const char *schema, char err[SOURCE_ERROR_LEN])
+ * first table.column that does not (SPEC §2). An optional table may be
+ * absent: present[t] says whether contract[t] is there to pull. */
+static bool check_schema(PGconn *conn, const char *schema, bool present[],
+                         char err[SOURCE_ERROR_LEN])
 {
 	const char *params[1] = {schema};
 	PGresult *res = run(conn,
@@ -464,6 +487,9 @@ static bool check_schema(PGconn *conn, const char *schema, char err[SOURCE_ERROR
 		bool table_seen = false;
 		for (int r = 0; r < rows; r++)
 			table_seen |= strcmp(PQgetvalue(res, r, 0), table->name) == 0;
+		present[t] = table_seen;
+		if (!table_seen && table->optional)
+			continue;
 		if (!table_seen) {
 			set_error(err, "source: %s.%s: table missing (or no privilege)", schema,
 			          table->name);
@@ -687,8 +713,7 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		raw->missing_count++;
 		return true;
 	}
-	case MODEL_ASSIGNMENTS:
-	default: {
+	case MODEL_ASSIGNMENTS: {
 		if (!GROW(raw, assignments, assignment_count, assignment_cap))
 			goto nomem;
 		struct model_raw_assignment *row = &raw->assignments[raw->assignment_count];
@@ -697,6 +722,20 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		date_of(&f[2], &row->start_date, &row->has_start_date);
 		date_of(&f[3], &row->end_date, &row->has_end_date);
 		raw->assignment_count++;
+		return true;
+	}
+	case MODEL_IDENTIFICATIONS: {
+		if (!GROW(raw, identifications, identification_count, identification_cap))
+			goto nomem;
+		struct model_raw_identification *row =
+		    &raw->identifications[raw->identification_count];
+		row->identification_key = key_of(&f[0]);
+		row->episode_key = key_of(&f[1]);
+		timestamp_of(&f[2], &row->identified_at, &row->identified_day);
+		row->has_while_in_care = !f[3].null;
+		row->while_in_care = f[3].boolean;
+		timestamp_of(&f[4], &row->reported_le_at, &row->reported_le_day);
+		raw->identification_count++;
 		return true;
 	}
 	}
@@ -793,7 +832,8 @@ struct pull {
 	PGconn *main_conn;                    /* the exporting connection (for pinning) */
 	struct model_raw *raw;                /* one table per thread at a time */
 	pthread_mutex_t lock;                 /* guards the fields below */
-	int next_table;                       /* next index into contract[] to pull */
+	int next_table;                       /* next index into pull_order[] */
+	bool identifications;                 /* the optional table is there to pull */
 	bool failed;                          /* stop taking tables */
 	enum source_failure kind;             /* of the first error */
 	uint64_t bytes;                       /* COPY payload of all tables */
@@ -801,8 +841,8 @@ struct pull {
 };
 
 /* Biggest tables first so that the connections finish together. */
-static const int pull_order[] = {MODEL_PLACEMENTS, MODEL_EPISODES, MODEL_MISSING, MODEL_CHILDREN,
-                                 MODEL_ASSIGNMENTS};
+static const int pull_order[] = {MODEL_PLACEMENTS, MODEL_EPISODES,    MODEL_MISSING,
+                                 MODEL_CHILDREN,   MODEL_ASSIGNMENTS, MODEL_IDENTIFICATIONS};
 
 static const struct contract_table *table_of(int model_table)
 {
@@ -821,6 +861,9 @@ static const struct contract_table *take_table(struct pull *pull)
 	if (!pull->failed && pull->next_table < (int)CASA_ARRAY_LEN(pull_order) &&
 	    !cancel_requested(pull->options->cancel))
 		table = table_of(pull_order[pull->next_table++]);
+	/* the optional table is last: without it, nothing is left */
+	if (table != NULL && table->optional && !pull->identifications)
+		table = NULL;
 	pthread_mutex_unlock(&pull->lock);
 	return table;
 }
@@ -828,7 +871,8 @@ static const struct contract_table *take_table(struct pull *pull)
 static bool tables_left(struct pull *pull)
 {
 	pthread_mutex_lock(&pull->lock);
-	bool left = !pull->failed && pull->next_table < (int)CASA_ARRAY_LEN(pull_order);
+	int tables = (int)CASA_ARRAY_LEN(pull_order) - (pull->identifications ? 0 : 1);
+	bool left = !pull->failed && pull->next_table < tables;
 	pthread_mutex_unlock(&pull->lock);
 	return left;
 }
@@ -955,8 +999,15 @@ bool source_pull(const struct source_options *options, struct model_raw *raw,
 	    !set_session(conn, options, err))
 		goto fail;
 	kind = SOURCE_FAILED_CONTRACT;
-	if (!check_schema(conn, schema, err))
+	bool present[CONTRACT_TABLES];
+	if (!check_schema(conn, schema, present, err))
 		goto fail;
+	pull.identifications = present[table_of(MODEL_IDENTIFICATIONS) - contract];
+	raw->has_identifications = pull.identifications;
+	if (!pull.identifications)
+		log_info("source: %s.trafficking_identifications absent (or no privilege): the "
+		         "trafficking metrics are left out",
+		         schema);
 	kind = SOURCE_FAILED_SERVER;
 	if (!read_refresh_key(conn, quoted, &raw->refresh_key, err))
 		goto fail;
@@ -1005,6 +1056,7 @@ fail:
 	stats->rows[MODEL_PLACEMENTS] = raw->placement_count;
 	stats->rows[MODEL_MISSING] = raw->missing_count;
 	stats->rows[MODEL_ASSIGNMENTS] = raw->assignment_count;
+	stats->rows[MODEL_IDENTIFICATIONS] = raw->identification_count;
 	stats->bytes = pull.bytes;
 	stats->seconds = now_seconds() - started_at;
 	PQfreemem(quoted);

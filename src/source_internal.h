@@ -36,6 +36,7 @@ enum copy_text_type {
 	COPY_TEXT_TEXT,        /* text, character varying: UTF-8 */
 	COPY_TEXT_DATE,        /* date: YYYY-MM-DD */
 	COPY_TEXT_TIMESTAMPTZ, /* timestamp with time zone, in the session's zone */
+	COPY_TEXT_BOOLEAN,     /* boolean: t or f */
 };
 
 /* One parsed field. Only the members of its column's type are set. */
@@ -49,6 +50,7 @@ struct copy_text_field {
 	                    printed, i.e. in the session's zone (SPEC §3) */
 	int64_t at;      /* COPY_TEXT_TIMESTAMPTZ: Unix seconds (fractions dropped) */
 	size_t text_len; /* COPY_TEXT_TEXT: bytes once unescaped */
+	bool boolean;    /* COPY_TEXT_BOOLEAN */
 };
 
 /* What is wrong with a row. */
@@ -62,6 +64,7 @@ enum copy_text_fault {
 	COPY_TEXT_DATE_RANGE,    /* a year PostgreSQL allows but a date here cannot hold:
 	                            BC, or after 9999 */
 	COPY_TEXT_BAD_TIMESTAMP, /* not YYYY-MM-DD HH:MM:SS[.f]+HH[:MM[:SS]] */
+	COPY_TEXT_BAD_BOOLEAN,   /* neither t nor f */
 };
 
 struct copy_text_error {

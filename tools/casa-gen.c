@@ -4,24 +4,30 @@
  *
  *   casa-gen --db CONNINFO [--children N] [--seed S] [--as-of YYYY-MM-DD]
  *            [--years Y] [--counties N] [--small-counties] [--bad-rows]
- *            [--bad-report FILE] [--schema NAME]
+ *            [--bad-report FILE] [--schema NAME] [--no-identifications]
  *
  * It replaces the five data tables of the schema in one transaction (TRUNCATE,
- * then COPY ... FROM STDIN) and appends one row to extract_batches, so the
- * refresh key changes on every load.
+ * then COPY ... FROM STDIN), and the optional trafficking_identifications
+ * when the schema has it (--no-identifications drops it instead: a source
+ * that does not record identifications), and appends one row to
+ * extract_batches, so the refresh key changes on every load.
  *
  * Determinism and memory: every child draws from its own PRNG stream, seeded
  * from (seed, child index), and keys are a bijection of a running index. The
  * generator therefore runs the whole simulation once per table and writes only
- * that table's rows: five cheap passes instead of holding the data set in
- * memory, and every pass sees exactly the same rows.
+ * that table's rows: a cheap pass per table instead of holding the data set in
+ * memory, and every pass sees exactly the same rows. Identifications draw from
+ * streams of their own (per child, and for their bad rows), and their keys
+ * from a salt drawn after all the others, so adding the table moved no row
+ * of the other tables for a given seed.
  *
  * Time: row starts (removal, placement start, went_missing_at, assignment
- * start) are on or before as_of; ends, returns, reports and screenings may
- * fall after as_of when as_of is in the past, but never after now (a value
- * after now has not happened yet and is written as null). went_missing_at is
- * kept at least one day inside the days in care (and before as_of), so the
- * day it begins is in care in every time zone from UTC-12 to UTC+14.
+ * start, identified_at) are on or before as_of; ends, returns, reports and
+ * screenings may fall after as_of when as_of is in the past, but never after
+ * now (a value after now has not happened yet and is written as null).
+ * went_missing_at is kept at least one day inside the days in care (and
+ * before as_of), so the day it begins is in care in every time zone from
+ * UTC-12 to UTC+14; so is an identification with while_in_care true.
  *
  * With --bad-rows, contract-breaking rows are appended, each breaking exactly
  * one data-quality rule (enum dq_rule in include/casa/model.h), several per
@@ -29,8 +35,10 @@
  * --bad-report FILE (with or without --bad-rows) writes, per rule name, the
  * exact count the daemon must report: the injected rows, plus the realistic
  * law-enforcement reports filed before the agency was informed that the clean
- * data contains (keep_report_before_informed). Every other rule is 0 on clean
- * data, in any time zone from UTC-12 to UTC+14.
+ * data contains (keep_report_before_informed, and keep_report_before_identified
+ * when identifications are generated). Every other rule is 0 on clean data,
+ * in any time zone from UTC-12 to UTC+14. The two identification rules
+ * appear in the report only when the identifications table is loaded.
  *
  * Privacy: it prints aggregate counts only; no row value reaches stderr.
  */
@@ -65,6 +73,8 @@
 #define GEN_MAX_MOVES     5                   /* 1-6 regular placements per episode */
 #define GEN_DANGLING_BASE (UINT64_C(1) << 40) /* key indices never used by rows */
 #define GEN_HISTORY_DAYS  30                  /* synthetic extract_batches history */
+#define GEN_ID_STREAM     UINT64_C(0x1DE0000000000000) /* identification streams */
+#define GEN_ID_BAD_STREAM UINT64_C(0xBAD1000000000000) /* their bad rows */
 
 enum gen_table {
 	GEN_CHILDREN,
@@ -72,11 +82,23 @@ enum gen_table {
 	GEN_PLACEMENTS,
 	GEN_MISSING,
 	GEN_ASSIGNMENTS,
+	GEN_IDENTIFICATIONS, /* optional: loaded only when the schema has it */
 	GEN_TABLE_COUNT
 };
 
+/* Key salts: one per table and one for providers. The provider salt was
+ * drawn sixth before the identifications table existed and stays so; the
+ * identifications' salt is drawn last. */
+#define GEN_PROVIDER_SALT GEN_TABLE_COUNT
+#define GEN_SALT_COUNT    (GEN_TABLE_COUNT + 1)
+
 static const char *const gen_table_names[GEN_TABLE_COUNT] = {
-    "children", "episodes", "placements", "missing_episodes", "advocate_assignments",
+    "children",
+    "episodes",
+    "placements",
+    "missing_episodes",
+    "advocate_assignments",
+    "trafficking_identifications",
 };
 
 static const char *const gen_copy_columns[GEN_TABLE_COUNT] = {
@@ -86,6 +108,7 @@ static const char *const gen_copy_columns[GEN_TABLE_COUNT] = {
     ("missing_key, episode_key, went_missing_at, agency_informed_at, returned_at, "
      "reported_le_at, reported_ncmec_at, screened_at, screen_result"),
     "assignment_key, episode_key, start_date, end_date",
+    "identification_key, episode_key, identified_at, while_in_care, reported_le_at",
 };
 
 /* Rule names in enum dq_rule order (include/casa/model.h). */
@@ -111,8 +134,12 @@ enum gen_rule {
 	GEN_UNKNOWN_SCREEN_RESULT,
 	GEN_BIRTH_MONTH_NOT_FIRST,
 	GEN_IGNORED_AFTER_AS_OF,
+	/* Issue 17: reported only with identifications (so does the daemon). */
+	GEN_IDENTIFICATION_OUTSIDE_CARE,
+	GEN_REPORT_BEFORE_IDENTIFIED,
 	GEN_RULE_COUNT
 };
+#define GEN_FIRST_IDENTIFICATION_RULE GEN_IDENTIFICATION_OUTSIDE_CARE
 
 static const char *const gen_rule_names[GEN_RULE_COUNT] = {
     "drop_duplicate_key",
@@ -136,6 +163,8 @@ static const char *const gen_rule_names[GEN_RULE_COUNT] = {
     "keep_unknown_screen_result",
     "keep_birth_month_not_first",
     "ignored_after_as_of",
+    "drop_identification_outside_care",
+    "keep_report_before_identified",
 };
 
 /* Placement settings (SPEC §2); the last five are temporary. */
@@ -219,16 +248,17 @@ static const char *const gen_county_names[] = {
 #define GEN_MAX_COUNTIES ((unsigned)(sizeof(gen_county_names) / sizeof(gen_county_names[0])))
 
 struct gen_options {
-	const char *conninfo;   /* libpq conninfo */
-	uint64_t children;      /* children to generate */
-	uint64_t seed;          /* PRNG seed */
-	int32_t as_of;          /* last day of data (days since 1970-01-01) */
-	int years;              /* history before as_of */
-	unsigned counties;      /* number of counties */
-	bool small_counties;    /* many counties, most tiny (disclosure tests) */
-	bool bad_rows;          /* inject contract-breaking rows */
-	const char *bad_report; /* JSON file of expected rule counts, or NULL */
-	const char *schema;     /* source schema */
+	const char *conninfo;    /* libpq conninfo */
+	uint64_t children;       /* children to generate */
+	uint64_t seed;           /* PRNG seed */
+	int32_t as_of;           /* last day of data (days since 1970-01-01) */
+	int years;               /* history before as_of */
+	unsigned counties;       /* number of counties */
+	bool small_counties;     /* many counties, most tiny (disclosure tests) */
+	bool bad_rows;           /* inject contract-breaking rows */
+	const char *bad_report;  /* JSON file of expected rule counts, or NULL */
+	const char *schema;      /* source schema */
+	bool no_identifications; /* drop the optional identifications table */
 };
 
 /* xoshiro256** (Blackman & Vigna), seeded through splitmix64. */
@@ -246,14 +276,24 @@ struct gen_out {
 	bool failed;  /* a send failed; the pass is aborted */
 };
 
+/* A clean simulated episode, discharged well before as_of, that the bad
+ * identification rows refer to: --bad-rows adds no episode for them, so the
+ * episodes table keeps its rows. */
+struct gen_id_host {
+	int64_t episode_key; /* 0 until an episode qualifies */
+	int32_t removal;     /* first day in care */
+	int32_t discharge;   /* first day not in care, on or before as_of - 30 */
+};
+
 struct gen_ctx {
 	const struct gen_options *opt;       /* options */
 	int64_t now;                         /* Unix seconds; nothing happens after */
 	int32_t today;                       /* day of now: end dates after it are null */
-	uint64_t salt[GEN_TABLE_COUNT + 1];  /* key salts per table, +1 providers */
+	uint64_t salt[GEN_SALT_COUNT];       /* key salts per table, and providers */
 	double county_cdf[GEN_MAX_COUNTIES]; /* cumulative county weights */
 	unsigned county_count;               /* counties in use */
 	uint64_t provider_pool;              /* distinct caregivers and facilities */
+	bool identifications;                /* the identifications table is loaded */
 	enum gen_table target;               /* the table this pass writes */
 	struct gen_out *out;                 /* where target rows go */
 	uint64_t next[GEN_TABLE_COUNT];      /* next key index per table */
@@ -262,6 +302,7 @@ struct gen_ctx {
 	uint64_t open_episodes;              /* episodes open at as_of (stats) */
 	uint64_t reentered_children;         /* children with 2+ episodes (stats) */
 	uint64_t missing_children;           /* children ever missing (stats) */
+	struct gen_id_host id_host;          /* what bad identification rows refer to */
 };
 
 /* ---- PRNG ---------------------------------------------------------------- */
@@ -632,6 +673,22 @@ static void gen_emit_assignment(struct gen_ctx *ctx, int64_t assignment_key, int
 	gen_end_row(ctx, gen_put_date(p, end));
 }
 
+/* reported_le_at GEN_NO_TS writes null. */
+static void gen_emit_identification(struct gen_ctx *ctx, int64_t identification_key,
+                                    int64_t episode_key, int64_t identified_at, bool while_in_care,
+                                    int64_t reported_le_at)
+{
+	ctx->rows[GEN_IDENTIFICATIONS]++;
+	if (ctx->target != GEN_IDENTIFICATIONS)
+		return;
+	char *p = gen_room(ctx->out);
+	p = gen_put_tab(gen_put_int(p, identification_key));
+	p = gen_put_tab(gen_put_int(p, episode_key));
+	p = gen_put_tab(gen_put_ts(p, identified_at));
+	p = gen_put_tab(gen_put_str(p, while_in_care ? "t" : "f"));
+	gen_end_row(ctx, gen_put_ts(p, reported_le_at));
+}
+
 static int64_t gen_new_key(struct gen_ctx *ctx, enum gen_table table)
 {
 	return gen_key(ctx->salt[table], ctx->next[table]++);
@@ -639,7 +696,7 @@ static int64_t gen_new_key(struct gen_ctx *ctx, enum gen_table table)
 
 static int64_t gen_provider(struct gen_ctx *ctx, struct gen_rng *rng)
 {
-	return gen_key(ctx->salt[GEN_TABLE_COUNT], gen_next(rng) % ctx->provider_pool);
+	return gen_key(ctx->salt[GEN_PROVIDER_SALT], gen_next(rng) % ctx->provider_pool);
 }
 
 /* An end date as the source would hold it now: null when still in the future. */
@@ -1023,6 +1080,93 @@ static void gen_emit_simulated(struct gen_ctx *ctx, struct gen_rng *rng,
 	}
 }
 
+/* ---- trafficking identifications (issue 17) ------------------------------ */
+
+/* One identification of episode ep at instant t (care_end: min(discharge,
+ * as_of + 1)). while_in_care is true only on a day in care in every time zone
+ * (a day clear of both ends), like went_missing_at; false elsewhere, which no
+ * rule checks. Not yet happened (at or after as_of's start, or after now): no
+ * row. Law enforcement hears of ~78% within 24 h (42 U.S.C. 671(a)(35)(A)),
+ * ~12% later, ~7% never; in ~3% the police knew first and their report
+ * precedes the identification (keep_report_before_identified, only a day
+ * clear of as_of so that every time zone counts it). */
+static void gen_identify_at(struct gen_ctx *ctx, struct gen_rng *rng, const struct gen_episode *ep,
+                            int32_t care_end, int64_t t)
+{
+	const int64_t as_of_start = (int64_t)ctx->opt->as_of * GEN_DAY_SECONDS;
+	if (t >= as_of_start || t > ctx->now)
+		return;
+	int32_t day = (int32_t)(t / GEN_DAY_SECONDS);
+	bool in_care = day >= ep->removal + 1 && day <= care_end - 2;
+	int64_t report = GEN_NO_TS;
+	double u = gen_unit(rng);
+	if (u < 0.03 && t < as_of_start - GEN_DAY_SECONDS) {
+		report = t - gen_range(rng, GEN_HOUR, 12 * GEN_HOUR);
+		ctx->expected[GEN_REPORT_BEFORE_IDENTIFIED]++;
+	} else if (u < 0.81) {
+		report = gen_ts_now(ctx, t + gen_range(rng, 5 * 60, 24 * GEN_HOUR));
+	} else if (u < 0.93) {
+		report =
+		    gen_ts_now(ctx, t + gen_range(rng, 24 * GEN_HOUR + 60, 10 * GEN_DAY_SECONDS));
+	}
+	gen_emit_identification(ctx, gen_new_key(ctx, GEN_IDENTIFICATIONS), ep->episode_key, t,
+	                        in_care, report);
+}
+
+/* An instant of day `day` in office hours (08:00-20:00 UTC). */
+static int64_t gen_office_time(struct gen_rng *rng, int32_t day)
+{
+	return (int64_t)day * GEN_DAY_SECONDS + gen_range(rng, 8 * GEN_HOUR, 20 * GEN_HOUR);
+}
+
+/* Identifications of one simulated episode. They concentrate on teens who
+ * ran away: about one missing episode of a girl aged 12-17 in ten, of a boy
+ * one in twenty (the HHS OIG found boys screened less after a return,
+ * OEI-07-20-00280), most at or soon after the return (within 30 days), some
+ * months later, some while still missing; a few teens are identified at entry
+ * (before the removal: not in care) or in care without a runaway; some
+ * discharged as runaways are identified later, no longer in care. That
+ * gives roughly 10-20 identifications per 1 000 children served a year. */
+static void gen_identifications(struct gen_ctx *ctx, struct gen_rng *rng,
+                                const struct gen_episode *ep, int32_t birth_month, bool female)
+{
+	const int32_t as_of = ctx->opt->as_of;
+	int32_t care_end = ep->discharge < as_of + 1 ? ep->discharge : as_of + 1;
+	double sex_factor = female ? 1.0 : 0.5;
+	for (unsigned i = 0; i < ep->missing_count; i++) {
+		const struct gen_missing *m = &ep->missing[i];
+		int age = gen_age(birth_month, (int32_t)(m->went_missing_at / GEN_DAY_SECONDS));
+		double p = age < 12 ? 0.005 : age < 18 ? 0.10 * sex_factor : 0.03 * sex_factor;
+		if (!gen_chance(rng, p))
+			continue;
+		int64_t t;
+		double u = gen_unit(rng);
+		if (m->returned_at == GEN_NO_TS)
+			t = m->went_missing_at +
+			    gen_range(rng, GEN_DAY_SECONDS, 60 * GEN_DAY_SECONDS);
+		else if (u < 0.55)
+			t = m->returned_at + gen_range(rng, 0, 72 * GEN_HOUR);
+		else if (u < 0.80)
+			t = m->returned_at +
+			    gen_range(rng, 72 * GEN_HOUR + 1, 30 * GEN_DAY_SECONDS);
+		else
+			t = m->returned_at +
+			    gen_range(rng, 30 * GEN_DAY_SECONDS + 1, 120 * GEN_DAY_SECONDS);
+		gen_identify_at(ctx, rng, ep, care_end, t);
+	}
+	int age = gen_age(birth_month, ep->removal);
+	if (age >= 12 && age < 18 && gen_chance(rng, female ? 0.012 : 0.006)) {
+		bool at_entry = gen_chance(rng, 0.4) || care_end - ep->removal < 4;
+		int32_t day = at_entry ? ep->removal - (int32_t)gen_range(rng, 0, 30)
+		                       : (int32_t)gen_range(rng, ep->removal + 1, care_end - 2);
+		gen_identify_at(ctx, rng, ep, care_end, gen_office_time(rng, day));
+	}
+	if (ep->reason == GEN_REASON_RUNAWAY && ep->discharge <= as_of && gen_chance(rng, 0.15))
+		gen_identify_at(
+		    ctx, rng, ep, care_end,
+		    gen_office_time(rng, ep->discharge + (int32_t)gen_range(rng, 1, 365)));
+}
+
 static const char *gen_pick_county(const struct gen_ctx *ctx, struct gen_rng *rng)
 {
 	double u = gen_unit(rng) * ctx->county_cdf[ctx->county_count - 1];
@@ -1051,6 +1195,10 @@ static void gen_child(struct gen_ctx *ctx, uint64_t index, struct gen_episode *e
 	int32_t birth_month = gen_days_from_civil(months / 12, (unsigned)(months % 12) + 1, 1);
 	gen_emit_child(ctx, child_key, birth_month, true, 0, gen_sex_codes[sex],
 	               gen_race_codes[race]);
+	/* The identifications' own stream: the child's stream above stays as it
+	 * was before identifications existed. */
+	struct gen_rng id_rng;
+	gen_rng_seed(&id_rng, ctx->opt->seed, GEN_ID_STREAM | (index + 1));
 
 	unsigned episodes = 0;
 	bool ever_missing = false;
@@ -1060,6 +1208,13 @@ static void gen_child(struct gen_ctx *ctx, uint64_t index, struct gen_episode *e
 		gen_simulate_episode(ctx, &rng, ep, birth_month, sex == 0);
 		ever_missing = ever_missing || ep->missing_count > 0;
 		gen_emit_simulated(ctx, &rng, ep, child_key, county);
+		if (ctx->identifications)
+			gen_identifications(ctx, &id_rng, ep, birth_month, sex == 0);
+		if (!ctx->id_host.episode_key && ep->discharge <= as_of - 30 &&
+		    ep->discharge - ep->removal >= 20)
+			ctx->id_host = (struct gen_id_host){.episode_key = ep->episode_key,
+			                                    .removal = ep->removal,
+			                                    .discharge = ep->discharge};
 		episodes++;
 		/* Re-entry: ~15-20% of children come back into care (CFSR re-entry
 		 * indicator ~8% within 12 months; more over longer windows), all
@@ -1140,6 +1295,43 @@ static struct gen_missing gen_clean_missing(int32_t removal, int32_t offset)
 	                            .screen_result = "negative"};
 }
 
+/* The identifications' bad rows, several of each kind, all on the clean
+ * host episode ctx->id_host (discharged on or before as_of - 30, 20+ days)
+ * or a dangling key, at 12:00 UTC so that the day is the same rule's in
+ * every time zone: a dangling episode key; an exact copy of a clean row (a
+ * day in care, reported an hour later); while_in_care true but dated ten or
+ * more days before the removal, or three or more after the discharge. */
+static void gen_bad_identifications(struct gen_ctx *ctx, uint64_t *dangling)
+{
+	const struct gen_id_host *h = &ctx->id_host;
+	const int32_t as_of = ctx->opt->as_of;
+	struct gen_rng rng;
+	gen_rng_seed(&rng, ctx->opt->seed, GEN_ID_BAD_STREAM);
+	if (!h->episode_key)
+		return; /* no discharged episode to refer to (a tiny data set) */
+	unsigned n = 5 + (unsigned)gen_range(&rng, 0, 1);
+	for (unsigned j = 0; j < n; j++) {
+		int64_t t = (int64_t)(as_of - 100 - (int32_t)j) * GEN_DAY_SECONDS + 12 * GEN_HOUR;
+		gen_emit_identification(ctx, gen_new_key(ctx, GEN_IDENTIFICATIONS),
+		                        gen_key(ctx->salt[GEN_EPISODES], (*dangling)++), t,
+		                        j % 2 == 0, t + 2 * GEN_HOUR);
+		ctx->expected[GEN_DANGLING_PARENT]++;
+
+		int32_t day = h->removal + 1 + (int32_t)j % (h->discharge - h->removal - 2);
+		t = (int64_t)day * GEN_DAY_SECONDS + 12 * GEN_HOUR;
+		int64_t key = gen_new_key(ctx, GEN_IDENTIFICATIONS);
+		for (int copy = 0; copy < 2; copy++)
+			gen_emit_identification(ctx, key, h->episode_key, t, true, t + GEN_HOUR);
+		ctx->expected[GEN_DUPLICATE_KEY]++;
+
+		day = j % 2 ? h->removal - 10 - (int32_t)j : h->discharge + 3 + (int32_t)j;
+		t = (int64_t)day * GEN_DAY_SECONDS + 12 * GEN_HOUR;
+		gen_emit_identification(ctx, gen_new_key(ctx, GEN_IDENTIFICATIONS), h->episode_key,
+		                        t, true, t + GEN_HOUR);
+		ctx->expected[GEN_IDENTIFICATION_OUTSIDE_CARE]++;
+	}
+}
+
 static void gen_bad_rows(struct gen_ctx *ctx)
 {
 	static const char *const bad_settings[] = {"shelter", "kinship", "FH", "jail"};
@@ -1152,7 +1344,7 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 	gen_rng_seed(&rng, ctx->opt->seed, UINT64_C(0xBAD0000000000000));
 	uint64_t dangling = GEN_DANGLING_BASE;
 
-	for (unsigned rule = 0; rule < GEN_RULE_COUNT; rule++) {
+	for (unsigned rule = 0; rule < GEN_FIRST_IDENTIFICATION_RULE; rule++) {
 		unsigned n = 5 + (unsigned)gen_range(&rng, 0, 1); /* every variant at least once */
 		for (unsigned j = 0; j < n; j++) {
 			struct gen_host h = {0};
@@ -1201,7 +1393,9 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 			}
 			case GEN_EPISODE_ENDS_BEFORE_START: {
 				/* With a placement and a missing episode of its own: they go
-				 * with it, uncounted. j == 0: the empty interval. */
+				 * with it, uncounted. j == 0: discharged on the removal day,
+				 * kept with no day in care (issue 17): its placement and
+				 * missing episode fall to their outside-care rules instead. */
 				int64_t child = gen_new_key(ctx, GEN_CHILDREN);
 				int64_t episode = gen_new_key(ctx, GEN_EPISODES);
 				int32_t removal = as_of - 500;
@@ -1213,6 +1407,11 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 				                   "foster_home", 0, removal, removal + 10);
 				m = gen_clean_missing(removal, 3);
 				gen_emit_missing(ctx, gen_new_key(ctx, GEN_MISSING), episode, &m);
+				if (j == 0) {
+					ctx->expected[GEN_PLACEMENT_OUTSIDE_CARE]++;
+					ctx->expected[GEN_MISSING_OUTSIDE_CARE]++;
+					continue; /* not an episode ending before it starts */
+				}
 				break;
 			}
 			case GEN_PLACEMENT_ENDS_BEFORE_START:
@@ -1382,12 +1581,16 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 					                 as_of + 5, GEN_NO_DAY, NULL);
 				}
 				break;
+			case GEN_IDENTIFICATION_OUTSIDE_CARE: /* gen_bad_identifications() */
+			case GEN_REPORT_BEFORE_IDENTIFIED:
 			case GEN_RULE_COUNT:
 				break;
 			}
 			ctx->expected[rule]++;
 		}
 	}
+	if (ctx->identifications)
+		gen_bad_identifications(ctx, &dangling);
 }
 
 /* ---- database ------------------------------------------------------------ */
@@ -1453,9 +1656,14 @@ GEN_MUSTCHECK static bool gen_exec_column(PGconn *conn, PGresult *res, int col)
 
 #define GEN_TABLES_SQL                                                                             \
 	"ARRAY['children','episodes','placements','missing_episodes','advocate_assignments',"      \
-	"'extract_batches']"
+	"'trafficking_identifications','extract_batches']"
 
-/* Constraints of the six tables: drop and re-create statements, foreign keys
+/* Whether the schema has the optional identifications table. */
+static const char gen_identifications_sql[] =
+    "SELECT 1 FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace "
+    "WHERE n.nspname = $1 AND t.relname = 'trafficking_identifications' AND t.relkind IN ('r','p')";
+
+/* Constraints of the tables: drop and re-create statements, foreign keys
  * first (they depend on the primary keys). With `all`, CHECKs too. */
 static const char gen_constraints_sql[] =
     "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname),"
@@ -1508,6 +1716,7 @@ GEN_MUSTCHECK static bool gen_copy_table(struct gen_ctx *ctx, PGconn *conn,
 	memset(ctx->rows, 0, sizeof ctx->rows);
 	memset(ctx->expected, 0, sizeof ctx->expected);
 	ctx->open_episodes = ctx->reentered_children = ctx->missing_children = 0;
+	ctx->id_host = (struct gen_id_host){0};
 	ctx->target = table;
 	ctx->out = &out;
 	for (uint64_t i = 0; i < ctx->opt->children && !out.failed; i++)
@@ -1544,10 +1753,11 @@ GEN_MUSTCHECK static bool gen_write_report(const struct gen_ctx *ctx, const char
 		fprintf(stderr, "casa-gen: %s: %s\n", path, strerror(errno));
 		return false;
 	}
+	unsigned rules = ctx->identifications ? GEN_RULE_COUNT : GEN_FIRST_IDENTIFICATION_RULE;
 	fputs("{\n", f);
-	for (unsigned r = 0; r < GEN_RULE_COUNT; r++)
+	for (unsigned r = 0; r < rules; r++)
 		fprintf(f, "  \"%s\": %" PRIu64 "%s\n", gen_rule_names[r], ctx->expected[r],
-		        r + 1 < GEN_RULE_COUNT ? "," : "");
+		        r + 1 < rules ? "," : "");
 	fputs("}\n", f);
 	bool ok = fflush(f) == 0 && !ferror(f);
 	if (fclose(f) != 0)
@@ -1564,14 +1774,22 @@ static double gen_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* "schema.children, schema.episodes, ..." for the five data tables. */
-static void gen_table_list(char *buf, size_t size, const char *schema_ident)
+/* Whether this load writes the table (the identifications are optional). */
+static bool gen_loads(const struct gen_ctx *ctx, enum gen_table table)
+{
+	return table != GEN_IDENTIFICATIONS || ctx->identifications;
+}
+
+/* "schema.children, schema.episodes, ..." for the data tables loaded. */
+static void gen_table_list(const struct gen_ctx *ctx, char *buf, size_t size,
+                           const char *schema_ident)
 {
 	size_t len = 0;
 	buf[0] = '\0';
 	for (int t = 0; t < GEN_TABLE_COUNT && len < size; t++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%s.%s", t ? ", " : "",
-		                        schema_ident, gen_table_names[t]);
+		if (gen_loads(ctx, (enum gen_table)t))
+			len += (size_t)snprintf(buf + len, size - len, "%s%s.%s", t ? ", " : "",
+			                        schema_ident, gen_table_names[t]);
 }
 
 GEN_MUSTCHECK static bool gen_load(struct gen_ctx *ctx)
@@ -1581,7 +1799,7 @@ GEN_MUSTCHECK static bool gen_load(struct gen_ctx *ctx)
 	bool ok = false;
 	PGresult *constraints = NULL, *indexes = NULL, *not_null = NULL, *res = NULL;
 	char *schema_ident = NULL;
-	char sql[1024], tables[640];
+	char sql[1024], tables[768];
 	PGconn *conn = PQconnectdb(opt->conninfo);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "casa-gen: connect: %s", PQerrorMessage(conn));
@@ -1591,7 +1809,19 @@ GEN_MUSTCHECK static bool gen_load(struct gen_ctx *ctx)
 	if (!schema_ident || !gen_exec(conn, "BEGIN") ||
 	    !gen_exec(conn, "SET LOCAL client_min_messages = warning"))
 		goto fail;
-	gen_table_list(tables, sizeof tables, schema_ident);
+	if (opt->no_identifications) {
+		snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s.trafficking_identifications",
+		         schema_ident);
+		if (!gen_exec(conn, sql))
+			goto fail;
+	}
+	res = gen_query_schema(conn, gen_identifications_sql, opt->schema);
+	if (!res)
+		goto fail;
+	ctx->identifications = PQntuples(res) > 0;
+	PQclear(res);
+	res = NULL;
+	gen_table_list(ctx, tables, sizeof tables, schema_ident);
 	snprintf(sql, sizeof sql, "LOCK TABLE %s, %s.extract_batches IN ACCESS EXCLUSIVE MODE",
 	         tables, schema_ident);
 	if (!gen_exec(conn, sql))
@@ -1625,10 +1855,12 @@ GEN_MUSTCHECK static bool gen_load(struct gen_ctx *ctx)
 	if (!gen_exec(conn, sql))
 		goto fail;
 	for (int t = 0; t < GEN_TABLE_COUNT; t++) {
+		if (!gen_loads(ctx, (enum gen_table)t))
+			continue;
 		double t1 = gen_seconds();
 		if (!gen_copy_table(ctx, conn, schema_ident, (enum gen_table)t))
 			goto fail;
-		fprintf(stderr, "casa-gen: %-21s %10" PRIu64 " rows  %6.1f s\n", gen_table_names[t],
+		fprintf(stderr, "casa-gen: %-27s %10" PRIu64 " rows  %6.1f s\n", gen_table_names[t],
 		        ctx->rows[t], gen_seconds() - t1);
 	}
 	double t2 = gen_seconds();
@@ -1665,7 +1897,7 @@ GEN_MUSTCHECK static bool gen_load(struct gen_ctx *ctx)
 		goto fail;
 	for (int t = 0; t < GEN_TABLE_COUNT; t++) {
 		snprintf(sql, sizeof sql, "ANALYZE %s.%s", schema_ident, gen_table_names[t]);
-		if (!gen_exec(conn, sql))
+		if (gen_loads(ctx, (enum gen_table)t) && !gen_exec(conn, sql))
 			goto fail;
 	}
 	uint64_t total = 0;
@@ -1696,7 +1928,7 @@ static void gen_usage(FILE *f)
 	fputs("usage: casa-gen --db CONNINFO [--children N=10000] [--seed S=1]\n"
 	      "                [--as-of YYYY-MM-DD (default today)] [--years Y=6]\n"
 	      "                [--counties N=12] [--small-counties] [--bad-rows]\n"
-	      "                [--bad-report FILE] [--schema deid]\n",
+	      "                [--bad-report FILE] [--schema deid] [--no-identifications]\n",
 	      f);
 }
 
@@ -1724,6 +1956,7 @@ GEN_MUSTCHECK static bool gen_parse_args(int argc, char **argv, struct gen_optio
 	    {"bad-rows", no_argument, NULL, 'b'},
 	    {"bad-report", required_argument, NULL, 'r'},
 	    {"schema", required_argument, NULL, 'm'},
+	    {"no-identifications", no_argument, NULL, 'I'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1767,6 +2000,9 @@ GEN_MUSTCHECK static bool gen_parse_args(int argc, char **argv, struct gen_optio
 			break;
 		case 'm':
 			opt->schema = optarg;
+			break;
+		case 'I':
+			opt->no_identifications = true;
 			break;
 		case 'h':
 			gen_usage(stdout);
@@ -1834,8 +2070,10 @@ int main(int argc, char **argv)
 		ctx.now = (int64_t)(opt.as_of + 1) * GEN_DAY_SECONDS - 1;
 	ctx.today = (int32_t)(ctx.now / GEN_DAY_SECONDS);
 	uint64_t salt_seed = opt.seed ^ UINT64_C(0x6361736167656e31);
-	for (int i = 0; i <= GEN_TABLE_COUNT; i++)
+	for (int i = 0; i < GEN_IDENTIFICATIONS; i++)
 		ctx.salt[i] = gen_splitmix64(&salt_seed);
+	ctx.salt[GEN_PROVIDER_SALT] = gen_splitmix64(&salt_seed);
+	ctx.salt[GEN_IDENTIFICATIONS] = gen_splitmix64(&salt_seed);
 	/* About one caregiver or facility for every three children. */
 	ctx.provider_pool = opt.children / 3 + 50;
 	gen_counties(&ctx);

@@ -39,6 +39,16 @@ enum metric_id {
 	METRIC_SCREENED_POSITIVE_PCT,
 	METRIC_RUNAWAY_DISCHARGES_PCT,
 	METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT,
+	/* issue 17: permanency, re-entry, the program's reach */
+	METRIC_PERMANENCY_12M_ENTRIES_PCT,
+	METRIC_REENTRY_12M_PCT,
+	METRIC_PERMANENCY_12M_AFTER_ASSIGNMENT_PCT,
+	METRIC_DAYS_TO_ASSIGNMENT_MEDIAN,
+	METRIC_ADVOCATE_REACH_PCT,
+	/* issue 17: trafficking identification (optional source table) */
+	METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED,
+	METRIC_IDENTIFIED_AFTER_MISSING_PCT,
+	METRIC_TRAFFICKING_REPORTED_LE_24H_PCT,
 	METRIC_COUNT
 };
 
@@ -74,23 +84,110 @@ enum los_band { LOS_LT12M, LOS_12TO24M, LOS_24MPLUS, LOS_BAND_COUNT };
 #define DIM_BIT(d)    (1u << (d))
 #define PERIOD_BIT(p) (1u << (p))
 
+/* Which way a change is good news (dashboards' arrows and colours). */
+enum metric_direction {
+	METRIC_BETTER_NEITHER, /* no direction: more identifications may mean
+	                          better detection or more harm */
+	METRIC_BETTER_HIGHER,
+	METRIC_BETTER_LOWER,
+};
+
+/* A published figure to read the metric against, with who measured it. */
+struct metric_reference {
+	enum dim dim;       /* DIM_TOTAL, or the breakdown `group` belongs to */
+	uint32_t group;     /* group of a fixed dimension; 0 for DIM_TOTAL */
+	double value;       /* in the metric's unit */
+	const char *source; /* who measured it, over what */
+};
+#define METRIC_REFERENCES_MAX 3
+
+/* Which row of its summary period type /api/v1/summary shows. */
+enum metric_summary_row {
+	METRIC_SUMMARY_LAST_COMPLETE, /* the last period ending on or before as_of */
+	METRIC_SUMMARY_LATEST,        /* the latest, even partial: a stock ("now") */
+	METRIC_SUMMARY_LAST_SETTLED,  /* the last whose cells no longer change:
+	                                 last day + observation_lag_days <= as_of
+	                                 (the 12-month cohorts) */
+};
+
+/* observation_lag_days of the metrics that wait for the screening window
+ * (config screening_window_hours): see metrics_observation_lag_days(). */
+#define METRIC_LAG_SCREENING_WINDOW (-1)
+
+/* The two counts of a cell, and their bits in metric_def.time_additive. */
+enum metric_field { METRIC_FIELD_NUMERATOR, METRIC_FIELD_DENOMINATOR };
+#define METRIC_COUNT_NUMERATOR   (1u << METRIC_FIELD_NUMERATOR)   /* 0x1 */
+#define METRIC_COUNT_DENOMINATOR (1u << METRIC_FIELD_DENOMINATOR) /* 0x2 */
+
+/* Everything the program knows about one metric: the API catalog, the
+ * summary, the OpenAPI enums, the dashboards (through the API) and the
+ * disclosure stage all read it here, and nowhere else. */
 struct metric_def {
-	const char *id;         /* "runaway_episodes_per_1000_days" */
-	const char *title;      /* short, for charts */
-	const char *unit;       /* "per 1,000 days in care", "percent", "days", "children" */
-	const char *definition; /* the SPEC §4 text, served by the API */
-	enum metric_kind kind;  /* see above */
-	int scale;              /* 1000, 100 or 1 */
-	uint32_t dims;          /* DIM_BIT mask of allowed breakdowns (DIM_TOTAL always) */
-	uint32_t period_types;  /* PERIOD_BIT mask of allowed period types */
-	bool child_based;       /* counts children: one group per child */
-	bool additive_in_time;  /* numerators and denominators of months add up
-	                           to quarters, years and fiscal years (day- and
-	                           event-based metrics; see docs/metrics.md) */
-	bool higher_is_better;  /* for dashboards' arrows */
+	const char *id;               /* "runaway_episodes_per_1000_days" */
+	const char *title;            /* short, for charts */
+	const char *unit;             /* "per 1,000 days in care", "percent", "days", ... */
+	const char *definition;       /* the SPEC §4 text, served by the API */
+	enum metric_kind kind;        /* see above */
+	int scale;                    /* 1000, 100 or 1 */
+	uint32_t dims;                /* DIM_BIT mask of allowed breakdowns (DIM_TOTAL always) */
+	uint32_t period_types;        /* PERIOD_BIT mask of allowed period types */
+	bool child_based;             /* counts children: one group per child */
+	uint8_t time_additive;        /* METRIC_COUNT_* bits of the counts whose months
+	                                 add up to quarters, years and fiscal years
+	                                 (docs/metrics.md "Additivity") */
+	enum metric_direction better; /* for arrows and colours */
+	struct metric_reference references[METRIC_REFERENCES_MAX]; /* benchmarks */
+	uint8_t reference_count;                                   /* used entries */
+	enum period_type summary_period_type;                      /* the summary's period type */
+	enum metric_summary_row summary_row;                       /* and its row */
+	int observation_lag_days;   /* days after a period's last day until its cells
+	                               stop changing by definition (windows that reach
+	                               past it); METRIC_LAG_SCREENING_WINDOW for the
+	                               screening window. Read it through
+	                               metrics_observation_lag_days(), which also
+	                               makes linked counts settle together */
+	bool needs_identifications; /* reads the optional trafficking_identifications
+	                               table: left out when the source has none */
 };
 
 extern const struct metric_def metrics_catalog[METRIC_COUNT];
+
+/* Where two metrics publish the same count. */
+enum metric_equal_scope {
+	METRIC_EQUAL_ALL,             /* every cell of the tables both have */
+	METRIC_EQUAL_CLOSED_7_DAYS,   /* periods whose last day <= as_of - 7 */
+	METRIC_EQUAL_CLOSED_30_DAYS,  /* periods whose last day <= as_of - 30 */
+	METRIC_EQUAL_CLOSED_364_DAYS, /* periods whose last day <= as_of - 364: every
+	                                 12-month window from the period has elapsed */
+	METRIC_EQUAL_AGE_12_PLUS,     /* age_band tables, bands 12-14 and up */
+};
+
+/*
+ * Counts two metrics publish as the same number, cell for cell in the
+ * tables (period type, breakdown) both have, within scope: a count hidden
+ * in one must be hidden in the other, and the two must settle together.
+ * field_a, field_b: enum metric_field.
+ */
+struct metric_equal_count {
+	enum metric_id a;              /* one metric */
+	int field_a;                   /* its count */
+	enum metric_id b;              /* the other metric */
+	int field_b;                   /* its equal count */
+	enum metric_equal_scope scope; /* where they are equal */
+};
+extern const struct metric_equal_count metrics_equal_counts[];
+extern const size_t metrics_equal_count_count;
+
+/* Whether link's counts are equal in the cell of (period ending on
+ * period_last_day, dim, group) of a snapshot as of as_of. */
+bool metrics_equal_count_holds(const struct metric_equal_count *link, int32_t period_last_day,
+                               int32_t as_of, enum dim dim, uint32_t group);
+
+/* Days after a period's last day until the metric's cells, and every count
+ * linked to them in metrics_equal_counts[], stop changing: the largest
+ * observation_lag_days of the metric's linked group, the screening window
+ * (screening_window_s > 0) counting as its whole days, rounded up. */
+int metrics_observation_lag_days(enum metric_id metric, int64_t screening_window_s);
 
 /* Dimension names as in the API ("county", "age_band", ...; DIM_TOTAL: "total"). */
 const char *metrics_dim_name(enum dim dim);

@@ -8,7 +8,8 @@
  * violation per rule (never per row: no key is kept outside the arrays),
  * leaves out what a rule drops and clips what a rule keeps. The metrics
  * stage can then trust the model completely:
- *   - every episode has removal <= as_of, removal < discharge, and
+ *   - every episode has removal <= as_of, removal <= discharge (equal: a
+ *     same-day episode, kept with no day in care), and
  *     discharge == DATE_OPEN when it was null or after as_of; its child exists;
  *   - placements of an episode are sorted by (start, placement_key), start in
  *     care, start < end, end cut at discharge; DATE_OPEN when open or after
@@ -18,6 +19,9 @@
  *     on or after the day they begin; timestamps after as_of are TS_NONE;
  *   - assignments of an episode are sorted by (start, assignment_key), start
  *     in care, start < end, DATE_OPEN when open or after as_of;
+ *   - trafficking identifications of an episode are sorted by
+ *     (identified_at, identification_key), dated on or before as_of, on a
+ *     day in care when while_in_care; reported_le_at after as_of is TS_NONE;
  *   - episodes are sorted by (child, removal_date, episode_key), children by
  *     child_key, so one pass visits a child's episodes together.
  *
@@ -94,7 +98,7 @@ enum screen_result {
 /* Code lists in enum order; the text is the source's (and the API's) code. */
 extern const char *const model_sex_codes[SEX_COUNT];
 extern const char *const model_race_codes[RACE_COUNT];
-extern const char *const model_reason_codes[REASON_COUNT];   /* REASON_NONE: "" */
+extern const char *const model_reason_codes[REASON_COUNT]; /* REASON_NONE: "" */
 extern const char *const model_setting_codes[SETTING_COUNT];
 
 bool model_setting_is_temporary(enum setting setting);
@@ -107,18 +111,20 @@ struct model_child {
 };
 
 struct model_episode {
-	int64_t episode_key;         /* pseudonymous; never leaves the process */
-	uint32_t child;              /* index into model.children */
-	uint16_t county;             /* index into model.counties */
-	uint8_t discharge_reason;    /* enum discharge_reason */
-	int32_t removal_date;        /* first day in care */
-	int32_t discharge_date;      /* first day not in care, or DATE_OPEN */
-	uint32_t first_placement;    /* index into model.placements */
-	uint32_t placement_count;    /* placements of this episode */
-	uint32_t first_missing;      /* index into model.missing */
-	uint32_t missing_count;      /* missing episodes of this episode */
-	uint32_t first_assignment;   /* index into model.assignments */
-	uint32_t assignment_count;   /* advocate assignments of this episode */
+	int64_t episode_key;           /* pseudonymous; never leaves the process */
+	uint32_t child;                /* index into model.children */
+	uint16_t county;               /* index into model.counties */
+	uint8_t discharge_reason;      /* enum discharge_reason */
+	int32_t removal_date;          /* first day in care */
+	int32_t discharge_date;        /* first day not in care, or DATE_OPEN */
+	uint32_t first_placement;      /* index into model.placements */
+	uint32_t placement_count;      /* placements of this episode */
+	uint32_t first_missing;        /* index into model.missing */
+	uint32_t missing_count;        /* missing episodes of this episode */
+	uint32_t first_assignment;     /* index into model.assignments */
+	uint32_t assignment_count;     /* advocate assignments of this episode */
+	uint32_t first_identification; /* index into model.identifications */
+	uint32_t identification_count; /* trafficking identifications of this episode */
 };
 
 struct model_placement {
@@ -149,33 +155,44 @@ struct model_assignment {
 	int32_t end_date;   /* first day not covered, or DATE_OPEN */
 };
 
+/* A trafficking identification (issue 17, AFCARS 2020): Unix seconds, and
+ * its date in the configured time zone. */
+struct model_identification {
+	int64_t identified_at;  /* never TS_NONE */
+	int64_t reported_le_at; /* TS_NONE: no report to law enforcement by as_of */
+	int32_t day;            /* date of identified_at */
+	bool while_in_care;     /* the source's flag: day is then a day in care */
+};
+
 /* Data-quality rules (SPEC §2). DQ_DROP_* rows are left out; DQ_KEEP_* rows
  * are kept (possibly clipped or recoded) and counted; DQ_IGNORED_* are not
  * violations, only information. */
 enum dq_rule {
-	DQ_DROP_DUPLICATE_KEY,              /* second row with the same key, any table */
-	DQ_DROP_DANGLING_PARENT,            /* parent key absent from its table (a row
-	                                       whose parent was dropped goes with it,
-	                                       uncounted) */
-	DQ_DROP_EPISODE_ENDS_BEFORE_START,  /* with its child rows */
+	DQ_DROP_DUPLICATE_KEY,             /* second row with the same key, any table */
+	DQ_DROP_DANGLING_PARENT,           /* parent key absent from its table (a row
+	                                      whose parent was dropped goes with it,
+	                                      uncounted) */
+	DQ_DROP_EPISODE_ENDS_BEFORE_START, /* with its child rows */
 	DQ_DROP_PLACEMENT_ENDS_BEFORE_START,
 	DQ_DROP_PLACEMENT_UNKNOWN_SETTING,
-	DQ_DROP_PLACEMENT_OUTSIDE_CARE,     /* starts on a day not in care */
+	DQ_DROP_PLACEMENT_OUTSIDE_CARE, /* starts on a day not in care */
 	DQ_DROP_ASSIGNMENT_ENDS_BEFORE_START,
 	DQ_DROP_ASSIGNMENT_OUTSIDE_CARE,
 	DQ_DROP_MISSING_RETURNS_BEFORE_MISSING,
-	DQ_DROP_MISSING_OUTSIDE_CARE,       /* begins on a day not in care */
-	DQ_DROP_NULL_REQUIRED,              /* a not-null contract column was null */
-	DQ_KEEP_OVERLAPPING_PLACEMENTS,     /* later-starting one wins the days */
-	DQ_KEEP_PLACEMENT_AFTER_DISCHARGE,  /* cut at discharge */
-	DQ_KEEP_REPORT_BEFORE_INFORMED,     /* LE or NCMEC report before the clock */
+	DQ_DROP_MISSING_OUTSIDE_CARE,        /* begins on a day not in care */
+	DQ_DROP_IDENTIFICATION_OUTSIDE_CARE, /* while_in_care, dated on a day not in care */
+	DQ_DROP_NULL_REQUIRED,               /* a not-null contract column was null */
+	DQ_KEEP_OVERLAPPING_PLACEMENTS,      /* later-starting one wins the days */
+	DQ_KEEP_PLACEMENT_AFTER_DISCHARGE,   /* cut at discharge */
+	DQ_KEEP_REPORT_BEFORE_INFORMED,      /* LE or NCMEC report before the clock */
+	DQ_KEEP_REPORT_BEFORE_IDENTIFIED,    /* LE report before the identification */
 	DQ_KEEP_SCREEN_BEFORE_RETURN,
 	DQ_KEEP_UNKNOWN_SEX,
 	DQ_KEEP_UNKNOWN_RACE,
 	DQ_KEEP_UNKNOWN_DISCHARGE_REASON,
 	DQ_KEEP_UNKNOWN_SCREEN_RESULT,
-	DQ_KEEP_BIRTH_MONTH_NOT_FIRST,      /* truncated to the 1st */
-	DQ_IGNORED_AFTER_AS_OF,             /* rows starting after as_of */
+	DQ_KEEP_BIRTH_MONTH_NOT_FIRST, /* truncated to the 1st */
+	DQ_IGNORED_AFTER_AS_OF,        /* rows starting after as_of */
 	DQ_RULE_COUNT
 };
 
@@ -190,32 +207,44 @@ enum model_table {
 	MODEL_PLACEMENTS,
 	MODEL_MISSING,
 	MODEL_ASSIGNMENTS,
+	MODEL_IDENTIFICATIONS, /* optional: trafficking_identifications */
 	MODEL_TABLE_COUNT
 };
 extern const char *const model_table_names[MODEL_TABLE_COUNT]; /* SQL names */
 
 struct model_quality {
-	uint64_t violations[DQ_RULE_COUNT];  /* rows per rule */
+	uint64_t violations[DQ_RULE_COUNT];    /* rows per rule */
 	uint64_t rows_read[MODEL_TABLE_COUNT]; /* as the source gave them */
 	uint64_t rows_kept[MODEL_TABLE_COUNT]; /* in the model */
+	bool has_identifications;              /* the source has trafficking_identifications:
+	                                          its table and its two rules are reported */
 };
 
+/* Whether the quality report shows rule / table: the identifications'
+ * own ones only when the source has the table. */
+bool model_quality_shows_rule(const struct model_quality *quality, enum dq_rule rule);
+bool model_quality_shows_table(const struct model_quality *quality, enum model_table table);
+
 struct model {
-	int32_t as_of;                      /* last day of data */
-	int32_t first_day;                  /* earliest removal_date, or as_of if none */
-	struct model_child *children;       /* sorted by child_key */
+	int32_t as_of;                /* last day of data */
+	int32_t first_day;            /* earliest removal_date, or as_of if none */
+	struct model_child *children; /* sorted by child_key */
 	size_t child_count;
-	struct model_episode *episodes;     /* sorted by (child, removal, key) */
+	struct model_episode *episodes; /* sorted by (child, removal, key) */
 	size_t episode_count;
 	struct model_placement *placements; /* grouped by episode, see above */
 	size_t placement_count;
-	struct model_missing *missing;      /* grouped by episode */
+	struct model_missing *missing; /* grouped by episode */
 	size_t missing_count;
 	struct model_assignment *assignments; /* grouped by episode */
 	size_t assignment_count;
-	char **counties;                    /* sorted, distinct county names */
+	struct model_identification *identifications; /* grouped by episode */
+	size_t identification_count;
+	bool has_identifications; /* the source has the optional table; without
+	                             it the trafficking metrics are left out */
+	char **counties;          /* sorted, distinct county names */
 	size_t county_count;
-	struct model_quality quality;       /* per-rule counts */
+	struct model_quality quality; /* per-rule counts */
 };
 
 /*
@@ -227,14 +256,14 @@ struct model_raw_child {
 	int64_t child_key;
 	int32_t birth_month;
 	bool has_birth_month;
-	char sex[16];  /* code, "" for null; longer codes are cut (still unknown) */
+	char sex[16]; /* code, "" for null; longer codes are cut (still unknown) */
 	char race[16];
 };
 
 struct model_raw_episode {
 	int64_t episode_key;
 	int64_t child_key;
-	uint32_t county;         /* index into model_raw.counties */
+	uint32_t county; /* index into model_raw.counties */
 	bool has_county;
 	int32_t removal_date;
 	bool has_removal_date;
@@ -284,6 +313,17 @@ struct model_raw_assignment {
 	bool has_end_date;
 };
 
+struct model_raw_identification {
+	int64_t identification_key;
+	int64_t episode_key;
+	int64_t identified_at; /* TS_NONE for null */
+	int32_t identified_day;
+	bool has_while_in_care;
+	bool while_in_care;
+	int64_t reported_le_at; /* TS_NONE for null */
+	int32_t reported_le_day;
+};
+
 /* Growable arrays filled by the source stage; freed by model_raw_free(). */
 struct model_raw {
 	struct model_raw_child *children;
@@ -296,15 +336,18 @@ struct model_raw {
 	size_t missing_count, missing_cap;
 	struct model_raw_assignment *assignments;
 	size_t assignment_count, assignment_cap;
-	char **counties;       /* distinct county names, in first-seen order */
+	struct model_raw_identification *identifications;
+	size_t identification_count, identification_cap;
+	bool has_identifications; /* the source has trafficking_identifications */
+	char **counties;          /* distinct county names, in first-seen order */
 	size_t county_count, county_cap;
-	int64_t refresh_key;   /* max(batch_id) of extract_batches, -1 if none */
+	int64_t refresh_key; /* max(batch_id) of extract_batches, -1 if none */
 };
 
 /* Interns a county name (n bytes) into raw->counties; returns its index, or
  * false on allocation failure. */
 bool model_raw_county(struct model_raw *raw, const char *name, size_t n,
-		      uint32_t *index) CASA_MUSTCHECK;
+                      uint32_t *index) CASA_MUSTCHECK;
 void model_raw_free(struct model_raw *raw);
 
 /* Why model_build() failed. */

@@ -67,11 +67,6 @@ bool release_plan_parse(const char *text, struct release_plan *plan,
 void release_plan_format(const struct release_plan *plan, char out[RELEASE_PLAN_TEXT_LEN]);
 bool release_plan_has(const struct release_plan *plan, enum period_type type, enum dim dim);
 
-/* Days after a period's last day before a metric's cells of that period
- * stop changing by definition (a 12-month window after entry, the 7 days of
- * returned_within_7_days_pct, the screening window...). */
-int release_metric_lag_days(enum metric_id metric, int64_t screening_window_s);
-
 /* True when the (metric, period) is closed and settled on as_of. */
 bool release_settled(enum period_type type, int fy_start_month, int32_t period, int lag_days,
                      int settle_days, int32_t as_of);
@@ -114,7 +109,7 @@ bool release_settings_equal(const struct release_settings *a, const struct relea
 /* How one table takes part in this release. */
 struct release_table {
 	bool published;            /* in the plan (and allowed by the catalog) */
-	int lag_days;              /* the metric's observation lag (release_metric_lag_days) */
+	int lag_days;              /* the metric's observation lag (metrics_observation_lag_days) */
 	uint32_t published_rows;   /* rows 0..published_rows-1 are published: every
 	                              row for a total, the settled ones for a
 	                              breakdown (settling goes in period order) */

@@ -136,11 +136,17 @@ bool audit_have_glpk(void)
  */
 enum link_scope {
 	SCOPE_EVERY_CELL,
-	SCOPE_CLOSED_7_DAYS, /* periods whose last day is on or before as_of - 7:
-	                        returned_within_7_days_pct counts episodes up to
-	                        as_of - 7 only */
-	SCOPE_AGE_12_PLUS    /* age_band tables, bands 12-14 and older: the youth
-	                        percentage counts children 12+ only */
+	SCOPE_CLOSED_7_DAYS,   /* periods whose last day is on or before as_of - 7:
+	                          returned_within_7_days_pct counts episodes up to
+	                          as_of - 7 only */
+	SCOPE_CLOSED_30_DAYS,  /* periods ended 30 days or more before as_of:
+	                          identified_after_missing_pct counts returns with
+	                          their 30 days elapsed only */
+	SCOPE_CLOSED_364_DAYS, /* periods ended 364 days or more before as_of: the
+	                          12-month cohort after assignment counts
+	                          assignments with their year elapsed only */
+	SCOPE_AGE_12_PLUS      /* age_band tables, bands 12-14 and older: the youth
+	                          percentage counts children 12+ only */
 };
 
 static const struct {
@@ -172,6 +178,18 @@ static const struct {
      METRIC_DAYS_MISSING_MEDIAN, DEN, METRIC_SCREENED_AFTER_RETURN_PCT, DEN, SCOPE_EVERY_CELL},
     {"runaway children 12+: youth_with_runaway_pct numerator = repeat_runaway_pct denominator",
      METRIC_YOUTH_WITH_RUNAWAY_PCT, NUM, METRIC_REPEAT_RUNAWAY_PCT, DEN, SCOPE_AGE_12_PLUS},
+    {"returned episodes: screened_after_return_pct denominator = "
+     "identified_after_missing_pct denominator",
+     METRIC_SCREENED_AFTER_RETURN_PCT, DEN, METRIC_IDENTIFIED_AFTER_MISSING_PCT, DEN,
+     SCOPE_CLOSED_30_DAYS},
+    {"first assignments: days_to_assignment_median denominator = "
+     "permanency_12m_after_assignment_pct denominator",
+     METRIC_DAYS_TO_ASSIGNMENT_MEDIAN, DEN, METRIC_PERMANENCY_12M_AFTER_ASSIGNMENT_PCT, DEN,
+     SCOPE_CLOSED_364_DAYS},
+    {"identifications: trafficking_identified_per_1000_served numerator = "
+     "trafficking_reported_le_24h_pct denominator",
+     METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED, NUM, METRIC_TRAFFICKING_REPORTED_LE_24H_PCT,
+     DEN, SCOPE_EVERY_CELL},
 };
 
 /* Rows in compressed form: row r has members member[start[r] ..
@@ -284,12 +302,11 @@ static void rows_free(struct audit_rows *rows)
 
 /* ---- cells and their identity ---- */
 
-/* Counts that add up over time: both counts of a time-additive metric
- * (catalog), and a quantile's episode count (episodes ending in the period). */
+/* Counts that add up over time (the catalog's time_additive: events and
+ * days add up over months, children and cohorts counted once do not). */
 static bool adds_up_in_time(enum metric_id metric, int field)
 {
-	const struct metric_def *def = &metrics_catalog[metric];
-	return def->additive_in_time || (def->kind == METRIC_KIND_QUANTILE && field == DEN);
+	return (metrics_catalog[metric].time_additive >> field) & 1u;
 }
 
 static size_t table_of_flat(const struct audit *a, size_t flat)
@@ -553,6 +570,12 @@ static bool in_scope(const struct audit *a, enum link_scope scope, const struct 
 	case SCOPE_CLOSED_7_DAYS:
 		return period_last_day(t->period_type, a->raw->fy_start_month, period) <=
 		       a->raw->as_of - 7;
+	case SCOPE_CLOSED_30_DAYS:
+		return period_last_day(t->period_type, a->raw->fy_start_month, period) <=
+		       a->raw->as_of - 30;
+	case SCOPE_CLOSED_364_DAYS:
+		return period_last_day(t->period_type, a->raw->fy_start_month, period) <=
+		       a->raw->as_of - 364;
 	case SCOPE_AGE_12_PLUS:
 		return t->dim == DIM_AGE_BAND && g >= AGE_12_14;
 	}

@@ -443,9 +443,114 @@ def check_tiles(page, summary):
                f'tile {mid}: reference {t["reference"]} != {e["reference"]}')
         if e.get('change'):
             ok(e['previous']['period'] in t['change'], f'tile {mid}: change does not name {e["previous"]["period"]}')
-            better = (e['change'] > 0) == (e.get('higher_is_better') is True)
-            ok(('better' if better else 'worse') in t['change'],
-               f'tile {mid}: change {e["change"]} (higher_is_better={e.get("higher_is_better")}) reads "{t["change"]}"')
+            if e.get('higher_is_better') is None:
+                # the catalog gives no better direction: no verdict
+                ok('better' not in t['change'] and 'worse' not in t['change'],
+                   f'tile {mid}: no better direction in the catalog, yet "{t["change"]}"')
+            else:
+                better = (e['change'] > 0) == e['higher_is_better']
+                ok(('better' if better else 'worse') in t['change'],
+                   f'tile {mid}: change {e["change"]} (higher_is_better={e.get("higher_is_better")}) reads "{t["change"]}"')
+
+
+def shown_number(text):
+    """The number of a value shown with its unit ("12.3%", "4.31 per 1,000
+    days in care", "1,234 children"): its first word."""
+    return parse_shown((text or '').split(' ')[0])
+
+
+def check_shown_value(where, shown, value, suppressed, unit):
+    if suppressed:
+        ok(re.search('suppressed', shown, re.I), f'{where}: suppressed in the API, shows "{shown}"')
+    elif value is None:
+        ok(re.search('no data', shown, re.I), f'{where}: null in the API, shows "{shown}"')
+    else:
+        ok(near(shown_number(shown), value, tile_tolerance(unit)), f'{where}: shows "{shown}", the API says {value}')
+
+
+def check_summary_table(page, catalog, summary):
+    """The table of every metric: one row per catalog metric, in catalog
+    order, with the summary's period, value, counts and reference."""
+    at('every metric against /api/v1/summary')
+    rows = page.js("""
+        const t = (el, sel) => el.querySelector(sel) ? el.querySelector(sel).textContent : null;
+        return [...document.querySelectorAll('#summary-table tbody tr')].map((tr) => ({
+            metric: tr.getAttribute('data-metric'), title: t(tr, 'th'), period: t(tr, 'td.period'),
+            value: t(tr, 'td.value'), numerator: t(tr, 'td.numerator'),
+            denominator: t(tr, 'td.denominator'), reference: t(tr, 'td.reference'),
+        }));""")
+    ids = [m['id'] for m in catalog['metrics']]
+    ok([r['metric'] for r in rows] == ids,
+       f'every metric: the table lists {len(rows)} metrics, the catalog {len(ids)}: {[r["metric"] for r in rows]}')
+    for r, m in zip(rows, catalog['metrics']):
+        where = f'every metric: {m["id"]}'
+        ok(r['title'] == m['title'], f'{where}: title "{r["title"]}", the catalog says "{m["title"]}"')
+        e = next((x for x in summary['metrics'] if x['metric'] == m['id']), None)
+        ok(e, f'{where}: not in /api/v1/summary')
+        ok(e['period'] is None or e['period'] in r['period'], f'{where}: period "{r["period"]}", the API says {e["period"]}')
+        check_shown_value(where, r['value'], e['value'], e.get('suppressed'), e['unit'])
+        if not e.get('suppressed'):
+            ok(parse_shown(r['numerator']) == e['numerator'], f'{where}: numerator {r["numerator"]} != {e["numerator"]}')
+            ok(parse_shown(r['denominator']) == e['denominator'],
+               f'{where}: denominator {r["denominator"]} != {e["denominator"]}')
+        if e.get('reference') is not None:
+            ok(near(shown_number(r['reference']), e['reference'], tile_tolerance(e['unit'])),
+               f'{where}: reference "{r["reference"]}", the API says {e["reference"]}')
+
+
+def check_gap_tile(page, catalog, summary):
+    """The screening gap by sex: both values as the API's sex table for the
+    summary's period, the catalog's references by sex, the gap in points."""
+    at('screening gap tile against the API')
+    mid = 'screened_after_return_pct'
+    e = next(x for x in summary['metrics'] if x['metric'] == mid)
+    m = next(x for x in catalog['metrics'] if x['id'] == mid)
+    ok(page.attr('[data-testid="tile-screening-gap"]', 'data-period') == e['period'],
+       f'gap tile: not for the summary period {e["period"]}')
+    body = api(table_query(mid, e['period_type'], 'sex', e['period'], e['period']))
+    values = {}
+    for sex in ('female', 'male'):
+        r = next((x for x in body['rows'] if x['sex'] == sex), None)
+        shown = page.text(f'[data-testid="tile-screening-gap"] dd[data-sex="{sex}"] .num')
+        check_shown_value(f'gap tile ({sex})', shown, r and r['value'], r and r.get('suppressed'), m['unit'])
+        values[sex] = None if not r or r.get('suppressed') else r['value']
+        ref = next((x for x in m['references'] if x.get('by') == 'sex' and x.get('group') == sex), None)
+        if ref:
+            shown_ref = page.text(f'[data-testid="tile-screening-gap"] dd[data-sex="{sex}"] .gap-ref')
+            ok(near(parse_shown(re.sub(r'[^0-9.]', '', shown_ref)), ref['value'], 0.05 + 1e-9),
+               f'gap tile ({sex}): reference "{shown_ref}", the catalog says {ref["value"]}')
+    gap = page.text('[data-testid="tile-screening-gap"] [data-testid="gap"]')
+    if values['female'] is not None and values['male'] is not None:
+        want = abs(values['female'] - values['male'])
+        got = re.search(r'([0-9.]+) pts', gap)
+        ok(want == 0 or (got and near(float(got.group(1)), want, 0.005 + 1e-9)),
+           f'gap tile: "{gap}", the API gives a gap of {want:.2f} points')
+    else:
+        ok('not shown' in gap, f'gap tile: a cell is suppressed or empty, yet "{gap}"')
+
+
+def check_section_cards(page):
+    """The permanency and reach cards: each table against the API body its
+    JSON link names."""
+    for card in ('card-permanency-entries', 'card-reentry', 'card-permanency-assignment',
+                 'card-reach', 'card-days-to-assignment'):
+        at(f'{card} against the API')
+        link = urllib.parse.urlsplit(urllib.parse.urljoin(BASE, page.attr(f'#{card} a.json', 'href')))
+        body = api(link.path[1:] + ('?' + link.query if link.query else ''))
+        heading = page.text(f'#{card} h3')
+        m = api('api/v1/metrics')
+        title = next(x['title'] for x in m['metrics'] if x['id'] == body['metric'])
+        ok(heading == title, f'{card}: heading "{heading}", the catalog title "{title}"')
+        page.click(f'#{card} details.table-toggle summary')
+        compare_table(page, f'#{card}', body, card)
+
+
+def check_issue17(page, catalog, summary):
+    at('issue 17 sections')
+    page.wait_for('return document.body.getAttribute("data-sections") === "ready"', 'the issue-17 sections')
+    check_summary_table(page, catalog, summary)
+    check_gap_tile(page, catalog, summary)
+    check_section_cards(page)
 
 
 def check_county_card(page):
@@ -523,6 +628,7 @@ def check_dashboard(page, catalog, summary):
        f'banner: as-of shown "{as_of_shown}", the API says {catalog["snapshot"]["as_of"]}')
 
     check_tiles(page, summary)
+    check_issue17(page, catalog, summary)
 
     # The explorer as loaded, then as a person changes it.
     at('explorer table against the API')

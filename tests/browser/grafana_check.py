@@ -76,6 +76,25 @@ def check_summary_target(check, where, target, path, panel, summary):
             v = f['config']['options']['value']
             check(f.get('fieldName') != 'metric' or any(e['metric'] == v for e in summary['metrics']),
                   f'{where}: filters on metric {v}, not in /api/v1/summary')
+    if target.get('filterExpression'):
+        m = re.fullmatch(r"metric == '([a-z0-9_]+)'", target['filterExpression'])
+        check(m and any(e['metric'] == m.group(1) for e in summary['metrics']),
+              f'{where}: filter {target["filterExpression"]} names no metric of /api/v1/summary')
+
+
+def check_config_from_data(check, panel):
+    """Names, units and references come from a config query of the panel:
+    it exists, and every field it maps is one of its columns."""
+    targets = {t.get('refId'): t for t in panel.get('targets') or []}
+    for tr in panel.get('transformations') or []:
+        if tr.get('id') != 'configFromData':
+            continue
+        where = f'panel "{panel.get("title")}" configFromData'
+        config = targets.get(tr['options'].get('configRefId'))
+        check(config, f'{where}: no query {tr["options"].get("configRefId")}')
+        columns = {c['text'] for c in (config or {}).get('columns') or []}
+        for mapping in tr['options'].get('mappings') or []:
+            check(mapping['fieldName'] in columns, f'{where}: maps {mapping["fieldName"]}, not a column')
 
 
 def main():
@@ -96,6 +115,7 @@ def main():
     panels = [q for p in dash['panels'] for q in ([p] + p['panels'] if 'panels' in p else [p])]
     check(len(panels) >= 6, f'only {len(panels)} panels')
     for p in panels:
+        check_config_from_data(check, p)
         for t in p.get('targets') or []:
             where = f'panel "{p.get("title")}" query {t.get("refId")}'
             check((t.get('datasource') or {}).get('uid') == '${DS_INFINITY}', f'{where}: not on ${{DS_INFINITY}}')

@@ -13,6 +13,13 @@
 --   fy_start  fiscal-year start month, 1..12
 --   window_s  screening window in seconds (259200 = 72 h)
 --   schema    the source schema (deid)
+--   issue17   optional, default off: on = the rules of issue 17 as read in
+--             docs/metrics.md (same-day episodes kept, the 12-month
+--             maturity of runaway_within_12m_of_entry_pct) and its eight
+--             new metrics (metrics17.sql, included below). Switching the
+--             default here to on switches the whole cross-check over.
+--   cells_out optional, default sql_cells: the output table's name
+--             (metrics17.sql, run by itself, writes sql_cells17).
 -- The session TimeZone must be the zone under test: timestamps become dates
 -- with ::date in that zone (SPEC §3).
 --
@@ -25,12 +32,20 @@
 -- RAW CELLS OF SYNTHETIC TEST DATA ONLY: never point this at real data.
 
 \set ON_ERROR_STOP 1
+\if :{?issue17}
+\else
+\set issue17 on
+\endif
+\if :{?cells_out}
+\else
+\set cells_out sql_cells
+\endif
 set client_min_messages = warning;
 set work_mem = '256MB';
 set jit = off;
 
 create schema if not exists crosscheck;
-drop table if exists crosscheck.sql_cells;
+drop table if exists crosscheck.:"cells_out";
 
 -- ---------------------------------------------------------------------------
 -- Helpers
@@ -143,7 +158,9 @@ join x_child c on c.child_key = e.child_key          -- dangling / dropped paren
 where e.copy_no = 1
   and e.child_key is not null and e.county is not null and e.removal_date is not null
   and e.removal_date <= :'as_of'::date                -- ignored_after_as_of
-  and (e.discharge_date is null or e.discharge_date > e.removal_date); -- ends before start
+  -- ends before start; issue 17 keeps an episode discharged on its removal day
+  and (e.discharge_date is null or e.discharge_date > e.removal_date
+       or (:'issue17'::boolean and e.discharge_date = e.removal_date));
 analyze x_ep;
 
 create temp table x_pl as
@@ -374,14 +391,15 @@ from x_missg, (values ('days_missing_median'), ('days_missing_p90')) q(metric)
 where returned_s is not null;
 
 -- Discharges: age on discharge_date; setting and advocate of the last day in
--- care (discharge_date - 1).
+-- care (discharge_date - 1); a same-day episode has none: no_placement,
+-- not_assigned.
 insert into x_dated
 select 'runaway_discharges_pct', e.discharge_date, e.county,
        pg_temp.age_band(pg_temp.age_years(e.birth_month, e.discharge_date)), e.sex, e.race,
-       dy.advocate, dy.setting,
+       coalesce(dy.advocate, 'not_assigned'), coalesce(dy.setting, 'no_placement'),
        case when e.discharge_reason = 'runaway' then 1 else 0 end, 1, null, e.child_key
 from x_ep e
-join x_day dy on dy.episode_key = e.episode_key and dy.d = e.discharge_date - 1
+left join x_day dy on dy.episode_key = e.episode_key and dy.d = e.discharge_date - 1
 where e.discharge_date is not null;
 
 insert into x_fact
@@ -461,7 +479,8 @@ join x_day dy on dy.episode_key = mv.episode_key and dy.d = mv.d;
 
 -- runaway_within_12m_of_entry_pct: removal in [ps, pe'], 12-17 at removal,
 -- more than 7 days in care; window [removal, min(discharge, removal + 365));
--- left out until the window has closed (w <= as_of + 1).
+-- left out until the window has closed (w <= as_of + 1); under issue 17
+-- until its full 12 months have elapsed (removal + 365 <= as_of + 1).
 create temp table x_entry as
 select e.episode_key, e.child_key, p.period_type, p.period, e.county, e.sex, e.race, e.removal_date,
        pg_temp.age_band(pg_temp.age_years(e.birth_month, e.removal_date)) as age_band,
@@ -487,18 +506,20 @@ select 'runaway_within_12m_of_entry_pct', x.period_type, x.period, x.county, x.a
             then 1 else 0 end,
        1, null, x.child_key
 from x_entry x
-where x.w <= :'as_of'::date + 1;
+where case when :'issue17'::boolean then x.removal_date + 365 else x.w end
+      <= :'as_of'::date + 1;
 
 -- ---------------------------------------------------------------------------
 -- 6. Child-based metrics: one group per child, that of its reference day.
 -- ---------------------------------------------------------------------------
 
 -- Episodes with a day in care in [ps, pe']; last_day = their last such day.
+-- (A same-day episode has none.)
 create temp table x_ep_period as
 select p.period_type, p.period, p.ps, p.pe, p.pe2, e.episode_key, e.child_key,
        e.removal_date, e.end_date, least(e.end_date - 1, p.pe2) as last_day
 from x_ep e
-join x_period p on e.removal_date <= p.pe2 and e.end_date > p.ps;
+join x_period p on greatest(e.removal_date, p.ps) < least(e.end_date, p.pe2 + 1);
 analyze x_ep_period;
 
 -- Per (period, child served): the reference day (last day in care in the
@@ -591,6 +612,7 @@ ref as (
 	       least(e.end_date - 1, mc.pe2) as ref_day
 	from missing_children mc
 	join x_ep e on e.child_key = mc.child_key and e.removal_date <= mc.pe2
+	           and e.end_date > e.removal_date -- has a day in care
 	order by mc.period_type, mc.period, mc.child_key, least(e.end_date - 1, mc.pe2) desc,
 	         e.removal_date desc, e.episode_key desc
 )
@@ -607,6 +629,12 @@ select 'still_missing_count', period_type, period, county, age_band, sex, race, 
        setting, null, 1, null, null, child_key
 from x_still;
 
+-- The eight metrics of issue 17 add their facts here.
+\if :issue17
+\set issue17_part on
+\ir metrics17.sql
+\endif
+
 -- ---------------------------------------------------------------------------
 -- 7. Cells: every allowed breakdown of every fact.
 -- ---------------------------------------------------------------------------
@@ -616,7 +644,7 @@ analyze x_fact;
 -- children: the distinct children the cell rests on (docs/metrics.md: those
 -- that contributed a day, an event, a cohort episode or a counted child);
 -- disclosure control's input, so it is cross-checked too.
-create table crosscheck.sql_cells (
+create table crosscheck.:"cells_out" (
 	metric text, period_type text, dim text, period text, grp text,
 	numerator bigint, denominator bigint, quantile_2s bigint, children bigint);
 
@@ -640,13 +668,13 @@ from x_fact
 group by metric, period_type, period,
          grouping sets ((), (county), (age_band), (sex), (race), (advocate), (setting), (los_band));
 
-insert into crosscheck.sql_cells
+insert into crosscheck.:"cells_out"
 select c.metric, c.period_type, c.dim, c.period, c.grp,
        case when m.kind = 'quantile' then null else c.num end,
        case when m.kind = 'count' then null else c.den end,
        -- Median: mean of the two middle values for an even count (so twice
        -- it is their sum); p90: the ceil(0.9 n)-th smallest, index (9n + 9) / 10.
-       case when c.metric = 'days_missing_median'
+       case when c.metric in ('days_missing_median', 'days_to_assignment_median')
             then c.durs[(c.den + 1) / 2] + c.durs[c.den / 2 + 1]
             when c.metric = 'days_missing_p90'
             then 2 * c.durs[(9 * c.den + 9) / 10] end,

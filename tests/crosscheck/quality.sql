@@ -1,5 +1,7 @@
 -- Independent SQL count of the data-quality rules (casa-gen --bad-rows check).
--- psql -v s=SCHEMA -v as_of=YYYY-MM-DD; timestamps read in UTC.
+-- psql -v s=SCHEMA -v as_of=YYYY-MM-DD; timestamps read in UTC. The rules of
+-- the optional trafficking_identifications table (docs/metrics.md, issue 17)
+-- count only when the schema has it, and its two own rules appear only then.
 SET TIME ZONE 'UTC';
 \set ON_ERROR_STOP 1
 CREATE TEMP TABLE ch AS SELECT row_number() OVER () rn, * FROM :s.children;
@@ -15,7 +17,7 @@ CREATE TEMP TABLE epf0 AS SELECT *, CASE WHEN county IS NULL OR removal_date IS 
   WHEN removal_date > :'as_of'::date THEN 'ignored'
   WHEN child_key NOT IN (SELECT child_key FROM ch WHERE child_key IS NOT NULL) THEN 'dangling'
   WHEN child_key NOT IN (SELECT child_key FROM chf WHERE fate = 'ok') THEN 'silent'
-  WHEN discharge_date <= removal_date THEN 'ends_before_start' ELSE 'ok' END fate FROM ep;
+  WHEN discharge_date < removal_date THEN 'ends_before_start' ELSE 'ok' END fate FROM ep;
 -- nulls are excluded from duplicate detection: recompute dup among non-null rows
 UPDATE epf0 SET fate = 'ok' WHERE false;
 CREATE TEMP TABLE epok AS SELECT episode_key, removal_date, least(coalesce(discharge_date, :'as_of'::date + 1), :'as_of'::date + 1) care_end, discharge_date FROM epf0 WHERE fate = 'ok';
@@ -45,12 +47,25 @@ CREATE TEMP TABLE mf AS SELECT m.*, CASE WHEN m.went_missing_at IS NULL OR m.epi
   WHEN m.returned_at < m.went_missing_at THEN 'returns_before'
   WHEN NOT (m.went_missing_at::date >= e.removal_date AND m.went_missing_at::date < e.care_end) THEN 'outside_care' ELSE 'ok' END fate
   FROM mi m LEFT JOIN epok e USING (episode_key);
+SELECT to_regclass(:'s' || '.trafficking_identifications') IS NOT NULL AS has_identifications \gset
+CREATE TEMP TABLE ti (rn bigint, identification_key bigint, episode_key bigint,
+  identified_at timestamptz, while_in_care boolean, reported_le_at timestamptz);
+\if :has_identifications
+INSERT INTO ti SELECT row_number() OVER (), * FROM :s.trafficking_identifications;
+\endif
+CREATE TEMP TABLE tf AS SELECT t.*, CASE WHEN t.identification_key IS NULL OR t.episode_key IS NULL OR t.identified_at IS NULL OR t.while_in_care IS NULL THEN 'null'
+  WHEN t.rn > min(t.rn) OVER (PARTITION BY t.identification_key) THEN 'dup'
+  WHEN t.identified_at::date > :'as_of'::date THEN 'ignored'
+  WHEN t.episode_key NOT IN (SELECT episode_key FROM ep WHERE episode_key IS NOT NULL) THEN 'dangling'
+  WHEN e.episode_key IS NULL THEN 'silent'
+  WHEN t.while_in_care AND NOT (t.identified_at::date >= e.removal_date AND t.identified_at::date < e.care_end) THEN 'outside_care' ELSE 'ok' END fate
+  FROM ti t LEFT JOIN epok e USING (episode_key);
 CREATE TEMP TABLE counts(rule text, n bigint);
 INSERT INTO counts
-SELECT 'drop_null_required', (SELECT count(*) FROM chf WHERE fate='null')+(SELECT count(*) FROM epf0 WHERE fate='null')+(SELECT count(*) FROM plf WHERE fate='null')+(SELECT count(*) FROM af WHERE fate='null')+(SELECT count(*) FROM mf WHERE fate='null')
-UNION ALL SELECT 'drop_duplicate_key', (SELECT count(*) FROM chf WHERE fate='dup')+(SELECT count(*) FROM epf0 WHERE fate='dup')+(SELECT count(*) FROM plf WHERE fate='dup')+(SELECT count(*) FROM af WHERE fate='dup')+(SELECT count(*) FROM mf WHERE fate='dup')
-UNION ALL SELECT 'ignored_after_as_of', (SELECT count(*) FROM epf0 WHERE fate='ignored')+(SELECT count(*) FROM plf WHERE fate='ignored')+(SELECT count(*) FROM af WHERE fate='ignored')+(SELECT count(*) FROM mf WHERE fate='ignored')
-UNION ALL SELECT 'drop_dangling_parent', (SELECT count(*) FROM epf0 WHERE fate='dangling')+(SELECT count(*) FROM plf WHERE fate='dangling')+(SELECT count(*) FROM af WHERE fate='dangling')+(SELECT count(*) FROM mf WHERE fate='dangling')
+SELECT 'drop_null_required', (SELECT count(*) FROM chf WHERE fate='null')+(SELECT count(*) FROM epf0 WHERE fate='null')+(SELECT count(*) FROM plf WHERE fate='null')+(SELECT count(*) FROM af WHERE fate='null')+(SELECT count(*) FROM mf WHERE fate='null')+(SELECT count(*) FROM tf WHERE fate='null')
+UNION ALL SELECT 'drop_duplicate_key', (SELECT count(*) FROM chf WHERE fate='dup')+(SELECT count(*) FROM epf0 WHERE fate='dup')+(SELECT count(*) FROM plf WHERE fate='dup')+(SELECT count(*) FROM af WHERE fate='dup')+(SELECT count(*) FROM mf WHERE fate='dup')+(SELECT count(*) FROM tf WHERE fate='dup')
+UNION ALL SELECT 'ignored_after_as_of', (SELECT count(*) FROM epf0 WHERE fate='ignored')+(SELECT count(*) FROM plf WHERE fate='ignored')+(SELECT count(*) FROM af WHERE fate='ignored')+(SELECT count(*) FROM mf WHERE fate='ignored')+(SELECT count(*) FROM tf WHERE fate='ignored')
+UNION ALL SELECT 'drop_dangling_parent', (SELECT count(*) FROM epf0 WHERE fate='dangling')+(SELECT count(*) FROM plf WHERE fate='dangling')+(SELECT count(*) FROM af WHERE fate='dangling')+(SELECT count(*) FROM mf WHERE fate='dangling')+(SELECT count(*) FROM tf WHERE fate='dangling')
 UNION ALL SELECT 'drop_episode_ends_before_start', (SELECT count(*) FROM epf0 WHERE fate='ends_before_start')
 UNION ALL SELECT 'drop_placement_ends_before_start', (SELECT count(*) FROM plf WHERE fate='ends_before_start')
 UNION ALL SELECT 'drop_placement_unknown_setting', (SELECT count(*) FROM plf WHERE fate='unknown_setting')
@@ -68,6 +83,11 @@ UNION ALL SELECT 'keep_unknown_race', (SELECT count(*) FROM chf WHERE fate='ok' 
 UNION ALL SELECT 'keep_unknown_discharge_reason', (SELECT count(*) FROM epf0 WHERE fate='ok' AND discharge_date <= :'as_of'::date AND discharge_reason NOT IN ('reunification','relative','adoption','guardianship','emancipation','transfer','runaway','death','other'))
 UNION ALL SELECT 'keep_unknown_screen_result', (SELECT count(*) FROM mf WHERE fate='ok' AND screen_result NOT IN ('positive','negative','inconclusive'))
 UNION ALL SELECT 'keep_birth_month_not_first', (SELECT count(*) FROM chf WHERE fate='ok' AND extract(day FROM birth_month) <> 1);
+\if :has_identifications
+INSERT INTO counts
+SELECT 'drop_identification_outside_care', (SELECT count(*) FROM tf WHERE fate='outside_care')
+UNION ALL SELECT 'keep_report_before_identified', (SELECT count(*) FROM tf WHERE fate='ok' AND reported_le_at::date <= :'as_of'::date AND reported_le_at < identified_at);
+\endif
 \pset format unaligned
 \pset tuples_only on
 SELECT json_object_agg(rule, n ORDER BY rule) FROM counts;

@@ -2,7 +2,8 @@
 -- for the cross-check, independent of tools/casa-gen: uniform random rows
 -- with fractional-second timestamps, many overlapping placements,
 -- placements running past discharge, runaway placements, shared providers,
--- reports before the agency's clock, timestamps after as_of. Not realistic;
+-- reports before the agency's clock, timestamps after as_of, same-day
+-- episodes, trafficking identifications. Not realistic;
 -- it only has to reach corners the generator rarely does.
 --   psql -v n=CHILDREN -f random_source.sql   (into an empty deid schema)
 \set ON_ERROR_STOP 1
@@ -45,4 +46,23 @@ insert into deid.advocate_assignments
 select e.episode_key, e.episode_key, e.removal_date + (random() * 60)::int,
        case when random() < 0.5 then e.removal_date + (100 + random() * 400)::int end
 from deid.episodes e where random() < 0.6;
+-- Issue 17, drawn after everything above so that those rows stay as they
+-- were: same-day episodes (some on a discharge day of the child: a same-day
+-- re-entry) and trafficking identifications around the episodes, either
+-- while_in_care, reports around the 24-hour mark.
+insert into deid.episodes
+select e.child_key * 10 + 9, e.child_key, e.county, x.d, x.d, 'reunification'
+from deid.episodes e
+cross join lateral (select case when random() < 0.5 and e.discharge_date is not null
+                                then e.discharge_date
+                                else e.removal_date + (random() * 1500)::int end as d) x
+where e.episode_key = e.child_key * 10 + 1 and random() < 0.05;
+insert into deid.trafficking_identifications
+select e.episode_key * 10 + j, e.episode_key, x.t, random() < 0.7,
+       case when random() < 0.85 then x.t + interval '1 hour' * (random() * 40 - 2) end
+from deid.episodes e
+cross join lateral generate_series(1, (random() * 1.3 + e.episode_key * 0)::int) j
+cross join lateral (select (e.removal_date - 30 + (random() * 430)::int + (j * 0)::int)::timestamp
+                           + interval '1 second' * random() * 86400 as t) x
+where random() < 0.2;
 insert into deid.extract_batches values (1, now());

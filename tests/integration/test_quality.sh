@@ -10,10 +10,20 @@ source "$(dirname "$0")/lib.sh"
 
 conn=$(fresh_db quality_test)
 port=$(free_port)
+# Seed 5 with the optional trafficking_identifications table (its two rules
+# counted three ways too), seed 9 without it (casa-gen
+# --no-identifications: its rules and table are then absent from every
+# report). A fresh schema per seed: --bad-rows leaves it without the keys
+# that sql/schema.sql needs to re-create the dropped table.
 for seed in 5 9; do
+	identifications=()
+	[ "$seed" = 9 ] && identifications=(--no-identifications)
+	PGOPTIONS="-c client_min_messages=warning" psql "$conn" -Xq -v ON_ERROR_STOP=1 \
+		-c "DROP SCHEMA IF EXISTS deid_bad CASCADE" >/dev/null
 	CASA_GEN="$CASA_BUILD_DIR/casa-gen" "$CASA_SOURCE_DIR/scripts/seed" "$conn" --children 3000 \
 		--seed "$seed" --as-of 2025-06-30 --bad-rows --bad-report "$TEST_TMP/injected.json" \
-		--schema deid_bad >/dev/null 2>&1 || fail "seeding bad rows (seed $seed)"
+		--schema deid_bad "${identifications[@]}" >/dev/null 2>&1 ||
+		fail "seeding bad rows (seed $seed)"
 	jq -S . "$TEST_TMP/injected.json" >"$TEST_TMP/want.json"
 
 	psql "$conn" -XqAt -v s=deid_bad -v as_of=2025-06-30 \
@@ -28,6 +38,10 @@ for seed in 5 9; do
 	jq -S '[.rules[] | {(.rule): .count}] | add' "$TEST_TMP/quality.json" >"$TEST_TMP/served.json"
 	diff -u "$TEST_TMP/want.json" "$TEST_TMP/served.json" ||
 		fail "seed $seed: /api/v1/quality disagrees with what was injected"
+	want_tables=5
+	[ "$seed" = 5 ] && want_tables=6
+	[ "$(jq '.rows_read | length' "$TEST_TMP/quality.json")" = "$want_tables" ] ||
+		fail "seed $seed: rows_read lists $(jq -c '.rows_read | keys' "$TEST_TMP/quality.json")"
 	# Every rule says what happens to its rows.
 	[ "$(jq '[.rules[] | select(.action != "dropped" and .action != "kept" and .action != "ignored")] | length' \
 		"$TEST_TMP/quality.json")" = 0 ] || fail "a rule without a known action"

@@ -45,6 +45,16 @@ psql "$conn" -Xq -v ON_ERROR_STOP=1 -f "$CASA_SOURCE_DIR/tests/fixtures/quality.
 	>/dev/null 2>&1 || fail "loading quality.sql"
 
 out=$TEST_TMP/pull.json
+# clone_source SCHEMA [WHERE]: a fresh SCHEMA holding copies of src_test's six
+# contract tables (with WHERE, e.g. "WHERE false", only those rows).
+clone_source() {
+	local sql="DROP SCHEMA IF EXISTS $1 CASCADE; CREATE SCHEMA $1;" table
+	for table in children episodes placements missing_episodes advocate_assignments \
+		extract_batches; do
+		sql+=" CREATE TABLE $1.$table AS SELECT * FROM src_test.$table ${2:-};"
+	done
+	psql "$conn" -Xq -v ON_ERROR_STOP=1 -c "$sql" >/dev/null 2>&1 || fail "creating $1"
+}
 expect() { # jq-path expected
 	local got
 	got=$(json "$1" "$out")
@@ -153,17 +163,10 @@ fi
 
 # 3. Schema check: a missing column and a wrongly typed one are named.
 err=$TEST_TMP/err.txt
-psql "$conn" -Xq -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<-'SQL' || fail "creating src_broken"
-	DROP SCHEMA IF EXISTS src_broken CASCADE;
-	CREATE SCHEMA src_broken;
-	CREATE TABLE src_broken.children AS SELECT * FROM src_test.children;
-	CREATE TABLE src_broken.episodes AS SELECT * FROM src_test.episodes;
-	CREATE TABLE src_broken.placements AS SELECT * FROM src_test.placements;
-	CREATE TABLE src_broken.missing_episodes AS SELECT * FROM src_test.missing_episodes;
-	CREATE TABLE src_broken.advocate_assignments AS SELECT * FROM src_test.advocate_assignments;
-	CREATE TABLE src_broken.extract_batches AS SELECT * FROM src_test.extract_batches;
-	ALTER TABLE src_broken.missing_episodes DROP COLUMN returned_at;
-SQL
+clone_source src_broken
+psql "$conn" -Xq -v ON_ERROR_STOP=1 -c \
+	"ALTER TABLE src_broken.missing_episodes DROP COLUMN returned_at" >/dev/null ||
+	fail "altering src_broken"
 if "$PULL" --db "$conn" --schema src_broken --as-of 2025-06-30 >"$out" 2>"$err"; then
 	fail "a missing column must fail the pull"
 fi
@@ -182,6 +185,67 @@ if "$PULL" --db "$conn" --schema no_such_schema --as-of 2025-06-30 >"$out" 2>"$e
 fi
 grep -q 'no_such_schema\.children: table missing' "$err" ||
 	fail "missing table not named: $(cat "$err")"
+
+# 3a. The optional trafficking_identifications table (issue 17). Absent
+# (src_test): one log line, no error, and neither its table nor its two
+# rules in the report (checked by check_utc: 21 rules). Present (src_ident,
+# src_test's rows plus these, by hand, as_of 2025-06-30, UTC; episode 11 in
+# care 2024-02-01..2024-05-31, 10 open from 2024-01-01, 15 dropped):
+#   1   11 2024-03-01 in care, reported 2 h later          kept
+#   1   10 (same key again)                                drop_duplicate_key
+#   2   11 null identified_at                              drop_null_required
+#   3   11 null while_in_care                              drop_null_required
+#   4  999 dangling episode                                drop_dangling_parent
+#   5   11 2025-07-01                                      ignored_after_as_of
+#   6   11 2024-06-01 in care (the discharge day)          drop_identification_outside_care
+#   7   11 2024-08-01 not in care                          kept
+#   8   10 2024-05-01 10:00, reported 09:00                kept, keep_report_before_identified
+#   9   15 (episode dropped: silent)
+# rows_read 10, rows_kept 3; its rules add 1 duplicate, 2 null_required, 1
+# dangling, 1 ignored to src_test's 5, 5, 4, 5.
+"$PULL" --db "$conn" --schema src_test --as-of 2025-06-30 --timezone UTC >"$out" 2>"$err" ||
+	fail "pull without identifications failed"
+[ "$(grep -c 'src_test.trafficking_identifications absent' "$err")" = 1 ] ||
+	fail "absent identifications: want one log line, got: $(cat "$err")"
+expect '.rows_read | has("trafficking_identifications") | tostring' false
+clone_source src_ident
+psql "$conn" -Xq -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<-'SQL' || fail "creating src_ident"
+	CREATE TABLE src_ident.trafficking_identifications (identification_key bigint,
+		episode_key bigint, identified_at timestamptz, while_in_care boolean,
+		reported_le_at timestamptz);
+	INSERT INTO src_ident.trafficking_identifications VALUES
+		(1, 11, '2024-03-01 10:00+00', true, '2024-03-01 12:00+00'),
+		(1, 10, '2024-03-02 10:00+00', true, NULL),
+		(2, 11, NULL, true, NULL),
+		(3, 11, '2024-03-01 10:00+00', NULL, NULL),
+		(4, 999, '2024-03-01 10:00+00', true, NULL),
+		(5, 11, '2025-07-01 10:00+00', false, NULL),
+		(6, 11, '2024-06-01 10:00+00', true, NULL),
+		(7, 11, '2024-08-01 10:00+00', false, NULL),
+		(8, 10, '2024-05-01 10:00+00', true, '2024-05-01 09:00+00'),
+		(9, 15, '2024-08-01 10:00+00', false, NULL);
+SQL
+for parallel in 1 3; do
+	"$PULL" --db "$conn" --schema src_ident --as-of 2025-06-30 --timezone UTC \
+		--parallel "$parallel" >"$out" 2>"$err" || fail "pull with identifications failed"
+	grep -q 'absent' "$err" && fail "identifications present, yet: $(cat "$err")"
+	expect .rows_read.trafficking_identifications 10
+	expect .rows_kept.trafficking_identifications 3
+	expect .quality.drop_duplicate_key 6
+	expect .quality.drop_null_required 7
+	expect .quality.drop_dangling_parent 5
+	expect .quality.ignored_after_as_of 6
+	expect .quality.drop_identification_outside_care 1
+	expect .quality.keep_report_before_identified 1
+	expect '.quality | length' 23
+done
+psql "$conn" -Xq -v ON_ERROR_STOP=1 -c "ALTER TABLE src_ident.trafficking_identifications
+	ALTER COLUMN while_in_care TYPE text" >/dev/null
+if "$PULL" --db "$conn" --schema src_ident --as-of 2025-06-30 >"$out" 2>"$err"; then
+	fail "a wrongly typed identifications column must fail the pull"
+fi
+grep -q 'src_ident\.trafficking_identifications\.while_in_care: has type text, expected boolean' \
+	"$err" || fail "wrong type not named: $(cat "$err")"
 
 # 3b. statement_timeout applies to the pull: a view that sleeps 3 s against
 # a 1 s timeout fails cleanly, naming the table.
@@ -228,16 +292,7 @@ fi
 if grep -q Sekr1tPw "$err"; then fail "password echoed (malformed conninfo)"; fi
 
 # 5. An empty source pulls to an empty model (first_day falls back to as_of).
-psql "$conn" -Xq -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<-'SQL' || fail "creating src_empty"
-	DROP SCHEMA IF EXISTS src_empty CASCADE;
-	CREATE SCHEMA src_empty;
-	CREATE TABLE src_empty.children AS SELECT * FROM src_test.children WHERE false;
-	CREATE TABLE src_empty.episodes AS SELECT * FROM src_test.episodes WHERE false;
-	CREATE TABLE src_empty.placements AS SELECT * FROM src_test.placements WHERE false;
-	CREATE TABLE src_empty.missing_episodes AS SELECT * FROM src_test.missing_episodes WHERE false;
-	CREATE TABLE src_empty.advocate_assignments AS SELECT * FROM src_test.advocate_assignments WHERE false;
-	CREATE TABLE src_empty.extract_batches AS SELECT * FROM src_test.extract_batches WHERE false;
-SQL
+clone_source src_empty "WHERE false"
 "$PULL" --db "$conn" --schema src_empty --as-of 2025-06-30 >"$out" || fail "empty pull failed"
 expect .episodes 0
 expect .refresh_key -1

@@ -42,12 +42,15 @@ static void usage(void)
 	exit(2);
 }
 
-static json_t *per_table(const uint64_t counts[MODEL_TABLE_COUNT])
+/* The tables the quality report shows (the optional one when present). */
+static json_t *per_table(const struct model_quality *quality,
+                         const uint64_t counts[MODEL_TABLE_COUNT])
 {
 	json_t *object = json_object();
 	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
-		json_object_set_new(object, model_table_names[t],
-		                    json_integer((json_int_t)counts[t]));
+		if (model_quality_shows_table(quality, (enum model_table)t))
+			json_object_set_new(object, model_table_names[t],
+			                    json_integer((json_int_t)counts[t]));
 	return object;
 }
 
@@ -120,12 +123,13 @@ int main(int argc, char **argv)
 	double model_cpu = cpu_seconds() - model_cpu_started;
 
 	json_t *out = json_object();
-	json_object_set_new(out, "rows_read", per_table(model.quality.rows_read));
-	json_object_set_new(out, "rows_kept", per_table(model.quality.rows_kept));
+	json_object_set_new(out, "rows_read", per_table(&model.quality, model.quality.rows_read));
+	json_object_set_new(out, "rows_kept", per_table(&model.quality, model.quality.rows_kept));
 	json_t *quality = json_object();
 	for (int r = 0; r < DQ_RULE_COUNT; r++)
-		json_object_set_new(quality, model_dq_rule_names[r],
-		                    json_integer((json_int_t)model.quality.violations[r]));
+		if (model_quality_shows_rule(&model.quality, (enum dq_rule)r))
+			json_object_set_new(quality, model_dq_rule_names[r],
+			                    json_integer((json_int_t)model.quality.violations[r]));
 	json_object_set_new(out, "quality", quality);
 	json_object_set_new(out, "episodes", json_integer((json_int_t)model.episode_count));
 	json_object_set_new(out, "children", json_integer((json_int_t)model.child_count));

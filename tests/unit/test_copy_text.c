@@ -82,6 +82,12 @@ static const struct {
     {"\xf4\x90\x80\x80", COPY_TEXT_TEXT, COPY_TEXT_BAD_UTF8}, /* U+110000 */
     {"\xf5\x80\x80\x80", COPY_TEXT_TEXT, COPY_TEXT_BAD_UTF8},
     {"\xff", COPY_TEXT_TEXT, COPY_TEXT_BAD_UTF8},
+    /* COPY TO writes a boolean as t or f, nothing else. */
+    {"", COPY_TEXT_BOOLEAN, COPY_TEXT_BAD_BOOLEAN},
+    {"true", COPY_TEXT_BOOLEAN, COPY_TEXT_BAD_BOOLEAN},
+    {"T", COPY_TEXT_BOOLEAN, COPY_TEXT_BAD_BOOLEAN},
+    {"1", COPY_TEXT_BOOLEAN, COPY_TEXT_BAD_BOOLEAN},
+    {"tf", COPY_TEXT_BOOLEAN, COPY_TEXT_BAD_BOOLEAN},
 };
 
 /* The text field must decode to exactly want[0..want_len). */
@@ -193,6 +199,20 @@ START_TEST(test_timestamps)
 	ck_assert_int_eq(f[3].day, MARCH_1_2025);
 	ck_assert_int_eq(f[3].at, MARCH_1_2025_UNIX - 3208);
 	ck_assert(f[4].null);
+}
+END_TEST
+
+START_TEST(test_booleans)
+{
+	static const enum copy_text_type types[] = {COPY_TEXT_BOOLEAN, COPY_TEXT_BOOLEAN,
+	                                            COPY_TEXT_BOOLEAN};
+	struct copy_text_field f[3];
+	struct copy_text_error error;
+	const char *row = "t\tf\t\\N\n";
+	ck_assert(copy_text_parse(row, strlen(row), types, 3, f, &error));
+	ck_assert(!f[0].null && f[0].boolean);
+	ck_assert(!f[1].null && !f[1].boolean);
+	ck_assert(f[2].null && !f[2].boolean);
 }
 END_TEST
 
@@ -310,9 +330,9 @@ END_TEST
 START_TEST(test_fault_texts)
 {
 	/* Every fault has its own phrase (they end up in the log). */
-	for (int a = COPY_TEXT_FIELD_COUNT; a <= COPY_TEXT_BAD_TIMESTAMP; a++) {
+	for (int a = COPY_TEXT_FIELD_COUNT; a <= COPY_TEXT_BAD_BOOLEAN; a++) {
 		ck_assert_str_ne(copy_text_fault_text((enum copy_text_fault)a), "unknown fault");
-		for (int b = a + 1; b <= COPY_TEXT_BAD_TIMESTAMP; b++)
+		for (int b = a + 1; b <= COPY_TEXT_BAD_BOOLEAN; b++)
 			ck_assert_str_ne(copy_text_fault_text((enum copy_text_fault)a),
 			                 copy_text_fault_text((enum copy_text_fault)b));
 	}
@@ -328,6 +348,7 @@ static Suite *copy_text_suite(void)
 	tcase_add_test(tc, test_integers);
 	tcase_add_test(tc, test_dates);
 	tcase_add_test(tc, test_timestamps);
+	tcase_add_test(tc, test_booleans);
 	tcase_add_test(tc, test_single_column_faults);
 	tcase_add_test(tc, test_field_count);
 	tcase_add_test(tc, test_invalid_escape);

@@ -521,7 +521,8 @@ static int check_adds_up(const struct disclosure_result *out, enum metric_id met
 				checked++;
 			}
 		}
-	if (!metrics_catalog[metric].additive_in_time)
+	if (metrics_catalog[metric].time_additive !=
+	    (METRIC_COUNT_NUMERATOR | METRIC_COUNT_DENOMINATOR))
 		return checked;
 	for (int d = 0; d < DIM_COUNT; d++)
 		for (int inner = 0; inner < PERIOD_TYPE_COUNT; inner++)

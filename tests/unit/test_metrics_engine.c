@@ -26,6 +26,7 @@ struct fixture {
 	struct model_placement placements[64];
 	struct model_missing missing[64];
 	struct model_assignment assignments[32];
+	struct model_identification identifications[32];
 	char *counties[2];            /* "Alpha", "Beta" */
 	struct metrics_result result; /* computed by fx_compute */
 	bool computed;                /* result must be freed */
@@ -59,6 +60,8 @@ static void fx_init(int32_t as_of)
 	fx.model.placements = fx.placements;
 	fx.model.missing = fx.missing;
 	fx.model.assignments = fx.assignments;
+	fx.model.identifications = fx.identifications;
+	fx.model.has_identifications = true;
 	fx.model.counties = fx.counties;
 	fx.model.county_count = 2;
 }
@@ -86,6 +89,7 @@ static struct model_episode *fx_episode(uint32_t child, uint16_t county, int32_t
 	e->first_placement = (uint32_t)fx.model.placement_count;
 	e->first_missing = (uint32_t)fx.model.missing_count;
 	e->first_assignment = (uint32_t)fx.model.assignment_count;
+	e->first_identification = (uint32_t)fx.model.identification_count;
 	return e;
 }
 
@@ -124,6 +128,18 @@ static void fx_assignment(int32_t start, int32_t end)
 	a->start_date = start;
 	a->end_date = end;
 	fx.episodes[fx.model.episode_count - 1].assignment_count++;
+}
+
+/* A trafficking identification at `at`; while_in_care as the model would
+ * have it (the day is then one in care). */
+static void fx_identification(int64_t at, bool while_in_care, int64_t reported_le_at)
+{
+	struct model_identification *i = &fx.identifications[fx.model.identification_count++];
+	i->identified_at = at;
+	i->day = (int32_t)(at / DAY_S);
+	i->while_in_care = while_in_care;
+	i->reported_le_at = reported_le_at;
+	fx.episodes[fx.model.episode_count - 1].identification_count++;
 }
 
 static void fx_compute(int fy_start_month)
@@ -803,7 +819,8 @@ END_TEST
 
 START_TEST(test_entry_runaway_12m)
 {
-	/* as_of 2025-06-30; windows must close by as_of + 1 = 2025-07-01. */
+	/* as_of 2025-06-30; an entry counts once its full 12 months have
+	 * elapsed: removal + 365 <= as_of + 1 = 2025-07-01. */
 	fx_init(D(2025, 6, 30));
 	/* A: 14 at removal 2024-03-01, discharged 2024-06-01 (w = Jun 1),
 	 * missing 2024-04-10: yes. */
@@ -837,19 +854,421 @@ START_TEST(test_entry_runaway_12m)
 	fx_missing(TS(D(2024, 3, 5), 0, 0), TS_NONE);
 	uint32_t g = fx_child(2012, 1, SEX_MALE, RACE_WHITE);
 	fx_episode(g, 0, D(2024, 3, 1), D(2024, 3, 9), REASON_REUNIFICATION);
+	/* H: 13, removal 2024-09-01, discharged 2024-10-01 after running on
+	 * 09-10: the window closed early, but 12 months have not elapsed
+	 * (2025-09-01): left out, like the children still in care. */
+	uint32_t h = fx_child(2011, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(h, 0, D(2024, 9, 1), D(2024, 10, 1), REASON_REUNIFICATION);
+	fx_missing(TS(D(2024, 9, 10), 0, 0), TS(D(2024, 9, 11), 0, 0));
+	/* I: 13, removal 2024-07-01 + 365 = as_of + 1: counted; missing on
+	 * 2025-06-30, the window's last day: yes. J: 14, removal 2024-07-02,
+	 * discharged 07-20 after running: one day short, left out. */
+	uint32_t i = fx_child(2011, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(i, 0, D(2024, 7, 1), OPEN, REASON_NONE);
+	fx_missing(TS(D(2025, 6, 30), 0, 0), TS_NONE);
+	uint32_t j = fx_child(2010, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(j, 0, D(2024, 7, 2), D(2024, 7, 20), REASON_REUNIFICATION);
+	fx_missing(TS(D(2024, 7, 10), 0, 0), TS(D(2024, 7, 11), 0, 0));
 	fx_compute(10);
 	enum metric_id m = METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT;
-	/* Year 2024 cohort: A (yes), B (yes), D (no), G (no) = 2/4. */
-	TOTAL(m, PERIOD_YEAR, D(2024, 1, 1), 2, 4);
-	/* FY2024 (2023-10..2024-09): same four: 2/4. */
-	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 1, 1), 2, 4);
+	/* Year 2024 cohort: A (yes), B (yes), D (no), G (no), I (yes) = 3/5. */
+	TOTAL(m, PERIOD_YEAR, D(2024, 1, 1), 3, 5);
+	/* FY2024 (2023-10..2024-09): the same five: 3/5. */
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 1, 1), 3, 5);
 	/* Advocate: B assigned (2025-04-01 is inside its window); D not. */
 	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_ASSIGNED, 1, 1);
-	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_NOT_ASSIGNED, 1, 3);
-	/* Age at removal: A 14, B 13 -> 12-14 (2/2); D 16 -> 15-17 (0/1); G 12. */
-	ND(m, PERIOD_YEAR, DIM_AGE_BAND, D(2024, 1, 1), AGE_12_14, 2, 3);
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_NOT_ASSIGNED, 2, 4);
+	/* Age at removal: A 14, B 13, I 13 (yes), G 12 (no) -> 12-14 3/4;
+	 * D 16 -> 15-17 (0/1). */
+	ND(m, PERIOD_YEAR, DIM_AGE_BAND, D(2024, 1, 1), AGE_12_14, 3, 4);
 	ND(m, PERIOD_YEAR, DIM_AGE_BAND, D(2024, 1, 1), AGE_15_17, 0, 1);
 	ND(m, PERIOD_YEAR, DIM_COUNTY, D(2024, 1, 1), 1, 0, 1);
+}
+END_TEST
+
+/* The median cell's statistic: twice the median in seconds. */
+#define Q2S(metric, type, dim, day, group, den, days2)                                             \
+	do {                                                                                       \
+		const struct metrics_cell *c_ = cell(metric, type, dim, day, group);               \
+		ck_assert_int_eq(c_->denominator, den);                                            \
+		ck_assert_int_eq(c_->quantile_2s, (int64_t)(days2)*DAY_S);                         \
+	} while (0)
+
+/* ==== issue 17 ==== */
+
+START_TEST(test_same_day_episode)
+{
+	/* An episode discharged on its removal day is kept with no day in
+	 * care: a discharge, never a day, a child served or a cohort entry. */
+	fx_init(D(2024, 12, 31));
+	/* S: 3 years old, same-day episode 2024-06-03. */
+	uint32_t s = fx_child(2021, 2, SEX_MALE, RACE_WHITE);
+	fx_episode(s, 0, D(2024, 6, 3), D(2024, 6, 3), REASON_REUNIFICATION);
+	/* T: in a group home 2024-01-05..2024-06-19, runaway discharge on
+	 * 06-20, missing since 06-15; back for one same-day episode 09-01. */
+	uint32_t t = fx_child(2009, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(t, 0, D(2024, 1, 5), D(2024, 6, 20), REASON_RUNAWAY);
+	fx_placement(SETTING_GROUP_HOME, 62, D(2024, 1, 5), D(2024, 6, 20));
+	fx_missing(TS(D(2024, 6, 15), 10, 0), TS_NONE);
+	fx_episode(t, 0, D(2024, 9, 1), D(2024, 9, 1), REASON_OTHER);
+	fx_compute(10);
+	enum metric_id rd = METRIC_RUNAWAY_DISCHARGES_PCT;
+	/* June discharges: S (no), T (runaway) -> 1/2, two children. */
+	TOTAL(rd, PERIOD_MONTH, D(2024, 6, 1), 1, 2);
+	ck_assert_int_eq(cell(rd, PERIOD_MONTH, DIM_TOTAL, D(2024, 6, 1), 0)->children, 2);
+	/* S has no last day in care: no_placement, not_assigned; age 3 on the
+	 * discharge day. T: group home, not assigned, 15. */
+	ND(rd, PERIOD_MONTH, DIM_SETTING, D(2024, 6, 1), SETTING_GROUP_NO_PLACEMENT, 0, 1);
+	ND(rd, PERIOD_MONTH, DIM_SETTING, D(2024, 6, 1), SETTING_GROUP_HOME, 1, 1);
+	ND(rd, PERIOD_MONTH, DIM_ADVOCATE, D(2024, 6, 1), ADVOCATE_NOT_ASSIGNED, 1, 2);
+	ND(rd, PERIOD_MONTH, DIM_AGE_BAND, D(2024, 6, 1), AGE_0_5, 0, 1);
+	/* 2024: S, T's runaway, T's same-day 09-01 -> 1/3. */
+	TOTAL(rd, PERIOD_YEAR, D(2024, 1, 1), 1, 3);
+	/* No day: June has T's 19 days (06-01..06-19) only, one child. */
+	TOTAL(METRIC_MOVES_PER_1000_DAYS_IN_CARE, PERIOD_MONTH, D(2024, 6, 1), 0, 19);
+	ck_assert_int_eq(
+	    cell(METRIC_MOVES_PER_1000_DAYS_IN_CARE, PERIOD_MONTH, DIM_TOTAL, D(2024, 6, 1), 0)
+	        ->children,
+	    1);
+	/* Children served in 2024: T only (S never in care; T's latest episode
+	 * served is the stay, not the same-day one): 1 placement -> 1/1. */
+	TOTAL(METRIC_TWO_OR_FEWER_PLACEMENTS_PCT, PERIOD_YEAR, D(2024, 1, 1), 1, 1);
+	/* T still missing at 2024-09-30: its reference day is the stay's last
+	 * day (06-19, group home), not the day before the same-day episode. */
+	ND(METRIC_STILL_MISSING_COUNT, PERIOD_MONTH, DIM_SETTING, D(2024, 9, 1), SETTING_GROUP_HOME,
+	   1, 0);
+	/* No entry cohort: 0 days is under 8 (S's removal is no entry). */
+	TOTAL(METRIC_PLACEMENT_MOVES_PER_1000_DAYS, PERIOD_YEAR, D(2024, 1, 1), 0, 167);
+}
+END_TEST
+
+START_TEST(test_permanency_entries)
+{
+	/* as_of 2025-06-30: an entry counts once removal + 365 <= 2025-07-01. */
+	fx_init(D(2025, 6, 30));
+	/* K1 (10): 2024-03-01 -> 2025-02-28, reunification after 364 days:
+	 * yes; assigned 2025-02-27, its last day in care, in the window. */
+	uint32_t k1 = fx_child(2014, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(k1, 0, D(2024, 3, 1), D(2025, 2, 28), REASON_REUNIFICATION);
+	fx_assignment(D(2025, 2, 27), OPEN);
+	/* K2: discharged on removal + 365 = 2025-03-01: not within 12 months. */
+	uint32_t k2 = fx_child(2014, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(k2, 0, D(2024, 3, 1), D(2025, 3, 1), REASON_REUNIFICATION);
+	/* K3: 17 at removal, discharged home on the 18th birthday 2024-09-01:
+	 * not before it, no. */
+	uint32_t k3 = fx_child(2006, 9, SEX_FEMALE, RACE_BLACK);
+	fx_episode(k3, 0, D(2024, 2, 1), D(2024, 9, 1), REASON_REUNIFICATION);
+	/* K4: 18 at removal: out. */
+	uint32_t k4 = fx_child(2006, 1, SEX_MALE, RACE_BLACK);
+	fx_episode(k4, 0, D(2024, 2, 1), D(2024, 3, 1), REASON_EMANCIPATION);
+	/* K5: 7 days (out), then 8 days to a relative (its first entry: yes),
+	 * then an adoption (a second entry: not counted). */
+	uint32_t k5 = fx_child(2016, 5, SEX_FEMALE, RACE_HISPANIC);
+	fx_episode(k5, 0, D(2024, 1, 10), D(2024, 1, 17), REASON_REUNIFICATION);
+	fx_episode(k5, 0, D(2024, 2, 1), D(2024, 2, 9), REASON_RELATIVE);
+	fx_episode(k5, 0, D(2024, 4, 1), D(2024, 5, 1), REASON_ADOPTION);
+	/* K6: removal 2024-07-01 + 365 = 2025-07-01 = as_of + 1: counted;
+	 * guardianship: yes. K7: 2024-07-02, one day short: out. */
+	uint32_t k6 = fx_child(2019, 3, SEX_MALE, RACE_WHITE);
+	fx_episode(k6, 1, D(2024, 7, 1), D(2024, 12, 1), REASON_GUARDIANSHIP);
+	uint32_t k7 = fx_child(2014, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(k7, 1, D(2024, 7, 2), D(2024, 8, 1), REASON_REUNIFICATION);
+	/* K8: transfer (no). K9: still in care (no). */
+	uint32_t k8 = fx_child(2014, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(k8, 0, D(2024, 5, 1), D(2024, 5, 20), REASON_TRANSFER);
+	uint32_t k9 = fx_child(2014, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(k9, 0, D(2024, 4, 1), OPEN, REASON_NONE);
+	fx_compute(10);
+	enum metric_id p = METRIC_PERMANENCY_12M_ENTRIES_PCT;
+	/* K1, K2, K3, K5, K6, K8, K9: yes for K1, K5, K6 -> 3/7. */
+	TOTAL(p, PERIOD_YEAR, D(2024, 1, 1), 3, 7);
+	ck_assert_int_eq(cell(p, PERIOD_YEAR, DIM_TOTAL, D(2024, 1, 1), 0)->children, 7);
+	/* FY2024 = 2023-10-01..2024-09-30 holds the same removals. */
+	TOTAL(p, PERIOD_FISCAL_YEAR, D(2024, 1, 1), 3, 7);
+	/* Advocate in the first 12 months: K1 only. */
+	ND(p, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_ASSIGNED, 1, 1);
+	ND(p, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_NOT_ASSIGNED, 2, 6);
+	/* Age at removal: K3 17 -> 15-17 (0/1); no 18+ cell (K4 is out). */
+	ND(p, PERIOD_YEAR, DIM_AGE_BAND, D(2024, 1, 1), AGE_15_17, 0, 1);
+	ND(p, PERIOD_YEAR, DIM_AGE_BAND, D(2024, 1, 1), AGE_18_PLUS, 0, 0);
+	/* County Beta: K6 (yes); K7 immature. */
+	ND(p, PERIOD_YEAR, DIM_COUNTY, D(2024, 1, 1), 1, 1, 1);
+}
+END_TEST
+
+START_TEST(test_reentry)
+{
+	fx_init(D(2025, 6, 30));
+	/* 2023 entries, exits home within 12 months. R1 re-enters on its
+	 * discharge day: yes. */
+	uint32_t r1 = fx_child(2015, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(r1, 0, D(2023, 1, 10), D(2023, 3, 1), REASON_REUNIFICATION);
+	fx_episode(r1, 0, D(2023, 3, 1), D(2023, 5, 1), REASON_REUNIFICATION);
+	/* R2: removed again on discharge + 365 = 2024-03-31 (2024 is leap):
+	 * too late, no. R3: on discharge + 364: yes. */
+	uint32_t r2 = fx_child(2015, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(r2, 0, D(2023, 2, 1), D(2023, 4, 1), REASON_RELATIVE);
+	fx_episode(r2, 0, D(2024, 3, 31), OPEN, REASON_NONE);
+	uint32_t r3 = fx_child(2015, 1, SEX_MALE, RACE_BLACK);
+	fx_episode(r3, 0, D(2023, 2, 1), D(2023, 4, 1), REASON_GUARDIANSHIP);
+	fx_episode(r3, 0, D(2024, 3, 30), OPEN, REASON_NONE);
+	/* R4: re-enters for a same-day episode (any kept episode counts): yes. */
+	uint32_t r4 = fx_child(2015, 1, SEX_FEMALE, RACE_BLACK);
+	fx_episode(r4, 0, D(2023, 3, 1), D(2023, 6, 1), REASON_REUNIFICATION);
+	fx_episode(r4, 0, D(2023, 8, 1), D(2023, 8, 1), REASON_REUNIFICATION);
+	/* R5: adoption is no exit home; R6: reunified, no re-entry (no); R7:
+	 * reunified after 366 days, not within 12 months. */
+	uint32_t r5 = fx_child(2015, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(r5, 0, D(2023, 3, 1), D(2023, 5, 1), REASON_ADOPTION);
+	uint32_t r6 = fx_child(2015, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(r6, 0, D(2023, 4, 1), D(2023, 5, 15), REASON_REUNIFICATION);
+	uint32_t r7 = fx_child(2015, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(r7, 0, D(2023, 1, 5), D(2024, 1, 6), REASON_REUNIFICATION);
+	fx_episode(r7, 0, D(2024, 2, 1), OPEN, REASON_NONE);
+	/* Beta, 2024 entries: X1's exit 2024-07-01 + 365 = as_of + 1 counts
+	 * (no re-entry); X2's exit 2024-07-02 waits. */
+	uint32_t x1 = fx_child(2016, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(x1, 1, D(2024, 3, 1), D(2024, 7, 1), REASON_REUNIFICATION);
+	uint32_t x2 = fx_child(2016, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(x2, 1, D(2024, 3, 1), D(2024, 7, 2), REASON_REUNIFICATION);
+	fx_compute(10);
+	enum metric_id r = METRIC_REENTRY_12M_PCT;
+	/* 2023: R1, R2, R3, R4, R6 -> R1, R3, R4 re-entered: 3/5. */
+	TOTAL(r, PERIOD_YEAR, D(2023, 1, 1), 3, 5);
+	ck_assert_int_eq(cell(r, PERIOD_YEAR, DIM_TOTAL, D(2023, 1, 1), 0)->children, 5);
+	/* Sex: male R1, R3 (2/2); female R2, R4, R6 (1/3). */
+	ND(r, PERIOD_YEAR, DIM_SEX, D(2023, 1, 1), SEX_MALE, 2, 2);
+	ND(r, PERIOD_YEAR, DIM_SEX, D(2023, 1, 1), SEX_FEMALE, 1, 3);
+	/* 2024, Beta: X1 only, 0/1 (R2's and R3's 2024 episodes are open). */
+	ND(r, PERIOD_YEAR, DIM_COUNTY, D(2024, 1, 1), 1, 0, 1);
+	/* Permanency of the same 2023 cohort: R1..R6 home or adopted within
+	 * 12 months (6), R7 not: 6/7. */
+	TOTAL(METRIC_PERMANENCY_12M_ENTRIES_PCT, PERIOD_YEAR, D(2023, 1, 1), 6, 7);
+}
+END_TEST
+
+START_TEST(test_assignment_cohort)
+{
+	fx_init(D(2025, 6, 30));
+	/* A1: first assignment 2024-02-01 (the earliest start, listed first as
+	 * the model sorts them), 17 days after removal; discharged home on
+	 * start + 365 = 2025-01-31 (2024 is leap): not within. */
+	uint32_t a1 = fx_child(2016, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(a1, 0, D(2024, 1, 15), D(2025, 1, 31), REASON_REUNIFICATION);
+	fx_assignment(D(2024, 2, 1), D(2024, 2, 20));
+	fx_assignment(D(2024, 3, 1), OPEN);
+	/* A2: assigned on the removal day (0 days); adopted 2024-09-10: yes. */
+	uint32_t a2 = fx_child(2016, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(a2, 0, D(2024, 3, 10), D(2024, 9, 10), REASON_ADOPTION);
+	fx_assignment(D(2024, 3, 10), D(2024, 6, 30));
+	/* A3: start 2024-07-02, one day short of 12 months: no permanency
+	 * cell; 31 days in the median. */
+	uint32_t a3 = fx_child(2016, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(a3, 0, D(2024, 6, 1), D(2024, 8, 1), REASON_REUNIFICATION);
+	fx_assignment(D(2024, 7, 2), OPEN);
+	/* A4: start 2024-07-01 + 365 = as_of + 1: counted; open: no; 61 days. */
+	uint32_t a4 = fx_child(2016, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(a4, 1, D(2024, 5, 1), OPEN, REASON_NONE);
+	fx_assignment(D(2024, 7, 1), OPEN);
+	/* A5: start 2024-01-01, 31 days; discharge `other`: no. */
+	uint32_t a5 = fx_child(2016, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(a5, 0, D(2023, 12, 1), D(2024, 10, 1), REASON_OTHER);
+	fx_assignment(D(2024, 1, 1), OPEN);
+	/* No assignment: in neither. */
+	uint32_t a6 = fx_child(2016, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(a6, 0, D(2024, 2, 1), OPEN, REASON_NONE);
+	fx_compute(10);
+	enum metric_id p = METRIC_PERMANENCY_12M_AFTER_ASSIGNMENT_PCT;
+	/* 2024: A1, A2, A4, A5 -> A2: 1/4, all `assigned`. */
+	TOTAL(p, PERIOD_YEAR, D(2024, 1, 1), 1, 4);
+	ND(p, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_ASSIGNED, 1, 4);
+	ND(p, PERIOD_YEAR, DIM_ADVOCATE, D(2024, 1, 1), ADVOCATE_NOT_ASSIGNED, 0, 0);
+	/* Age on the start: A1 8 (born 2016-01) -> 6-11. */
+	ND(p, PERIOD_YEAR, DIM_AGE_BAND, D(2024, 1, 1), AGE_6_11, 1, 4);
+	enum metric_id q = METRIC_DAYS_TO_ASSIGNMENT_MEDIAN;
+	/* 2024: 17, 0, 31, 61, 31 -> 0 17 31 31 61, median 31: 2 x 31. */
+	Q2S(q, PERIOD_YEAR, DIM_TOTAL, D(2024, 1, 1), 0, 5, 62);
+	/* 2024-Q1: A5 31, A1 17, A2 0 -> 17: 2 x 17. Q3: A4 61, A3 31 ->
+	 * (31 + 61) / 2 = 46: 2 x 46 = 92. */
+	Q2S(q, PERIOD_QUARTER, DIM_TOTAL, D(2024, 1, 1), 0, 3, 34);
+	Q2S(q, PERIOD_QUARTER, DIM_TOTAL, D(2024, 7, 1), 0, 2, 92);
+	/* July 2024: both starts, even count: 92 too; Beta: A4 alone, 2 x 61. */
+	Q2S(q, PERIOD_MONTH, DIM_TOTAL, D(2024, 7, 1), 0, 2, 92);
+	Q2S(q, PERIOD_MONTH, DIM_COUNTY, D(2024, 7, 1), 1, 1, 122);
+}
+END_TEST
+
+START_TEST(test_advocate_reach)
+{
+	fx_init(D(2025, 6, 30));
+	/* June 2024, r = 06-30. B1: covered by an open assignment. */
+	uint32_t b1 = fx_child(2016, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(b1, 0, D(2024, 1, 15), OPEN, REASON_NONE);
+	fx_assignment(D(2024, 3, 1), OPEN);
+	/* B2: its assignment ends on r: not covering r; assigned in June. */
+	uint32_t b2 = fx_child(2016, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(b2, 0, D(2024, 3, 10), D(2024, 9, 10), REASON_ADOPTION);
+	fx_assignment(D(2024, 3, 10), D(2024, 6, 30));
+	/* B3 (Beta): assigned from 07-02 only. */
+	uint32_t b3 = fx_child(2016, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(b3, 1, D(2024, 6, 1), D(2024, 8, 1), REASON_REUNIFICATION);
+	fx_assignment(D(2024, 7, 2), OPEN);
+	/* B4: discharged on r (not in care on it); B5: discharged in May. */
+	uint32_t b4 = fx_child(2016, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(b4, 0, D(2024, 2, 1), D(2024, 6, 30), REASON_REUNIFICATION);
+	fx_assignment(D(2024, 2, 1), OPEN);
+	uint32_t b5 = fx_child(2016, 1, SEX_MALE, RACE_WHITE);
+	fx_episode(b5, 0, D(2024, 2, 1), D(2024, 5, 15), REASON_REUNIFICATION);
+	fx_compute(10);
+	enum metric_id m = METRIC_ADVOCATE_REACH_PCT;
+	/* June 2024: in care on r B1, B2, B3; covered B1: 1/3. */
+	TOTAL(m, PERIOD_MONTH, D(2024, 6, 1), 1, 3);
+	/* Child-based advocate group (an assignment covered a day in care of
+	 * June): B1, B2 assigned (1/2); B3 not (0/1). County Beta: B3 (0/1). */
+	ND(m, PERIOD_MONTH, DIM_ADVOCATE, D(2024, 6, 1), ADVOCATE_ASSIGNED, 1, 2);
+	ND(m, PERIOD_MONTH, DIM_ADVOCATE, D(2024, 6, 1), ADVOCATE_NOT_ASSIGNED, 0, 1);
+	ND(m, PERIOD_MONTH, DIM_COUNTY, D(2024, 6, 1), 1, 0, 1);
+	/* July (r = 07-31): B1 yes, B2 no (its assignment ended), B3 yes: 2/3. */
+	TOTAL(m, PERIOD_MONTH, D(2024, 7, 1), 2, 3);
+	/* 2025, partial: r = as_of; only B1 is in care, covered: 1/1. */
+	TOTAL(m, PERIOD_YEAR, D(2025, 1, 1), 1, 1);
+}
+END_TEST
+
+/* The trafficking fixture: as_of 2025-06-30, fiscal year from October,
+ * first removal 2024-01-10 (so the year tables start in 2024 and FY2024,
+ * from 2023-10-01, starts earlier). */
+static void trafficking_fixture(void)
+{
+	fx_init(D(2025, 6, 30));
+	/* T1 (15 in 2025): missing 2025-03-01 10:00 -> 03-05 12:00; identified
+	 * exactly 30 days after the return, reported exactly 24 h later;
+	 * assigned from 2025-04-01. Also missing in October 2024. */
+	uint32_t t1 = fx_child(2009, 6, SEX_FEMALE, RACE_WHITE);
+	fx_episode(t1, 0, D(2024, 1, 10), OPEN, REASON_NONE);
+	fx_assignment(D(2025, 4, 1), OPEN);
+	fx_missing(TS(D(2024, 10, 1), 10, 0), TS(D(2024, 10, 3), 10, 0));
+	fx_missing(TS(D(2025, 3, 1), 10, 0), TS(D(2025, 3, 5), 12, 0));
+	fx_identification(TS(D(2025, 4, 4), 12, 0), true, TS(D(2025, 4, 5), 12, 0));
+	/* T2 (male, 16): back 2025-03-12 08:00; identified 30 days and 1 s
+	 * later, reported 1 s before that; again 2025-06-30, reported after
+	 * as_of (none yet); back 2025-05-31 (= as_of - 30) too. */
+	uint32_t t2 = fx_child(2008, 9, SEX_MALE, RACE_BLACK);
+	fx_episode(t2, 0, D(2024, 2, 1), OPEN, REASON_NONE);
+	fx_missing(TS(D(2025, 3, 10), 8, 0), TS(D(2025, 3, 12), 8, 0));
+	fx_missing(TS(D(2025, 5, 30), 10, 0), TS(D(2025, 5, 31), 10, 0));
+	fx_identification(TS(D(2025, 4, 11), 8, 1), true, TS(D(2025, 4, 11), 8, 0));
+	fx_identification(TS(D(2025, 6, 30), 12, 0), true, TS_NONE);
+	/* T3 (14 in 2025): episode 2024-03-01..2025-01-15 with an assignment
+	 * running past it; missing from 2025-01-10 20:00 to 2025-02-01 10:00;
+	 * identified 2025-01-31 (not in care, before the return), reported
+	 * 24 h + 1 s later; then on her next episode 2025-03-02 (assigned),
+	 * inside the 30 days after the return, reported 30 min later. */
+	uint32_t t3 = fx_child(2010, 5, SEX_FEMALE, RACE_HISPANIC);
+	fx_episode(t3, 0, D(2024, 3, 1), D(2025, 1, 15), REASON_RUNAWAY);
+	fx_assignment(D(2024, 4, 1), OPEN);
+	fx_missing(TS(D(2025, 1, 10), 20, 0), TS(D(2025, 2, 1), 10, 0));
+	fx_identification(TS(D(2025, 1, 31), 10, 0), false, TS(D(2025, 2, 1), 10, 1));
+	fx_episode(t3, 0, D(2025, 3, 1), OPEN, REASON_NONE);
+	fx_assignment(D(2025, 3, 1), OPEN);
+	fx_identification(TS(D(2025, 3, 2), 10, 0), true, TS(D(2025, 3, 2), 10, 1800));
+	/* T4: back 2025-06-06, after as_of - 30: waits. */
+	uint32_t t4 = fx_child(2008, 11, SEX_FEMALE, RACE_WHITE);
+	fx_episode(t4, 0, D(2024, 5, 1), OPEN, REASON_NONE);
+	fx_missing(TS(D(2025, 6, 5), 10, 0), TS(D(2025, 6, 6), 10, 0));
+	/* T5: identified before her removal (not in care), reported 6 h
+	 * later; and on 2023-12-15, before the first removal of the source. */
+	uint32_t t5 = fx_child(2011, 2, SEX_FEMALE, RACE_BLACK);
+	fx_episode(t5, 0, D(2024, 9, 1), OPEN, REASON_NONE);
+	fx_identification(TS(D(2023, 12, 15), 10, 0), false, TS_NONE);
+	fx_identification(TS(D(2024, 8, 20), 9, 0), false, TS(D(2024, 8, 20), 15, 0));
+	fx_compute(10);
+}
+
+START_TEST(test_trafficking_reported_24h)
+{
+	trafficking_fixture();
+	enum metric_id m = METRIC_TRAFFICKING_REPORTED_LE_24H_PCT;
+	/* 2025: T1 (24 h exactly: yes), T2 x2 (1 s early; none by as_of: no),
+	 * T3 x2 (24 h + 1 s: no; 30 min: yes) -> 2/5. 2024: T5's 08-20 (6 h:
+	 * yes) -> 1/1; her 2023-12-15 is before the year table's first year. */
+	TOTAL(m, PERIOD_YEAR, D(2025, 1, 1), 2, 5);
+	TOTAL(m, PERIOD_YEAR, D(2024, 1, 1), 1, 1);
+	/* FY2024 (2023-10-01..2024-09-30) holds both of T5's: 1/2. */
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 1, 1), 1, 2);
+	ck_assert_int_eq(cell(m, PERIOD_FISCAL_YEAR, DIM_TOTAL, D(2024, 1, 1), 0)->children, 1);
+	/* April 2025: T1 yes, T2 no -> 1/2. */
+	TOTAL(m, PERIOD_MONTH, D(2025, 4, 1), 1, 2);
+	/* The groups of the day: T1 (04-04) and T3 (03-02) assigned; T3's
+	 * 01-31 is not a day in care (her open assignment does not count). */
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2025, 1, 1), ADVOCATE_ASSIGNED, 2, 2);
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2025, 1, 1), ADVOCATE_NOT_ASSIGNED, 0, 3);
+	ND(m, PERIOD_YEAR, DIM_SEX, D(2025, 1, 1), SEX_MALE, 0, 2);
+	ck_assert_int_eq(cell(m, PERIOD_YEAR, DIM_SEX, D(2025, 1, 1), SEX_MALE)->children, 1);
+	/* Age on the day: T3 14 (12-14) both; T1 15, T2 16 (15-17). */
+	ND(m, PERIOD_YEAR, DIM_AGE_BAND, D(2025, 1, 1), AGE_12_14, 1, 2);
+	ND(m, PERIOD_YEAR, DIM_AGE_BAND, D(2025, 1, 1), AGE_15_17, 1, 3);
+}
+END_TEST
+
+START_TEST(test_trafficking_per_1000_served)
+{
+	trafficking_fixture();
+	enum metric_id m = METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED;
+	/* 2025: 5 identifications over T1..T5 served = 5 children. 2024: T5's
+	 * 08-20 over the same 5 served. FY2024: both of T5's over the 5
+	 * served in it (T5 from 2024-09-01). */
+	TOTAL(m, PERIOD_YEAR, D(2025, 1, 1), 5, 5);
+	TOTAL(m, PERIOD_YEAR, D(2024, 1, 1), 1, 5);
+	TOTAL(m, PERIOD_FISCAL_YEAR, D(2024, 1, 1), 2, 5);
+	/* Numerator by the identification's day, denominator by the child:
+	 * assigned identifications T1, T3 (2); children assigned in 2025 T1,
+	 * T3 (2); not: T2 x2, T3's 01-31 (3) over T2, T4, T5 (3). */
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2025, 1, 1), ADVOCATE_ASSIGNED, 2, 2);
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2025, 1, 1), ADVOCATE_NOT_ASSIGNED, 3, 3);
+	/* Each child once in a cell, identified and served: 5. */
+	ck_assert_int_eq(cell(m, PERIOD_YEAR, DIM_TOTAL, D(2025, 1, 1), 0)->children, 5);
+	/* No month or quarter tables. */
+	ck_assert_ptr_null(metrics_table_find(&fx.result, m, PERIOD_MONTH, DIM_TOTAL));
+}
+END_TEST
+
+START_TEST(test_identified_after_missing)
+{
+	trafficking_fixture();
+	enum metric_id m = METRIC_IDENTIFIED_AFTER_MISSING_PCT;
+	/* Returns on or before as_of - 30 = 2025-05-31. 2025: T1's (30 days
+	 * exactly: yes), T2's 03-12 (30 days + 1 s: no), T2's 05-31 (no), T3's
+	 * (identified on her next episode within 30 days: yes; her 01-31
+	 * identification is before the return) -> 2/4. T4's 06-06 waits. */
+	TOTAL(m, PERIOD_YEAR, D(2025, 1, 1), 2, 4);
+	TOTAL(m, PERIOD_MONTH, D(2025, 3, 1), 1, 2);
+	TOTAL(m, PERIOD_MONTH, D(2025, 2, 1), 1, 1);
+	TOTAL(m, PERIOD_MONTH, D(2025, 5, 1), 0, 1);
+	TOTAL(m, PERIOD_MONTH, D(2025, 6, 1), 0, 0);
+	/* 2024: T1's October return, no identification: 0/1. */
+	TOTAL(m, PERIOD_YEAR, D(2024, 1, 1), 0, 1);
+	/* Groups of the begin day: T3's began under her assignment. */
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2025, 1, 1), ADVOCATE_ASSIGNED, 1, 1);
+	ND(m, PERIOD_YEAR, DIM_ADVOCATE, D(2025, 1, 1), ADVOCATE_NOT_ASSIGNED, 1, 3);
+}
+END_TEST
+
+START_TEST(test_without_identifications)
+{
+	/* A source without the table: no trafficking table at all; the other
+	 * issue-17 metrics are there. */
+	trafficking_fixture();
+	metrics_free(&fx.result);
+	fx.computed = false;
+	fx.model.has_identifications = false;
+	fx_compute(10);
+	for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
+		for (int m = METRIC_TRAFFICKING_IDENTIFIED_PER_1000_SERVED; m < METRIC_COUNT; m++)
+			ck_assert_ptr_null(metrics_table_find(&fx.result, (enum metric_id)m,
+			                                      (enum period_type)t, DIM_TOTAL));
+	ck_assert_ptr_nonnull(
+	    metrics_table_find(&fx.result, METRIC_ADVOCATE_REACH_PCT, PERIOD_MONTH, DIM_TOTAL));
 }
 END_TEST
 
@@ -879,6 +1298,18 @@ static Suite *engine_suite(void)
 	tcase_add_test(runaway, test_reports_and_screening);
 	tcase_add_test(runaway, test_entry_runaway_12m);
 	suite_add_tcase(s, runaway);
+	TCase *issue17 = tcase_create("issue17");
+	tcase_add_checked_fixture(issue17, NULL, fx_teardown);
+	tcase_add_test(issue17, test_same_day_episode);
+	tcase_add_test(issue17, test_permanency_entries);
+	tcase_add_test(issue17, test_reentry);
+	tcase_add_test(issue17, test_assignment_cohort);
+	tcase_add_test(issue17, test_advocate_reach);
+	tcase_add_test(issue17, test_trafficking_reported_24h);
+	tcase_add_test(issue17, test_trafficking_per_1000_served);
+	tcase_add_test(issue17, test_identified_after_missing);
+	tcase_add_test(issue17, test_without_identifications);
+	suite_add_tcase(s, issue17);
 	return s;
 }
 

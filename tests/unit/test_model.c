@@ -123,6 +123,21 @@ static void assignment(struct model_raw *raw, int64_t key, int64_t episode_key, 
 	row->end_date = end ? d(end) : 0;
 }
 
+static void identification(struct model_raw *raw, int64_t key, int64_t episode_key,
+                           struct when identified, int while_in_care, struct when le)
+{
+	raw->identifications =
+	    grow(raw->identifications, raw->identification_count, sizeof(*raw->identifications));
+	struct model_raw_identification *row = &raw->identifications[raw->identification_count++];
+	row->identification_key = key;
+	row->episode_key = episode_key;
+	set_ts(identified, &row->identified_at, &row->identified_day);
+	row->has_while_in_care = while_in_care >= 0; /* -1: null */
+	row->while_in_care = while_in_care == 1;
+	set_ts(le, &row->reported_le_at, &row->reported_le_day);
+	raw->has_identifications = true;
+}
+
 static const struct when none = {NULL, 0};
 
 static struct when at(const char *date, int hour)
@@ -150,7 +165,7 @@ static void build_every_rule(struct model_raw *raw)
 	episode(raw, 12, 3, "Cook", "2024-03-01", "2024-09-01", "ran_off"); /* unknown reason */
 	episode(raw, 13, 99, "Cook", "2024-01-01", NULL, "");               /* dangling */
 	episode(raw, 14, 4, "Cook", "2024-01-01", NULL, ""); /* child dropped: silent */
-	episode(raw, 15, 2, "Lake", "2024-08-01", "2024-08-01", "other"); /* ends before start */
+	episode(raw, 15, 2, "Lake", "2024-08-01", "2024-07-31", "other"); /* ends before start */
 	episode(raw, 16, 6, NULL, "2024-01-01", NULL, "");                /* null county */
 	episode(raw, 17, 6, "Will", "2025-07-15", NULL, "");              /* ignored */
 	episode(raw, 10, 2, "Kane", "2023-01-01", NULL, "");              /* duplicate */
@@ -605,6 +620,116 @@ START_TEST(test_empty_and_codes)
 }
 END_TEST
 
+START_TEST(test_same_day_episode)
+{
+	/* Issue 17: an episode discharged on its removal day is real, with no
+	 * day in care; one discharged the day before its removal still ends
+	 * before it starts. The same-day one has no day in care, so every row
+	 * that must start on one falls to its outside-care rule. */
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure;
+	child(&raw, 1, "2021-02-01", "male", "white");
+	episode(&raw, 20, 1, "Cook", "2024-06-03", "2024-06-03", "reunification");
+	episode(&raw, 21, 1, "Cook", "2024-06-10", "2024-06-09", "other"); /* ends before */
+	placement(&raw, 200, 20, "foster_home", 61, "2024-06-03", "2024-06-05");
+	assignment(&raw, 20, 20, "2024-06-03", "2024-06-05");
+	missing(&raw, 2000, 20, at("2024-06-03", 10), none, none, none, none, none, "");
+	identification(&raw, 1, 20, at("2024-06-03", 10), 1, none);     /* in care: no day */
+	identification(&raw, 2, 20, at("2024-06-03", 11), 0, none);     /* not in care: kept */
+	placement(&raw, 210, 21, "foster_home", 0, "2024-06-10", NULL); /* silent */
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	const uint64_t *v = model.quality.violations;
+	ck_assert_uint_eq(v[DQ_DROP_EPISODE_ENDS_BEFORE_START], 1);   /* 21 */
+	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 1);      /* 200 */
+	ck_assert_uint_eq(v[DQ_DROP_ASSIGNMENT_OUTSIDE_CARE], 1);     /* 20 */
+	ck_assert_uint_eq(v[DQ_DROP_MISSING_OUTSIDE_CARE], 1);        /* 2000 */
+	ck_assert_uint_eq(v[DQ_DROP_IDENTIFICATION_OUTSIDE_CARE], 1); /* 1 */
+	ck_assert_uint_eq(model.episode_count, 1);
+	ck_assert_int_eq(model.episodes[0].episode_key, 20);
+	ck_assert_int_eq(model.episodes[0].removal_date, d("2024-06-03"));
+	ck_assert_int_eq(model.episodes[0].discharge_date, d("2024-06-03"));
+	ck_assert_int_eq(model.episodes[0].discharge_reason, REASON_REUNIFICATION);
+	ck_assert_uint_eq(model.episodes[0].placement_count, 0);
+	ck_assert_uint_eq(model.episodes[0].identification_count, 1);
+	ck_assert(!model.identifications[0].while_in_care);
+	ck_assert_int_eq(model.first_day, d("2024-06-03"));
+	model_free(&model);
+	model_raw_free(&raw);
+}
+END_TEST
+
+START_TEST(test_identification_rules)
+{
+	/* docs/metrics.md "Trafficking identification", first match wins.
+	 * Episode 10 open from 2024-01-01; 11 in care 2024-02-01..2024-05-31;
+	 * 15 ends before it starts (dropped with its rows, uncounted). */
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure;
+	child(&raw, 1, "2010-05-01", "female", "black");
+	episode(&raw, 10, 1, "Cook", "2024-01-01", NULL, "");
+	episode(&raw, 11, 1, "Cook", "2024-02-01", "2024-06-01", "reunification");
+	episode(&raw, 15, 1, "Cook", "2024-08-01", "2024-07-31", "other");
+	identification(&raw, 1, 11, at("2024-03-01", 10), 1, at("2024-03-01", 12)); /* kept */
+	identification(&raw, 1, 10, at("2024-03-02", 10), 1, none);                 /* duplicate */
+	identification(&raw, 2, 11, none, 1, none);                                 /* null at */
+	identification(&raw, 3, 11, at("2024-03-01", 10), -1, none);                /* null flag */
+	identification(&raw, NUL, 11, at("2024-03-01", 10), 1, none);               /* null key */
+	identification(&raw, 4, NUL, at("2024-03-01", 10), 1, none); /* null episode */
+	identification(&raw, 6, 999, at("2024-03-01", 10), 1, none); /* dangling */
+	identification(&raw, 7, 11, at("2025-07-01", 10), 0, none);  /* after as_of */
+	identification(&raw, 8, 11, at("2024-06-01", 10), 1, none);  /* discharge day: out */
+	identification(&raw, 9, 11, at("2024-01-31", 10), 1, none);  /* before removal: out */
+	identification(&raw, 10, 11, at("2024-08-01", 10), 0, none); /* after discharge: kept */
+	/* kept; reported an hour before the identification: counted */
+	identification(&raw, 11, 10, at("2024-05-01", 10), 1, at("2024-05-01", 9));
+	/* kept; the report of 2025-07-01 is after as_of: none yet, not counted */
+	identification(&raw, 12, 10, at("2025-06-30", 20), 1, at("2025-07-01", 2));
+	identification(&raw, 13, 15, at("2024-08-01", 10), 0, none); /* episode dropped */
+	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	const uint64_t *v = model.quality.violations;
+	ck_assert(model.has_identifications);
+	ck_assert(model.quality.has_identifications);
+	ck_assert_uint_eq(v[DQ_DROP_NULL_REQUIRED], 4);               /* 2, 3, null, 4 */
+	ck_assert_uint_eq(v[DQ_DROP_DUPLICATE_KEY], 1);               /* 1 again */
+	ck_assert_uint_eq(v[DQ_DROP_DANGLING_PARENT], 1);             /* 6 */
+	ck_assert_uint_eq(v[DQ_IGNORED_AFTER_AS_OF], 1);              /* 7 */
+	ck_assert_uint_eq(v[DQ_DROP_IDENTIFICATION_OUTSIDE_CARE], 2); /* 8, 9 */
+	ck_assert_uint_eq(v[DQ_KEEP_REPORT_BEFORE_IDENTIFIED], 1);    /* 11 */
+	ck_assert_uint_eq(v[DQ_DROP_EPISODE_ENDS_BEFORE_START], 1);   /* 15 */
+	ck_assert_uint_eq(model.quality.rows_read[MODEL_IDENTIFICATIONS], 14);
+	ck_assert_uint_eq(model.quality.rows_kept[MODEL_IDENTIFICATIONS], 4);
+	/* By episode (10, then 11) and identified_at: 11, 12; 1, 10. */
+	const struct model_episode *e10 = &model.episodes[0], *e11 = &model.episodes[1];
+	ck_assert_uint_eq(e10->first_identification, 0);
+	ck_assert_uint_eq(e10->identification_count, 2);
+	ck_assert_uint_eq(e11->first_identification, 2);
+	ck_assert_uint_eq(e11->identification_count, 2);
+	const struct model_identification *i = model.identifications;
+	ck_assert_int_eq(i[0].identified_at, ts("2024-05-01", 10));
+	ck_assert_int_eq(i[0].reported_le_at, ts("2024-05-01", 9));
+	ck_assert_int_eq(i[1].day, d("2025-06-30"));
+	ck_assert_int_eq(i[1].reported_le_at, TS_NONE);
+	ck_assert_int_eq(i[2].reported_le_at, ts("2024-03-01", 12));
+	ck_assert(i[2].while_in_care);
+	ck_assert_int_eq(i[3].day, d("2024-08-01"));
+	ck_assert(!i[3].while_in_care);
+	/* The report shows the identifications' table and rules only when the
+	 * source has the table. */
+	ck_assert(model_quality_shows_rule(&model.quality, DQ_KEEP_REPORT_BEFORE_IDENTIFIED));
+	struct model_quality without = model.quality;
+	without.has_identifications = false;
+	ck_assert(!model_quality_shows_rule(&without, DQ_KEEP_REPORT_BEFORE_IDENTIFIED));
+	ck_assert(!model_quality_shows_rule(&without, DQ_DROP_IDENTIFICATION_OUTSIDE_CARE));
+	ck_assert(model_quality_shows_rule(&without, DQ_KEEP_REPORT_BEFORE_INFORMED));
+	ck_assert(!model_quality_shows_table(&without, MODEL_IDENTIFICATIONS));
+	ck_assert(model_quality_shows_table(&without, MODEL_ASSIGNMENTS));
+	model_free(&model);
+	model_raw_free(&raw);
+}
+END_TEST
+
 /* Many rows: the radix sorts must agree with a direct check of the order. */
 START_TEST(test_large_sorted)
 {
@@ -754,6 +879,8 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_every_rule_counted);
 	tcase_add_test(tc, test_clean_rows_survive_in_order);
 	tcase_add_test(tc, test_sort_ties_and_keys);
+	tcase_add_test(tc, test_same_day_episode);
+	tcase_add_test(tc, test_identification_rules);
 	tcase_add_test(tc, test_first_match_wins);
 	tcase_add_test(tc, test_in_care_boundaries);
 	tcase_add_test(tc, test_empty_and_codes);

@@ -26,14 +26,6 @@ START_TEST(test_settled_days)
 	    !release_settled(PERIOD_FISCAL_YEAR, 10, 2025, 0, 30, date_from_ymd(2025, 10, 29)));
 	ck_assert(
 	    release_settled(PERIOD_FISCAL_YEAR, 10, 2025, 0, 30, date_from_ymd(2025, 10, 30)));
-	/* the 12-month cohort waits a year more */
-	ck_assert_int_eq(release_metric_lag_days(METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT, 0), 365);
-	/* metrics that share counts settle together: the runaway count with the
-	 * 7 days of returned_within_7_days_pct; the screening group with its
-	 * window (72 h = 3 days) */
-	ck_assert_int_eq(release_metric_lag_days(METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, 0), 7);
-	ck_assert_int_eq(release_metric_lag_days(METRIC_MOVES_PER_1000_DAYS_IN_CARE, 0), 7);
-	ck_assert_int_eq(release_metric_lag_days(METRIC_DAYS_MISSING_MEDIAN, 72 * 3600), 3);
 }
 END_TEST
 
