@@ -449,6 +449,10 @@ static bool build_relations(struct engine *e, struct term *scratch)
 					if (!complete)
 						continue;
 					for (uint32_t g = 0; g < t->group_count; g++) {
+						if (rt->state[(size_t)p * t->group_count + g] &
+						    RELEASE_OUTSIDE)
+							continue; /* its months do not add up to it
+							           */
 						size_t n = 0;
 						scratch[n++] = (struct term){
 						    var_id(e->offset[i] +
@@ -613,7 +617,7 @@ static void primary_pass(struct engine *e, uint8_t *why)
 					continue;
 				}
 				uint8_t s = disclosure_primary_fields(kind, cell, e->k);
-				if (e->cell[c] & CELL_SMALL)
+				if ((e->cell[c] & CELL_SMALL) || (state & RELEASE_OUTSIDE))
 					s |= disclosure_kind_fields(kind);
 				if ((state & RELEASE_PREVIOUS) && rt->prev != NULL)
 					s |= revision_fields(kind, cell, &rt->prev[local], e->k);
@@ -776,6 +780,38 @@ struct component {
 	int field[2 * METRIC_COUNT];             /* member field */
 };
 
+/* Whether a component's counts add up in time: true when any of its
+ * members does, since the shared variable then sits in that member's
+ * tiling relations (days to assignment's denominator holds permanency
+ * after assignment's, which has no quarters of its own). */
+static bool additive_component(const struct component *comp)
+{
+	for (int i = 0; i < comp->n; i++)
+		if (additive_field(comp->metric[i], comp->field[i]))
+			return true;
+	return false;
+}
+
+/* Whether a component's cell at a coordinate is in no time relation: a
+ * longer period holding counts dated before its first month
+ * (RELEASE_OUTSIDE) in any member (the trafficking rate has no months, the
+ * 24-hour percentage it is linked to has). */
+static bool outside_months(const struct engine *e, const struct component *comp,
+                           enum period_type type, enum dim dim, int32_t period, uint32_t group)
+{
+	for (int i = 0; i < comp->n; i++) {
+		const struct metrics_table *t = find_table(e, comp->metric[i], type, dim);
+		if (t == NULL || period < t->first_period ||
+		    period >= t->first_period + (int32_t)t->period_count)
+			continue;
+		const struct release_table *rt = &e->view->tables[t - e->raw->tables];
+		if (rt->state[(size_t)(period - t->first_period) * t->group_count + group] &
+		    RELEASE_OUTSIDE)
+			return true;
+	}
+	return false;
+}
+
 static void component_of(const struct engine *e, enum metric_id m0, int f0, struct component *out)
 {
 	out->n = 0;
@@ -848,9 +884,12 @@ static int containers(struct engine *e, const struct component *comp, enum dim d
 			continue;
 		/* the relation exists only when every part is published (or
 		 * before the data) */
+		const struct metrics_table *ft = NULL;
+		for (int i = 0; i < comp->n && ft == NULL; i++)
+			ft =
+			    find_table(e, comp->metric[i], fine, dim); /* not all members have it */
 		bool complete = true;
 		for (int32_t fp = f0; fp <= f1 && complete; fp++) {
-			const struct metrics_table *ft = find_table(e, comp->metric[0], fine, dim);
 			complete =
 			    ft != NULL && (fp < ft->first_period ||
 			                   fp >= ft->first_period + (int32_t)ft->period_count ||
@@ -1337,7 +1376,7 @@ static void refine_for_total(struct engine *e, const struct component *comp, con
                              struct tau *out)
 {
 	*out = *tau;
-	if (!additive_field(comp->metric[0], comp->field[0]))
+	if (!additive_component(comp))
 		return; /* no time relation to keep */
 	int fine = finest_type(e, comp, DIM_TOTAL);
 	if (fine < 0)
@@ -1888,45 +1927,16 @@ static bool add_rising(struct engine *e, const enum metric_id *metric, const int
 	return true;
 }
 
-/*
- * When no star gives x enough room (small and early periods, counts linked
- * on some cells only, numerators hemmed in by their denominators): x rises
- * with its whole row. Its total, the longer periods holding it, and one
- * group of every other breakdown rise by the same amount, in every metric
- * that publishes a count linked to it, each numerator of a percentage with
- * its denominator. Nothing falls, so the rise has no bound: x's room
- * upward is unlimited. The price is high (totals), which is why this comes
- * last. Returns false only when memory runs out; *found tells success.
- */
-static bool try_fallback(struct engine *e, const struct metrics_table *t, int32_t period,
-                         uint32_t group, int field, int64_t need, struct star *best, bool *found)
+/* One rise of try_fallback: x's period with every longer period tau holds. */
+static bool rise_with(struct engine *e, const struct metrics_table *t, uint32_t group,
+                      const struct component *comp, const struct tau *tau, int64_t need,
+                      struct star *best, bool *found)
 {
-	enum metric_id metric[2 * METRIC_COUNT];
-	int fields[2 * METRIC_COUNT];
-	int n = extended_members(e, t->metric, field, metric, fields, 2 * METRIC_COUNT);
-	struct component comp;
-	component_of(e, t->metric, field, &comp);
-	int fy = e->raw->fy_start_month;
-
-	/* x's period with every longer period holding it */
-	struct tau tau = {.n = 1, .type = {t->period_type}, .period = {period}, .coef = {1}};
-	int fine = additive_field(t->metric, field) ? finest_type(e, &comp, t->dim) : -1;
-	if (fine >= 0) {
-		int32_t t0 = period, t1 = period;
-		if ((int)t->period_type == fine ||
-		    tiles((enum period_type)fine, t->period_type, fy, period, &t0, &t1)) {
-			for (int32_t r = t0; r <= t1; r++)
-				if (row_published(e, &comp, (enum period_type)fine, t->dim, r)) {
-					make_tau(e, &comp, t->dim, (enum period_type)fine, r, false,
-					         0, &tau);
-					break;
-				}
-		}
-		if (tau_coef(&tau, t->period_type, period) != 1)
-			return true;
-	}
+	const enum metric_id *metric = comp->metric;
+	const int *fields = comp->field;
+	int n = comp->n;
 	struct tau total_tau;
-	refine_for_total(e, &comp, &tau, &total_tau);
+	refine_for_total(e, comp, tau, &total_tau);
 
 	struct star s = {0};
 	int64_t cost = 0;
@@ -1936,7 +1946,7 @@ static bool try_fallback(struct engine *e, const struct metrics_table *t, int32_
 		                total_tau.period[i], 0, &s, &cost);
 	for (int d = 1; d < DIM_COUNT && ok; d++) {
 		struct tau td;
-		tau_for_dim(e, &comp, &tau, (enum dim)d, &td);
+		tau_for_dim(e, comp, tau, (enum dim)d, &td);
 		if (td.n == 0)
 			continue;
 		/* x's own group in its breakdown; elsewhere the cheapest group
@@ -1989,6 +1999,50 @@ static bool try_fallback(struct engine *e, const struct metrics_table *t, int32_
 	return true;
 }
 
+/*
+ * When no star gives x enough room (small and early periods, counts linked
+ * on some cells only, numerators hemmed in by their denominators): x rises
+ * with its whole row. Its total, the longer periods holding it, and one
+ * group of every other breakdown rise by the same amount, in every metric
+ * that publishes a count linked to it, each numerator of a percentage with
+ * its denominator. Nothing falls, so the rise has no bound: x's room
+ * upward is unlimited. The price is high (totals), which is why this comes
+ * last. Where x's period is tiled by finer ones, one of them rises (the
+ * first that may: an empty one outside a small group may not). Returns
+ * false only when memory runs out; *found tells success.
+ */
+static bool try_fallback(struct engine *e, const struct metrics_table *t, int32_t period,
+                         uint32_t group, int field, int64_t need, struct star *best, bool *found)
+{
+	/* everything that rises: its periods are those of the finest member
+	 * (a numerator rises with a denominator that has quarters) */
+	struct component comp;
+	comp.n = extended_members(e, t->metric, field, comp.metric, comp.field, 2 * METRIC_COUNT);
+	int fy = e->raw->fy_start_month;
+
+	struct tau tau = {.n = 1, .type = {t->period_type}, .period = {period}, .coef = {1}};
+	int fine = additive_component(&comp) &&
+	                   !outside_months(e, &comp, t->period_type, t->dim, period, group)
+	               ? finest_type(e, &comp, t->dim)
+	               : -1;
+	if (fine < 0)
+		return rise_with(e, t, group, &comp, &tau, need, best, found);
+	int32_t t0 = period, t1 = period;
+	if ((int)t->period_type != fine &&
+	    !tiles((enum period_type)fine, t->period_type, fy, period, &t0, &t1))
+		return true;
+	for (int32_t r = t0; r <= t1 && !*found; r++) {
+		if (!row_published(e, &comp, (enum period_type)fine, t->dim, r))
+			continue;
+		make_tau(e, &comp, t->dim, (enum period_type)fine, r, false, 0, &tau);
+		if (tau_coef(&tau, t->period_type, period) != 1)
+			continue;
+		if (!rise_with(e, t, group, &comp, &tau, need, best, found))
+			return false;
+	}
+	return true;
+}
+
 static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps);
 
 /* Makes sure secret root x has k - 1 of room (see the file comment). */
@@ -2008,7 +2062,10 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 
 	struct star best = {0};
 	bool found = false, ok = true;
-	int fine = additive_field(t->metric, field) ? finest_type(e, &comp, t->dim) : -1;
+	int fine = additive_component(&comp) &&
+	                   !outside_months(e, &comp, t->period_type, t->dim, period, group)
+	               ? finest_type(e, &comp, t->dim)
+	               : -1;
 	int32_t t0 = period, t1 = period;
 	bool nested = fine >= 0;
 	if (nested && (int)t->period_type != fine) {

@@ -327,9 +327,27 @@ static bool counts_differ(const struct metrics_cell *a, const struct release_fro
 	       a->children != b->children || a->quantile_2s != b->quantile_2s;
 }
 
+/* Today's counts of one cell by period and view group (zero when today has
+ * no such cell). */
+static struct metrics_cell today_cell(const struct metrics_result *today, enum metric_id m,
+                                      enum period_type type, enum dim dim, int32_t period,
+                                      uint32_t g, const long *today_inverse)
+{
+	struct metrics_cell none = {0};
+	const struct metrics_table *t = metrics_table_find(today, m, type, dim);
+	long sg = dim == DIM_COUNTY ? today_inverse[g] : (long)g;
+	if (t == NULL || sg < 0 || (uint32_t)sg >= t->group_count ||
+	    !cell_in(t->first_period, t->period_count, period))
+		return none;
+	return t->cells[(size_t)(period - t->first_period) * t->group_count + (size_t)sg];
+}
+
 /* Re-sums the additive counts of every longer-period cell of metric m from
- * the view's months, so a frozen month is what every longer period holds. */
-static void resum_from_months(struct release_view *view, enum metric_id m)
+ * the view's months, so a frozen month is what every longer period holds.
+ * What today's longer cell holds outside its months (counts dated before
+ * the first month) is kept, and the cell marked RELEASE_OUTSIDE. */
+static void resum_from_months(struct release_view *view, const struct metrics_result *today,
+                              const long *today_inverse, enum metric_id m)
 {
 	uint8_t fields = release_additive_fields(m);
 	if (fields == 0)
@@ -351,7 +369,20 @@ static void resum_from_months(struct release_view *view, enum metric_id m)
 			int32_t m1 = period_index_of(PERIOD_MONTH, fy,
 			                             period_last_day(t->period_type, fy, period));
 			for (uint32_t g = 0; g < t->group_count; g++) {
-				int64_t num = 0, den = 0;
+				struct metrics_cell whole = today_cell(
+				    today, m, t->period_type, t->dim, period, g, today_inverse);
+				int64_t num = whole.numerator, den = whole.denominator;
+				for (int32_t mo = m0; mo <= m1; mo++) {
+					struct metrics_cell part = today_cell(
+					    today, m, PERIOD_MONTH, t->dim, mo, g, today_inverse);
+					num -= part.numerator;
+					den -= part.denominator;
+				}
+				bool outside = ((fields & RELEASE_FIELD_NUM) && num != 0) ||
+				               ((fields & RELEASE_FIELD_DEN) && den != 0);
+				if (outside)
+					view->tables[i].state[(size_t)p * t->group_count + g] |=
+					    RELEASE_OUTSIDE;
 				for (int32_t mo = m0; mo <= m1; mo++) {
 					if (!cell_in(months->first_period, months->period_count,
 					             mo))
@@ -385,7 +416,8 @@ static bool view_table(struct release_view *view, size_t i, const struct metrics
 	const struct release_frozen_table *frozen =
 	    ledger ? release_ledger_find(ledger, src->metric, src->period_type, src->dim) : NULL;
 	const int fy = today->fy_start_month;
-	const int lag = metrics_observation_lag_days(src->metric, options->settings.screening_window_s);
+	const int lag =
+	    metrics_observation_lag_days(src->metric, options->settings.screening_window_s);
 
 	t->metric = src->metric;
 	t->period_type = src->period_type;
@@ -523,7 +555,7 @@ bool release_apply(const struct metrics_result *today, const struct release_ledg
 		if (!view_table(out, i, today, ledger, today_inverse, ledger_inverse, options))
 			goto oom;
 	for (int m = 0; m < METRIC_COUNT; m++)
-		resum_from_months(out, (enum metric_id)m);
+		resum_from_months(out, today, today_inverse, (enum metric_id)m);
 	for (size_t i = 0; i < today->table_count; i++)
 		set_published_rows(out, i);
 	free(today_map);

@@ -102,8 +102,12 @@ bool release_settings_equal(const struct release_settings *a, const struct relea
 #define RELEASE_SECRET_NUM 0x04u /* frozen: numerator secret (cell suppressed) */
 #define RELEASE_SECRET_DEN 0x08u /* frozen: denominator secret (cell suppressed) */
 #define RELEASE_PREVIOUS                                                                           \
-	0x10u                  /* revision: an earlier release published this                      \
-	                          cell; its counts are in prev */
+	0x10u /* revision: an earlier release published this                                       \
+	         cell; its counts are in prev */
+#define RELEASE_OUTSIDE                                                                                 \
+	0x20u                  /* a longer period holding counts dated before the first month (an       \
+	                          identification before the first removal): its months do not add up to \
+	                          it, so it is hidden and in no time relation */
 #define RELEASE_SECRET_SHIFT 2 /* RELEASE_SECRET_* >> shift = DISCLOSURE_SECRET_* */
 
 /* How one table takes part in this release. */

@@ -729,6 +729,13 @@ static bool time_relations(struct audit *a)
 						    !adds_up_in_time((enum metric_id)m, f))
 							continue;
 						for (uint32_t g = 0; g < C->group_count; g++) {
+							/* counts dated before the first month
+							 * (identifications before the first
+							 * removal): no relation to know */
+							if (a->view->tables[tc].state
+							        [(size_t)row * C->group_count + g] &
+							    RELEASE_OUTSIDE)
+								continue;
 							bool ok = rows_push(
 							    &a->relations,
 							    node_at(a, (size_t)tc, row, g, f), 1);

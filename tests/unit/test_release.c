@@ -179,6 +179,39 @@ START_TEST(test_view_rows_and_ledger)
 }
 END_TEST
 
+/*
+ * Counts dated before the first month (a trafficking identification before
+ * the first removal) are in no month but in their quarter. Months start in
+ * February here; Adams's Q1 holds Feb 5 + Mar 5 + 2 dated in January = 12
+ * runaways and 300 + 300 + 300 = 900 days. The view keeps 12 / 900 (months
+ * alone would give 10 / 600) and marks Q1 RELEASE_OUTSIDE: its months do not
+ * add up to it. Q2 (Apr + May + Jun = 15) is not marked.
+ */
+START_TEST(test_counts_before_the_first_month)
+{
+	struct fixture fx;
+	fixture_init(&fx, 2);
+	for (int i = 0; i < 2; i++) {
+		fx.tables[i].first_period = 2024 * 12 + 1;
+		fx.tables[i].period_count = 11;
+	}
+	fx.cells[3][0 * 2 + 0].numerator = 12;
+	fx.cells[2][0].numerator = 12 + 15; /* Baker: Feb 5 + Mar 5 + 5 in January */
+	struct release_view view;
+	char err[RELEASE_ERROR_LEN];
+	ck_assert_msg(release_apply(&fx.raw, NULL, &fx.options, &view, err), "%s", err);
+	const struct metrics_table *qc = &view.raw.tables[3], *qt = &view.raw.tables[2];
+	ck_assert_int_eq(qc->cells[0].numerator, 12);
+	ck_assert_int_eq(qc->cells[0].denominator, 900);
+	ck_assert_int_eq(qt->cells[0].numerator, 27);
+	ck_assert(view.tables[3].state[0] & RELEASE_OUTSIDE);
+	ck_assert(view.tables[2].state[0] & RELEASE_OUTSIDE);
+	ck_assert_int_eq(qc->cells[1 * 2 + 0].numerator, 15);
+	ck_assert(!(view.tables[3].state[1 * 2 + 0] & RELEASE_OUTSIDE));
+	release_view_free(&view);
+}
+END_TEST
+
 START_TEST(test_ledger_file)
 {
 	struct fixture fx;
@@ -237,6 +270,7 @@ static Suite *release_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_settled_days);
 	tcase_add_test(tc, test_view_rows_and_ledger);
+	tcase_add_test(tc, test_counts_before_the_first_month);
 	tcase_add_test(tc, test_ledger_file);
 	suite_add_tcase(s, tc);
 	return s;
