@@ -21,6 +21,16 @@
 /* Entry cohorts are annual (CFSR round 4 uses fiscal-year entries). */
 #define PERIODS_ANNUAL (PERIOD_BIT(PERIOD_YEAR) | PERIOD_BIT(PERIOD_FISCAL_YEAR))
 
+/* The advocate comparison of the two day-based rates (issue 14,
+ * metrics_strata.c, docs/methods.md), in plain words. */
+#define STANDARDIZED_TEXT                                                                          \
+	" By advocate (quarters, years and fiscal years) each group is also compared fairly: "     \
+	"expected is the number of events it would have had at the rates of all children of the "  \
+	"same age band and placement setting, over its own days in care; smr = observed / "        \
+	"expected, with an exact interval (1.3: 30% more than expected after accounting for the "  \
+	"children's ages and placement settings); standardized_value = smr x the rate of all "     \
+	"children."
+
 const struct metric_def metrics_catalog[METRIC_COUNT] = {
     [METRIC_PLACEMENT_MOVES_PER_1000_DAYS] =
         {"placement_moves_per_1000_days", "Placement moves per 1,000 days (entry cohort)",
@@ -33,13 +43,13 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
          "placement after the first, unless it returns to the same provider). A child with two "
          "entries in the period counts both. Lower is better; national performance about 4.48 "
          "(entries in FY2021).",
-         METRIC_KIND_RATE, 1000, DIMS_BASE, PERIODS_ANNUAL, false, false, false},
+         METRIC_KIND_RATE, 1000, DIMS_BASE, PERIODS_ANNUAL, false, false, METRIC_BETTER_LOWER},
     [METRIC_MOVES_PER_1000_DAYS_IN_CARE] =
         {"moves_per_1000_days_in_care", "Placement moves per 1,000 days in care",
          "per 1,000 days in care",
          "Every episode: placement moves dated inside the period per 1,000 days in care inside "
-         "the period. No age or length-of-stay exclusion. Lower is better.",
-         METRIC_KIND_RATE, 1000, DIMS_BASE, PERIODS_ALL, false, true, false},
+         "the period. No age or length-of-stay exclusion. Lower is better." STANDARDIZED_TEXT,
+         METRIC_KIND_RATE, 1000, DIMS_BASE, PERIODS_ALL, false, true, METRIC_BETTER_LOWER},
     [METRIC_TWO_OR_FEWER_PLACEMENTS_PCT] =
         {"two_or_fewer_placements_pct", "Two or fewer placement settings", "percent",
          "Children served in the period, using the child's latest episode served: time in care "
@@ -49,7 +59,7 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
          "two placement settings (1 + moves) started before that point. Reference: the CFSR "
          "round 2 median state was 83.3%, 59.9%, 33.9% for the three bands (FY2004).",
          METRIC_KIND_PERCENT, 100, DIMS_BASE | DIM_BIT(DIM_LOS_BAND), PERIODS_ALL, true, false,
-         true},
+         METRIC_BETTER_HIGHER},
     [METRIC_RUNAWAY_EPISODES_PER_1000_DAYS] =
         {"runaway_episodes_per_1000_days", "Runaway episodes per 1,000 days in care",
          "per 1,000 days in care",
@@ -57,66 +67,72 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
          "setting, a day in care takes the setting of the placement covering it; a missing "
          "episode takes the setting the child went missing from: the placement covering the day "
          "it began, unless that placement has the setting runaway and starts that day, in which "
-         "case the placement before it.",
-         METRIC_KIND_RATE, 1000, DIMS_RUNAWAY, PERIODS_ALL, false, true, false},
+         "case the placement before it." STANDARDIZED_TEXT,
+         METRIC_KIND_RATE, 1000, DIMS_RUNAWAY, PERIODS_ALL, false, true, METRIC_BETTER_LOWER},
     [METRIC_YOUTH_WITH_RUNAWAY_PCT] =
         {"youth_with_runaway_pct", "Youth 12+ with a runaway episode", "percent",
          "Children served in the period who are 12 or older on their last day in care in the "
          "period: % with at least one missing episode beginning in the period.",
-         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, true, false, false},
+         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, true, false, METRIC_BETTER_LOWER},
     [METRIC_REPEAT_RUNAWAY_PCT] =
         {"repeat_runaway_pct", "Repeat runaways", "percent",
          "Children with a missing episode beginning in the period: % with two or more.",
-         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, true, false, false},
+         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, true, false, METRIC_BETTER_LOWER},
     [METRIC_DAYS_MISSING_MEDIAN] =
         {"days_missing_median", "Median days missing", "days",
          "Over missing episodes that end (the child returned) in the period: the median "
          "duration from went_missing_at to returned_at, in days, exact; the mean of the two "
-         "middle values for an even count. Denominator: number of episodes.",
-         METRIC_KIND_QUANTILE, 1, DIMS_RUNAWAY, PERIODS_ALL, false, false, false},
+         "middle values for an even count. Denominator: number of episodes. Its interval is "
+         "two of the sorted durations, chosen by rank; there is none (null) when too few "
+         "episodes reach the confidence level: 5 or fewer at 95%.",
+         METRIC_KIND_QUANTILE, 1, DIMS_RUNAWAY, PERIODS_ALL, false, false, METRIC_BETTER_LOWER},
     [METRIC_DAYS_MISSING_P90] =
         {"days_missing_p90", "90th percentile of days missing", "days",
          "Over missing episodes that end (the child returned) in the period: the 90th "
          "percentile (nearest rank, the ceil(0.9 n)-th smallest) of the duration from "
-         "went_missing_at to returned_at, in days, exact. Denominator: number of episodes.",
-         METRIC_KIND_QUANTILE, 1, DIMS_RUNAWAY, PERIODS_ALL, false, false, false},
+         "went_missing_at to returned_at, in days, exact. Denominator: number of episodes. "
+         "Its interval is two of the sorted durations, chosen by rank; there is none (null) "
+         "when too few episodes reach the confidence level: 28 or fewer at 95%.",
+         METRIC_KIND_QUANTILE, 1, DIMS_RUNAWAY, PERIODS_ALL, false, false, METRIC_BETTER_LOWER},
     [METRIC_RETURNED_WITHIN_7_DAYS_PCT] =
         {"returned_within_7_days_pct", "Returned within 7 days", "percent",
          "Missing episodes beginning in the period on or before as_of - 7 days: % whose return "
          "came within 168 hours.",
-         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, true},
+         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, METRIC_BETTER_HIGHER},
     [METRIC_STILL_MISSING_COUNT] =
         {"still_missing_count", "Children still missing", "children",
          "Distinct children with a missing episode that began on or before the period's last "
          "day (or as_of) and had not ended by then.",
-         METRIC_KIND_COUNT, 1, DIMS_RUNAWAY, PERIODS_ALL, true, false, false},
+         METRIC_KIND_COUNT, 1, DIMS_RUNAWAY, PERIODS_ALL, true, false, METRIC_BETTER_LOWER},
     [METRIC_REPORTED_LE_24H_PCT] =
         {"reported_le_24h_pct", "Reported to law enforcement within 24 hours", "percent",
          "Missing episodes beginning in the period: % with a report to law enforcement at or "
          "after the moment the agency learned of it (agency_informed_at, or went_missing_at when "
          "null) and within 24 hours of that moment (42 U.S.C. 671(a)(35)(B)).",
-         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, true},
+         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, METRIC_BETTER_HIGHER},
     [METRIC_REPORTED_NCMEC_24H_PCT] =
         {"reported_ncmec_24h_pct", "Reported to NCMEC within 24 hours", "percent",
          "Missing episodes beginning in the period: % with a report to NCMEC at or after the "
          "moment the agency learned of it (agency_informed_at, or went_missing_at when null) "
          "and within 24 hours of that moment (42 U.S.C. 671(a)(35)(B)); the HHS OIG audit "
          "A-07-21-06102 found about 47% of episodes never reported to NCMEC and 22% late.",
-         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, true},
+         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, METRIC_BETTER_HIGHER},
     [METRIC_SCREENED_AFTER_RETURN_PCT] =
         {"screened_after_return_pct", "Screened for trafficking after return", "percent",
          "Missing episodes ending in the period: % with a trafficking screening dated from the "
          "return to the end of the screening window after it (default 72 hours).",
-         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, true},
+         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, METRIC_BETTER_HIGHER},
+    /* Neither direction is better: more positive screens mean more victims
+     * found, or more children trafficked, not a better or worse program. */
     [METRIC_SCREENED_POSITIVE_PCT] =
         {"screened_positive_pct", "Screened positive for trafficking", "percent",
          "Of the missing episodes ending in the period that were screened within the window "
          "after return: % with screen_result = positive.",
-         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, false},
+         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, METRIC_BETTER_NEITHER},
     [METRIC_RUNAWAY_DISCHARGES_PCT] =
         {"runaway_discharges_pct", "Discharges to runaway", "percent",
          "Episodes discharged in the period: % with discharge_reason = runaway.",
-         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, false},
+         METRIC_KIND_PERCENT, 100, DIMS_RUNAWAY, PERIODS_ALL, false, true, METRIC_BETTER_LOWER},
     [METRIC_RUNAWAY_WITHIN_12M_OF_ENTRY_PCT] =
         {"runaway_within_12m_of_entry_pct", "Runaway within 12 months of entry", "percent",
          "Entry cohort: episodes with removal_date in the period, child aged 12-17 at removal, "
@@ -124,7 +140,7 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
          "removal + 365 days (exclusive). Value: % with a missing episode beginning in the "
          "window (Illinois Children and Family Research Center outcome indicator). An episode "
          "whose window has not closed by as_of is left out of both sides.",
-         METRIC_KIND_PERCENT, 100, DIMS_BASE, PERIODS_ANNUAL, false, false, false},
+         METRIC_KIND_PERCENT, 100, DIMS_BASE, PERIODS_ANNUAL, false, false, METRIC_BETTER_LOWER},
 };
 
 static const char *const dim_names[DIM_COUNT] = {

@@ -73,8 +73,8 @@ uint32_t metrics_advocate_on(const struct model *model, const struct model_episo
 	return ADVOCATE_NOT_ASSIGNED;
 }
 
-bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,
-                           struct metrics_buf *moves)
+bool metrics_episode_move_placements(const struct model *model, const struct model_episode *episode,
+                                     struct metrics_buf *moves)
 {
 	moves->len = 0;
 	if (!metrics_buf_reserve(moves, episode->placement_count))
@@ -87,8 +87,19 @@ bool metrics_episode_moves(const struct model *model, const struct model_episode
 		/* A return to the same non-null provider is not a move. */
 		if (previous && !(previous->has_provider && pl[i].has_provider &&
 		                  previous->provider_key == pl[i].provider_key))
-			moves->v[moves->len++] = pl[i].start_date;
+			moves->v[moves->len++] = (int32_t)i;
 		previous = &pl[i];
 	}
+	return true;
+}
+
+bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,
+                           struct metrics_buf *moves)
+{
+	if (!metrics_episode_move_placements(model, episode, moves))
+		return false;
+	const struct model_placement *pl = model->placements + episode->first_placement;
+	for (size_t i = 0; i < moves->len; i++)
+		moves->v[i] = pl[moves->v[i]].start_date;
 	return true;
 }

@@ -169,11 +169,17 @@ static void add_entry_runaway(struct metrics_ctx *ctx, const struct model_episod
 
 /* Quantiles: visit returned missing episodes by ascending duration and
  * pick, per cell, the ranks the statistic needs (the denominator n of the
- * cell is already known). The stamps of the median tables count the
- * episodes seen per cell. */
-static void fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *items, size_t count)
+ * cell is already known) and the two ranks of its interval. The stamps of
+ * the median tables count the episodes seen per cell. */
+static bool fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *items, size_t count)
 {
 	const struct model *model = ctx->model;
+	bool ok = false;
+	/* The median and p90 tables of each (type, dim) share their cells'
+	 * episodes; ranks[k][i]: of the median (k = 0) or the p90 (k = 1). */
+	const struct metrics_table *tables[2][PERIOD_TYPE_COUNT * DIM_COUNT];
+	struct metrics_quantile_ranks *ranks[2][PERIOD_TYPE_COUNT * DIM_COUNT] = {{NULL}};
+	size_t table_count = 0;
 	for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
 		for (int d = 0; d < DIM_COUNT; d++)
 			if (ctx->tab[METRIC_DAYS_MISSING_MEDIAN][t][d]) {
@@ -182,7 +188,13 @@ static void fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *
 				memset(ctx->stamp[METRIC_DAYS_MISSING_MEDIAN][t][d], 0,
 				       (size_t)table->period_count * table->group_count *
 				           sizeof(uint32_t));
+				tables[0][table_count] = table;
+				tables[1][table_count] = ctx->tab[METRIC_DAYS_MISSING_P90][t][d];
+				table_count++;
 			}
+	if (!metrics_quantile_ranks(tables[0], table_count, 0.5, ctx->confidence, ranks[0]) ||
+	    !metrics_quantile_ranks(tables[1], table_count, 0.9, ctx->confidence, ranks[1]))
+		goto fail;
 	for (size_t i = 0; i < count; i++) {
 		const struct model_episode *episode = &model->episodes[items[i].episode];
 		const struct model_missing *missing = &model->missing[items[i].missing];
@@ -191,6 +203,7 @@ static void fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *
 		metrics_birthdays_of(model->children[episode->child].birth_month, &birthdays);
 		missing_groups(ctx, episode, &birthdays, missing, groups);
 		int64_t value = items[i].duration_s;
+		size_t k = 0; /* index of (t, d) in tables[], in the same order */
 		for (int t = 0; t < PERIOD_TYPE_COUNT; t++) {
 			uint32_t row = metrics_row(ctx, (enum period_type)t, missing->end_day);
 			for (int d = 0; d < DIM_COUNT; d++) {
@@ -211,9 +224,21 @@ static void fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *
 				/* p90, nearest rank: ceil(0.9 n) = (9n + 9) / 10. */
 				if (rank == (9 * n + 9) / 10)
 					p90->cells[c].quantile_2s = 2 * value;
+				metrics_quantile_capture(&median->cells[c], &ranks[0][k][c], rank,
+				                         value);
+				metrics_quantile_capture(&p90->cells[c], &ranks[1][k][c], rank,
+				                         value);
+				k++;
 			}
 		}
 	}
+	ok = true;
+fail:
+	for (size_t i = 0; i < table_count; i++) {
+		free(ranks[0][i]);
+		free(ranks[1][i]);
+	}
+	return ok;
 }
 
 bool metrics_pass_missing(struct metrics_ctx *ctx)
@@ -256,7 +281,8 @@ bool metrics_pass_missing(struct metrics_ctx *ctx)
 	}
 	if (item_count)
 		qsort(items, item_count, sizeof *items, compare_item);
-	fill_quantiles(ctx, items, item_count);
+	if (!fill_quantiles(ctx, items, item_count))
+		goto fail;
 	free(items);
 	return true;
 fail:

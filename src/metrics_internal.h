@@ -13,7 +13,12 @@
  *                          runaway metrics, quantiles, runaway discharges,
  *                          the 12-month entry cohort;
  *   metrics_pass_children  (metrics_children.c) per child: the child-based
- *                          metrics.
+ *                          metrics;
+ *   metrics_pass_strata    (metrics_strata.c) per day in care and event: the
+ *                          internal age band x setting strata behind the
+ *                          advocate tables' expected counts (issue 14),
+ *                          written to the cells by metrics_strata_finish()
+ *                          once every pass is done.
  * The passes read episodes through metrics_episode.c, which calls no other
  * metrics file: calls run metrics.c -> passes -> metrics_episode.c.
  * Passes touch disjoint tables, so they may run on different threads.
@@ -56,6 +61,8 @@ struct metrics_slot {
 	enum dim dim;                /* the table's breakdown */
 };
 
+struct metrics_strata; /* metrics_strata.c */
+
 struct metrics_ctx {
 	const struct model *model;                   /* borrowed, read only */
 	int32_t as_of;                               /* last day of data */
@@ -63,6 +70,8 @@ struct metrics_ctx {
 	uint32_t day_count;                          /* as_of - first_day + 1 */
 	int fy_start_month;                          /* 1..12 */
 	int64_t screening_window_s;                  /* screened_after_return_pct window */
+	double confidence;                           /* level of the quantiles' intervals */
+	struct metrics_strata *strata;               /* metrics_pass_strata's sums; owned */
 	struct metrics_axis axes[PERIOD_TYPE_COUNT]; /* one per period type */
 	struct metrics_table *tab[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT]; /* NULL when
 	                          not allowed; points into the result */
@@ -189,6 +198,43 @@ uint32_t metrics_advocate_on(const struct model *model, const struct model_episo
  * moves->v (reserved here to placement_count); false when out of memory. */
 bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,
                            struct metrics_buf *moves) CASA_MUSTCHECK;
+/* The same moves as the placements moved into: their indices from
+ * episode->first_placement, ascending. */
+bool metrics_episode_move_placements(const struct model *model, const struct model_episode *episode,
+                                     struct metrics_buf *moves) CASA_MUSTCHECK;
+
+/* ---- metrics_quantile.c: the ranks of the quantiles' intervals ---- */
+
+/* The 1-based ranks into a cell's sorted values whose values bound the
+ * interval of its quantile (interval_quantile_ranks); 0, 0 when the cell
+ * has too few values for one. */
+struct metrics_quantile_ranks {
+	int64_t low;  /* rank of the lower bound, 0 = no interval */
+	int64_t high; /* rank of the upper bound */
+};
+
+/* ranks[c] for every cell c of each of `count` tables of one quantile q:
+ * out[i] (allocated here, cells of tables[i]; caller frees each) from the
+ * cells' denominators (the number of values). The ranks depend on n only,
+ * so they are computed once per distinct n over all the tables. false
+ * when out of memory (then nothing is left to free). */
+bool metrics_quantile_ranks(const struct metrics_table *const *tables, size_t count, double q,
+                            double confidence, struct metrics_quantile_ranks **out) CASA_MUSTCHECK;
+
+/* Records the value at `rank` (values visited in ascending order) into the
+ * cell's interval when rank is one of its interval's ranks. */
+static inline void metrics_quantile_capture(struct metrics_cell *cell,
+                                            const struct metrics_quantile_ranks *ranks,
+                                            int64_t rank, int64_t value)
+{
+	if (rank == ranks->low)
+		cell->quantile_low_s = value;
+	/* high > low >= 1 when there is an interval, never 0 */
+	if (rank == ranks->high) {
+		cell->quantile_high_s = value;
+		cell->has_quantile_interval = true;
+	}
+}
 
 /* ---- the passes ---- */
 
@@ -203,5 +249,12 @@ bool metrics_episode_moves(const struct model *model, const struct model_episode
 bool metrics_pass_days(struct metrics_ctx *ctx, uint32_t dims) CASA_MUSTCHECK;
 bool metrics_pass_missing(struct metrics_ctx *ctx) CASA_MUSTCHECK;
 bool metrics_pass_children(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+/* Sums days and events per stratum into ctx->strata (its own memory: runs
+ * beside the other passes); metrics_strata_finish() then writes the
+ * expected counts into the standardized tables' cells, after every pass,
+ * and metrics_strata_free() (ctx_free) releases the sums. */
+bool metrics_pass_strata(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+void metrics_strata_finish(struct metrics_ctx *ctx);
+void metrics_strata_free(struct metrics_ctx *ctx);
 
 #endif

@@ -71,23 +71,31 @@ enum los_band { LOS_LT12M, LOS_12TO24M, LOS_24MPLUS, LOS_BAND_COUNT };
 #define SETTING_GROUP_NO_PLACEMENT SETTING_COUNT
 #define SETTING_GROUP_COUNT        (SETTING_COUNT + 1)
 
+/* Which direction of a metric is better, for arrows and colours. NEITHER
+ * where no direction is (the API's higher_is_better is then null). */
+enum metric_better {
+	METRIC_BETTER_NEITHER, /* higher_is_better: null */
+	METRIC_BETTER_HIGHER,  /* higher_is_better: true */
+	METRIC_BETTER_LOWER    /* higher_is_better: false */
+};
+
 #define DIM_BIT(d)    (1u << (d))
 #define PERIOD_BIT(p) (1u << (p))
 
 struct metric_def {
-	const char *id;         /* "runaway_episodes_per_1000_days" */
-	const char *title;      /* short, for charts */
-	const char *unit;       /* "per 1,000 days in care", "percent", "days", "children" */
-	const char *definition; /* the SPEC §4 text, served by the API */
-	enum metric_kind kind;  /* see above */
-	int scale;              /* 1000, 100 or 1 */
-	uint32_t dims;          /* DIM_BIT mask of allowed breakdowns (DIM_TOTAL always) */
-	uint32_t period_types;  /* PERIOD_BIT mask of allowed period types */
-	bool child_based;       /* counts children: one group per child */
-	bool additive_in_time;  /* numerators and denominators of months add up
-	                           to quarters, years and fiscal years (day- and
-	                           event-based metrics; see docs/metrics.md) */
-	bool higher_is_better;  /* for dashboards' arrows */
+	const char *id;            /* "runaway_episodes_per_1000_days" */
+	const char *title;         /* short, for charts */
+	const char *unit;          /* "per 1,000 days in care", "percent", "days", "children" */
+	const char *definition;    /* the SPEC §4 text, served by the API */
+	enum metric_kind kind;     /* see above */
+	int scale;                 /* 1000, 100 or 1 */
+	uint32_t dims;             /* DIM_BIT mask of allowed breakdowns (DIM_TOTAL always) */
+	uint32_t period_types;     /* PERIOD_BIT mask of allowed period types */
+	bool child_based;          /* counts children: one group per child */
+	bool additive_in_time;     /* numerators and denominators of months add up
+	                              to quarters, years and fiscal years (day- and
+	                              event-based metrics; see docs/metrics.md) */
+	enum metric_better better; /* for dashboards' arrows and colours */
 };
 
 extern const struct metric_def metrics_catalog[METRIC_COUNT];
@@ -100,6 +108,10 @@ bool metrics_dim_parse(const char *name, enum dim *out);
 const char *metrics_group_label(enum dim dim, uint32_t group);
 /* false when id is not a metric. */
 bool metrics_find(const char *id, enum metric_id *out);
+/* True for the tables whose cells carry an indirectly standardized expected
+ * count (issue 14): the advocate breakdown of runaway_episodes_per_1000_days
+ * and moves_per_1000_days_in_care, for quarters, years and fiscal years. */
+bool metrics_table_standardized(enum metric_id metric, enum period_type period_type, enum dim dim);
 
 /*
  * One raw cell. Exact integers; value is derived by the disclosure stage
@@ -107,13 +119,22 @@ bool metrics_find(const char *id, enum metric_id *out);
  * quantiles, where `quantile_2s` holds the exact statistic.
  */
 struct metrics_cell {
-	int64_t numerator;   /* events, moves, children, episodes meeting the test */
-	int64_t denominator; /* days in care, children, episodes */
-	int64_t children;    /* distinct children the cell rests on */
-	int64_t quantile_2s; /* METRIC_KIND_QUANTILE: twice the statistic in
-	                        seconds, so a median of an even count (mean of
-	                        two middle values) stays exact; value in days =
-	                        quantile_2s / (2 * 86400) */
+	int64_t numerator;          /* events, moves, children, episodes meeting the test */
+	int64_t denominator;        /* days in care, children, episodes */
+	int64_t children;           /* distinct children the cell rests on */
+	int64_t quantile_2s;        /* METRIC_KIND_QUANTILE: twice the statistic in
+	                               seconds, so a median of an even count (mean of
+	                               two middle values) stays exact; value in days =
+	                               quantile_2s / (2 * 86400) */
+	int64_t quantile_low_s;     /* valid when has_quantile_interval: the value
+	                               at the interval's lower rank
+	                               (interval_quantile_ranks), in seconds */
+	int64_t quantile_high_s;    /* the same at the upper rank */
+	double expected;            /* valid when has_expected: events expected at
+	                               the rates of all children of the same age
+	                               band and setting (metrics_strata.c) */
+	bool has_quantile_interval; /* false when too few values for one */
+	bool has_expected;          /* metrics_table_standardized() tables only */
 };
 
 /*
@@ -147,6 +168,8 @@ struct metrics_result {
 struct metrics_options {
 	int fy_start_month;         /* first month of the fiscal year, 1..12 */
 	int64_t screening_window_s; /* screened_after_return_pct window, > 0 */
+	double confidence;          /* level of the quantiles' intervals, one
+	                               interval_confidence_valid() accepts */
 };
 
 /* Why metrics_compute() failed. */
@@ -154,6 +177,7 @@ enum metrics_failure {
 	METRICS_FAILED_MEMORY,           /* out of memory */
 	METRICS_FAILED_FY_START_MONTH,   /* options->fy_start_month not 1..12 */
 	METRICS_FAILED_SCREENING_WINDOW, /* options->screening_window_s <= 0 */
+	METRICS_FAILED_CONFIDENCE,       /* options->confidence out of range */
 };
 
 /* A short phrase for logs ("out of memory", ...); static storage. */

@@ -26,6 +26,7 @@
 
 #include "casa/config.h"
 #include "casa/date.h"
+#include "casa/interval.h"
 #include "casa/metrics.h"
 #include "casa/model.h"
 #include "casa/source.h"
@@ -192,6 +193,7 @@ int main(int argc, char **argv)
 	memset(&metrics_options, 0, sizeof(metrics_options));
 	if (!parse_args(argc, argv, &options))
 		return 2;
+	interval_init();
 
 	source.conninfo = options.conninfo;
 	source.schema = options.schema;
@@ -200,6 +202,7 @@ int main(int argc, char **argv)
 	source.parallel = 1;
 	metrics_options.fy_start_month = options.fy_start_month;
 	metrics_options.screening_window_s = options.screening_window_s;
+	metrics_options.confidence = INTERVAL_CONFIDENCE_DEFAULT;
 	if (!source_pull(&source, &raw, &stats, &err)) {
 		fprintf(stderr, "casa-dump: source: %s\n", err.message);
 		goto fail;
