@@ -46,7 +46,7 @@ if [ -x "$DUMP" ]; then
 		drop table if exists crosscheck.c_cells;
 		create table crosscheck.c_cells (metric text, period_type text, dim text,
 		    period text, grp text, numerator bigint, denominator bigint, quantile_2s bigint,
-		    children bigint);
+		    children bigint, expected double precision);
 		\\copy crosscheck.c_cells from '$TMP/c.csv' with (format csv, header true, force_not_null (grp))
 	SQL
 	check c crosscheck.c_cells
