@@ -197,11 +197,12 @@ static json_t *schemas(void)
 	              "The row's interval and change, as in Row (change outside "
 	              "this object is the difference of the two values)",
 	              "properties", statistics_properties());
-	json_t *summary = json_pack("{s:s, s:{s:o, s:o, s:{s:s, s:{s:s, s:{s:o, s:{s:[s,s]}}}}}}",
-	                            "type", "object", "properties", "snapshot", ref("SnapshotMeta"),
-	                            "disclosure", ref("Disclosure"), "metrics", "type", "array",
-	                            "items", "type", "object", "properties", "statistics",
-	                            statistics, "higher_is_better", "type", "boolean", "null");
+	json_t *summary =
+	    json_pack("{s:s, s:{s:o, s:o, s:{s:s}, s:{s:s, s:{s:s, s:{s:o, s:{s:[s,s]}}}}}}",
+	              "type", "object", "properties", "snapshot", ref("SnapshotMeta"), "disclosure",
+	              ref("Disclosure"), "confidence", "type", "number", "metrics", "type", "array",
+	              "items", "type", "object", "properties", "statistics", statistics,
+	              "higher_is_better", "type", "boolean", "null");
 	json_t *quality =
 	    json_pack("{s:s, s:{s:o, s:O, s:O, s:{s:s, s:{s:s, s:{s:O, s:O, s:{s:[s,s,s]}, "
 	              "s:O}}}}}",

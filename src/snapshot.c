@@ -567,6 +567,7 @@ static void render_summary(struct buf *buf, const struct snapshot *snapshot,
 	buf_snapshot_meta(buf, snapshot);
 	buf_puts(buf, ",\"disclosure\":");
 	buf_disclosure(buf, snapshot);
+	buf_printf(buf, ",\"confidence\":%.15g", snapshot->confidence);
 	buf_puts(buf, ",\"metrics\":[");
 	bool first = true;
 	for (int m = 0; m < METRIC_COUNT; m++) {
