@@ -12,6 +12,7 @@
  * suppressed cell or one with a zero denominator gets nulls.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -174,56 +175,76 @@ void snapshot_row_stats(const struct disclosure_table *table, const struct discl
 		set_change(out, &change);
 }
 
-/* A JSON string, or null; the texts are labels and names from this
- * program, never data, and need no escaping. */
-static void json_text(struct buf *buf, const char *name, const char *text)
+/* The members in order, each with its name and whether it is a string;
+ * written with buf_puts (a snapshot writes a few hundred thousand of them,
+ * and format strings cost more than the numbers). */
+struct stats_member {
+	const char *name;  /* JSON member and CSV column */
+	size_t offset;     /* of its text in struct snapshot_row_stats */
+	bool text;         /* a label: quoted in JSON */
+	bool standardized; /* only in the standardized tables */
+};
+
+#define MEMBER(field, text, standardized)                                                          \
+	{                                                                                          \
+#field, offsetof(struct snapshot_row_stats, field), text, standardized             \
+	}
+static const struct stats_member members[] = {
+    MEMBER(interval_low, false, false),
+    MEMBER(interval_high, false, false),
+    MEMBER(change_vs, true, false),
+    MEMBER(change, false, false),
+    MEMBER(change_low, false, false),
+    MEMBER(change_high, false, false),
+    MEMBER(change_direction, true, false),
+    MEMBER(expected, false, true),
+    MEMBER(smr, false, true),
+    MEMBER(smr_low, false, true),
+    MEMBER(smr_high, false, true),
+    MEMBER(standardized_value, false, true),
+};
+
+static const char *member_text(const struct snapshot_row_stats *stats,
+                               const struct stats_member *member)
 {
-	if (strcmp(text, "null") == 0)
-		buf_printf(buf, ",\"%s\":null", name);
-	else
-		buf_printf(buf, ",\"%s\":\"%s\"", name, text);
+	return (const char *)stats + member->offset;
 }
 
 void snapshot_row_stats_json(struct buf *buf, const struct snapshot_row_stats *stats)
 {
-	buf_printf(buf, "\"interval_low\":%s,\"interval_high\":%s", stats->interval_low,
-	           stats->interval_high);
-	json_text(buf, "change_vs", stats->change_vs);
-	buf_printf(buf, ",\"change\":%s,\"change_low\":%s,\"change_high\":%s", stats->change,
-	           stats->change_low, stats->change_high);
-	json_text(buf, "change_direction", stats->change_direction);
-	if (stats->standardized)
-		buf_printf(buf,
-		           ",\"expected\":%s,\"smr\":%s,\"smr_low\":%s,\"smr_high\":%s,"
-		           "\"standardized_value\":%s",
-		           stats->expected, stats->smr, stats->smr_low, stats->smr_high,
-		           stats->standardized_value);
+	for (size_t i = 0; i < CASA_ARRAY_LEN(members); i++) {
+		if (members[i].standardized && !stats->standardized)
+			break;
+		const char *text = member_text(stats, &members[i]);
+		/* labels and names from this program, never data: no escaping */
+		bool quoted = members[i].text && strcmp(text, "null") != 0;
+		buf_puts(buf, i > 0 ? ",\"" : "\"");
+		buf_puts(buf, members[i].name);
+		buf_puts(buf, quoted ? "\":\"" : "\":");
+		buf_puts(buf, text);
+		if (quoted)
+			buf_puts(buf, "\"");
+	}
 }
 
 void snapshot_row_stats_csv_header(struct buf *buf, bool standardized)
 {
-	buf_puts(buf, ",interval_low,interval_high,change_vs,change,change_low,change_high,"
-	              "change_direction");
-	if (standardized)
-		buf_puts(buf, ",expected,smr,smr_low,smr_high,standardized_value");
-}
-
-/* CSV: a null is an empty field. */
-static void csv_text(struct buf *buf, const char *text)
-{
-	buf_printf(buf, ",%s", strcmp(text, "null") == 0 ? "" : text);
+	for (size_t i = 0; i < CASA_ARRAY_LEN(members); i++) {
+		if (members[i].standardized && !standardized)
+			break;
+		buf_puts(buf, ",");
+		buf_puts(buf, members[i].name);
+	}
 }
 
 void snapshot_row_stats_csv(struct buf *buf, const struct snapshot_row_stats *stats)
 {
-	const char *const columns[] = {
-	    stats->interval_low, stats->interval_high, stats->change_vs,       stats->change,
-	    stats->change_low,   stats->change_high,   stats->change_direction};
-	const char *const standardized[] = {stats->expected, stats->smr, stats->smr_low,
-	                                    stats->smr_high, stats->standardized_value};
-	for (size_t i = 0; i < CASA_ARRAY_LEN(columns); i++)
-		csv_text(buf, columns[i]);
-	if (stats->standardized)
-		for (size_t i = 0; i < CASA_ARRAY_LEN(standardized); i++)
-			csv_text(buf, standardized[i]);
+	for (size_t i = 0; i < CASA_ARRAY_LEN(members); i++) {
+		if (members[i].standardized && !stats->standardized)
+			break;
+		const char *text = member_text(stats, &members[i]);
+		buf_puts(buf, ","); /* a null is an empty field */
+		if (strcmp(text, "null") != 0)
+			buf_puts(buf, text);
+	}
 }
