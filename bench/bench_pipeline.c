@@ -17,6 +17,7 @@
 #include "casa/config.h"
 #include "casa/date.h"
 #include "casa/disclosure.h"
+#include "casa/interval.h"
 #include "casa/metrics.h"
 #include "casa/model.h"
 #include "casa/snapshot.h"
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
 	}
 	if (as_of == 0 || runs < 1)
 		usage();
+	interval_init();
 
 	double best[5] = {1e9, 1e9, 1e9, 1e9, 1e9};
 	const char *names[5] = {"pull (COPY + parse)", "model (validate + sort)",
@@ -90,7 +92,8 @@ int main(int argc, char **argv)
 		                                        .min_cell = DISCLOSURE_DEFAULT_MIN_CELL};
 		struct metrics_options metrics = {
 		    .fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
-		    .screening_window_s = (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
+		    .screening_window_s = (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600,
+		    .confidence = INTERVAL_CONFIDENCE_DEFAULT};
 		enum model_failure model_failure;
 		enum metrics_failure metrics_failure;
 		struct source_error err;
@@ -119,7 +122,8 @@ int main(int argc, char **argv)
 		struct snapshot_info info = {.refresh_key = raw.refresh_key,
 		                             .generated_at = (int64_t)time(NULL),
 		                             .quality = &model.quality,
-		                             .refresh_seconds = 300};
+		                             .refresh_seconds = 300,
+		                             .confidence = INTERVAL_CONFIDENCE_DEFAULT};
 		struct snapshot *snap = snapshot_build(&protected_tables, &info);
 		if (snap == NULL)
 			return 1;

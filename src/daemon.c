@@ -148,6 +148,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	memset(&metrics_options, 0, sizeof(metrics_options));
 	metrics_options.fy_start_month = config->fy_start_month;
 	metrics_options.screening_window_s = (int64_t)config->screening_window_hours * 3600;
+	metrics_options.confidence = config->confidence;
 	if (!metrics_compute(&model, &metrics_options, &metrics, &metrics_failure)) {
 		snprintf(err, DAEMON_ERROR_LEN, "metrics: %s",
 		         metrics_failure_text(metrics_failure));
@@ -178,6 +179,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	info.generated_at = (int64_t)time(NULL);
 	info.quality = &out->quality;
 	info.refresh_seconds = config->refresh_s;
+	info.confidence = config->confidence;
 	out->snapshot = snapshot_build(&protected, &info);
 	if (out->snapshot == NULL) {
 		snprintf(err, DAEMON_ERROR_LEN, "snapshot: out of memory");

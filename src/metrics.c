@@ -1,14 +1,17 @@
 /*
  * metrics.c — metrics_compute(), which lays out every table of the catalog
  * (metrics_catalog.c) and runs the passes of metrics_days.c,
- * metrics_events.c and metrics_children.c (two threads when available); and
- * the lookups into a result. The reading of every rule is docs/metrics.md.
+ * metrics_events.c, metrics_children.c and metrics_strata.c (two threads
+ * when available); and the lookups into a result. The reading of every rule
+ * is docs/metrics.md.
  */
 #include "metrics_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "casa/interval.h"
 
 const struct metrics_table *metrics_table_find(const struct metrics_result *result,
                                                enum metric_id metric, enum period_type period_type,
@@ -59,6 +62,7 @@ static void ctx_free(struct metrics_ctx *ctx)
 		for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
 			for (int d = 0; d < DIM_COUNT; d++)
 				free(ctx->stamp[m][t][d]);
+	metrics_strata_free(ctx);
 	memset(ctx, 0, sizeof *ctx);
 }
 
@@ -95,6 +99,7 @@ static bool ctx_init(struct metrics_ctx *ctx, const struct model *model,
 	ctx->day_count = (uint32_t)(ctx->as_of - ctx->first_day + 1);
 	ctx->fy_start_month = out->fy_start_month;
 	ctx->screening_window_s = options->screening_window_s;
+	ctx->confidence = options->confidence;
 	for (int t = 0; t < PERIOD_TYPE_COUNT; t++) {
 		if (!axis_init(ctx, (enum period_type)t))
 			goto fail;
@@ -170,12 +175,12 @@ static void copy_days_in_care(struct metrics_ctx *ctx)
 	}
 }
 
-/* The second thread's share: the missing and cohort passes and half the
- * days pass. */
+/* The second thread's share: the missing and cohort passes, half the days
+ * pass and the strata of the advocate comparison. */
 static void *run_second_thread(void *arg)
 {
 	return metrics_pass_missing(arg) && metrics_pass_cohorts(arg) &&
-	               metrics_pass_days(arg, METRICS_DAYS_SEGMENTED)
+	               metrics_pass_days(arg, METRICS_DAYS_SEGMENTED) && metrics_pass_strata(arg)
 	           ? arg
 	           : NULL;
 }
@@ -189,6 +194,8 @@ const char *metrics_failure_text(enum metrics_failure failure)
 		return "fiscal year start month is not 1..12";
 	case METRICS_FAILED_SCREENING_WINDOW:
 		return "screening window is not a positive number of seconds";
+	case METRICS_FAILED_CONFIDENCE:
+		return "confidence level is not one an interval accepts";
 	}
 	return "unknown failure";
 }
@@ -208,6 +215,10 @@ bool metrics_compute(const struct model *model, const struct metrics_options *op
 	}
 	if (options->screening_window_s <= 0) {
 		why = METRICS_FAILED_SCREENING_WINDOW;
+		goto fail;
+	}
+	if (!interval_confidence_valid(options->confidence)) {
+		why = METRICS_FAILED_CONFIDENCE;
 		goto fail;
 	}
 	out->as_of = model->as_of;
@@ -242,6 +253,7 @@ bool metrics_compute(const struct model *model, const struct metrics_options *op
 	if (!first_ok || !second_ok)
 		goto fail;
 	copy_days_in_care(&ctx);
+	metrics_strata_finish(&ctx);
 	ctx_free(&ctx);
 	return true;
 fail:

@@ -27,6 +27,7 @@
 #include "casa/config.h"
 #include "casa/date.h"
 #include "casa/disclosure.h"
+#include "casa/interval.h"
 #include "casa/metrics.h"
 #include "casa/model.h"
 #include "casa/source.h"
@@ -111,9 +112,10 @@ int main(int argc, char **argv)
 	    .connect_timeout_s = 10,
 	    .parallel = 2,
 	};
-	struct metrics_options metrics = {
-	    .fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
-	    .screening_window_s = (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
+	struct metrics_options metrics = {.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
+	                                  .screening_window_s =
+	                                      (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600,
+	                                  .confidence = INTERVAL_CONFIDENCE_DEFAULT};
 	enum model_failure model_failure;
 	enum metrics_failure metrics_failure;
 	struct disclosure_options protect;
@@ -123,6 +125,7 @@ int main(int argc, char **argv)
 	const char *as_of_text = NULL;
 	bool verbose = false, utility = false, run_audit = true;
 
+	interval_init();
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--verbose") == 0) {
 			verbose = true; /* names exposed cells (identity only, no value) */

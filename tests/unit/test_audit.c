@@ -350,8 +350,10 @@ START_TEST(test_audit_catches_small_pair)
 	 * male + other = 25, each in [0, 25]: 26 values >= 11 -> no failure,
 	 * 3 unknowns. */
 	struct metrics_cell total = {.numerator = 25, .denominator = 150, .children = 150};
-	struct metrics_cell sex[4] = {
-	    {1, 40, 40, 0}, {1, 40, 40, 0}, {23, 70, 70, 0}, {0, 0, 0, 0}};
+	struct metrics_cell sex[4] = {{.numerator = 1, .denominator = 40, .children = 40},
+	                              {.numerator = 1, .denominator = 40, .children = 40},
+	                              {.numerator = 23, .denominator = 70, .children = 70},
+	                              {.numerator = 0}};
 	struct metrics_table tables[2] = {
 	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2025, 1, 1, &total},
 	    {METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_SEX, 2025, 1, 4, sex}};

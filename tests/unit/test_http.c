@@ -15,6 +15,7 @@
 
 #include "../../src/http_internal.h"
 #include "casa/http.h"
+#include "casa/interval.h"
 
 static struct http_config *config(const char *origins, const char *tokens, int refresh)
 {
@@ -242,8 +243,13 @@ static int request(uint16_t port, const char *path, const char *extra, char *res
 static struct snapshot *small_snapshot(int64_t numerator)
 {
 	/* one table, 2024: numerator/200 as a percent */
-	struct disclosure_cell cells[1] = {
-	    {numerator, 200, 100.0 * (double)numerator / 200, true, true, true, false}};
+	struct disclosure_cell cells[1] = {{.numerator = numerator,
+	                                    .denominator = 200,
+	                                    .value = 100.0 * (double)numerator / 200,
+	                                    .has_numerator = true,
+	                                    .has_denominator = true,
+	                                    .has_value = true,
+	                                    .suppressed = false}};
 	struct disclosure_table table = {
 	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 1, 1, cells};
 	struct disclosure_result result = {0};
@@ -253,7 +259,7 @@ static struct snapshot *small_snapshot(int64_t numerator)
 	result.tables = &table;
 	result.table_count = 1;
 	struct model_quality quality = {0};
-	struct snapshot_info info = {1, 1700000000, &quality, 60};
+	struct snapshot_info info = {1, 1700000000, &quality, 60, 0.95};
 	struct snapshot *s = snapshot_build(&result, &info);
 	ck_assert_ptr_nonnull(s);
 	return s;
@@ -401,6 +407,8 @@ static Suite *http_suite(void)
 
 int main(void)
 {
+	/* GSL aborts on an error by default (interval.h) */
+	interval_init();
 	SRunner *runner = srunner_create(http_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);
