@@ -16,7 +16,9 @@
 # Compared for several tables (identity and gzip, a from/to slice) and the
 # summary: body bytes and ETag equal on the two replicas, different on the
 # control, and the second replica answers 304 to the first one's ETag.
-# Nothing here looks at metric values.
+# What makes the bytes agree is snapshot.generated_at taken from the data:
+# here the newest batch's loaded_at (seeded now, after the start of as_of),
+# read back with SQL to the second. Nothing here looks at metric values.
 source "$(dirname "$0")/lib.sh"
 
 export CASA_GEN="${CASA_GEN:-$CASA_BUILD_DIR/casa-gen}"
@@ -82,6 +84,13 @@ start_daemon "$port_b" "${common[@]}" --state-dir "$TEST_TMP/state-b"
 port_c=$(free_port)
 start_daemon "$port_c" "${common[@]}" --state-dir "$TEST_TMP/state-c" --min-cell 12
 compare suppress "$port_a" "$port_b" "$port_c"
+loaded=$(psql "$conn" -XAt -v ON_ERROR_STOP=1 -c "SELECT to_char(loaded_at AT TIME ZONE 'UTC',
+	'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM deid.extract_batches ORDER BY batch_id DESC LIMIT 1") ||
+	fail "reading loaded_at"
+generated=$(jq -r .snapshot.generated_at "$TEST_TMP/1-suppress-1")
+[ "$generated" = "$loaded" ] ||
+	fail "snapshot.generated_at $generated, not the newest batch's loaded_at $loaded"
+echo "ok: snapshot.generated_at is the newest batch's loaded_at ($loaded)"
 
 # dp mode: the replicas share a key, the control has its own.
 dp=(--disclosure-mode dp --dp-epsilon 1)
