@@ -238,7 +238,7 @@
 				'The last refresh failed or the database is unreachable; the figures below are from the last good snapshot. ');
 		}
 		b.append('Data through ', h('strong', { 'data-testid': 'as-of' }, fmtDate(snap.as_of)),
-			' · computed ', h('span', { 'data-testid': 'generated-at' }, fmtTimestamp(snap.generated_at)),
+			' · current since ', h('span', { 'data-testid': 'generated-at' }, fmtTimestamp(snap.generated_at)),
 			' · snapshot ', h('code', null, String(snap.id).slice(0, 12)));
 		if (stale && ready && ready.last_success)
 			b.append(' · last successful refresh ', fmtTimestamp(ready.last_success));

@@ -94,8 +94,10 @@ static void render_prometheus(struct http_server *server, struct buf *t)
 	buf_printf(t, "casa_metrics_stale %d\n", atomic_load(&stats->stale) ? 1 : 0);
 	prom_header(t, "db_up", "gauge", "1 when the last contact with the database worked.");
 	buf_printf(t, "casa_metrics_db_up %d\n", atomic_load(&stats->db_up) ? 1 : 0);
-	prom_header(t, "snapshot_age_seconds", "gauge",
-	            "Seconds since the served snapshot was computed (-1 = none).");
+	prom_header(
+	    t, "snapshot_age_seconds", "gauge",
+	    "Seconds since the served snapshot's generated_at: its batch's loaded_at or the "
+	    "start of its as_of day, the later (-1 = none).");
 	long long age = -1;
 	if (snapshot != NULL)
 		age = (long long)time(NULL) - (long long)snapshot_generated_at(snapshot);

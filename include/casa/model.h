@@ -341,7 +341,8 @@ struct model_raw {
 	bool has_identifications; /* the source has trafficking_identifications */
 	char **counties;          /* distinct county names, in first-seen order */
 	size_t county_count, county_cap;
-	int64_t refresh_key; /* max(batch_id) of extract_batches, -1 if none */
+	int64_t refresh_key;       /* max(batch_id) of extract_batches, -1 if none */
+	int64_t refresh_loaded_at; /* loaded_at of that batch, Unix seconds; 0 if none */
 };
 
 /* Interns a county name (n bytes) into raw->counties; returns its index, or

@@ -28,7 +28,7 @@
 #   silent (in rows_read - rows_kept only): episode 14, placements 107 and 110,
 #   missing 1008, assignment 8.
 #   episodes 6; children 5; counties 4 (Cook, DuPage, Lake, "Tab\tCounty" by
-#   strcmp; Kane and Will are only on dropped rows); refresh_key max(3, 7, 5) = 7;
+#   strcmp; Kane and Will are only on dropped rows); refresh_key max(3, 12, 5, NULL) = 12;
 #   first_day 2024-01-01. 'infinity' end dates (episode 20, placement 117)
 #   read as open, not as errors.
 # In America/Chicago, missing 1010 (2025-07-01 03:00 UTC) is 2025-06-30 22:00,
@@ -98,7 +98,7 @@ check_utc() {
 	expect .children 5
 	expect .counties 4
 	expect '.county_names | join("|")' $'Cook|DuPage|Lake|Tab\tCounty'
-	expect .refresh_key 7
+	expect .refresh_key 12
 	expect .first_day 2024-01-01
 }
 
@@ -117,7 +117,7 @@ fi
 # first host is dead (extra connections must follow the main one), and an
 # empty conninfo with PG* environment variables, as in psql.
 key=$("$PULL" --db "$conn" --schema src_test --refresh-key) || fail "refresh key"
-[ "$(jq -r .refresh_key <<<"$key")" = 7 ] || fail "refresh key: $key"
+[ "$(jq -r .refresh_key <<<"$key")" = 12 ] || fail "refresh key: $key"
 pg_port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$conn")
 dead_port=$(free_port)
 "$PULL" --db "host=127.0.0.1,127.0.0.1 port=$dead_port,$pg_port user=casa_admin dbname=src_test" \
