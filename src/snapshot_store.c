@@ -435,6 +435,47 @@ fail:
 	return false;
 }
 
+struct snapshot *snapshot_load_bytes(const unsigned char *data, size_t size, const char *name)
+{
+	/* logged as snapshot_load: operators and tests look for that name */
+	if (size < SNAPSHOT_HEADER_LEN || (uint64_t)size > SNAPSHOT_FILE_MAX) {
+		log_warnx("snapshot_load: %s: refused, size %zu out of range", name, size);
+		return NULL;
+	}
+	if (memcmp(data, snapshot_magic, sizeof(snapshot_magic)) != 0) {
+		log_warnx("snapshot_load: %s: refused, not a snapshot file (bad magic)", name);
+		return NULL;
+	}
+	struct reader r = {data + 8, SNAPSHOT_HEADER_LEN - 8, false, NULL};
+	uint32_t version = get_u32(&r), header_len = get_u32(&r);
+	uint64_t payload_len = get_u64(&r);
+	uint32_t payload_crc = get_u32(&r), header_crc = get_u32(&r);
+	if (header_crc != (uint32_t)crc32(0L, data, SNAPSHOT_HEADER_LEN - 4)) {
+		log_warnx("snapshot_load: %s: refused, header checksum mismatch", name);
+		return NULL;
+	}
+	if (version != SNAPSHOT_FILE_VERSION || header_len != SNAPSHOT_HEADER_LEN) {
+		log_warnx("snapshot_load: %s: refused, file version %" PRIu32
+		          " (this build reads %d)",
+		          name, version, SNAPSHOT_FILE_VERSION);
+		return NULL;
+	}
+	if (payload_len != size - SNAPSHOT_HEADER_LEN) {
+		log_warnx("snapshot_load: %s: refused, length mismatch (truncated or extended)",
+		          name);
+		return NULL;
+	}
+	if (crc32_of(data + SNAPSHOT_HEADER_LEN, (size_t)payload_len) != payload_crc) {
+		log_warnx("snapshot_load: %s: refused, payload checksum mismatch", name);
+		return NULL;
+	}
+	const char *why = "invalid";
+	struct snapshot *snapshot = decode(data + SNAPSHOT_HEADER_LEN, (size_t)payload_len, &why);
+	if (snapshot == NULL)
+		log_warnx("snapshot_load: %s: refused, %s", name, why);
+	return snapshot;
+}
+
 struct snapshot *snapshot_load(const char *dir)
 {
 	char path[4096];
@@ -480,46 +521,12 @@ struct snapshot *snapshot_load(const char *dir)
 		}
 		got += (size_t)n;
 	}
-	if (memcmp(data, snapshot_magic, sizeof(snapshot_magic)) != 0) {
-		log_warnx("%s: %s: refused, not a snapshot file (bad magic)", __func__, path);
-		goto fail;
-	}
-	struct reader r = {data + 8, SNAPSHOT_HEADER_LEN - 8, false, NULL};
-	uint32_t version = get_u32(&r), header_len = get_u32(&r);
-	uint64_t payload_len = get_u64(&r);
-	uint32_t payload_crc = get_u32(&r), header_crc = get_u32(&r);
-	if (header_crc != (uint32_t)crc32(0L, data, SNAPSHOT_HEADER_LEN - 4)) {
-		log_warnx("%s: %s: refused, header checksum mismatch", __func__, path);
-		goto fail;
-	}
-	if (version != SNAPSHOT_FILE_VERSION || header_len != SNAPSHOT_HEADER_LEN) {
-		log_warnx("%s: %s: refused, file version %" PRIu32 " (this build reads %d)",
-		          __func__, path, version, SNAPSHOT_FILE_VERSION);
-		goto fail;
-	}
-	if (payload_len != size - SNAPSHOT_HEADER_LEN) {
-		log_warnx("%s: %s: refused, length mismatch (truncated or extended)", __func__,
-		          path);
-		goto fail;
-	}
-	if (crc32_of(data + SNAPSHOT_HEADER_LEN, (size_t)payload_len) != payload_crc) {
-		log_warnx("%s: %s: refused, payload checksum mismatch", __func__, path);
-		goto fail;
-	}
-	const char *why = "invalid";
-	snapshot = decode(data + SNAPSHOT_HEADER_LEN, (size_t)payload_len, &why);
-	if (snapshot == NULL) {
-		log_warnx("%s: %s: refused, %s", __func__, path, why);
-		goto fail;
-	}
-	close(fd);
-	free(data);
-	return snapshot;
+	snapshot = snapshot_load_bytes(data, size, path);
 fail:
 	if (fd >= 0)
 		close(fd);
 	free(data);
-	return NULL;
+	return snapshot;
 }
 
 /* ---- --once --output -------------------------------------------------- */
