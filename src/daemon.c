@@ -737,7 +737,7 @@ void daemon_free(struct daemon *daemon)
 
 int daemon_once(const struct config *config)
 {
-	uint8_t key[DISCLOSURE_KEY_LEN];
+	uint8_t key[DISCLOSURE_KEY_LEN] = {0}; /* read only when has_key */
 	bool has_key = false, db_error = false;
 	struct pipeline_output out;
 	char err[DAEMON_ERROR_LEN] = "";
