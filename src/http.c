@@ -16,6 +16,8 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -32,15 +34,19 @@
 #include "casa/metrics.h"
 #include "http_internal.h"
 
-
 /* Limits on hostile or broken requests. 2048 bytes is the classic safe URL
  * length (the parameter count is bounded in http_request.c). The memory
  * limit bounds the request line and headers (MHD answers 414/431 itself
  * past it). */
 #define HTTP_URL_MAX      2048
 #define HTTP_MEMORY_LIMIT (32 * 1024)
-/* http_stop waits this long for requests in flight before closing. */
+/* http_stop waits this long for requests in flight before closing, and
+ * closes once no connection has been busy for HTTP_QUIET_MS: long enough
+ * for a worker that was inside accept() when the daemon was quiesced to
+ * register its connection, and for a request already on the wire of a
+ * keep-alive connection to be read. */
 #define HTTP_DRAIN_MS 5000
+#define HTTP_QUIET_MS 100
 
 /* ---- configuration swap ----------------------------------------------- */
 
@@ -88,6 +94,11 @@ static void add_common_headers(struct request *req, struct MHD_Response *respons
 	if (atomic_load(&req->server->stats->stale))
 		MHD_add_response_header(response, "X-Casa-Stale", "true");
 	MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+	/* Draining: this answer ends the connection, so that a keep-alive
+	 * client's next request goes to a new one (refused) instead of racing
+	 * the close. */
+	if (atomic_load(&req->server->draining))
+		MHD_add_response_header(response, "Connection", "close");
 }
 
 static enum MHD_Result queue(struct request *req, unsigned status, struct MHD_Response *response)
@@ -472,10 +483,72 @@ static enum MHD_Result dispatch(struct request *req, const char *url, const char
 #define REQUEST_SEEN     ((uintptr_t)1)
 #define REQUEST_ANSWERED ((uintptr_t)2)
 
+/* What a connection is doing, for the drain of http_stop(): a connection
+ * is busy from its accept until its first answer, and again from each
+ * further request line to that request's end; idle between keep-alive
+ * requests. Only the connection's own worker thread touches it. */
+enum connection_phase {
+	CONNECTION_NEW,     /* accepted, no request yet: a client is about to send one */
+	CONNECTION_REQUEST, /* a request is being read or answered */
+	CONNECTION_IDLE,    /* answered, kept alive, nothing sent since */
+};
+
+static enum connection_phase *connection_phase_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info != NULL ? info->socket_context : NULL;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection opened or closed. A phase that
+ * cannot be allocated leaves the connection untracked (counted idle). */
+static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *server = cls;
+	enum connection_phase *phase = *socket_context;
+	(void)conn;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		phase = malloc(sizeof(*phase));
+		if (phase != NULL) {
+			*phase = CONNECTION_NEW;
+			atomic_fetch_add(&server->busy_connections, 1);
+		}
+		*socket_context = phase;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && phase != NULL) {
+		if (*phase != CONNECTION_IDLE)
+			atomic_fetch_sub(&server->busy_connections, 1);
+		free(phase);
+		*socket_context = NULL;
+	}
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: a request was answered (or aborted). MHD
+ * calls it once after every uri_log() call. */
+static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                              enum MHD_RequestTerminationCode code)
+{
+	struct http_server *server = cls;
+	enum connection_phase *phase = connection_phase_of(conn);
+	(void)con_cls;
+	(void)code;
+	if (phase != NULL && *phase == CONNECTION_REQUEST) {
+		*phase = CONNECTION_IDLE;
+		atomic_fetch_sub(&server->busy_connections, 1);
+	}
+}
+
+/* The first sight of a request (its request line). */
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	(void)cls;
-	(void)conn;
+	struct http_server *server = cls;
+	enum connection_phase *phase = connection_phase_of(conn);
+	if (phase != NULL) {
+		if (*phase == CONNECTION_IDLE)
+			atomic_fetch_add(&server->busy_connections, 1);
+		*phase = CONNECTION_REQUEST;
+	}
+	atomic_fetch_add(&server->requests_started, 1);
 	return (void *)((uintptr_t)(strlen(uri) + 1) << 2);
 }
 
@@ -605,7 +678,9 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_LIMIT, limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)HTTP_MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK, uri_log, server,
-	    threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, connection_notify, server, MHD_OPTION_NOTIFY_COMPLETED,
+	    request_completed, server, threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+	    threads, MHD_OPTION_END);
 	if (server->daemon == NULL) {
 		snprintf(err, HTTP_ERROR_LEN, "cannot listen on %s port %u (in use or not allowed)",
 		         host, (unsigned)options->listen_port);
@@ -646,27 +721,78 @@ bool http_reload(struct http_server *server, const struct http_options *options)
 	return true;
 }
 
+/* Hands the connections the kernel completed but MHD had not accepted yet
+ * to MHD, so that closing the listening socket does not reset them.
+ * Returns how many. */
+static unsigned adopt_queued_connections(struct http_server *server, int listen_fd)
+{
+	unsigned adopted = 0;
+	int flags = fcntl(listen_fd, F_GETFL);
+	if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return 0;
+	for (;;) {
+		struct sockaddr_storage addr;
+		socklen_t len = sizeof(addr);
+		int fd = accept(listen_fd, (struct sockaddr *)&addr, &len);
+		if (fd < 0 && errno == EINTR)
+			continue;
+		if (fd < 0)
+			break;                        /* EAGAIN: the queue is empty */
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* as MHD's own sockets */
+		/* on failure MHD closes fd itself */
+		if (MHD_add_connection(server->daemon, fd, (struct sockaddr *)&addr, len) ==
+		    MHD_YES)
+			adopted++;
+	}
+	return adopted;
+}
+
+/* Waits (bounded) until no connection has been busy for HTTP_QUIET_MS;
+ * returns the connections still busy at the deadline. */
+static int drain(struct http_server *server)
+{
+	const int step_ms = 10;
+	uint_least64_t seen = atomic_load(&server->requests_started);
+	int quiet_ms = 0;
+	for (int waited = 0; waited < HTTP_DRAIN_MS; waited += step_ms) {
+		struct timespec pause = {0, step_ms * 1000L * 1000L};
+		nanosleep(&pause, NULL);
+		uint_least64_t started = atomic_load(&server->requests_started);
+		bool idle = atomic_load(&server->busy_connections) == 0 &&
+		            atomic_load(&server->in_flight) == 0 && started == seen;
+		quiet_ms = idle ? quiet_ms + step_ms : 0;
+		seen = started;
+		if (quiet_ms >= HTTP_QUIET_MS)
+			return 0;
+	}
+	return atomic_load(&server->busy_connections);
+}
+
 void http_stop(struct http_server *server)
 {
 	if (server == NULL)
 		return;
-	/* Stop accepting: close the listening socket right away, so that new
-	 * connections are refused instead of queueing in the backlog only to be
-	 * reset by MHD_stop_daemon(). */
+	/* Stop accepting, and close the listening socket right away so that
+	 * new connections are refused: a connection the kernel had already
+	 * completed is first handed to MHD and answered. Only then do answers
+	 * say Connection: close, so a client told to reconnect is refused. */
 	MHD_socket listen_fd = MHD_quiesce_daemon(server->daemon);
-	if (listen_fd != MHD_INVALID_SOCKET)
+	unsigned adopted = 0;
+	if (listen_fd != MHD_INVALID_SOCKET) {
+		adopted = adopt_queued_connections(server, listen_fd);
 		close(listen_fd);
-	/* Drain (bounded): bodies in flight, and connections already accepted
-	 * whose request has not started yet, each get their answer. */
-	for (int waited = 0; waited < HTTP_DRAIN_MS; waited += 10) {
-		const union MHD_DaemonInfo *info =
-		    MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (atomic_load(&server->in_flight) == 0 &&
-		    (info == NULL || info->num_connections == 0))
-			break;
-		struct timespec pause = {0, 10 * 1000 * 1000};
-		nanosleep(&pause, NULL);
 	}
+	atomic_store(&server->draining, true);
+	/* Drain: every connection accepted gets the answer to the request it
+	 * sent or is sending; connections idle between keep-alive requests are
+	 * closed with the daemon. */
+	int busy = drain(server);
+	if (adopted > 0)
+		log_info("http: stop: took over %u connections queued at the listening socket",
+		         adopted);
+	if (busy > 0)
+		log_warnx("http: stop: %d connections still busy after %d ms; closing them", busy,
+		          HTTP_DRAIN_MS);
 	MHD_stop_daemon(server->daemon);
 	config_release(server->config);
 	http_files_free(&server->files);

@@ -78,6 +78,10 @@ struct http_server {
 	struct http_config *config;  /* current configuration */
 	struct http_files files;     /* dashboard files */
 	atomic_int in_flight;        /* responses still holding a snapshot */
+	atomic_bool draining;        /* http_stop() began: responses say Connection: close */
+	atomic_int busy_connections; /* accepted and waiting for or in a request (not idle
+	                                between keep-alive requests) */
+	atomic_uint_least64_t requests_started; /* request lines read, ever */
 	atomic_uint_least64_t requests[ROUTE_COUNT][HTTP_STATUS_SLOTS]; /* counters */
 };
 
