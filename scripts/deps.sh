@@ -16,7 +16,7 @@ packages=(
   libpq-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
   check libsubunit-dev libgsl-dev
   postgresql postgresql-contrib
-  curl procps util-linux
+  curl procps util-linux tzdata
 )
 # Test tools: the suppression audit's solver, the tests' JSON checks, the
 # static analysis (cppcheck; gcc's -fanalyzer comes with build-essential),

@@ -118,6 +118,15 @@ if "$BIN" --config "$TEST_TMP/bad.conf" --check-config >"$TEST_TMP/check.out" 2>
 	fail "--check-config accepted min_cell = 3"
 fi
 grep -q "bad.conf:2: min_cell" "$TEST_TMP/check.out" || fail "check-config error: $(cat "$TEST_TMP/check.out")"
+# issue 16: each of these made every refresh fail, or silently dropped a line
+for bad in 'timezone = Mars/Olympus' 'db = "host=127.0.0.1 port=notaport"' $'refresh = 2\nrefresh = 3'; do
+	printf '%s\n' "$bad" >"$TEST_TMP/bad.conf"
+	if "$BIN" --config "$TEST_TMP/bad.conf" --check-config >"$TEST_TMP/check.out" 2>&1; then
+		fail "--check-config accepted: $bad"
+	fi
+	key=${bad%% *}
+	grep -q "bad.conf:[12]: $key" "$TEST_TMP/check.out" || fail "check-config error for $key: $(cat "$TEST_TMP/check.out")"
+done
 
 ##############################################################################
 step "A2 --once --output"
