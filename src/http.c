@@ -476,12 +476,15 @@ static enum MHD_Result dispatch(struct request *req, const char *url, const char
 }
 
 /* con_cls carries request state as a tagged integer, never dereferenced:
- * the raw URI length + 1 (from uri_log(), shifted left by 2) and two flags.
+ * the raw URI length + 1 (from uri_log(), shifted left by 3) and three
+ * flags.
  * Answering on the first call makes libmicrohttpd 0.9.75 close the
  * connection, so safe methods are answered on the second call (after the
  * headers), which keeps polling clients on one keep-alive connection. */
 #define REQUEST_SEEN     ((uintptr_t)1)
 #define REQUEST_ANSWERED ((uintptr_t)2)
+#define REQUEST_NUL      ((uintptr_t)4) /* %00 in the target as sent */
+#define REQUEST_SHIFT    3
 
 /* What a connection is doing, for the drain of http_stop(): a connection
  * is busy from its accept until its first answer, and again from each
@@ -549,7 +552,8 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 		*phase = CONNECTION_REQUEST;
 	}
 	atomic_fetch_add(&server->requests_started, 1);
-	return (void *)((uintptr_t)(strlen(uri) + 1) << 2);
+	uintptr_t nul = http_target_has_nul(uri) ? REQUEST_NUL : 0;
+	return (void *)(((uintptr_t)(strlen(uri) + 1) << REQUEST_SHIFT) | nul);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -575,7 +579,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		*upload_data_size = 0; /* a body on a GET means nothing here */
 		return MHD_YES;
 	}
-	size_t uri_len = (state >> 2) > 0 ? (size_t)(state >> 2) - 1 : strlen(url);
+	size_t uri_len =
+	    (state >> REQUEST_SHIFT) > 0 ? (size_t)(state >> REQUEST_SHIFT) - 1 : strlen(url);
 	*con_cls = (void *)(state | REQUEST_SEEN | REQUEST_ANSWERED);
 	struct request *req = calloc(1, sizeof(*req));
 	if (req == NULL)
@@ -585,7 +590,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	req->config = config_acquire(server);
 	req->route = ROUTE_OTHER;
 	req->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-	enum MHD_Result result = dispatch(req, url, method, uri_len);
+	enum MHD_Result result = state & REQUEST_NUL
+	                             ? send_error(req, 400, "NUL byte (%00) in the URL", NULL, 0)
+	                             : dispatch(req, url, method, uri_len);
 	config_release(req->config);
 	free(req);
 	return result;
@@ -593,13 +600,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	(void)cls;
-	char message[512];
+	struct http_server *server = cls;
+	char message[HTTP_LOG_MESSAGE_LEN];
+	struct timespec now;
+	unsigned repeated;
 	vsnprintf(message, sizeof(message), fmt, ap);
 	size_t n = strlen(message);
 	while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == '\r'))
 		message[--n] = '\0';
-	log_warnx("http: %s", message);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&server->log_lock);
+	bool admitted = http_log_admit(&server->log_limit, message,
+	                               (double)now.tv_sec + (double)now.tv_nsec / 1e9, &repeated);
+	if (repeated > 0)
+		log_warnx("http: the last message repeated %u more times", repeated);
+	if (admitted)
+		log_warnx("http: %s", message);
+	pthread_mutex_unlock(&server->log_lock);
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -643,6 +660,7 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 	server->slot = slot;
 	server->stats = stats;
 	pthread_mutex_init(&server->config_lock, NULL);
+	pthread_mutex_init(&server->log_lock, NULL);
 	server->config = http_config_new(options);
 	if (server->config == NULL) {
 		snprintf(err, HTTP_ERROR_LEN, "out of memory");
@@ -696,6 +714,7 @@ fail:
 		http_config_free(server->config);
 		http_files_free(&server->files);
 		pthread_mutex_destroy(&server->config_lock);
+		pthread_mutex_destroy(&server->log_lock);
 		free(server);
 	}
 	return NULL;
@@ -794,8 +813,12 @@ void http_stop(struct http_server *server)
 		log_warnx("http: stop: %d connections still busy after %d ms; closing them", busy,
 		          HTTP_DRAIN_MS);
 	MHD_stop_daemon(server->daemon);
+	unsigned repeated = http_log_flush(&server->log_limit);
+	if (repeated > 0)
+		log_warnx("http: the last message repeated %u more times", repeated);
 	config_release(server->config);
 	http_files_free(&server->files);
 	pthread_mutex_destroy(&server->config_lock);
+	pthread_mutex_destroy(&server->log_lock);
 	free(server);
 }

@@ -30,8 +30,10 @@ static int hex_value(char c)
 }
 
 /* In place, as MHD_http_unescape(): %XX with two hex digits decoded, any
- * other '%' kept. plus: '+' becomes ' ' (query strings only). */
-static void unescape(char *text, bool plus)
+ * other '%' kept. plus: '+' becomes ' ' (query strings only). The server
+ * refuses a target with %00 before reading it (400): for any other, no NUL
+ * may come out. */
+static void unescape(char *text, bool plus, bool nul_refused)
 {
 	char *out = text;
 	for (const char *p = text; *p != '\0'; p++) {
@@ -44,11 +46,12 @@ static void unescape(char *text, bool plus)
 		}
 	}
 	*out = '\0';
+	FUZZ_CHECK(nul_refused || strlen(text) == (size_t)(out - text));
 }
 
-static void check_path(char *path)
+static void check_path(char *path, bool nul_refused)
 {
-	unescape(path, false);
+	unescape(path, false, nul_refused);
 	size_t len = strlen(path);
 	const char *rest = NULL;
 	enum route route = http_route_of(path, &rest);
@@ -64,7 +67,7 @@ static void check_path(char *path)
 		           rest[0] != '.');
 }
 
-static void check_query(char *query)
+static void check_query(char *query, bool nul_refused)
 {
 	struct http_query parsed;
 	memset(&parsed, 0, sizeof(parsed));
@@ -80,9 +83,9 @@ static void check_query(char *query)
 		char *equals = strchr(param, '=');
 		if (equals != NULL)
 			*equals = '\0';
-		unescape(param, true);
+		unescape(param, true, nul_refused);
 		if (equals != NULL)
-			unescape(equals + 1, true);
+			unescape(equals + 1, true, nul_refused);
 		http_query_add(&parsed, param, equals != NULL ? equals + 1 : NULL);
 	}
 	FUZZ_CHECK(parsed.count <= HTTP_PARAMS_MAX && parsed.count <= parsed.total);
@@ -128,12 +131,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(target, data, size);
 	target[size] = '\0';
 	check_headers(target);
+	bool nul_refused = http_target_has_nul(target);
 	char *question = strchr(target, '?');
 	if (question != NULL) {
 		*question = '\0';
-		check_query(question + 1);
+		check_query(question + 1, nul_refused);
 	}
-	check_path(target);
+	check_path(target, nul_refused);
 	free(target);
 	return 0;
 }
