@@ -378,6 +378,12 @@ start_daemon "$port" --db "$conn_b_pw" --as-of "$AS_OF" --timezone UTC --refresh
 [ $((SECONDS - started)) -le 5 ] || fail "persisted snapshot took $((SECONDS - started)) s"
 [ "$(snapshot_id "$port")" = "$id_b" ] || fail "restart did not serve the persisted snapshot"
 wait_for 10 readyz_stale "$port" || fail "persisted snapshot not marked stale"
+# issue 16: the last-success gauge read 0 after a restart, so the documented
+# alert (time() - last success > 2 days) fired at once. It is the time the
+# persisted snapshot was computed.
+generated=$(curl -fsS "http://127.0.0.1:$port$TABLE" | jq -r '.snapshot.generated_at')
+[ "$(metric_value "$port" casa_metrics_last_success_timestamp_seconds)" = "$(date -d "$generated" +%s)" ] ||
+	fail "last success after a restart: $(metric_value "$port" casa_metrics_last_success_timestamp_seconds), snapshot generated $generated"
 
 step "B4 corrupted state file: logged, ignored"
 kill -9 "$DAEMON_PID"
