@@ -134,6 +134,7 @@ enum gen_rule {
 	GEN_UNKNOWN_SCREEN_RESULT,
 	GEN_BIRTH_MONTH_NOT_FIRST,
 	GEN_IGNORED_AFTER_AS_OF,
+	GEN_PARENT_DROPPED, /* last of the model's: the earlier rules' rows stay as they were */
 	/* Issue 17, not in enum dq_rule yet: reported only with identifications. */
 	GEN_IDENTIFICATION_OUTSIDE_CARE,
 	GEN_REPORT_BEFORE_IDENTIFIED,
@@ -163,6 +164,7 @@ static const char *const gen_rule_names[GEN_RULE_COUNT] = {
     "keep_unknown_screen_result",
     "keep_birth_month_not_first",
     "ignored_after_as_of",
+    "drop_parent_dropped",
     "drop_identification_outside_care",
     "keep_report_before_identified",
 };
@@ -1393,7 +1395,7 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 			}
 			case GEN_EPISODE_ENDS_BEFORE_START: {
 				/* With a placement and a missing episode of its own: they go
-				 * with it, uncounted. j == 0: the empty interval. */
+				 * with it (parent dropped). j == 0: the empty interval. */
 				int64_t child = gen_new_key(ctx, GEN_CHILDREN);
 				int64_t episode = gen_new_key(ctx, GEN_EPISODES);
 				int32_t removal = as_of - 500;
@@ -1405,6 +1407,7 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 				                   "foster_home", 0, removal, removal + 10);
 				m = gen_clean_missing(removal, 3);
 				gen_emit_missing(ctx, gen_new_key(ctx, GEN_MISSING), episode, &m);
+				ctx->expected[GEN_PARENT_DROPPED] += 2;
 				break;
 			}
 			case GEN_PLACEMENT_ENDS_BEFORE_START:
@@ -1574,6 +1577,26 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 					                 as_of + 5, GEN_NO_DAY, NULL);
 				}
 				break;
+			case GEN_PARENT_DROPPED: {
+				/* An episode (with a placement, j odd) of a child whose
+				 * birth_month is null: the child falls to null_required,
+				 * counted there; its episode (and the placement) to this
+				 * rule. */
+				int64_t child = gen_new_key(ctx, GEN_CHILDREN);
+				int64_t episode = gen_new_key(ctx, GEN_EPISODES);
+				int32_t removal = as_of - 450 + (int32_t)j;
+				gen_emit_child(ctx, child, 0, false, 0, "female", "white");
+				ctx->expected[GEN_NULL_REQUIRED]++;
+				gen_emit_episode(ctx, episode, child, gen_county_names[0], removal,
+				                 removal + 20, "reunification");
+				if (j % 2 == 1) {
+					gen_emit_placement(ctx, gen_new_key(ctx, GEN_PLACEMENTS),
+					                   episode, "foster_home", 0, removal,
+					                   removal + 20);
+					ctx->expected[GEN_PARENT_DROPPED]++;
+				}
+				break;
+			}
 			case GEN_IDENTIFICATION_OUTSIDE_CARE: /* gen_bad_identifications() */
 			case GEN_REPORT_BEFORE_IDENTIFIED:
 			case GEN_RULE_COUNT:

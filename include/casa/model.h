@@ -94,7 +94,7 @@ enum screen_result {
 /* Code lists in enum order; the text is the source's (and the API's) code. */
 extern const char *const model_sex_codes[SEX_COUNT];
 extern const char *const model_race_codes[RACE_COUNT];
-extern const char *const model_reason_codes[REASON_COUNT];   /* REASON_NONE: "" */
+extern const char *const model_reason_codes[REASON_COUNT]; /* REASON_NONE: "" */
 extern const char *const model_setting_codes[SETTING_COUNT];
 
 bool model_setting_is_temporary(enum setting setting);
@@ -107,18 +107,18 @@ struct model_child {
 };
 
 struct model_episode {
-	int64_t episode_key;         /* pseudonymous; never leaves the process */
-	uint32_t child;              /* index into model.children */
-	uint16_t county;             /* index into model.counties */
-	uint8_t discharge_reason;    /* enum discharge_reason */
-	int32_t removal_date;        /* first day in care */
-	int32_t discharge_date;      /* first day not in care, or DATE_OPEN */
-	uint32_t first_placement;    /* index into model.placements */
-	uint32_t placement_count;    /* placements of this episode */
-	uint32_t first_missing;      /* index into model.missing */
-	uint32_t missing_count;      /* missing episodes of this episode */
-	uint32_t first_assignment;   /* index into model.assignments */
-	uint32_t assignment_count;   /* advocate assignments of this episode */
+	int64_t episode_key;       /* pseudonymous; never leaves the process */
+	uint32_t child;            /* index into model.children */
+	uint16_t county;           /* index into model.counties */
+	uint8_t discharge_reason;  /* enum discharge_reason */
+	int32_t removal_date;      /* first day in care */
+	int32_t discharge_date;    /* first day not in care, or DATE_OPEN */
+	uint32_t first_placement;  /* index into model.placements */
+	uint32_t placement_count;  /* placements of this episode */
+	uint32_t first_missing;    /* index into model.missing */
+	uint32_t missing_count;    /* missing episodes of this episode */
+	uint32_t first_assignment; /* index into model.assignments */
+	uint32_t assignment_count; /* advocate assignments of this episode */
 };
 
 struct model_placement {
@@ -153,29 +153,29 @@ struct model_assignment {
  * are kept (possibly clipped or recoded) and counted; DQ_IGNORED_* are not
  * violations, only information. */
 enum dq_rule {
-	DQ_DROP_DUPLICATE_KEY,              /* second row with the same key, any table */
-	DQ_DROP_DANGLING_PARENT,            /* parent key absent from its table (a row
-	                                       whose parent was dropped goes with it,
-	                                       uncounted) */
-	DQ_DROP_EPISODE_ENDS_BEFORE_START,  /* with its child rows */
+	DQ_DROP_DUPLICATE_KEY,             /* second row with the same key, any table */
+	DQ_DROP_DANGLING_PARENT,           /* parent key absent from its table */
+	DQ_DROP_PARENT_DROPPED,            /* parent key present, but no row of it kept
+	                                      (a child or episode left out by a rule) */
+	DQ_DROP_EPISODE_ENDS_BEFORE_START, /* with its child rows */
 	DQ_DROP_PLACEMENT_ENDS_BEFORE_START,
 	DQ_DROP_PLACEMENT_UNKNOWN_SETTING,
-	DQ_DROP_PLACEMENT_OUTSIDE_CARE,     /* starts on a day not in care */
+	DQ_DROP_PLACEMENT_OUTSIDE_CARE, /* starts on a day not in care */
 	DQ_DROP_ASSIGNMENT_ENDS_BEFORE_START,
 	DQ_DROP_ASSIGNMENT_OUTSIDE_CARE,
 	DQ_DROP_MISSING_RETURNS_BEFORE_MISSING,
-	DQ_DROP_MISSING_OUTSIDE_CARE,       /* begins on a day not in care */
-	DQ_DROP_NULL_REQUIRED,              /* a not-null contract column was null */
-	DQ_KEEP_OVERLAPPING_PLACEMENTS,     /* later-starting one wins the days */
-	DQ_KEEP_PLACEMENT_AFTER_DISCHARGE,  /* cut at discharge */
-	DQ_KEEP_REPORT_BEFORE_INFORMED,     /* LE or NCMEC report before the clock */
+	DQ_DROP_MISSING_OUTSIDE_CARE,      /* begins on a day not in care */
+	DQ_DROP_NULL_REQUIRED,             /* a not-null contract column was null */
+	DQ_KEEP_OVERLAPPING_PLACEMENTS,    /* later-starting one wins the days */
+	DQ_KEEP_PLACEMENT_AFTER_DISCHARGE, /* cut at discharge */
+	DQ_KEEP_REPORT_BEFORE_INFORMED,    /* LE or NCMEC report before the clock */
 	DQ_KEEP_SCREEN_BEFORE_RETURN,
 	DQ_KEEP_UNKNOWN_SEX,
 	DQ_KEEP_UNKNOWN_RACE,
 	DQ_KEEP_UNKNOWN_DISCHARGE_REASON,
 	DQ_KEEP_UNKNOWN_SCREEN_RESULT,
-	DQ_KEEP_BIRTH_MONTH_NOT_FIRST,      /* truncated to the 1st */
-	DQ_IGNORED_AFTER_AS_OF,             /* rows starting after as_of */
+	DQ_KEEP_BIRTH_MONTH_NOT_FIRST, /* truncated to the 1st */
+	DQ_IGNORED_AFTER_AS_OF,        /* rows starting after as_of */
 	DQ_RULE_COUNT
 };
 
@@ -195,27 +195,27 @@ enum model_table {
 extern const char *const model_table_names[MODEL_TABLE_COUNT]; /* SQL names */
 
 struct model_quality {
-	uint64_t violations[DQ_RULE_COUNT];  /* rows per rule */
+	uint64_t violations[DQ_RULE_COUNT];    /* rows per rule */
 	uint64_t rows_read[MODEL_TABLE_COUNT]; /* as the source gave them */
 	uint64_t rows_kept[MODEL_TABLE_COUNT]; /* in the model */
 };
 
 struct model {
-	int32_t as_of;                      /* last day of data */
-	int32_t first_day;                  /* earliest removal_date, or as_of if none */
-	struct model_child *children;       /* sorted by child_key */
+	int32_t as_of;                /* last day of data */
+	int32_t first_day;            /* earliest removal_date, or as_of if none */
+	struct model_child *children; /* sorted by child_key */
 	size_t child_count;
-	struct model_episode *episodes;     /* sorted by (child, removal, key) */
+	struct model_episode *episodes; /* sorted by (child, removal, key) */
 	size_t episode_count;
 	struct model_placement *placements; /* grouped by episode, see above */
 	size_t placement_count;
-	struct model_missing *missing;      /* grouped by episode */
+	struct model_missing *missing; /* grouped by episode */
 	size_t missing_count;
 	struct model_assignment *assignments; /* grouped by episode */
 	size_t assignment_count;
-	char **counties;                    /* sorted, distinct county names */
+	char **counties; /* sorted, distinct county names */
 	size_t county_count;
-	struct model_quality quality;       /* per-rule counts */
+	struct model_quality quality; /* per-rule counts */
 };
 
 /*
@@ -227,14 +227,14 @@ struct model_raw_child {
 	int64_t child_key;
 	int32_t birth_month;
 	bool has_birth_month;
-	char sex[16];  /* code, "" for null; longer codes are cut (still unknown) */
+	char sex[16]; /* code, "" for null; longer codes are cut (still unknown) */
 	char race[16];
 };
 
 struct model_raw_episode {
 	int64_t episode_key;
 	int64_t child_key;
-	uint32_t county;         /* index into model_raw.counties */
+	uint32_t county; /* index into model_raw.counties */
 	bool has_county;
 	int32_t removal_date;
 	bool has_removal_date;
@@ -296,15 +296,15 @@ struct model_raw {
 	size_t missing_count, missing_cap;
 	struct model_raw_assignment *assignments;
 	size_t assignment_count, assignment_cap;
-	char **counties;       /* distinct county names, in first-seen order */
+	char **counties; /* distinct county names, in first-seen order */
 	size_t county_count, county_cap;
-	int64_t refresh_key;   /* max(batch_id) of extract_batches, -1 if none */
+	int64_t refresh_key; /* max(batch_id) of extract_batches, -1 if none */
 };
 
 /* Interns a county name (n bytes) into raw->counties; returns its index, or
  * false on allocation failure. */
 bool model_raw_county(struct model_raw *raw, const char *name, size_t n,
-		      uint32_t *index) CASA_MUSTCHECK;
+                      uint32_t *index) CASA_MUSTCHECK;
 void model_raw_free(struct model_raw *raw);
 
 /* Why model_build() failed. */

@@ -13,6 +13,9 @@
 #              assignments 2 (1,4)
 #   drop_duplicate_key       1 child + 1 episode + 1 placement + 1 missing + 1 assignment = 5
 #   drop_dangling_parent     episode 13 + placement 108 + missing 1006 + assignment 5 = 4
+#   drop_parent_dropped      episode 14 (child 4), placements 107 (episode 13) and 110
+#                            (episode 15), missing 1008 (episode 14), assignment 8
+#                            (episode 15) = 5
 #   drop_null_required       child 4 + episode 16 + placement 111 + missing 1005 + assignment 6 = 5
 #   ignored_after_as_of      episode 17 + placement 109 + missing 1007, 1010 + assignment 7 = 5
 #   drop_episode_ends_before_start 1 (15); drop_placement_ends_before_start 1 (105);
@@ -25,8 +28,8 @@
 #   keep_unknown_sex 2 (child 3 'girl', child 7 ''), keep_unknown_race 1,
 #   keep_birth_month_not_first 1 (child 3)
 #   keep_unknown_discharge_reason 1 (episode 12)
-#   silent (in rows_read - rows_kept only): episode 14, placements 107 and 110,
-#   missing 1008, assignment 8.
+#   so every row read is kept or counted once: 7 + 12 + 19 + 13 + 9 = 60 =
+#   kept 27 + 5 + 4 + 5 + 5 + 5 + 1 + 1 + 1 + 2 + 1 + 1 + 1 + 1 = 60.
 #   episodes 6; children 5; counties 4 (Cook, DuPage, Lake, "Tab\tCounty" by
 #   strcmp; Kane and Will are only on dropped rows); refresh_key max(3, 7, 5) = 7;
 #   first_day 2024-01-01. 'infinity' end dates (episode 20, placement 117)
@@ -64,6 +67,7 @@ check_utc() {
 	expect .rows_kept.advocate_assignments 2
 	expect .quality.drop_duplicate_key 5
 	expect .quality.drop_dangling_parent 4
+	expect .quality.drop_parent_dropped 5
 	expect .quality.drop_episode_ends_before_start 1
 	expect .quality.drop_placement_ends_before_start 1
 	expect .quality.drop_placement_unknown_setting 1
@@ -83,7 +87,7 @@ check_utc() {
 	expect .quality.keep_unknown_screen_result 1
 	expect .quality.keep_birth_month_not_first 1
 	expect .quality.ignored_after_as_of 5
-	expect '.quality | length' 21
+	expect '.quality | length' 22
 	expect .episodes 6
 	expect .children 5
 	expect .counties 4
@@ -141,7 +145,8 @@ for zone in UTC America/Chicago; do
 		(.rows_kept | to_entries[] | "rows_kept.\(.key)=\(.value)")' "$out" |
 		LC_ALL=C sort >"$TEST_TMP/got.txt"
 	LC_ALL=C sort -o "$TEST_TMP/want.txt" "$TEST_TMP/want.txt"
-	[ "$(wc -l <"$TEST_TMP/want.txt")" -eq 26 ] || fail "expected 26 SQL counts"
+	# 22 rules + 5 tables
+	[ "$(wc -l <"$TEST_TMP/want.txt")" -eq 27 ] || fail "expected 27 SQL counts"
 	diff "$TEST_TMP/want.txt" "$TEST_TMP/got.txt" >&2 ||
 		fail "casa-pull and the SQL implementation disagree ($zone)"
 	cp "$TEST_TMP/want.txt" "$TEST_TMP/want-${zone//\//_}.txt"

@@ -217,9 +217,13 @@ START_TEST(test_every_rule_counted)
 	/* One duplicate per table: child 1, episode 10, placement 100,
 	 * missing 1000, assignment 1 = 5. */
 	ck_assert_uint_eq(v[DQ_DROP_DUPLICATE_KEY], 5);
-	/* episode 13 (child 99), placement 108, missing 1006, assignment 5 = 4;
-	 * episode 14 and the rows of episodes 13 and 15 go silently. */
+	/* episode 13 (child 99), placement 108, missing 1006, assignment 5 = 4 */
 	ck_assert_uint_eq(v[DQ_DROP_DANGLING_PARENT], 4);
+	/* issue 16: rows whose parent was left out were counted by no rule.
+	 * Episode 14 (child 4 null), missing 1008 (episode 14), placement 107
+	 * (episode 13 dangling), placement 110 and assignment 8 (episode 15
+	 * ends before start) = 5. */
+	ck_assert_uint_eq(v[DQ_DROP_PARENT_DROPPED], 5);
 	/* child 4, episode 16, placement 111, missing 1005, assignment 6 = 5. */
 	ck_assert_uint_eq(v[DQ_DROP_NULL_REQUIRED], 5);
 	/* episode 17, placement 109, missing 1007, assignment 7 = 4. */
@@ -255,6 +259,21 @@ START_TEST(test_every_rule_counted)
 	ck_assert_uint_eq(kept[MODEL_PLACEMENTS], 8);  /* 100-103, 112-114, 116 */
 	ck_assert_uint_eq(kept[MODEL_MISSING], 5);     /* 1000-1002, 1009, 1011 */
 	ck_assert_uint_eq(kept[MODEL_ASSIGNMENTS], 2); /* 1, 4 */
+	/* Every row read is kept or counted by exactly one rule: read 6 + 11 +
+	 * 18 + 12 + 9 = 56 = kept 4 + 5 + 8 + 5 + 2 = 24, plus the rules that
+	 * leave rows out: 5 duplicates + 4 dangling + 5 parent dropped + 5 null +
+	 * 4 ignored + 1 + 1 + 1 + 2 + 1 + 1 + 1 + 1 (own rules) = 32. */
+	uint64_t read_all = 0, accounted = 0;
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
+		read_all += read[t];
+		accounted += kept[t];
+	}
+	for (int r = 0; r < DQ_RULE_COUNT; r++)
+		if (strncmp(model_dq_rule_names[r], "drop_", 5) == 0 ||
+		    strncmp(model_dq_rule_names[r], "ignored_", 8) == 0)
+			accounted += v[r];
+	ck_assert_uint_eq(read_all, 56);
+	ck_assert_uint_eq(accounted, 56);
 	ck_assert_uint_eq(model.child_count, 4);
 	ck_assert_uint_eq(model.episode_count, 5);
 	ck_assert_uint_eq(model.placement_count, 8);
@@ -452,7 +471,7 @@ START_TEST(test_first_match_wins)
 	child(&raw, 1, "2010-01-01", "female", "white");
 	/* Key 20: first row has a null removal_date (null_required); the second
 	 * row with key 20 is still a duplicate (the key was seen), so no episode
-	 * 20 is kept and placement 200 goes silently with it. */
+	 * 20 is kept and placement 200 goes with it (parent dropped). */
 	episode(&raw, 20, 1, "X", NULL, NULL, "");
 	episode(&raw, 20, 1, "X", "2024-01-01", NULL, "");
 	placement(&raw, 200, 20, "foster_home", 0, "2024-01-01", NULL);
@@ -485,6 +504,7 @@ START_TEST(test_first_match_wins)
 	ck_assert_uint_eq(v[DQ_DROP_DUPLICATE_KEY], 1);  /* second episode 20 */
 	ck_assert_uint_eq(v[DQ_IGNORED_AFTER_AS_OF], 2); /* 210, 301 */
 	ck_assert_uint_eq(v[DQ_DROP_DANGLING_PARENT], 0);
+	ck_assert_uint_eq(v[DQ_DROP_PARENT_DROPPED], 1);              /* 200 */
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_ENDS_BEFORE_START], 1); /* 212 */
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_UNKNOWN_SETTING], 1);   /* 213 */
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 0);
