@@ -14,10 +14,10 @@
  */
 #include "casa/http.h"
 
-#include <jansson.h>
-#include <microhttpd.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
