@@ -525,6 +525,10 @@ static void load_persisted(struct daemon *daemon)
 	log_info("state: serving the persisted snapshot %s (as_of %s) until the first refresh",
 	         snapshot_id(persisted), as_of);
 	atomic_store(&daemon->stats.refresh_key, daemon->served_key);
+	/* The last success known: when this snapshot was computed (a refresh
+	 * that found the content unchanged since is not persisted, so it may be
+	 * older). 0 would fire the "no fresh data" alert at every restart. */
+	atomic_store(&daemon->stats.last_success_unix, daemon->served_at);
 	snapshot_slot_replace(&daemon->slot, persisted);
 }
 
@@ -737,7 +741,7 @@ void daemon_free(struct daemon *daemon)
 
 int daemon_once(const struct config *config)
 {
-	uint8_t key[DISCLOSURE_KEY_LEN];
+	uint8_t key[DISCLOSURE_KEY_LEN] = {0}; /* read only when has_key */
 	bool has_key = false, db_error = false;
 	struct pipeline_output out;
 	char err[DAEMON_ERROR_LEN] = "";

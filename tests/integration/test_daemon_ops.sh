@@ -118,6 +118,15 @@ if "$BIN" --config "$TEST_TMP/bad.conf" --check-config >"$TEST_TMP/check.out" 2>
 	fail "--check-config accepted min_cell = 3"
 fi
 grep -q "bad.conf:2: min_cell" "$TEST_TMP/check.out" || fail "check-config error: $(cat "$TEST_TMP/check.out")"
+# issue 16: each of these made every refresh fail, or silently dropped a line
+for bad in 'timezone = Mars/Olympus' 'db = "host=127.0.0.1 port=notaport"' $'refresh = 2\nrefresh = 3'; do
+	printf '%s\n' "$bad" >"$TEST_TMP/bad.conf"
+	if "$BIN" --config "$TEST_TMP/bad.conf" --check-config >"$TEST_TMP/check.out" 2>&1; then
+		fail "--check-config accepted: $bad"
+	fi
+	key=${bad%% *}
+	grep -q "bad.conf:[12]: $key" "$TEST_TMP/check.out" || fail "check-config error for $key: $(cat "$TEST_TMP/check.out")"
+done
 
 ##############################################################################
 step "A2 --once --output"
@@ -137,6 +146,13 @@ wait_for 30 readyz_fresh "$port" || fail "daemon A never fresh: $(cat "$log_a")"
 id1=$(snapshot_id "$port") || fail "no snapshot id"
 seed "$conn" 8
 wait_for 60 id_differs "$port" "$id1" || fail "re-seeded data not picked up: $(tail "$log_a")"
+# seed() moves the refresh key twice (the generator's batch, then one more):
+# a refresh between the two builds twice. Count from the last key on.
+key_served() {
+	[ "$(metric_value "$port" casa_metrics_refresh_key)" = \
+		"$(psql "$conn" -XqAt -c 'SELECT max(batch_id) FROM deid.extract_batches')" ]
+}
+wait_for 60 key_served || fail "the last refresh key was not served: $(tail "$log_a")"
 # Unchanged refresh key, same as_of, young snapshot: refreshes are skipped
 # (SPEC §7), so the build counter stands still while the skip counter moves.
 built=$(metric_value "$port" casa_metrics_refreshes_total)
@@ -184,30 +200,62 @@ second_allowed || fail "a bad reload changed the running configuration"
 min_cell_is "$port" 13 || fail "a bad reload changed min_cell"
 
 ##############################################################################
-step "A5 SIGTERM while clients poll (and the refresh thread sleeps for an hour)"
-(
-	end=$((SECONDS + 30))
+step "A5 SIGTERM while clients poll (and the refresh thread sleeps for an hour), five times"
+# Each round restarts the daemon on the persisted snapshot (served at once)
+# and stops it at a different moment of the polling. Every request must get
+# its answer; curl exit 7 (connection refused) means the daemon had already
+# closed its socket: the request never reached it.
+sigterm_round() { # ROUND POLLER_SCRIPT...: starts the daemon, polls, SIGTERM
+	local round=$1
+	shift
+	port=$(free_port)
+	start_daemon "$port" --db "$conn_pw" --as-of "$AS_OF" --timezone UTC --refresh 3600 \
+		--state-dir "$TEST_TMP/state-a"
+	"$@" "$port" >"$TEST_TMP/poll-$round.txt" 2>&1 &
+	local poller=$!
+	wait_for 20 test -s "$TEST_TMP/poll-$round.txt" || fail "round $round: the poller did not start"
+	sleep "0.$((2 + RANDOM % 8))"
+	kill -TERM "$DAEMON_PID"
+	local term_at=$SECONDS status=0
+	wait "$DAEMON_PID" || status=$?
+	wait "$poller" || true
+	[ "$status" -eq 0 ] || fail "round $round: SIGTERM exit status $status"
+	[ $((SECONDS - term_at)) -le 6 ] ||
+		fail "round $round: SIGTERM took $((SECONDS - term_at)) s: the refresh wait was not woken"
+	[ -s "$TEST_TMP/poll-$round.txt" ] || fail "round $round: the poller made no request"
+}
+poll_new_connections() { # PORT: one curl, one connection, per request
+	local end=$((SECONDS + 30)) rc code
 	while [ $SECONDS -lt $end ]; do
 		rc=0
-		code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$TABLE" 2>/dev/null) || rc=$?
-		# 7 = connection refused: the daemon is gone, the request never started.
+		code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1$TABLE" 2>/dev/null) || rc=$?
 		[ $rc -eq 7 ] && break
 		echo "$rc $code"
-	done >"$TEST_TMP/poll.txt"
-) &
-poller=$!
-sleep 1.5
-kill -TERM "$DAEMON_PID"
-term_at=$SECONDS
-status=0
-wait "$DAEMON_PID" || status=$?
-wait "$poller" || true
-[ "$status" -eq 0 ] || fail "SIGTERM exit status $status"
-[ $((SECONDS - term_at)) -le 6 ] || fail "SIGTERM took $((SECONDS - term_at)) s: the refresh wait was not woken"
-[ -s "$TEST_TMP/poll.txt" ] || fail "the poller made no request"
-bad=$(grep -cv '^0 200$' "$TEST_TMP/poll.txt" || true)
-[ "$bad" -eq 0 ] || fail "$bad requests failed around SIGTERM: $(grep -v '^0 200$' "$TEST_TMP/poll.txt" | head -3)"
+	done
+}
+kill -TERM "$DAEMON_PID" # daemon A: its state directory serves the rounds
+wait "$DAEMON_PID" || fail "daemon A exit status"
+for round in 1 2 3 4 5; do
+	sigterm_round "$round" poll_new_connections
+	bad=$(grep -cv '^0 200$' "$TEST_TMP/poll-$round.txt" || true)
+	[ "$bad" -eq 0 ] || fail "round $round: $bad requests failed around SIGTERM: $(grep -v '^0 200$' "$TEST_TMP/poll-$round.txt" | head -3)"
+done
 no_password_in "$log_a"
+
+step "A5k SIGTERM under keep-alive load: every request answered, Connection: close once draining"
+# Eight clients, each sending request after request on one keep-alive
+# connection (tests/integration/keepalive_poll.py prints what it saw).
+poll_keep_alive() { python3 "$CASA_SOURCE_DIR/tests/integration/keepalive_poll.py" "$1" "$TABLE" 8 30; }
+closed=0
+for round in 1 2 3 4 5; do
+	sigterm_round "k$round" poll_keep_alive
+	grep -q '^answered ' "$TEST_TMP/poll-k$round.txt" || fail "round k$round: poller: $(cat "$TEST_TMP/poll-k$round.txt")"
+	unanswered=$(awk '$1 == "unanswered" { print $2 }' "$TEST_TMP/poll-k$round.txt")
+	[ "$unanswered" = 0 ] ||
+		fail "round k$round: $unanswered keep-alive requests got no answer around SIGTERM: $(cat "$TEST_TMP/poll-k$round.txt")"
+	closed=$((closed + $(awk '$1 == "connection_close" { print $2 }' "$TEST_TMP/poll-k$round.txt")))
+done
+[ "$closed" -gt 0 ] || fail "no response carried Connection: close while draining"
 
 ##############################################################################
 step "A6 SIGTERM while a pull waits on a lock: the pull is cancelled"
@@ -330,6 +378,12 @@ start_daemon "$port" --db "$conn_b_pw" --as-of "$AS_OF" --timezone UTC --refresh
 [ $((SECONDS - started)) -le 5 ] || fail "persisted snapshot took $((SECONDS - started)) s"
 [ "$(snapshot_id "$port")" = "$id_b" ] || fail "restart did not serve the persisted snapshot"
 wait_for 10 readyz_stale "$port" || fail "persisted snapshot not marked stale"
+# issue 16: the last-success gauge read 0 after a restart, so the documented
+# alert (time() - last success > 2 days) fired at once. It is the time the
+# persisted snapshot was computed.
+generated=$(curl -fsS "http://127.0.0.1:$port$TABLE" | jq -r '.snapshot.generated_at')
+[ "$(metric_value "$port" casa_metrics_last_success_timestamp_seconds)" = "$(date -d "$generated" +%s)" ] ||
+	fail "last success after a restart: $(metric_value "$port" casa_metrics_last_success_timestamp_seconds), snapshot generated $generated"
 
 step "B4 corrupted state file: logged, ignored"
 kill -9 "$DAEMON_PID"
