@@ -58,9 +58,9 @@ static int32_t effective_as_of(const struct config *config)
 
 /* Makes localtime_r() answer in the configured zone. Only called while the
  * process has one thread (setenv is not thread-safe). */
-static void apply_timezone(const char *timezone)
+static void apply_timezone(const char *zone)
 {
-	if (setenv("TZ", timezone, 1) != 0)
+	if (setenv("TZ", zone, 1) != 0)
 		log_warn("timezone: cannot set TZ");
 	tzset();
 }

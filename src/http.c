@@ -598,6 +598,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	return result;
 }
 
+/* fmt is libmicrohttpd's own; the attribute tells -Wformat=2 (clang) so. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) CASA_PRINTF(2, 0);
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct http_server *server = cls;
