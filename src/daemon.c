@@ -85,9 +85,9 @@ static int64_t content_time(int64_t loaded_at, int32_t as_of)
 
 /* Makes localtime_r() answer in the configured zone. Only called while the
  * process has one thread (setenv is not thread-safe). */
-static void apply_timezone(const char *timezone)
+static void apply_timezone(const char *zone)
 {
-	if (setenv("TZ", timezone, 1) != 0)
+	if (setenv("TZ", zone, 1) != 0)
 		log_warn("timezone: cannot set TZ");
 	tzset();
 }
@@ -557,6 +557,10 @@ static void load_persisted(struct daemon *daemon)
 	log_info("state: serving the persisted snapshot %s (as_of %s) until the first refresh",
 	         snapshot_id(persisted), as_of);
 	atomic_store(&daemon->stats.refresh_key, daemon->served_key);
+	/* The last success known: when this snapshot was computed (a refresh
+	 * that found the content unchanged since is not persisted, so it may be
+	 * older). 0 would fire the "no fresh data" alert at every restart. */
+	atomic_store(&daemon->stats.last_success_unix, daemon->served_at);
 	snapshot_slot_replace(&daemon->slot, persisted);
 }
 
@@ -769,7 +773,7 @@ void daemon_free(struct daemon *daemon)
 
 int daemon_once(const struct config *config)
 {
-	uint8_t key[DISCLOSURE_KEY_LEN];
+	uint8_t key[DISCLOSURE_KEY_LEN] = {0}; /* read only when has_key */
 	bool has_key = false, db_error = false;
 	struct pipeline_output out;
 	char err[DAEMON_ERROR_LEN] = "";

@@ -218,6 +218,14 @@ BIGH=$(head -c 70000 /dev/zero | tr '\0' b)
 code=$(status "$T" -H "X-Big: $BIGH")
 [[ $code =~ ^4 ]] && ok "huge header answered $code" || fail "huge header answered $code"
 expect "odd method" "$(status "$T" -X BREW)" 405
+# issue 16: a %00 ended the decoded value or path, so these answered 200
+curl -s -o "$TMP/enul.json" -w '%{http_code}' "$T?by=county%00" >"$TMP/code"
+expect "NUL in a query value" "$(cat "$TMP/code")" 400
+json_check "$TMP/enul.json" '.error.status==400' && ok "NUL: JSON error" || fail "NUL body: $(cat "$TMP/enul.json")"
+curl -s -o "$TMP/enulp.json" -w '%{http_code}' "$B/index.html%00.js" >"$TMP/code"
+expect "NUL in a path" "$(cat "$TMP/code")" 400
+json_check "$TMP/enulp.json" '.error.status==400' && ok "NUL path: JSON error" || fail "NUL path body"
+expect "NUL in a parameter name" "$(status "$T?by%00x=county")" 400
 expect "still serving" "$(status "$T")" 200
 
 # --- other resources ---------------------------------------------------------
@@ -324,6 +332,62 @@ wait "${PIDS[-1]}" && ok "storm: fixture exited cleanly" || fail "storm: fixture
 grep -q 'snapshots replaced' "$TMP/churn.err" && ok "storm: $(grep -o '[0-9]* snapshots replaced' "$TMP/churn.err")" ||
 	fail "storm: no churn report"
 unset 'PIDS[-1]'
+
+# --- connection limits, with the daemon's own configuration ------------------
+# The real binary (no database needed: it serves /healthz while its first
+# refresh fails), configured by flags as an operator would.
+DAEMON="$BUILD/casa-metricsd"
+HOLD="$(dirname "$0")/hold_connections.py"
+start_daemon() { # NAME ARGS...: starts casa-metricsd; sets PORT_NAME
+	local name=$1 port pid
+	shift
+	for _ in 1 2 3 4 5; do
+		port=$((15000 + (RANDOM * 32768 + RANDOM) % 17000))
+		"$DAEMON" --listen "127.0.0.1:$port" --db "host=127.0.0.1 port=9 connect_timeout=1" \
+			--timezone UTC --refresh 3600 --state-dir "$TMP/state-$name" "$@" \
+			>"$TMP/$name.out" 2>"$TMP/$name.err" &
+		pid=$!
+		for _ in $(seq 50); do
+			[ "$(status "http://127.0.0.1:$port/healthz")" = 200 ] && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [ "$(status "http://127.0.0.1:$port/healthz")" = 200 ]; then
+			PIDS+=("$pid")
+			printf -v "PORT_$name" '%s' "$port"
+			return 0
+		fi
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	echo "cannot start casa-metricsd ($name)" >&2
+	cat "$TMP/$name.err" >&2
+	exit 1
+}
+stop_last() { # stops the process started last
+	kill -TERM "${PIDS[-1]}"
+	wait "${PIDS[-1]}" || fail "exit status after SIGTERM"
+	unset 'PIDS[-1]'
+}
+PORT_nolimit='' PORT_limit2=''
+# issue 16: http_per_ip_limit = 0 is documented as no limit. 80 connections
+# at once from one address (more than the default 64) are all answered.
+start_daemon nolimit --http-per-ip-limit 0
+python3 "$HOLD" "$PORT_nolimit" 80 >"$TMP/nolimit.txt"
+expect "per-IP limit 0: 80 connections answered" "$(awk '$1 == "answered" { print $2 }' "$TMP/nolimit.txt")" 80
+stop_last
+# A limit of 2: 40 connections at once, 38 refused. Issue 16: one log line
+# per refused connection (5,132 in one flood); now the first is logged and
+# the rest counted, in one line per 10 s, the count flushed at stop.
+start_daemon limit2 --http-per-ip-limit 2
+python3 "$HOLD" "$PORT_limit2" 40 >"$TMP/limit2.txt"
+expect "per-IP limit 2: answered" "$(awk '$1 == "answered" { print $2 }' "$TMP/limit2.txt")" 2
+stop_last
+refused_lines=$(grep -c 'connection limit' "$TMP/limit2.err" || true)
+expect "refused connections: lines logged" "$refused_lines" 1
+grep -q 'last message repeated 37 more times' "$TMP/limit2.err" &&
+	ok "refused connections: 1 line + 37 counted = 38" ||
+	fail "refused connections not counted: $(grep -v 'refresh' "$TMP/limit2.err" | tail -5)"
 
 # --- clean stop --------------------------------------------------------------
 kill -TERM "${PIDS[0]}"
