@@ -1,32 +1,54 @@
 #!/usr/bin/env bash
-# HTTP benchmark: serves the hand-built fixture snapshot
-# (tests/tools/casa-serve-fixture) and measures with wrk how many polls per
-# second a widget workload gets: a full table (identity and gzip), a 304
-# revalidation (the common case: nothing changed), a from/to slice and
-# /healthz. Prints figures only; it is not a test.
-#
-# Side by side, the same run starts an unprivileged-as-possible nginx
-# (bench/nginx.conf.in) serving the very same table body from a file (and the
-# same body gzipped, as a precomputed .gz via gzip_static) at the same path,
-# and prints casa-metricsd req/s, nginx req/s and their ratio for the full
-# table (identity, gzip) and the 304 path. Goal: casa/nginx >= 1.
+# HTTP benchmark: casa-metricsd side by side with nginx serving the very same
+# bytes from files, measured with wrk (and bench_poll for the 304 path). Cases:
+# a typical table (identity and gzip), the summary, and the 304 revalidation of
+# the table (the common case: nothing changed). Prints figures only; it is not
+# a test.
 #
 #   bench/http.sh [BUILD_DIR] [SECONDS]     (defaults: build, 5)
 #
-# Keep it modest on a shared machine: 2 wrk threads, 16 connections; both
-# servers get 2 workers (the fixture runs a 2-thread pool). Loopback only.
-# If nginx is not installed the casa-metricsd figures are still printed.
+# By default it serves the hand-built fixture snapshot
+# (tests/tools/casa-serve-fixture). With CASA_BASE=http://127.0.0.1:PORT it
+# measures a casa-metricsd that is already running instead (bench/run points
+# it at a daemon serving a seeded database, and at one that refreshes
+# meanwhile).
+#
+# nginx (bench/nginx.conf.in) serves the table body and the summary that
+# casa-metricsd sent, identity and gzip (a precomputed .gz via gzip_static),
+# at the same paths. Goal (issue 15): casa/nginx >= 1.
+#
+# Environment:
+#   CASA_BASE      a running casa-metricsd to measure (default: start the fixture)
+#   CONNECTIONS    connection counts to run each case at (default "16")
+#   WRK_THREADS    wrk and bench_poll threads (default 2)
+#   NGINX_WORKERS  nginx worker processes (default 2)
+#   HTTP_TSV       append one tab-separated line per case and connection count:
+#                  label case connections casa_rps nginx_rps casa/nginx
+#                  casa_p99_ms nginx_p99_ms casa_bytes nginx_bytes warnings
+#   HTTP_LABEL     the label column of HTTP_TSV (default "http")
+#
+# Keep it modest on a shared machine: wrk, both servers and PostgreSQL share
+# the cores, so the client's own cost is in every figure (on two cores
+# the client takes about one of them). Loopback only. If nginx is not
+# installed the casa-metricsd figures are still printed.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 seconds=${2:-5}
 fixture="$build/casa-serve-fixture"
-workers=2
+poll=$build/bench_poll
+workers=${NGINX_WORKERS:-2}
+threads=${WRK_THREADS:-2}
+connections=${CONNECTIONS:-16}
+label=${HTTP_LABEL:-http}
 nginx_bin=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 command -v wrk >/dev/null || { echo "bench/http.sh: wrk not installed (apt-get install wrk)" >&2; exit 2; }
 command -v curl >/dev/null || { echo "bench/http.sh: curl not installed" >&2; exit 2; }
-[ -x "$fixture" ] || { echo "bench/http.sh: build casa-serve-fixture first" >&2; exit 2; }
+[ -n "${CASA_BASE:-}" ] || [ -x "$fixture" ] ||
+	{ echo "bench/http.sh: build casa-serve-fixture first" >&2; exit 2; }
+# 512 connections to each of two servers, and their sockets.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 tmp=$(mktemp -d)
 pid=''
@@ -55,50 +77,59 @@ free_port() {
 	return 1
 }
 
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	port=$(free_port)
-	"$fixture" "$port" >"$tmp/out" 2>"$tmp/err" &
-	pid=$!
-	for _ in $(seq 50); do
-		grep -q ready "$tmp/out" 2>/dev/null && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
+if [ -n "${CASA_BASE:-}" ]; then
+	base=${CASA_BASE%/}
+	port=${base##*:}
+else
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		port=$(free_port)
+		"$fixture" "$port" >"$tmp/out" 2>"$tmp/err" &
+		pid=$!
+		for _ in $(seq 50); do
+			grep -q ready "$tmp/out" 2>/dev/null && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		grep -q ready "$tmp/out" && break
+		wait "$pid" 2>/dev/null || true
+		pid=''
 	done
-	grep -q ready "$tmp/out" && break
-	wait "$pid" 2>/dev/null || true
-	pid=''
-done
-[ -n "$pid" ] || { echo "bench/http.sh: cannot start the fixture" >&2; exit 1; }
+	[ -n "$pid" ] || { echo "bench/http.sh: cannot start the fixture" >&2; exit 1; }
+	base="http://127.0.0.1:$port"
+fi
 
-base="http://127.0.0.1:$port"
 path="/api/v1/metrics/runaway_discharges_pct"
 query="?by=county"
 table="$base$path$query"
+summary_path="/api/v1/summary"
 etag=$(curl -s -D - -o /dev/null "$table" | sed -n 's/^[Ee][Tt]ag: *//p' | tr -d '\r')
+[ -n "$etag" ] || { echo "bench/http.sh: $table answers without an ETag" >&2; exit 1; }
 
 # --- nginx serving the same bytes from a file -------------------------------
 nginx_ok=''
+# fetch URL FILE: the body as casa-metricsd sends it, identity and gzip (no
+# --compressed: the gzip bytes are stored as they came).
+fetch() {
+	curl -sf -o "$2" "$1" &&
+		curl -sf -D "$tmp/gz.h" -o "$2.gz" -H 'Accept-Encoding: gzip' "$1" &&
+		grep -qi '^content-encoding: *gzip' "$tmp/gz.h" &&
+		touch -r "$2" "$2.gz" # same mtime: nginx's ETags stay stable
+}
 start_nginx() {
 	[ -x "$nginx_bin" ] || { echo "bench/http.sh: nginx not found; casa-metricsd figures only" >&2; return 1; }
 	mkdir -p "$tmp/www$(dirname "$path")"
-	local body="$tmp/www$path"
-	# The exact table body, identity and gzip, as casa-metricsd sends it
-	# (no --compressed: the gzip bytes are stored as they came).
-	curl -sf -o "$body" "$table"
-	curl -sf -D "$tmp/gz.h" -o "$body.gz" -H 'Accept-Encoding: gzip' "$table"
-	grep -qi '^content-encoding: *gzip' "$tmp/gz.h" ||
-		{ echo "bench/http.sh: fixture did not send gzip" >&2; return 1; }
-	# Both files get the same mtime so nginx's ETags are stable.
-	touch -r "$body" "$body.gz"
+	fetch "$table" "$tmp/www$path" ||
+		{ echo "bench/http.sh: no gzip table from casa-metricsd" >&2; return 1; }
+	fetch "$base$summary_path" "$tmp/www$summary_path" ||
+		{ echo "bench/http.sh: no gzip summary from casa-metricsd" >&2; return 1; }
 	# Running as root: nginx's workers would switch to "nobody", which cannot
 	# enter the 0700 mktemp directory (and Debian has no "nobody" group for a
-	# bare "user nobody;"), so keep the workers as root: they only read two
+	# bare "user nobody;"), so keep the workers as root: they only read
 	# files in our temp dir and listen on loopback for a few seconds. As
 	# another user the master cannot switch users anyway and needs no line.
 	local user_line='# not root: workers run as the invoking user'
 	[ "$(id -u)" -eq 0 ] && user_line='user root;'
-	local attempt
-	for attempt in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		nport=$(free_port)
 		sed -e "s|@TMP@|$tmp|g" -e "s|@PORT@|$nport|g" -e "s|@WORKERS@|$workers|g" \
 		    -e "s|@USER@|$user_line|g" "$root/bench/nginx.conf.in" >"$tmp/nginx.conf"
@@ -126,23 +157,33 @@ if start_nginx; then
 	ntable="$nbase$path$query"
 	netag=$(curl -s -D - -o /dev/null "$ntable" | sed -n 's/^[Ee][Tt]ag: *//p' | tr -d '\r')
 	# Same bytes from both, or the comparison means nothing.
-	curl -sf -o "$tmp/n.body" "$ntable" && cmp -s "$tmp/n.body" "$tmp/www$path" &&
-	curl -sf -o "$tmp/n.body.gz" -H 'Accept-Encoding: gzip' "$ntable" &&
-	cmp -s "$tmp/n.body.gz" "$tmp/www$path.gz" &&
-	[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $netag" "$ntable")" = 304 ] &&
-	[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$table")" = 304 ] &&
+	same() { curl -sf -o "$tmp/n" "$@" && cmp -s "$tmp/n" "$tmp/cmp"; }
+	cp "$tmp/www$path" "$tmp/cmp" && same "$ntable" &&
+		cp "$tmp/www$path.gz" "$tmp/cmp" && same -H 'Accept-Encoding: gzip' "$ntable" &&
+		cp "$tmp/www$summary_path" "$tmp/cmp" && same "$nbase$summary_path" &&
+		[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $netag" "$ntable")" = 304 ] &&
+		[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$table")" = 304 ] &&
 		nginx_ok=1 || echo "bench/http.sh: nginx does not serve the same bytes/304; casa-metricsd figures only" >&2
 fi
 
 # --- measuring ---------------------------------------------------------------
-bench() { # bench URL [HEADER] -> sets rps, p99, bytes (per response), errs
-	local url=$1
-	shift
-	local args=(-t 2 -c 16 -d "${seconds}s" --latency)
+# wrk prints latencies as 512.00us, 1.23ms or 1.02s: milliseconds.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		m = 1
+		if (v ~ /us$/) m = 0.001; else if (v ~ /ms$/) m = 1; else if (v ~ /m$/) m = 60000; else if (v ~ /s$/) m = 1000
+		sub(/(us|ms|s|m)$/, "", v); if (v == "") print "n/a"; else printf "%.2f", v * m }'
+}
+
+bench() { # bench CONNS URL [HEADER] -> sets rps, p99 (ms), bytes (per response), errs
+	local conns=$1 url=$2
+	shift 2
+	local args=(-t "$threads" -c "$conns" -d "${seconds}s" --timeout 10s --latency)
 	[ $# -gt 0 ] && args+=(-H "$1")
-	wrk "${args[@]}" "$url" >"$tmp/wrk" 2>&1
+	wrk "${args[@]}" "$url" >"$tmp/wrk" 2>&1 || true
 	rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk")
-	p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk")
+	rps=${rps:-0}
+	p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$tmp/wrk")")
 	# "N requests in Xs, Y.YYMB read": bytes per response, headers included.
 	bytes=$(awk '/requests in/ {
 		n = $1; v = $5; m = 1
@@ -151,61 +192,85 @@ bench() { # bench URL [HEADER] -> sets rps, p99, bytes (per response), errs
 	errs=$(awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s; ", $0}' "$tmp/wrk")
 }
 
-run() { # run NAME URL [HEADER]  (casa-metricsd only)
-	local name=$1
-	shift
-	bench "$@"
-	printf '%-28s %12s req/s   p99 %-8s %s\n' "$name" "$rps" "$p99" "$errs"
+poll304() { # poll304 CONNS HOST PORT PATH ETAG -> sets rps, p99, errs
+	local out
+	out=$("$poll" "$2" "$3" "$4" "$5" "$1" "$seconds" "$threads" || true)
+	rps=$(awk '{print $1}' <<<"$out")
+	rps=${rps:-0}
+	p99=$(sed -n 's/.* p99 \([0-9.]*\)ms.*/\1/p' <<<"$out")
+	p99=${p99:-n/a}
+	bytes=''
+	errs=$(sed -n 's/.*answers, \([1-9][0-9]*\) errors.*/\1 errors; /p' <<<"$out")
 }
 
-side() { # side NAME CASA_HEADER NGINX_HEADER  (full table, both servers)
-	local name=$1 ch=$2 nh=$3
-	local crps cp99 cbytes cerrs
-	if [ -n "$ch" ]; then bench "$table" "$ch"; else bench "$table"; fi
-	crps=$rps cp99=$p99 cbytes=$bytes cerrs=$errs
-	if [ -n "$nh" ]; then bench "$ntable" "$nh"; else bench "$ntable"; fi
+row() { # row CASE CONNS casa(rps p99 bytes errs) nginx(rps p99 bytes errs)
+	local name=$1 conns=$2 crps=$3 cp99=$4 cbytes=$5 cerrs=$6 nrps=$7 np99=$8 nbytes=$9 nerrs=${10}
 	local ratio
-	ratio=$(awk -v a="$crps" -v b="$rps" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }')
-	# wrk completed nothing: say so instead of printing a zero as a figure.
-	if awk -v a="$crps" 'BEGIN { exit !(a == 0) }'; then crps=n/a cp99=n/a cbytes=n/a; fi
-	if awk -v a="$rps" 'BEGIN { exit !(a == 0) }'; then rps=n/a p99=n/a bytes=n/a; fi
-	printf '%-26s %11s %11s %7s %9s %9s %6s %6s\n' "$name" "$crps" "$rps" "$ratio" \
-		"$cp99" "$p99" "$cbytes" "$bytes"
-	[ -z "$cerrs$errs" ] || echo "  warning: casa: ${cerrs:-none} nginx: ${errs:-none}"
+	ratio=$(awk -v a="$crps" -v b="$nrps" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }')
+	# nothing completed: say so instead of printing a zero as a figure
+	if awk -v a="$crps" 'BEGIN { exit !(a == 0) }'; then crps=n/a cp99=n/a; fi
+	if awk -v a="$nrps" 'BEGIN { exit !(a == 0) }'; then nrps=n/a np99=n/a; fi
+	printf '%-18s %5s %11s %11s %7s %9s %9s %7s %7s\n' "$name" "$conns" "$crps" "$nrps" \
+		"$ratio" "$cp99" "$np99" "${cbytes:--}" "${nbytes:--}"
+	local warn=''
+	[ -z "$cerrs$nerrs" ] || warn="casa: ${cerrs:-none} nginx: ${nerrs:-none}"
+	[ -z "$warn" ] || echo "  warning: $warn"
+	if [ -n "${HTTP_TSV:-}" ]; then
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$name" "$conns" "$crps" \
+			"$nrps" "$ratio" "$cp99" "$np99" "${cbytes:--}" "${nbytes:--}" "$warn" >>"$HTTP_TSV"
+	fi
 }
 
-echo "casa-metricsd HTTP benchmark: ${seconds}s per case, wrk -t2 -c16, $(nproc) cores"
+side() { # side CASE CONNS CASA_URL NGINX_URL [HEADER]
+	local name=$1 conns=$2 curl_=$3 nurl=$4
+	shift 4
+	bench "$conns" "$curl_" "$@"
+	local c=("$rps" "$p99" "$bytes" "$errs")
+	if [ -n "$nginx_ok" ]; then
+		bench "$conns" "$nurl" "$@"
+	else
+		rps=0 p99=n/a bytes='' errs=''
+	fi
+	row "$name" "$conns" "${c[@]}" "$rps" "$p99" "$bytes" "$errs"
+}
+
+echo "HTTP benchmark ($label): ${seconds}s per case, wrk -t$threads, $(nproc) cores, casa-metricsd at $base"
 if [ -n "$nginx_ok" ]; then
 	echo "side by side with $("$nginx_bin" -v 2>&1 | sed 's/^nginx version: //') ($workers workers," \
-		"body from a file, $(wc -c <"$tmp/www$path") B identity / $(wc -c <"$tmp/www$path.gz") B gzip)"
-	printf '%-26s %11s %11s %7s %9s %9s %6s %6s\n' "case" "casa req/s" "nginx req/s" \
-		"casa/ng" "casa p99" "nginx p99" "casa B" "ngx B"
-	side "table (identity)" "" ""
-	side "table (gzip)" "Accept-Encoding: gzip" "Accept-Encoding: gzip"
-	echo "(B = bytes per response on the wire, headers included)"
+		"bodies from files: table $(wc -c <"$tmp/www$path") B identity / $(wc -c <"$tmp/www$path.gz") B gzip," \
+		"summary $(wc -c <"$tmp/www$summary_path") B)"
+else
+	echo "casa-metricsd only"
+fi
+printf '%-18s %5s %11s %11s %7s %9s %9s %7s %7s\n' "case" "conns" "casa req/s" "nginx req/s" \
+	"casa/ng" "casa p99" "ngx p99" "casa B" "ngx B"
+for conns in $connections; do
+	side "table" "$conns" "$table" "${ntable:-}"
+	side "table gzip" "$conns" "$table" "${ntable:-}" "Accept-Encoding: gzip"
+	side "summary" "$conns" "$base$summary_path" "${nbase:-}$summary_path"
 	# The 304 path with bench_poll: wrk 4.1's bundled http_parser frames a
 	# 304 by its Content-Length, so a 304 that keeps the 200's length (RFC
 	# 9110 section 8.6 allows it; casa-metricsd does, nginx sends none)
 	# stalls every wrk connection. bench_poll reads a 304 as headers only.
-	poll=$build/bench_poll
 	if [ -x "$poll" ]; then
-		c304=$("$poll" 127.0.0.1 "$port" "${table#"$base"}" "$etag" 16 "$seconds" | awk '{print $1}')
-		n304=$("$poll" 127.0.0.1 "$nport" "${ntable#"$nbase"}" "$netag" 16 "$seconds" | awk '{print $1}')
-		printf '%-26s %11s %11s %7s   (bench_poll, 16 keep-alive connections)\n' \
-			"table 304 (If-None-Match)" "$c304" "$n304" \
-			"$(awk -v a="$c304" -v b="$n304" 'BEGIN { printf "%.2f", a / b }')"
+		poll304 "$conns" 127.0.0.1 "$port" "$path$query" "$etag"
+		c=("$rps" "$p99" "$bytes" "$errs")
+		if [ -n "$nginx_ok" ]; then
+			poll304 "$conns" 127.0.0.1 "$nport" "$path$query" "$netag"
+		else
+			rps=0 p99=n/a bytes='' errs=''
+		fi
+		row "table 304" "$conns" "${c[@]}" "$rps" "$p99" "$bytes" "$errs"
 	else
 		echo "table 304: build bench_poll (cmake --build BUILD_DIR --target bench_poll) to measure it"
 	fi
-	echo
-	echo "casa-metricsd only:"
-else
-	run "table (identity)" "$table"
-	run "table (gzip)" "$table" "Accept-Encoding: gzip"
-	[ -x "$build/bench_poll" ] &&
-		printf '%-28s %s\n' "table 304 (bench_poll)" \
-			"$("$build/bench_poll" 127.0.0.1 "$port" "${table#"$base"}" "$etag" 16 "$seconds")"
+done
+echo "(p99 in ms; B = bytes per response on the wire, headers included; 304 by bench_poll)"
+if [ -z "${CASA_BASE:-}" ]; then
+	for conns in $connections; do
+		bench "$conns" "$base/api/v1/metrics/runaway_discharges_pct?period_type=quarter&from=2025-Q1&to=2025-Q2"
+		printf '%-28s %5s %12s req/s   p99 %-8s %s\n' "table slice from/to" "$conns" "$rps" "$p99" "$errs"
+		bench "$conns" "$base/healthz"
+		printf '%-28s %5s %12s req/s   p99 %-8s %s\n' "healthz" "$conns" "$rps" "$p99" "$errs"
+	done
 fi
-run "table slice from/to" "$base/api/v1/metrics/runaway_discharges_pct?period_type=quarter&from=2025-Q1&to=2025-Q2"
-run "summary" "$base/api/v1/summary"
-run "healthz" "$base/healthz"

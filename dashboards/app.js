@@ -20,7 +20,7 @@
 	const DASHES = ['', '7 3', '2 3', '9 3 2 3'];
 	const GOOD = '#009E73';
 	const BAD = '#D55E00';
-	const NEUTRAL = '#56606B';
+	const NEUTRAL = '#555555'; /* a change within noise is never coloured */
 	const POLL_MS = 60000; /* freshness poll; bodies are served from memory */
 	const PRINT_WIDTH = 680; /* px: A4 portrait less 12 mm margins, at 96 dpi */
 	/* The headline tiles, in the order a director reads them. Titles,
@@ -59,6 +59,7 @@
 		staleHeader: false, /* an API response carried X-Casa-Stale */
 		ready: null,        /* last /readyz body */
 		k: 11,              /* disclosure.min_cell (SPEC §5 default) */
+		confidence: 0.95,   /* level of the API's intervals (summary.confidence) */
 		cache: new Map(),   /* URL -> table body, for the current snapshot */
 		metric: null, periodType: null, from: null, to: null, by: '',
 		periods: [],        /* period labels of the explorer's period type */
@@ -237,7 +238,7 @@
 				'The last refresh failed or the database is unreachable; the figures below are from the last good snapshot. ');
 		}
 		b.append('Data through ', h('strong', { 'data-testid': 'as-of' }, fmtDate(snap.as_of)),
-			' · computed ', h('span', { 'data-testid': 'generated-at' }, fmtTimestamp(snap.generated_at)),
+			' · current since ', h('span', { 'data-testid': 'generated-at' }, fmtTimestamp(snap.generated_at)),
 			' · snapshot ', h('code', null, String(snap.id).slice(0, 12)));
 		if (stale && ready && ready.last_success)
 			b.append(' · last successful refresh ', fmtTimestamp(ready.last_success));
@@ -300,6 +301,9 @@
 		}
 		el.append(h('p', { class: 'tile-period' },
 			`${e.period}${e.partial ? ' (partial)' : ''} · ${fmtDate(e.period_start)} – ${fmtDate(e.period_end)}`));
+		const iv = tileInterval(e);
+		if (iv)
+			el.append(iv);
 		el.append(changeLine(e));
 		return el;
 	}
@@ -313,8 +317,13 @@
 		const better = (value > ref) === (higherIsBetter === true);
 		return better ? ' — better than the reference' : ' — worse than the reference';
 	}
+	/* The change from the previous period (issue 14): an arrow, a colour
+	 * and "better" or "worse" only when the API says the change is beyond
+	 * noise (change_direction up or down); otherwise "no clear change", in
+	 * the neutral text colour. */
 	function changeLine(e) {
-		const p = h('p', { class: 'tile-change' });
+		const p = h('p', { class: 'tile-change', 'data-testid': 'tile-change' });
+		const st = e.statistics || {};
 		if (!e.previous) {
 			p.textContent = 'No previous period';
 			return p;
@@ -324,23 +333,33 @@
 				(e.previous.suppressed || e.suppressed ? ' (suppressed)' : '');
 			return p;
 		}
-		if (e.change === 0) {
-			p.textContent = `No change from ${e.previous.period}`;
-			return p;
-		}
-		const up = e.change > 0;
-		const text = ` ${up ? '+' : '−'}${changeText(Math.abs(e.change), e.unit)} from ${e.previous.period}`;
-		if (e.higher_is_better === null || e.higher_is_better === undefined) {
-			/* no better direction (the catalog says so): no verdict */
+		const diff = `${e.change > 0 ? '+' : e.change < 0 ? '−' : '±'}${changeText(Math.abs(e.change), e.unit)}`;
+		const dir = st.change_direction;
+		if (dir !== 'up' && dir !== 'down') {
 			p.classList.add('neutral');
-			p.append(arrow(up, NEUTRAL), text);
+			/* a count has no interval, so no verdict either */
+			p.textContent = st.change_vs ? `No clear change from ${st.change_vs} (${diff}, within chance)`
+				: `${diff} from ${e.previous.period}`;
 			return p;
 		}
-		const better = up === (e.higher_is_better === true);
-		p.classList.add(better ? 'better' : 'worse');
-		p.append(arrow(up, better ? GOOD : BAD), text + ' ',
-			h('span', { class: 'verdict' }, better ? '(better)' : '(worse)'));
+		const up = dir === 'up';
+		const better = e.higher_is_better === true ? up : e.higher_is_better === false ? !up : null;
+		const verdict = better === null ? null : better ? 'better' : 'worse';
+		if (verdict)
+			p.classList.add(verdict);
+		p.append(arrow(up, verdict === 'better' ? GOOD : verdict === 'worse' ? BAD : NEUTRAL),
+			` ${diff} from ${st.change_vs} `,
+			verdict ? h('span', { class: 'verdict' }, `(${verdict})`) : '');
+		p.title = changeIntervalText(st, e.unit);
 		return p;
+	}
+	/* "95% interval 3.26 to 5.58" under a tile's value. */
+	function tileInterval(e) {
+		const st = e.statistics;
+		if (e.suppressed || !st || st.interval_low === null || st.interval_low === undefined)
+			return null;
+		return h('p', { class: 'tile-interval', 'data-testid': 'tile-interval' },
+			`${confidenceText()} interval ${intervalText(st, e.unit)}`);
 	}
 	/* ---- issue 17: the screening gap, permanency, the program's reach and
 	 * every metric's latest value. Titles, units and references are the
@@ -378,6 +397,8 @@
 			list.append(h('dt', null, groupLabel(sex)),
 				h('dd', { 'data-sex': sex },
 					h('span', { class: 'num' }, r ? shownValue(r.value, r.suppressed, m.unit) : 'No data'),
+					hasInterval(r) ? h('span', { class: 'gap-interval', 'data-testid': 'gap-interval' },
+						` (${confidenceText()} interval ${intervalText(r, m.unit)})`) : null,
 					ref ? h('span', { class: 'gap-ref', title: ref.source, 'data-testid': 'gap-reference' },
 						` (reference ${fmtValue(ref.value, m.unit)})`) : null));
 		}
@@ -429,7 +450,8 @@
 	function renderSummaryTable(summary) {
 		const t = $('#summary-table');
 		t.replaceChildren(h('caption', null, 'Every metric of the catalog, its latest value in /api/v1/summary'),
-			h('thead', null, h('tr', null, ...['Metric', 'Period', 'Value', 'Numerator', 'Denominator', 'Change', 'Reference']
+			h('thead', null, h('tr', null, ...['Metric', 'Period', 'Value', `${confidenceText()} interval`, 'Numerator',
+				'Denominator', 'Change', 'Reference']
 				.map((c) => h('th', { scope: 'col' }, c)))));
 		const tb = h('tbody');
 		for (const m of state.catalog.metrics) {
@@ -437,13 +459,14 @@
 			const tr = h('tr', { 'data-metric': m.id });
 			tr.append(h('th', { scope: 'row', title: m.definition }, m.title));
 			if (!e) {
-				tr.append(h('td', { colspan: 6, class: 'note' }, 'not in the summary'));
+				tr.append(h('td', { colspan: 7, class: 'note' }, 'not in the summary'));
 				tb.append(tr);
 				continue;
 			}
 			const count = (v) => (e.suppressed ? 'suppressed' : v === null || v === undefined ? '—' : fmtInt.format(v));
 			tr.append(h('td', { class: 'period' }, e.period ? `${e.period}${e.partial ? ' (partial)' : ''}` : '—'),
 				h('td', { class: 'n value' }, shownValue(e.value, e.suppressed, e.unit)),
+				h('td', { class: 'n interval' }, !e.suppressed && hasInterval(e.statistics) ? intervalText(e.statistics, e.unit) : '—'),
 				h('td', { class: 'n numerator' }, count(e.numerator)),
 				h('td', { class: 'n denominator' }, count(e.denominator)),
 				h('td', { class: 'change' }, changeLine(e)),
@@ -492,6 +515,43 @@
 	function arrow(up, colour) {
 		return s('svg', { viewBox: '0 0 10 10', width: 12, height: 12, 'aria-hidden': 'true', class: 'arrow' },
 			s('path', { d: up ? 'M5 1 L9 8 L1 8 Z' : 'M5 9 L9 2 L1 2 Z', fill: colour }));
+	}
+
+	/* ---- how sure each number is (issue 14, docs/methods.md) ---- */
+	function confidenceText() {
+		return `${Math.round(state.confidence * 1000) / 10}%`;
+	}
+	function hasInterval(r) {
+		return !!r && !r.suppressed && typeof r.interval_low === 'number' && typeof r.interval_high === 'number';
+	}
+	function intervalText(r, unit) {
+		return hasInterval(r) ? `${fmtValue(r.interval_low, unit)} to ${fmtValue(r.interval_high, unit)}` : '';
+	}
+	/* The change with its interval, for a tooltip and the tables: a ratio
+	 * for rates, a difference in points for percentages. */
+	function changeIntervalText(r, unit) {
+		if (!r || !r.change_vs)
+			return '';
+		const points = unit === 'percent';
+		const f = (v) => (v === null || v === undefined ? 'no bound' : nf(2).format(v));
+		const what = points ? 'difference in points' : 'ratio';
+		const dir = r.change_direction === 'up' ? 'up' : r.change_direction === 'down' ? 'down' : 'no clear change';
+		return `vs ${r.change_vs}: ${dir}; ${what} ${f(r.change)} (${confidenceText()} interval ${f(r.change_low)} to ${f(r.change_high)})`;
+	}
+	/* An error bar with caps: vertical at x = at from y1 to y2, or
+	 * horizontal at y = at from x1 to x2. */
+	function errorBar(vertical, at, from, to, label) {
+		const c = 4;
+		const d = vertical ? `M${at - c} ${from} H${at + c} M${at} ${from} V${to} M${at - c} ${to} H${at + c}`
+			: `M${from} ${at - c} V${at + c} M${from} ${at} H${to} M${to} ${at - c} V${at + c}`;
+		return s('path', { d, class: 'error-bar', 'data-testid': 'error-bar' }, s('title', null, label));
+	}
+	/* The value axis: the values, and the intervals up to twice the largest
+	 * value (a wide interval of a small group must not flatten the rest;
+	 * its bar is cut at the frame and its title gives it whole). */
+	function axisMax(values, highs, extra) {
+		const top = Math.max(0, ...values);
+		return niceMax(Math.max(top, Math.min(Math.max(0, ...highs), 2 * top), extra || 0));
 	}
 
 	/* ---- charts ---- */
@@ -548,16 +608,16 @@
 		const W = opt.width, H = chartHeight(W), L = 56, R = 30, T = 16, B = 46; /* R: half a period label */
 		const { svg, hatch } = chartFrame(W, H, opt.title, opt.desc);
 		const periods = opt.periods;
-		const vals = [];
+		const vals = [], highs = [];
 		for (const se of opt.series) {
 			for (const r of se.rows.values()) {
 				if (r.value !== null && r.value !== undefined)
 					vals.push(r.value);
+				if (hasInterval(r))
+					highs.push(r.interval_high);
 			}
 		}
-		if (opt.reference)
-			vals.push(opt.reference);
-		const max = niceMax(Math.max(0, ...vals));
+		const max = axisMax(vals, highs, opt.reference);
 		const x = (i) => (periods.length === 1 ? (L + W - R) / 2
 			: L + ((W - R - L) * i) / (periods.length - 1));
 		const y = (v) => H - B - ((H - B - T) * v) / max;
@@ -612,6 +672,10 @@
 					return;
 				}
 				const pt = { x: x(i), y: y(r.value) };
+				if (hasInterval(r)) {
+					g.append(errorBar(true, pt.x, y(r.interval_low), Math.max(T, y(r.interval_high)),
+						`${label}: ${confidenceText()} interval ${intervalText(r, opt.unit)}`));
+				}
 				if (prev) {
 					g.append(s('line', { x1: prev.x, y1: prev.y, x2: pt.x, y2: pt.y, stroke: colour,
 						'stroke-width': 2.5, 'stroke-dasharray': p.partial ? '5 4' : dash || null,
@@ -634,8 +698,8 @@
 		const rows = opt.rows;
 		const H = T + rows.length * (BAR + GAP) + 24;
 		const { svg, hatch } = chartFrame(W, H, opt.title, opt.desc);
-		const max = niceMax(Math.max(0, ...rows.filter((r) => r.value !== null).map((r) => r.value),
-			opt.reference || 0));
+		const max = axisMax(rows.filter((r) => r.value !== null).map((r) => r.value),
+			rows.filter(hasInterval).map((r) => r.interval_high), opt.reference);
 		const x = (v) => L + ((W - L - R) * v) / max;
 		rows.forEach((r, i) => {
 			const yy = T + i * (BAR + GAP);
@@ -654,8 +718,14 @@
 			} else {
 				g.append(s('rect', { x: L, y: yy, width: Math.max(1, x(r.value) - L), height: BAR,
 					fill: opt.colour || PALETTE[0] },
-				s('title', null, `${r.label}: ${fmtValue(r.value, opt.unit)} ${unitSuffix(opt.unit)}`)),
-				s('text', { x: x(r.value) + 6, y: yy + BAR / 2 + 4, class: 'tick value' },
+				s('title', null, `${r.label}: ${fmtValue(r.value, opt.unit)} ${unitSuffix(opt.unit)}`)));
+				let end = x(r.value);
+				if (hasInterval(r)) {
+					end = Math.min(W - R, x(r.interval_high));
+					g.append(errorBar(false, yy + BAR / 2, x(r.interval_low), end,
+						`${r.label}: ${confidenceText()} interval ${intervalText(r, opt.unit)}`));
+				}
+				g.append(s('text', { x: Math.min(end, W - R) + 6, y: yy + BAR / 2 + 4, class: 'tick value' },
 					fmtValue(r.value, opt.unit)));
 			}
 			svg.append(g);
@@ -675,19 +745,25 @@
 		const W = opt.width, H = chartHeight(W), L = 56, R = 30, T = 16, B = 46; /* R: half a period label */
 		const { svg, hatch } = chartFrame(W, H, opt.title, opt.desc);
 		const periods = opt.periods, groups = opt.groups;
-		const vals = [];
+		const vals = [], highs = [];
 		for (const r of opt.cells.values()) {
 			if (r.value !== null && r.value !== undefined)
 				vals.push(r.value);
+			if (hasInterval(r))
+				highs.push(r.interval_high);
 		}
-		const max = niceMax(Math.max(0, ...vals));
+		const max = opt.max || axisMax(vals, highs);
 		const y = (v) => H - B - ((H - B - T) * v) / max;
 		yAxis(svg, L, W - R, H - B, T, max, opt.unit);
 		const band = (W - R - L) / Math.max(1, periods.length);
 		const bw = Math.min(40, (band * 0.8) / groups.length);
+		/* Labels counted back from the latest period, about 56px apart (a
+		 * half-width chart has no room for every fiscal year). */
+		const every = Math.max(1, Math.ceil(56 / band));
 		periods.forEach((p, i) => {
 			const cx = L + band * i + band / 2;
-			svg.append(s('text', { x: cx, y: H - B + 16, 'text-anchor': 'middle', class: 'tick' }, p.period));
+			if ((periods.length - 1 - i) % every === 0)
+				svg.append(s('text', { x: cx, y: H - B + 16, 'text-anchor': 'middle', class: 'tick' }, p.period));
 			if (p.partial)
 				svg.append(s('text', { x: cx, y: H - B + 30, 'text-anchor': 'middle', class: 'tick partial-label' }, 'partial'));
 			groups.forEach((gk, gi) => {
@@ -709,6 +785,10 @@
 						fill: colour, 'fill-opacity': p.partial ? 0.55 : 1, stroke: colour,
 						'stroke-dasharray': p.partial ? '4 3' : null },
 					s('title', null, `${label}: ${fmtValue(r.value, opt.unit)} ${unitSuffix(opt.unit)}${p.partial ? ' (partial period)' : ''}`)));
+					if (hasInterval(r)) {
+						svg.append(errorBar(true, bx + bw / 2, y(r.interval_low), Math.max(T, y(r.interval_high)),
+							`${label}: ${confidenceText()} interval ${intervalText(r, opt.unit)}`));
+					}
 				}
 			});
 		});
@@ -741,9 +821,11 @@
 		const head = h('tr', null, h('th', { scope: 'col' }, 'Period'));
 		if (by)
 			head.append(h('th', { scope: 'col' }, BY_LABEL[by] || by));
+		const standardized = body.rows.some((r) => 'standardized_value' in r);
 		head.append(h('th', { scope: 'col', class: 'n' }, `Value (${unit})`),
 			h('th', { scope: 'col', class: 'n' }, 'Numerator'),
 			h('th', { scope: 'col', class: 'n' }, 'Denominator'),
+			...statsHeads(standardized),
 			h('th', { scope: 'col' }, 'Note'));
 		t.append(h('thead', null, head));
 		const tb = h('tbody');
@@ -762,6 +844,7 @@
 				h('td', { class: 'n numerator' }, r.numerator === null ? '—' : fmtInt.format(r.numerator)),
 				h('td', { class: 'n denominator' }, r.denominator === null ? '—' : fmtInt.format(r.denominator)));
 			}
+			tr.append(...statsCells(r, unit, standardized));
 			const notes = [];
 			if (r.partial)
 				notes.push(`partial: through ${state.catalog.snapshot ? state.catalog.snapshot.as_of : 'as-of date'}`);
@@ -772,6 +855,31 @@
 		}
 		t.append(tb);
 		return t;
+	}
+
+	/* The interval and change columns of a table (issue 14), and for the
+	 * advocate tables of the two day-based rates the standardized ones. */
+	function statsHeads(standardized) {
+		const heads = [h('th', { scope: 'col', class: 'n' }, `${confidenceText()} interval`),
+			h('th', { scope: 'col' }, 'Change from the previous period')];
+		if (standardized) {
+			heads.push(h('th', { scope: 'col', class: 'n' }, 'Expected'),
+				h('th', { scope: 'col', class: 'n' }, 'Observed / expected'),
+				h('th', { scope: 'col', class: 'n' }, 'Standardized'));
+		}
+		return heads;
+	}
+	function statsCells(r, unit, standardized) {
+		const num = (v) => (v === null || v === undefined ? '—' : fmtExact.format(v));
+		const cells = [h('td', { class: 'n interval' }, hasInterval(r) ? intervalText(r, unit) : '—'),
+			h('td', { class: 'change' }, changeIntervalText(r, unit) || '—')];
+		if (standardized) {
+			const smr = r.smr === null || r.smr === undefined ? '—'
+				: `${fmtExact.format(r.smr)} (${fmtExact.format(r.smr_low)} to ${fmtExact.format(r.smr_high)})`;
+			cells.push(h('td', { class: 'n expected' }, num(r.expected)), h('td', { class: 'n smr' }, smr),
+				h('td', { class: 'n standardized' }, num(r.standardized_value)));
+		}
+		return cells;
 	}
 
 	function periodsOf(rows) {
@@ -851,7 +959,8 @@
 		if (by && series.length > PALETTE.length) {
 			const lastP = periods.length ? periods[periods.length - 1] : null;
 			const rows = body.rows.filter((r) => lastP && r.period === lastP.period)
-				.map((r) => ({ key: r[by], label: groupLabel(r[by]), value: r.suppressed ? null : r.value, suppressed: r.suppressed }));
+				.map((r) => ({ key: r[by], label: groupLabel(r[by]), value: r.suppressed ? null : r.value, suppressed: r.suppressed,
+					interval_low: r.interval_low, interval_high: r.interval_high }));
 			chart = barChart({ width: chartWidth(el), title: `${heading}: ${lastP ? lastP.period : ''}`, desc: describe(body, periods) +
 				' The chart shows the last period of the range; the table has every period.', rows, unit: body.unit });
 			leg = legend([], rows.some((r) => r.suppressed), lastP && lastP.partial);
@@ -885,7 +994,8 @@
 		const by = body.by;
 		const periods = periodsOf(body.rows);
 		let rows = body.rows.map((r) => ({ key: r[by], label: groupLabel(r[by]),
-			value: r.suppressed ? null : r.value, suppressed: r.suppressed }));
+			value: r.suppressed ? null : r.value, suppressed: r.suppressed,
+			interval_low: r.interval_low, interval_high: r.interval_high }));
 		const notes = [];
 		const anySuppressed = rows.some((r) => r.suppressed);
 		if (rows.length > COMPACT_BARS) {
@@ -922,11 +1032,45 @@
 				groups.push(r[by]);
 			cells.set(r.period + '\u0000' + r[by], r);
 		}
-		const chart = groupedBars({ width: chartWidth(el), title: heading, desc: describe(body, periods), periods, groups, cells, unit: body.unit });
-		fillCard(el, { heading, sub, chart, body,
+		const standardized = body.rows.some((r) => 'standardized_value' in r);
+		const chart = standardized ? standardizedPair(el, body, heading, periods, groups, cells)
+			: groupedBars({ width: chartWidth(el), title: heading, desc: describe(body, periods), periods, groups, cells, unit: body.unit });
+		fillCard(el, { heading, sub: standardized ? sub + ' · as measured, and standardized' : sub, chart, body,
 			legend: legend(groups.map(groupLabel), body.rows.some((r) => r.suppressed), periods.some((p) => p.partial)),
 			csv: tableUrl(body.metric, withRange(params, periods), true),
 			json: tableUrl(body.metric, withRange(params, periods), false) });
+	}
+
+	/* The advocate comparison (issue 14): as measured and standardized, side
+	 * by side on one scale, with the one line that says what standardized
+	 * means. A standardized bar's interval is the observed / expected
+	 * interval times the rate of all children (standardized / smr). */
+	function standardizedPair(el, body, heading, periods, groups, cells) {
+		const std = new Map();
+		for (const [key, r] of cells) {
+			const v = r.suppressed ? null : r.standardized_value;
+			const scale = v !== null && v !== undefined && r.smr > 0 ? v / r.smr : null;
+			std.set(key, { suppressed: r.suppressed, value: v === undefined ? null : v,
+				interval_low: scale === null ? null : r.smr_low * scale,
+				interval_high: scale === null || r.smr_high === null ? null : r.smr_high * scale });
+		}
+		const all = [...cells.values(), ...std.values()];
+		const max = axisMax(all.filter((r) => !r.suppressed && r.value !== null && r.value !== undefined).map((r) => r.value),
+			all.filter(hasInterval).map((r) => r.interval_high));
+		const full = chartWidth(el);
+		const width = full >= 560 ? Math.floor((full - 16) / 2) : full;
+		const desc = describe(body, periods);
+		const raw = groupedBars({ width, title: `${heading}: as measured`, desc, periods, groups, cells, unit: body.unit, max });
+		const adjusted = groupedBars({ width, title: `${heading}: standardized for age and placement setting`,
+			desc: desc + ' Standardized values are in the table column "Standardized".', periods, groups, cells: std, unit: body.unit, max });
+		adjusted.setAttribute('data-testid', 'standardized-chart');
+		return h('div', { class: 'pair' },
+			h('p', { class: 'standardized-note', 'data-testid': 'standardized-note' },
+				'Standardized: each group\'s rate after accounting for its children\'s ages and placement settings ' +
+				'(observed / expected × the rate of all children), so groups serving different children compare fairly.'),
+			h('div', { class: 'pair-charts' },
+				h('div', { class: 'pair-chart' }, h('p', { class: 'pair-title' }, 'As measured'), raw),
+				h('div', { class: 'pair-chart' }, h('p', { class: 'pair-title' }, 'Standardized'), adjusted)));
 	}
 
 	/* ---- pickers ---- */
@@ -1147,6 +1291,8 @@
 		state.snapshotId = cat.body.snapshot ? cat.body.snapshot.id : null;
 		if (cat.body.disclosure && cat.body.disclosure.min_cell)
 			state.k = cat.body.disclosure.min_cell;
+		if (sum.body && typeof sum.body.confidence === 'number')
+			state.confidence = sum.body.confidence;
 		document.querySelectorAll('[data-k]').forEach((el) => { el.textContent = String(state.k); });
 		if (!state.metric)
 			readHash(); /* a shared link (#metric=...&period_type=...) */

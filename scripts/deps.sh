@@ -16,13 +16,14 @@ packages=(
   libpq-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
   check libsubunit-dev libgsl-dev
   postgresql postgresql-contrib
-  curl procps util-linux
+  curl procps util-linux tzdata
 )
 # Test tools: the suppression audit's solver, the tests' JSON checks, the
-# browser test (Debian's chromium driven by python3-selenium) and the HTTP
-# benchmarks.
+# static analysis (cppcheck; gcc's -fanalyzer comes with build-essential),
+# libFuzzer (clang and its runtime, bench/fuzz), the browser test (Debian's
+# chromium driven by python3-selenium) and the HTTP benchmarks.
 if [ $test_tools = 1 ]; then
-  packages+=(libglpk-dev jq)
+  packages+=(libglpk-dev jq cppcheck clang libclang-rt-14-dev)
   packages+=(chromium chromium-driver python3 python3-selenium fonts-dejavu-core wrk nginx-light)
 fi
 

@@ -73,6 +73,18 @@ void buf_arena_free(struct buf_arena *arena)
 	arena->head = NULL;
 }
 
+void buf_arena_adopt(struct buf_arena *arena, struct buf_arena *other)
+{
+	struct buf_arena_chunk *tail = other->head;
+	if (tail == NULL)
+		return;
+	while (tail->next != NULL)
+		tail = tail->next;
+	tail->next = arena->head;
+	arena->head = other->head;
+	other->head = NULL;
+}
+
 /* ---- growable text buffer -------------------------------------------- */
 
 void buf_reserve(struct buf *buf, size_t extra)

@@ -57,11 +57,38 @@ static int32_t effective_as_of(const struct config *config)
 	return date_from_ymd(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
 }
 
+/*
+ * snapshot.generated_at: the moment the published content became what it
+ * is, taken from the data rather than from the clock, so that replicas
+ * reading the same data publish the same bytes under the same ETags
+ * (docs/scaling.md): the later of the newest batch's loaded_at and the start
+ * of the as_of day in the configured zone (a new day changes the content
+ * without a new batch). Never later than now (a database clock ahead of
+ * ours). TZ is the configured zone (apply_timezone).
+ */
+static int64_t content_time(int64_t loaded_at, int32_t as_of)
+{
+	int year, month, day;
+	struct tm start;
+	date_to_ymd(as_of, &year, &month, &day);
+	memset(&start, 0, sizeof(start));
+	start.tm_year = year - 1900;
+	start.tm_mon = month - 1;
+	start.tm_mday = day;
+	start.tm_isdst = -1;
+	time_t day_start = mktime(&start);
+	int64_t at = day_start == (time_t)-1 ? 0 : (int64_t)day_start;
+	if (loaded_at > at)
+		at = loaded_at;
+	int64_t now = (int64_t)time(NULL);
+	return at < now ? at : now;
+}
+
 /* Makes localtime_r() answer in the configured zone. Only called while the
  * process has one thread (setenv is not thread-safe). */
-static void apply_timezone(const char *timezone)
+static void apply_timezone(const char *zone)
 {
-	if (setenv("TZ", timezone, 1) != 0)
+	if (setenv("TZ", zone, 1) != 0)
 		log_warn("timezone: cannot set TZ");
 	tzset();
 }
@@ -144,6 +171,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	struct snapshot_info info;
 	bool have_model = false, have_metrics = false, have_protected = false;
 	struct source_error source_err;
+	int64_t generated_at;
 	memset(&raw, 0, sizeof(raw));
 	memset(&disclosure_options, 0, sizeof(disclosure_options));
 	memset(out, 0, sizeof(*out));
@@ -155,6 +183,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 		goto fail;
 	}
 	out->refresh_key = raw.refresh_key;
+	generated_at = content_time(raw.refresh_loaded_at, as_of);
 	if (!model_build(&raw, as_of, &model, &model_failure)) {
 		snprintf(err, DAEMON_ERROR_LEN, "model: %s", model_failure_text(model_failure));
 		goto fail;
@@ -167,6 +196,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	memset(&metrics_options, 0, sizeof(metrics_options));
 	metrics_options.fy_start_month = config->fy_start_month;
 	metrics_options.screening_window_s = (int64_t)config->screening_window_hours * 3600;
+	metrics_options.confidence = config->confidence;
 	if (!metrics_compute(&model, &metrics_options, &metrics, &metrics_failure)) {
 		snprintf(err, DAEMON_ERROR_LEN, "metrics: %s",
 		         metrics_failure_text(metrics_failure));
@@ -217,9 +247,10 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 
 	memset(&info, 0, sizeof(info));
 	info.refresh_key = out->refresh_key;
-	info.generated_at = (int64_t)time(NULL);
+	info.generated_at = generated_at;
 	info.quality = &out->quality;
 	info.refresh_seconds = config->refresh_s;
+	info.confidence = config->confidence;
 	out->snapshot = snapshot_build(&protected, &info);
 	if (out->snapshot == NULL) {
 		snprintf(err, DAEMON_ERROR_LEN, "snapshot: out of memory");
@@ -458,7 +489,7 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 		          config->state_dir);
 	daemon->served_key = snapshot_refresh_key(out.snapshot);
 	daemon->served_as_of = snapshot_as_of(out.snapshot);
-	daemon->served_at = snapshot_generated_at(out.snapshot);
+	daemon->served_at = now;
 	log_info("refresh: serving snapshot %s (refresh key %lld, %.1f s)",
 	         snapshot_id(out.snapshot), (long long)out.refresh_key, seconds);
 	snapshot_slot_replace(&daemon->slot, out.snapshot);
@@ -577,11 +608,16 @@ static void load_persisted(struct daemon *daemon)
 		return;
 	daemon->served_key = snapshot_refresh_key(persisted);
 	daemon->served_as_of = snapshot_as_of(persisted);
+	/* Its content time, at or before its pull: max_age can only come early. */
 	daemon->served_at = snapshot_generated_at(persisted);
 	date_format(daemon->served_as_of, as_of);
 	log_info("state: serving the persisted snapshot %s (as_of %s) until the first refresh",
 	         snapshot_id(persisted), as_of);
 	atomic_store(&daemon->stats.refresh_key, daemon->served_key);
+	/* The last success known: when this snapshot was computed (a refresh
+	 * that found the content unchanged since is not persisted, so it may be
+	 * older). 0 would fire the "no fresh data" alert at every restart. */
+	atomic_store(&daemon->stats.last_success_unix, daemon->served_at);
 	snapshot_slot_replace(&daemon->slot, persisted);
 }
 
@@ -815,7 +851,7 @@ void daemon_free(struct daemon *daemon)
 
 int daemon_once(const struct config *config)
 {
-	uint8_t key[DISCLOSURE_KEY_LEN];
+	uint8_t key[DISCLOSURE_KEY_LEN] = {0}; /* read only when has_key */
 	bool has_key = false, db_error = false;
 	struct pipeline_output out;
 	char err[DAEMON_ERROR_LEN] = "";

@@ -22,6 +22,13 @@ static void publish_cell(const struct metric_def *def, const struct metrics_cell
 	out->has_denominator = disclosure_kind_has_denominator(def->kind);
 	out->denominator = out->has_denominator ? cell->denominator : 0;
 	disclosure_set_value(def, cell->quantile_2s, out);
+	/* issue 14: the interval of a published quantile and the expected count
+	 * of a published advocate group go with their cell */
+	out->has_quantile_interval = out->has_value && cell->has_quantile_interval;
+	out->quantile_low_s = out->has_quantile_interval ? cell->quantile_low_s : 0;
+	out->quantile_high_s = out->has_quantile_interval ? cell->quantile_high_s : 0;
+	out->has_expected = cell->has_expected;
+	out->expected = cell->has_expected ? cell->expected : 0.0;
 }
 
 /* Suppress mode: decides every published cell, then writes out->tables. */

@@ -14,6 +14,8 @@
  */
 #include "casa/http.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -38,8 +40,13 @@
  * past it). */
 #define HTTP_URL_MAX      2048
 #define HTTP_MEMORY_LIMIT (32 * 1024)
-/* http_stop waits this long for requests in flight before closing. */
+/* http_stop waits this long for requests in flight before closing, and
+ * closes once no connection has been busy for HTTP_QUIET_MS: long enough
+ * for a worker that was inside accept() when the daemon was quiesced to
+ * register its connection, and for a request already on the wire of a
+ * keep-alive connection to be read. */
 #define HTTP_DRAIN_MS 5000
+#define HTTP_QUIET_MS 100
 
 /* ---- configuration swap ----------------------------------------------- */
 
@@ -87,6 +94,11 @@ static void add_common_headers(struct request *req, struct MHD_Response *respons
 	if (atomic_load(&req->server->stats->stale))
 		MHD_add_response_header(response, "X-Casa-Stale", "true");
 	MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+	/* Draining: this answer ends the connection, so that a keep-alive
+	 * client's next request goes to a new one (refused) instead of racing
+	 * the close. */
+	if (atomic_load(&req->server->draining))
+		MHD_add_response_header(response, "Connection", "close");
 }
 
 static enum MHD_Result queue(struct request *req, unsigned status, struct MHD_Response *response)
@@ -476,18 +488,84 @@ static enum MHD_Result dispatch(struct request *req, const char *url, const char
 }
 
 /* con_cls carries request state as a tagged integer, never dereferenced:
- * the raw URI length + 1 (from uri_log(), shifted left by 2) and two flags.
+ * the raw URI length + 1 (from uri_log(), shifted left by 3) and three
+ * flags.
  * Answering on the first call makes libmicrohttpd 0.9.75 close the
  * connection, so safe methods are answered on the second call (after the
  * headers), which keeps polling clients on one keep-alive connection. */
 #define REQUEST_SEEN     ((uintptr_t)1)
 #define REQUEST_ANSWERED ((uintptr_t)2)
+#define REQUEST_NUL      ((uintptr_t)4) /* %00 in the target as sent */
+#define REQUEST_SHIFT    3
 
+/* What a connection is doing, for the drain of http_stop(): a connection
+ * is busy from its accept until its first answer, and again from each
+ * further request line to that request's end; idle between keep-alive
+ * requests. Only the connection's own worker thread touches it. */
+enum connection_phase {
+	CONNECTION_NEW,     /* accepted, no request yet: a client is about to send one */
+	CONNECTION_REQUEST, /* a request is being read or answered */
+	CONNECTION_IDLE,    /* answered, kept alive, nothing sent since */
+};
+
+static enum connection_phase *connection_phase_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info != NULL ? info->socket_context : NULL;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection opened or closed. A phase that
+ * cannot be allocated leaves the connection untracked (counted idle). */
+static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *server = cls;
+	enum connection_phase *phase = *socket_context;
+	(void)conn;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		phase = malloc(sizeof(*phase));
+		if (phase != NULL) {
+			*phase = CONNECTION_NEW;
+			atomic_fetch_add(&server->busy_connections, 1);
+		}
+		*socket_context = phase;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && phase != NULL) {
+		if (*phase != CONNECTION_IDLE)
+			atomic_fetch_sub(&server->busy_connections, 1);
+		free(phase);
+		*socket_context = NULL;
+	}
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: a request was answered (or aborted). MHD
+ * calls it once after every uri_log() call. */
+static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                              enum MHD_RequestTerminationCode code)
+{
+	struct http_server *server = cls;
+	enum connection_phase *phase = connection_phase_of(conn);
+	(void)con_cls;
+	(void)code;
+	if (phase != NULL && *phase == CONNECTION_REQUEST) {
+		*phase = CONNECTION_IDLE;
+		atomic_fetch_sub(&server->busy_connections, 1);
+	}
+}
+
+/* The first sight of a request (its request line). */
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	(void)cls;
-	(void)conn;
-	return (void *)((uintptr_t)(strlen(uri) + 1) << 2);
+	struct http_server *server = cls;
+	enum connection_phase *phase = connection_phase_of(conn);
+	if (phase != NULL) {
+		if (*phase == CONNECTION_IDLE)
+			atomic_fetch_add(&server->busy_connections, 1);
+		*phase = CONNECTION_REQUEST;
+	}
+	atomic_fetch_add(&server->requests_started, 1);
+	uintptr_t nul = http_target_has_nul(uri) ? REQUEST_NUL : 0;
+	return (void *)(((uintptr_t)(strlen(uri) + 1) << REQUEST_SHIFT) | nul);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -513,7 +591,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		*upload_data_size = 0; /* a body on a GET means nothing here */
 		return MHD_YES;
 	}
-	size_t uri_len = (state >> 2) > 0 ? (size_t)(state >> 2) - 1 : strlen(url);
+	size_t uri_len =
+	    (state >> REQUEST_SHIFT) > 0 ? (size_t)(state >> REQUEST_SHIFT) - 1 : strlen(url);
 	*con_cls = (void *)(state | REQUEST_SEEN | REQUEST_ANSWERED);
 	struct request *req = calloc(1, sizeof(*req));
 	if (req == NULL)
@@ -523,21 +602,35 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	req->config = config_acquire(server);
 	req->route = ROUTE_OTHER;
 	req->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-	enum MHD_Result result = dispatch(req, url, method, uri_len);
+	enum MHD_Result result = state & REQUEST_NUL
+	                             ? send_error(req, 400, "NUL byte (%00) in the URL", NULL, 0)
+	                             : dispatch(req, url, method, uri_len);
 	config_release(req->config);
 	free(req);
 	return result;
 }
 
+/* fmt is libmicrohttpd's own; the attribute tells -Wformat=2 (clang) so. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) CASA_PRINTF(2, 0);
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	(void)cls;
-	char message[512];
+	struct http_server *server = cls;
+	char message[HTTP_LOG_MESSAGE_LEN];
+	struct timespec now;
+	unsigned repeated;
 	vsnprintf(message, sizeof(message), fmt, ap);
 	size_t n = strlen(message);
 	while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == '\r'))
 		message[--n] = '\0';
-	log_warnx("http: %s", message);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&server->log_lock);
+	bool admitted = http_log_admit(&server->log_limit, message,
+	                               (double)now.tv_sec + (double)now.tv_nsec / 1e9, &repeated);
+	if (repeated > 0)
+		log_warnx("http: the last message repeated %u more times", repeated);
+	if (admitted)
+		log_warnx("http: %s", message);
+	pthread_mutex_unlock(&server->log_lock);
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -581,6 +674,7 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 	server->slot = slot;
 	server->stats = stats;
 	pthread_mutex_init(&server->config_lock, NULL);
+	pthread_mutex_init(&server->log_lock, NULL);
 	server->config = http_config_new(options);
 	if (server->config == NULL) {
 		snprintf(err, HTTP_ERROR_LEN, "out of memory");
@@ -616,7 +710,9 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_LIMIT, limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)HTTP_MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK, uri_log, server,
-	    threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, connection_notify, server, MHD_OPTION_NOTIFY_COMPLETED,
+	    request_completed, server, threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+	    threads, MHD_OPTION_END);
 	if (server->daemon == NULL) {
 		snprintf(err, HTTP_ERROR_LEN, "cannot listen on %s port %u (in use or not allowed)",
 		         host, (unsigned)options->listen_port);
@@ -632,6 +728,7 @@ fail:
 		http_config_free(server->config);
 		http_files_free(&server->files);
 		pthread_mutex_destroy(&server->config_lock);
+		pthread_mutex_destroy(&server->log_lock);
 		free(server);
 	}
 	return NULL;
@@ -657,30 +754,85 @@ bool http_reload(struct http_server *server, const struct http_options *options)
 	return true;
 }
 
+/* Hands the connections the kernel completed but MHD had not accepted yet
+ * to MHD, so that closing the listening socket does not reset them.
+ * Returns how many. */
+static unsigned adopt_queued_connections(struct http_server *server, int listen_fd)
+{
+	unsigned adopted = 0;
+	int flags = fcntl(listen_fd, F_GETFL);
+	if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return 0;
+	for (;;) {
+		struct sockaddr_storage addr;
+		socklen_t len = sizeof(addr);
+		int fd = accept(listen_fd, (struct sockaddr *)&addr, &len);
+		if (fd < 0 && errno == EINTR)
+			continue;
+		if (fd < 0)
+			break;                        /* EAGAIN: the queue is empty */
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* as MHD's own sockets */
+		/* on failure MHD closes fd itself */
+		if (MHD_add_connection(server->daemon, fd, (struct sockaddr *)&addr, len) ==
+		    MHD_YES)
+			adopted++;
+	}
+	return adopted;
+}
+
+/* Waits (bounded) until no connection has been busy for HTTP_QUIET_MS;
+ * returns the connections still busy at the deadline. */
+static int drain(struct http_server *server)
+{
+	const int step_ms = 10;
+	uint_least64_t seen = atomic_load(&server->requests_started);
+	int quiet_ms = 0;
+	for (int waited = 0; waited < HTTP_DRAIN_MS; waited += step_ms) {
+		struct timespec pause = {0, step_ms * 1000L * 1000L};
+		nanosleep(&pause, NULL);
+		uint_least64_t started = atomic_load(&server->requests_started);
+		bool idle = atomic_load(&server->busy_connections) == 0 &&
+		            atomic_load(&server->in_flight) == 0 && started == seen;
+		quiet_ms = idle ? quiet_ms + step_ms : 0;
+		seen = started;
+		if (quiet_ms >= HTTP_QUIET_MS)
+			return 0;
+	}
+	return atomic_load(&server->busy_connections);
+}
+
 void http_stop(struct http_server *server)
 {
 	if (server == NULL)
 		return;
-	/* Stop accepting: close the listening socket right away, so that new
-	 * connections are refused instead of queueing in the backlog only to be
-	 * reset by MHD_stop_daemon(). */
+	/* Stop accepting, and close the listening socket right away so that
+	 * new connections are refused: a connection the kernel had already
+	 * completed is first handed to MHD and answered. Only then do answers
+	 * say Connection: close, so a client told to reconnect is refused. */
 	MHD_socket listen_fd = MHD_quiesce_daemon(server->daemon);
-	if (listen_fd != MHD_INVALID_SOCKET)
+	unsigned adopted = 0;
+	if (listen_fd != MHD_INVALID_SOCKET) {
+		adopted = adopt_queued_connections(server, listen_fd);
 		close(listen_fd);
-	/* Drain (bounded): bodies in flight, and connections already accepted
-	 * whose request has not started yet, each get their answer. */
-	for (int waited = 0; waited < HTTP_DRAIN_MS; waited += 10) {
-		const union MHD_DaemonInfo *info =
-		    MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (atomic_load(&server->in_flight) == 0 &&
-		    (info == NULL || info->num_connections == 0))
-			break;
-		struct timespec pause = {0, 10 * 1000 * 1000};
-		nanosleep(&pause, NULL);
 	}
+	atomic_store(&server->draining, true);
+	/* Drain: every connection accepted gets the answer to the request it
+	 * sent or is sending; connections idle between keep-alive requests are
+	 * closed with the daemon. */
+	int busy = drain(server);
+	if (adopted > 0)
+		log_info("http: stop: took over %u connections queued at the listening socket",
+		         adopted);
+	if (busy > 0)
+		log_warnx("http: stop: %d connections still busy after %d ms; closing them", busy,
+		          HTTP_DRAIN_MS);
 	MHD_stop_daemon(server->daemon);
+	unsigned repeated = http_log_flush(&server->log_limit);
+	if (repeated > 0)
+		log_warnx("http: the last message repeated %u more times", repeated);
 	config_release(server->config);
 	http_files_free(&server->files);
 	pthread_mutex_destroy(&server->config_lock);
+	pthread_mutex_destroy(&server->log_lock);
 	free(server);
 }

@@ -45,6 +45,18 @@ enum route {
 /* Tracked statuses (see tracked_status in http_ops.c) plus "other". */
 #define HTTP_STATUS_SLOTS 12
 
+/* libmicrohttpd's own log lines repeat under a flood (one per refused
+ * connection): the same line is logged at most once per HTTP_LOG_WINDOW_S,
+ * the copies in between counted (syslog's "last message repeated"). */
+#define HTTP_LOG_WINDOW_S    10
+#define HTTP_LOG_MESSAGE_LEN 256
+
+struct http_log_limit {
+	char last[HTTP_LOG_MESSAGE_LEN]; /* the last message logged */
+	double logged_at;                /* when, monotonic seconds */
+	unsigned repeated;               /* copies of it since, not logged */
+};
+
 /* Immutable once built; requests hold a reference, http_reload swaps it. */
 struct http_config {
 	atomic_uint refs;    /* server + requests using it */
@@ -79,7 +91,13 @@ struct http_server {
 	struct http_config *config;  /* current configuration */
 	struct http_files files;     /* dashboard files */
 	atomic_int in_flight;        /* responses still holding a snapshot */
+	atomic_bool draining;        /* http_stop() began: responses say Connection: close */
+	atomic_int busy_connections; /* accepted and waiting for or in a request (not idle
+	                                between keep-alive requests) */
+	atomic_uint_least64_t requests_started; /* request lines read, ever */
 	atomic_uint_least64_t requests[ROUTE_COUNT][HTTP_STATUS_SLOTS]; /* counters */
+	pthread_mutex_t log_lock;        /* guards log_limit (MHD logs from any thread) */
+	struct http_log_limit log_limit; /* repeated MHD log lines */
 };
 
 /*
@@ -117,6 +135,10 @@ void http_query_add(struct http_query *query, const char *name, const char *valu
 const char *http_query_problem(const struct http_query *query);
 /* The value of parameter name, or NULL when absent. */
 const char *http_query_get(const struct http_query *query, const char *name);
+/* true when the request target as sent (not decoded) holds %00: decoded,
+ * it would end the path, a name or a value early, so that
+ * "/index.html%00.js" would read as "/index.html". */
+bool http_target_has_nul(const char *target);
 
 /*
  * http_files.c — the dashboard, read once at start.
@@ -134,6 +156,15 @@ const struct http_file *http_files_find(const struct http_files *files, const ch
 /*
  * http_ops.c — operational endpoints and counters.
  */
+
+/* Whether to log message at monotonic time now; *repeated receives the
+ * copies of the previous message left out since it was logged (0: none),
+ * to be reported first. */
+bool http_log_admit(struct http_log_limit *limit, const char *message, double now,
+                    unsigned *repeated);
+/* The copies left out since the last line logged (at stop), and forgets
+ * them. */
+unsigned http_log_flush(struct http_log_limit *limit);
 
 /* Counts one answered request under its route and status. */
 void http_ops_count(struct http_server *server, enum route route, unsigned status);

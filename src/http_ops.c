@@ -4,6 +4,8 @@
  * (Prometheus text), with the per-route request counters it exposes.
  */
 #include <jansson.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "casa/model.h"
@@ -23,6 +25,29 @@ static int status_slot(unsigned status)
 		if (tracked_status[i] == status)
 			return i;
 	return HTTP_STATUS_SLOTS - 1;
+}
+
+bool http_log_admit(struct http_log_limit *limit, const char *message, double now,
+                    unsigned *repeated)
+{
+	*repeated = 0;
+	if (strncmp(message, limit->last, sizeof(limit->last) - 1) == 0 &&
+	    now - limit->logged_at < HTTP_LOG_WINDOW_S) {
+		limit->repeated++;
+		return false;
+	}
+	*repeated = limit->repeated;
+	limit->repeated = 0;
+	snprintf(limit->last, sizeof(limit->last), "%s", message);
+	limit->logged_at = now;
+	return true;
+}
+
+unsigned http_log_flush(struct http_log_limit *limit)
+{
+	unsigned repeated = limit->repeated;
+	limit->repeated = 0;
+	return repeated;
 }
 
 void http_ops_count(struct http_server *server, enum route route, unsigned status)
@@ -100,8 +125,10 @@ static void render_prometheus(struct http_server *server, struct buf *t)
 	buf_printf(t, "casa_metrics_stale %d\n", atomic_load(&stats->stale) ? 1 : 0);
 	prom_header(t, "db_up", "gauge", "1 when the last contact with the database worked.");
 	buf_printf(t, "casa_metrics_db_up %d\n", atomic_load(&stats->db_up) ? 1 : 0);
-	prom_header(t, "snapshot_age_seconds", "gauge",
-	            "Seconds since the served snapshot was computed (-1 = none).");
+	prom_header(
+	    t, "snapshot_age_seconds", "gauge",
+	    "Seconds since the served snapshot's generated_at: its batch's loaded_at or the "
+	    "start of its as_of day, the later (-1 = none).");
 	long long age = -1;
 	if (snapshot != NULL)
 		age = (long long)time(NULL) - (long long)snapshot_generated_at(snapshot);

@@ -100,6 +100,11 @@ const char *http_query_get(const struct http_query *query, const char *name)
 	return NULL;
 }
 
+bool http_target_has_nul(const char *target)
+{
+	return strstr(target, "%00") != NULL;
+}
+
 /* ---- headers ---------------------------------------------------------- */
 
 /* Length-bounded case-insensitive equality. */

@@ -12,6 +12,9 @@
 
 enum level { LEVEL_INFO, LEVEL_WARN, LEVEL_FATAL };
 
+/* The attribute lets -Wformat=2 (clang) see fmt as the callers' format. */
+static void vlog(enum level level, const char *fmt, va_list ap, const char *suffix)
+    CASA_PRINTF(2, 0);
 static void vlog(enum level level, const char *fmt, va_list ap, const char *suffix)
 {
 	static const char *const words[] = {"info", "warning", "fatal"};
@@ -20,10 +23,10 @@ static void vlog(enum level level, const char *fmt, va_list ap, const char *suff
 	vsnprintf(message, sizeof(message), fmt, ap);
 	if (getenv("JOURNAL_STREAM") != NULL)
 		fprintf(stderr, "%s%s%s%s\n", journal[level], message, suffix ? ": " : "",
-			suffix ? suffix : "");
+		        suffix ? suffix : "");
 	else
 		fprintf(stderr, "casa-metricsd: %s: %s%s%s\n", words[level], message,
-			suffix ? ": " : "", suffix ? suffix : "");
+		        suffix ? ": " : "", suffix ? suffix : "");
 }
 
 void log_info(const char *fmt, ...)

@@ -7,6 +7,7 @@
 
 #include "casa/config.h"
 #include "casa/daemon.h"
+#include "casa/interval.h"
 #include "casa/log.h"
 #include "casa/version.h"
 
@@ -18,6 +19,9 @@ int main(int argc, char *argv[])
 	char daemon_err[DAEMON_ERROR_LEN] = "";
 	int status;
 
+	/* GSL's error handler is process-wide and aborts by default: switched
+	 * off before any thread exists (interval.h). */
+	interval_init();
 	if (!config_load(&config, argc, argv, err)) {
 		/* --check-config prints the error as its answer; otherwise it is a
 		 * start-up failure (fatal only at start-up). */

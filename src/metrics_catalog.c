@@ -38,6 +38,21 @@
 	"HHS OIG, 2022: children returning from missing with a record of a trafficking screening " \
 	"(65% had none: 72% of boys, 59% of girls)"
 
+/* The advocate comparison of the two day-based rates (issue 14,
+ * metrics_strata.c, docs/methods.md), in plain words. */
+#define STANDARDIZED_TEXT                                                                          \
+	" By advocate (quarters, years and fiscal years) each group is also compared fairly: "     \
+	"expected is the number of events it would have had at the rates of all children of the "  \
+	"same age band and placement setting, over its own days in care; smr = observed / "        \
+	"expected, with an exact interval (1.3: 30% more than expected after accounting for the "  \
+	"children's ages and placement settings); standardized_value = smr x the rate of all "     \
+	"children."
+
+/* The interval of a median (interval_quantile_ranks), in plain words. */
+#define MEDIAN_INTERVAL_TEXT                                                                       \
+	" Its interval is two of the sorted values, chosen by rank; there is none (null) when "    \
+	"too few episodes reach the confidence level: 5 or fewer at 95%."
+
 const struct metric_def metrics_catalog[METRIC_COUNT] = {
     [METRIC_PLACEMENT_MOVES_PER_1000_DAYS] =
         {.id = "placement_moves_per_1000_days",
@@ -64,8 +79,9 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
         {.id = "moves_per_1000_days_in_care",
          .title = "Placement moves per 1,000 days in care",
          .unit = "per 1,000 days in care",
-         .definition = "Every episode: placement moves dated inside the period per 1,000 days "
-                       "in care inside the period. No age or length-of-stay exclusion.",
+         .definition =
+             "Every episode: placement moves dated inside the period per 1,000 days "
+             "in care inside the period. No age or length-of-stay exclusion." STANDARDIZED_TEXT,
          .kind = METRIC_KIND_RATE,
          .scale = 1000,
          .dims = DIMS_BASE,
@@ -104,7 +120,8 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
              "period. By setting, a day in care takes the setting of the placement covering "
              "it; a missing episode takes the setting the child went missing from: the "
              "placement covering the day it began, unless that placement has the setting "
-             "runaway and starts that day, in which case the placement before it.",
+             "runaway and starts that day, in which case the placement before "
+             "it." STANDARDIZED_TEXT,
          .kind = METRIC_KIND_RATE,
          .scale = 1000,
          .dims = DIMS_RUNAWAY,
@@ -146,7 +163,8 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
          .definition =
              "Over missing episodes that end (the child returned) in the period: the median "
              "duration from went_missing_at to returned_at, in days, exact; the mean of the "
-             "two middle values for an even count. Denominator: number of episodes.",
+             "two middle values for an even count. Denominator: number of "
+             "episodes." MEDIAN_INTERVAL_TEXT,
          .kind = METRIC_KIND_QUANTILE,
          .scale = 1,
          .dims = DIMS_RUNAWAY,
@@ -162,7 +180,9 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
          .definition = "Over missing episodes that end (the child returned) in the period: "
                        "the 90th percentile (nearest rank, the ceil(0.9 n)-th smallest) of "
                        "the duration from went_missing_at to returned_at, in days, exact. "
-                       "Denominator: number of episodes.",
+                       "Denominator: number of episodes. Its interval is two of the sorted "
+                       "durations, chosen by rank; there is none (null) when too few episodes "
+                       "reach the confidence level: 28 or fewer at 95%.",
          .kind = METRIC_KIND_QUANTILE,
          .scale = 1,
          .dims = DIMS_RUNAWAY,
@@ -255,6 +275,8 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
          .reference_count = 3,
          SUMMARY_QUARTER,
          .observation_lag_days = METRIC_LAG_SCREENING_WINDOW},
+    /* Neither direction is better: more positive screens mean more victims
+     * found, or more children trafficked, not a better or worse program. */
     [METRIC_SCREENED_POSITIVE_PCT] =
         {.id = "screened_positive_pct",
          .title = "Screened positive for trafficking",
@@ -365,7 +387,7 @@ const struct metric_def metrics_catalog[METRIC_COUNT] = {
              "Episodes whose first CASA advocate assignment starts in the period: the median "
              "number of days from removal to that start (0 when it starts on the removal "
              "day); the mean of the two middle values for an even count. Denominator: number "
-             "of episodes.",
+             "of episodes." MEDIAN_INTERVAL_TEXT,
          .kind = METRIC_KIND_QUANTILE,
          .scale = 1,
          .dims = DIMS_BASE,

@@ -208,11 +208,14 @@ static int compare_item(const void *a, const void *b)
 	return (x->episode > y->episode) - (x->episode < y->episode);
 }
 
-/* days_to_assignment_median: the cohort by ascending days. */
-static void fill_medians(struct metrics_ctx *ctx, const struct cohort_scratch *s)
+/* days_to_assignment_median and its interval: the cohort by ascending
+ * days (metrics_quantile.c). */
+static bool fill_medians(struct metrics_ctx *ctx, const struct cohort_scratch *s)
 {
 	const struct model *model = ctx->model;
-	metrics_quantile_begin(ctx, METRIC_DAYS_TO_ASSIGNMENT_MEDIAN);
+	struct metrics_quantile_pass pass;
+	if (!metrics_quantile_begin(ctx, &pass, METRIC_DAYS_TO_ASSIGNMENT_MEDIAN, METRIC_COUNT))
+		return false;
 	for (size_t i = 0; i < s->item_count; i++) {
 		const struct model_episode *episode = &model->episodes[s->items[i].episode];
 		struct metrics_birthdays birthdays;
@@ -220,11 +223,12 @@ static void fill_medians(struct metrics_ctx *ctx, const struct cohort_scratch *s
 		uint32_t groups[DIM_COUNT];
 		int32_t start = assignment_groups(ctx, episode, &birthdays, groups);
 		for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
-			metrics_quantile_add(ctx, METRIC_DAYS_TO_ASSIGNMENT_MEDIAN, METRIC_COUNT,
-			                     (enum period_type)t,
+			metrics_quantile_add(ctx, &pass, (enum period_type)t,
 			                     metrics_row(ctx, (enum period_type)t, start), groups,
 			                     s->items[i].days * DAY_S);
 	}
+	metrics_quantile_end(&pass);
+	return true;
 }
 
 bool metrics_pass_cohorts(struct metrics_ctx *ctx)
@@ -250,7 +254,8 @@ bool metrics_pass_cohorts(struct metrics_ctx *ctx)
 	}
 	if (s.item_count)
 		qsort(s.items, s.item_count, sizeof(*s.items), compare_item);
-	fill_medians(ctx, &s);
+	if (!fill_medians(ctx, &s))
+		goto fail;
 	free(s.items);
 	return true;
 fail:

@@ -9,7 +9,6 @@
 #include "metrics_internal.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 bool metrics_buf_reserve(struct metrics_buf *buf, size_t cap)
 {
@@ -98,43 +97,8 @@ void metrics_identification_groups(const struct metrics_ctx *ctx,
 	    in_care ? metrics_setting_on(model, episode, day) : SETTING_GROUP_NO_PLACEMENT;
 }
 
-void metrics_quantile_begin(struct metrics_ctx *ctx, enum metric_id median)
-{
-	for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
-		for (int d = 0; d < DIM_COUNT; d++) {
-			const struct metrics_table *table = ctx->tab[median][t][d];
-			if (table)
-				memset(ctx->stamp[median][t][d], 0,
-				       (size_t)table->period_count * table->group_count *
-				           sizeof(uint32_t));
-		}
-}
-
-void metrics_quantile_add(struct metrics_ctx *ctx, enum metric_id median, enum metric_id p90,
-                          enum period_type type, uint32_t row, const uint32_t groups[DIM_COUNT],
-                          int64_t value)
-{
-	for (int d = 0; d < DIM_COUNT; d++) {
-		struct metrics_table *table = ctx->tab[median][type][d];
-		if (!table)
-			continue;
-		size_t c = (size_t)row * table->group_count + groups[d];
-		int64_t n = table->cells[c].denominator;
-		int64_t rank = ++ctx->stamp[median][type][d][c];
-		/* Median: ranks (n+1)/2 and n/2+1 (the same one for odd n),
-		 * summed: twice the statistic. */
-		if (rank == (n + 1) / 2)
-			table->cells[c].quantile_2s += value;
-		if (rank == n / 2 + 1)
-			table->cells[c].quantile_2s += value;
-		/* p90, nearest rank: ceil(0.9 n) = (9n + 9) / 10. */
-		if (p90 != METRIC_COUNT && rank == (9 * n + 9) / 10)
-			ctx->tab[p90][type][d]->cells[c].quantile_2s = 2 * value;
-	}
-}
-
-bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,
-                           struct metrics_buf *moves)
+bool metrics_episode_move_placements(const struct model *model, const struct model_episode *episode,
+                                     struct metrics_buf *moves)
 {
 	moves->len = 0;
 	if (!metrics_buf_reserve(moves, episode->placement_count))
@@ -147,8 +111,19 @@ bool metrics_episode_moves(const struct model *model, const struct model_episode
 		/* A return to the same non-null provider is not a move. */
 		if (previous && !(previous->has_provider && pl[i].has_provider &&
 		                  previous->provider_key == pl[i].provider_key))
-			moves->v[moves->len++] = pl[i].start_date;
+			moves->v[moves->len++] = (int32_t)i;
 		previous = &pl[i];
 	}
+	return true;
+}
+
+bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,
+                           struct metrics_buf *moves)
+{
+	if (!metrics_episode_move_placements(model, episode, moves))
+		return false;
+	const struct model_placement *pl = model->placements + episode->first_placement;
+	for (size_t i = 0; i < moves->len; i++)
+		moves->v[i] = pl[moves->v[i]].start_date;
 	return true;
 }

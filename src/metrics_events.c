@@ -205,14 +205,16 @@ static void add_entry_runaway(struct metrics_ctx *ctx, const struct model_episod
 	}
 }
 
-/* Quantiles: visit returned missing episodes by ascending duration and
- * pick, per cell, the ranks the statistic needs (the denominator n of the
- * cell is already known). The stamps of the median tables count the
- * episodes seen per cell. */
-static void fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *items, size_t count)
+/* Quantiles: visit returned missing episodes by ascending duration
+ * (metrics_quantile.c picks, per cell, the ranks of the statistic and of
+ * its interval). */
+static bool fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *items, size_t count)
 {
 	const struct model *model = ctx->model;
-	metrics_quantile_begin(ctx, METRIC_DAYS_MISSING_MEDIAN);
+	struct metrics_quantile_pass pass;
+	if (!metrics_quantile_begin(ctx, &pass, METRIC_DAYS_MISSING_MEDIAN,
+	                            METRIC_DAYS_MISSING_P90))
+		return false;
 	for (size_t i = 0; i < count; i++) {
 		const struct model_episode *episode = &model->episodes[items[i].episode];
 		const struct model_missing *missing = &model->missing[items[i].missing];
@@ -222,11 +224,12 @@ static void fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *
 		missing_groups(ctx, episode, &birthdays, missing, groups);
 		for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
 			metrics_quantile_add(
-			    ctx, METRIC_DAYS_MISSING_MEDIAN, METRIC_DAYS_MISSING_P90,
-			    (enum period_type)t,
+			    ctx, &pass, (enum period_type)t,
 			    metrics_row(ctx, (enum period_type)t, missing->end_day), groups,
 			    items[i].duration_s);
 	}
+	metrics_quantile_end(&pass);
+	return true;
 }
 
 bool metrics_pass_missing(struct metrics_ctx *ctx)
@@ -272,7 +275,8 @@ bool metrics_pass_missing(struct metrics_ctx *ctx)
 	}
 	if (item_count)
 		qsort(items, item_count, sizeof *items, compare_item);
-	fill_quantiles(ctx, items, item_count);
+	if (!fill_quantiles(ctx, items, item_count))
+		goto fail;
 	free(items);
 	return true;
 fail:

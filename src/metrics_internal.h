@@ -3,7 +3,7 @@
  *
  * metrics.c builds a struct metrics_ctx (period axes, a day -> period-row
  * lookup, a pointer to every table and its child stamps) from the catalog
- * (metrics_catalog.c) and runs four passes over the sorted model, each
+ * (metrics_catalog.c) and runs five passes over the sorted model, each
  * filling its own tables:
  *   metrics_pass_days      (metrics_days.c) per day in care: days in care,
  *                          moves, missing episodes per day, the
@@ -18,7 +18,14 @@
  *                          per 1,000 children served;
  *   metrics_pass_cohorts   (metrics_cohorts.c) per child: permanency and
  *                          re-entry of the entry cohort, the assignment
- *                          cohort, identifications reported in 24 hours.
+ *                          cohort, identifications reported in 24 hours;
+ *   metrics_pass_strata    (metrics_strata.c) per day in care and event: the
+ *                          internal age band x setting strata behind the
+ *                          advocate tables' expected counts (issue 14),
+ *                          written to the cells by metrics_strata_finish()
+ *                          once every pass is done.
+ * The quantile passes (days missing, days to assignment) pick their
+ * statistics and intervals through metrics_quantile.c.
  * The passes read episodes through metrics_episode.c, which calls no other
  * metrics file: calls run metrics.c -> passes -> metrics_episode.c.
  * Passes touch disjoint tables, so they may run on different threads.
@@ -61,6 +68,8 @@ struct metrics_slot {
 	enum dim dim;                /* the table's breakdown */
 };
 
+struct metrics_strata; /* metrics_strata.c */
+
 struct metrics_ctx {
 	const struct model *model;                   /* borrowed, read only */
 	int32_t as_of;                               /* last day of data */
@@ -68,6 +77,8 @@ struct metrics_ctx {
 	uint32_t day_count;                          /* as_of - first_day + 1 */
 	int fy_start_month;                          /* 1..12 */
 	int64_t screening_window_s;                  /* screened_after_return_pct window */
+	double confidence;                           /* level of the quantiles' intervals */
+	struct metrics_strata *strata;               /* metrics_pass_strata's sums; owned */
 	struct metrics_axis axes[PERIOD_TYPE_COUNT]; /* one per period type */
 	struct metrics_table *tab[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT]; /* NULL when
 	                          not allowed; points into the result */
@@ -228,18 +239,47 @@ void metrics_identification_groups(const struct metrics_ctx *ctx,
  * moves->v (reserved here to placement_count); false when out of memory. */
 bool metrics_episode_moves(const struct model *model, const struct model_episode *episode,
                            struct metrics_buf *moves) CASA_MUSTCHECK;
+/* The same moves as the placements moved into: their indices from
+ * episode->first_placement, ascending. */
+bool metrics_episode_move_placements(const struct model *model, const struct model_episode *episode,
+                                     struct metrics_buf *moves) CASA_MUSTCHECK;
 
-/* Exact quantiles of a metric whose cell denominators are known: reset
- * the child stamps of its tables (the children are counted by then) to
- * count the values seen per cell, then give every value in ascending order
- * with the cell it belongs to (row of each period type, groups). The
- * median's quantile_2s receives the sum of ranks (n+1)/2 and n/2+1 (twice
- * the median, exact); p90, unless METRIC_COUNT, twice the ceil(0.9 n)-th
- * value (nearest rank). */
-void metrics_quantile_begin(struct metrics_ctx *ctx, enum metric_id median);
-void metrics_quantile_add(struct metrics_ctx *ctx, enum metric_id median, enum metric_id p90,
+/* ---- metrics_quantile.c: exact quantiles and their intervals ---- */
+
+/* The 1-based ranks into a cell's sorted values whose values bound the
+ * interval of its quantile (interval_quantile_ranks); 0, 0 when the cell
+ * has too few values for one. */
+struct metrics_quantile_ranks {
+	int64_t low;  /* rank of the lower bound, 0 = no interval */
+	int64_t high; /* rank of the upper bound */
+};
+
+/* One quantile pass: the median of a metric and, unless METRIC_COUNT, the
+ * p90 of another over the same values (same tables, same denominators). */
+struct metrics_quantile_pass {
+	enum metric_id median; /* the median's metric */
+	enum metric_id p90;    /* the p90's metric, or METRIC_COUNT */
+	struct metrics_quantile_ranks *ranks[2][PERIOD_TYPE_COUNT][DIM_COUNT]; /* interval
+	                          ranks per cell of the median ([0]) and p90 ([1])
+	                          tables; owned, NULL where no table */
+};
+
+/* Exact quantiles of a metric whose cell denominators (the number of
+ * values) are known. metrics_quantile_begin() resets the child stamps of
+ * the median's tables (the children are counted by then) to count the
+ * values seen per cell, and works out every cell's interval ranks (false
+ * when out of memory; nothing then to end). metrics_quantile_add() then
+ * takes every value in ascending order with the cell it belongs to (row of
+ * each period type, groups): the median's quantile_2s receives the sum of
+ * ranks (n+1)/2 and n/2+1 (twice the median, exact), the p90's twice the
+ * ceil(0.9 n)-th value (nearest rank), and each cell the values at its
+ * interval's ranks. metrics_quantile_end() frees the ranks. */
+bool metrics_quantile_begin(struct metrics_ctx *ctx, struct metrics_quantile_pass *pass,
+                            enum metric_id median, enum metric_id p90) CASA_MUSTCHECK;
+void metrics_quantile_add(struct metrics_ctx *ctx, const struct metrics_quantile_pass *pass,
                           enum period_type type, uint32_t row, const uint32_t groups[DIM_COUNT],
                           int64_t value);
+void metrics_quantile_end(struct metrics_quantile_pass *pass);
 
 /* ---- the passes ---- */
 
@@ -263,5 +303,13 @@ static inline bool metrics_12_months_elapsed(const struct metrics_ctx *ctx, int3
 {
 	return start + METRICS_12_MONTHS_DAYS <= ctx->as_of + 1;
 }
+
+/* Sums days and events per stratum into ctx->strata (its own memory: runs
+ * beside the other passes); metrics_strata_finish() then writes the
+ * expected counts into the standardized tables' cells, after every pass,
+ * and metrics_strata_free() (ctx_free) releases the sums. */
+bool metrics_pass_strata(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+void metrics_strata_finish(struct metrics_ctx *ctx);
+void metrics_strata_free(struct metrics_ctx *ctx);
 
 #endif

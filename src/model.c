@@ -7,7 +7,7 @@
  *   2. second and later rows with a seen key         -> drop_duplicate_key
  *   3. the row's own start is after as_of            -> ignored_after_as_of
  *   4. parent key absent from the parent table       -> drop_dangling_parent
- *      (parent present but not kept: dropped silently)
+ *      parent present but not kept                   -> drop_parent_dropped
  *   5. the table's own rules (ends before start, unknown setting, outside
  *      care), then the kept-and-counted rules (recoding, clipping).
  *
@@ -57,6 +57,7 @@ static const char *const screen_codes[] = {"positive", "negative", "inconclusive
 const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
     "drop_duplicate_key",
     "drop_dangling_parent",
+    "drop_parent_dropped",
     "drop_episode_ends_before_start",
     "drop_placement_ends_before_start",
     "drop_placement_unknown_setting",
@@ -83,6 +84,8 @@ const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
 const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
     "Rows left out because an earlier row of the same table has the same key.",
     "Rows left out because their parent key (child or episode) is not in the parent table.",
+    "Rows left out because their parent row (child or episode) was itself left out by a rule "
+    "(or starts after as_of).",
     "Episodes left out, with their placements, missing episodes, assignments and "
     "identifications, because the discharge date is before the removal date (an episode "
     "discharged on its removal day is kept, with no day in care).",
@@ -362,7 +365,7 @@ fail:
 enum fate {
 	FATE_PENDING, /* not decided yet */
 	FATE_KEPT,    /* in the model */
-	FATE_DROPPED, /* left out (counted, or silently with its parent) */
+	FATE_DROPPED, /* left out, counted by one rule */
 	FATE_IGNORED, /* starts after as_of */
 };
 
@@ -467,7 +470,7 @@ fail:
 /*
  * Rules 3 and 4 for a child table: decides rows still pending whose start is
  * after as_of (ignored), whose parent is absent (dangling) or not kept
- * (silently dropped). starts[i] is the row's own start day.
+ * (parent dropped). starts[i] is the row's own start day.
  */
 static void apply_parent_rules(size_t n, const int32_t *starts, int32_t as_of,
                                const uint32_t *parent_row, const uint8_t *parent_fate,
@@ -484,6 +487,7 @@ static void apply_parent_rules(size_t n, const int32_t *starts, int32_t as_of,
 			quality->violations[DQ_DROP_DANGLING_PARENT]++;
 		} else if (parent_fate[parent_row[i]] != FATE_KEPT) {
 			fate[i] = FATE_DROPPED;
+			quality->violations[DQ_DROP_PARENT_DROPPED]++;
 		}
 	}
 }

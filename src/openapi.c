@@ -78,6 +78,57 @@ static json_t *resource_get(const char *summary, const char *schema)
 	return json_pack("{s:{s:s, s:o}}", "get", "summary", summary, "responses", responses);
 }
 
+/* {"type": ["number", "null"], "description": text} */
+static json_t *nullable_number(const char *description)
+{
+	return json_pack("{s:[s,s], s:s}", "type", "number", "null", "description", description);
+}
+
+/* The interval and change members of a row and of a summary entry's
+ * statistics (issue 14; docs/metrics.md and docs/methods.md say how each is
+ * computed). */
+static json_t *statistics_properties(void)
+{
+	return json_pack(
+	    "{s:o, s:o, s:{s:[s,s], s:s}, s:o, s:o, s:o, s:{s:[s,s,s,n], s:s}}", "interval_low",
+	    nullable_number("Lower end of the exact confidence interval of value (rates: Garwood "
+	                    "Poisson; percentages: Clopper-Pearson; quantiles: order statistics); "
+	                    "null when suppressed, the denominator is 0, a count, or too few "
+	                    "values"),
+	    "interval_high", nullable_number("Upper end of that interval"), "change_vs", "type",
+	    "string", "null", "description",
+	    "Label of the previous period of the same type compared with; null when either row "
+	    "is suppressed or has a zero denominator, for the first period, quantiles and counts",
+	    "change",
+	    nullable_number("Rates: ratio current / previous; percentages: difference in "
+	                    "percentage points; null with change_vs, when neither period had an "
+	                    "event, or when the ratio is unbounded (no event before)"),
+	    "change_low",
+	    nullable_number("Lower end of the change's interval (rates: exact "
+	                    "conditional; percentages: Newcombe's hybrid score)"),
+	    "change_high", nullable_number("Upper end; null also when unbounded"),
+	    "change_direction", "enum", "up", "down", "no_clear_change", "description",
+	    "up or down only when the change's whole interval lies above or below no change "
+	    "(ratio 1, difference 0); null with change_vs");
+}
+
+/* The standardized comparison of the advocate tables (issue 14). */
+static json_t *standardized_properties(void)
+{
+	return json_pack(
+	    "{s:o, s:o, s:o, s:o, s:o}", "expected",
+	    nullable_number("Events the group would have had at the rates of all children of the "
+	                    "same age band and placement setting, over its own days in care "
+	                    "(advocate tables of runaway_episodes_per_1000_days and "
+	                    "moves_per_1000_days_in_care, quarters and longer); null when "
+	                    "suppressed or in dp mode"),
+	    "smr", nullable_number("observed / expected; null when expected is 0"), "smr_low",
+	    nullable_number("Lower end of the exact Poisson interval of observed, / expected"),
+	    "smr_high", nullable_number("Upper end"), "standardized_value",
+	    nullable_number("smr x the rate of all children in the period; null when the total "
+	                    "row is not published"));
+}
+
 static json_t *schemas(void)
 {
 	json_t *string = json_pack("{s:s}", "type", "string");
@@ -93,31 +144,47 @@ static json_t *schemas(void)
 	json_t *snapshot_meta = json_pack("{s:s, s:{s:O, s:{s:s, s:s}, s:O}}", "type", "object",
 	                                  "properties", "id", string, "generated_at", "type",
 	                                  "string", "format", "date-time", "as_of", date);
-	json_t *disclosure =
-	    json_pack("{s:s, s:[s,s,s,s], s:{s:{s:[s,s]}, s:O, s:{s:s, s:s}, s:O, s:{s:s}, s:O}}",
-	              "type", "object", "required", "mode", "min_cell", "publish", "settle_days",
-	              "properties", "mode", "enum", "suppress", "dp", "min_cell", integer,
-	              "publish", "type", "string", "description",
-	              "the publication plan: period_type:total|all, space separated", "settle_days",
-	              integer, "epsilon", "type", "number", "intervals_include_noise", boolean);
+	json_t *disclosure = json_pack(
+	    "{s:s, s:[s,s,s,s], s:{s:{s:[s,s]}, s:O, s:{s:s, s:s}, s:O, s:{s:s}, "
+	    "s:{s:s, s:s}, s:O}}",
+	    "type", "object", "required", "mode", "min_cell", "publish", "settle_days",
+	    "properties", "mode", "enum", "suppress", "dp", "min_cell", integer, "publish", "type",
+	    "string", "description", "the publication plan: period_type:total|all, space separated",
+	    "settle_days", integer, "epsilon", "type", "number", "intervals_include_noise", "type",
+	    "boolean", "description",
+	    "dp mode: false, the rows' intervals are computed from the noisy counts",
+	    "interval_note", string);
+	json_t *row_properties = json_pack(
+	    "{s:O, s:O, s:O, s:O, s:O, s:{s:[s,s]}, s:{s:[s,s]}, s:{s:[s,s]}, s:O}", "period",
+	    string, "period_start", date, "period_end", date, "partial", boolean, "provisional",
+	    boolean, "value", "type", "number", "null", "numerator", "type", "integer", "null",
+	    "denominator", "type", "integer", "null", "suppressed", boolean);
+	/* _new: the row's members take the two objects' references */
+	if (json_object_update_new(row_properties, statistics_properties()) != 0 ||
+	    json_object_update_new(row_properties, standardized_properties()) != 0) {
+		json_decref(row_properties);
+		row_properties = NULL; /* out of memory: json_pack below fails */
+	}
 	json_t *row = json_pack(
-	    "{s:s, s:s, s:[s,s,s,s,s,s,s,s], s:{s:O, s:O, s:O, s:O, s:{s:[s,s]}, "
-	    "s:{s:[s,s]}, s:{s:[s,s]}, s:O}, s:O}",
-	    "type", "object", "description",
-	    "One cell. When a breakdown is asked for, the row also has a property "
-	    "named after it (for example county) holding the group.",
-	    "required", "period", "period_start", "period_end", "partial", "value", "numerator",
-	    "denominator", "suppressed", "properties", "period", string, "period_start", date,
-	    "period_end", date, "partial", boolean, "value", "type", "number", "null", "numerator",
-	    "type", "integer", "null", "denominator", "type", "integer", "null", "suppressed",
-	    boolean, "additionalProperties", string);
+	    "{s:s, s:s, s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s], s:o, s:O}", "type", "object",
+	    "description",
+	    "One cell. When a breakdown is asked for, the row also has a property named after it "
+	    "(for example county) holding the group. Rows of the advocate tables of the two "
+	    "day-based rates (quarters and longer) also have expected, smr, smr_low, smr_high "
+	    "and standardized_value. CSV has the same columns in the same order.",
+	    "required", "period", "period_start", "period_end", "partial", "provisional", "value",
+	    "numerator", "denominator", "suppressed", "interval_low", "interval_high", "change_vs",
+	    "change", "change_low", "change_high", "change_direction", "properties", row_properties,
+	    "additionalProperties", string);
 	json_t *table =
-	    json_pack("{s:s, s:{s:{s:o}, s:O, s:{s:o}, s:{s:[s,s]}, s:O, s:o, s:o, "
+	    json_pack("{s:s, s:{s:{s:o}, s:O, s:{s:o}, s:{s:[s,s]}, s:O, s:{s:s, s:s}, s:o, s:o, "
 	              "s:{s:s, s:o}}}",
 	              "type", "object", "properties", "metric", "enum", enum_metrics(), "title",
 	              string, "period_type", "enum", enum_period_types(), "by", "type", "string",
-	              "null", "unit", string, "snapshot", ref("SnapshotMeta"), "disclosure",
-	              ref("Disclosure"), "rows", "type", "array", "items", ref("Row"));
+	              "null", "unit", string, "confidence", "type", "number", "description",
+	              "Level of every interval in the rows (config key confidence)", "snapshot",
+	              ref("SnapshotMeta"), "disclosure", ref("Disclosure"), "rows", "type", "array",
+	              "items", ref("Row"));
 	/* A published figure to read a metric against; by and group only for
 	 * one group of a breakdown. */
 	json_t *reference =
@@ -128,17 +195,18 @@ static json_t *schemas(void)
 	              "properties", "count", "enum", "numerator", "denominator", "metric", string,
 	              "its_count", "enum", "numerator", "denominator", "where", string);
 	json_t *metric_entry = json_pack(
-	    "{s:s, s:{s:O, s:O, s:O, s:{s:[s,s,s,s]}, s:O, s:O, s:O, s:O, s:{s:[s,s]}, "
+	    "{s:s, s:{s:O, s:O, s:O, s:{s:[s,s,s,s]}, s:O, s:O, s:O, s:O, s:{s:[s,s], s:s}, "
 	    "s:{s:[o,{s:s}]}, s:{s:s, s:o}, s:{s:s, s:{s:O, s:O}}, s:{s:s, s:{s:O, "
 	    "s:{s:[s,s,s]}}}, "
 	    "s:{s:[{s:s},{s:[s]}]}, s:{s:s, s:o}, s:{s:[s,s]}}}",
 	    "type", "object", "properties", "id", string, "title", string, "unit", string, "kind",
 	    "enum", "rate", "percent", "quantile", "count", "definition", string, "by", strings,
 	    "period_types", strings, "child_based", boolean, "higher_is_better", "type", "boolean",
-	    "null", "reference", "oneOf", json_incref(reference), "type", "null", "references",
-	    "type", "array", "items", reference, "time_additive", "type", "object", "properties",
-	    "numerator", boolean, "denominator", boolean, "summary", "type", "object", "properties",
-	    "period_type", string, "row", "enum", "last_complete", "latest", "last_settled",
+	    "null", "description", "null where neither direction is better", "reference", "oneOf",
+	    json_incref(reference), "type", "null", "references", "type", "array", "items",
+	    reference, "time_additive", "type", "object", "properties", "numerator", boolean,
+	    "denominator", boolean, "summary", "type", "object", "properties", "period_type",
+	    string, "row", "enum", "last_complete", "latest", "last_settled",
 	    "observation_lag_days", "oneOf", "type", "integer", "enum", "screening_window",
 	    "equal_counts", "type", "array", "items", equal_count, "requires_table", "type",
 	    "string", "null");
@@ -146,10 +214,17 @@ static json_t *schemas(void)
 	    json_pack("{s:s, s:{s:{s:s, s:o}, s:o, s:o}}", "type", "object", "properties",
 	              "metrics", "type", "array", "items", metric_entry, "disclosure",
 	              ref("Disclosure"), "snapshot", ref("SnapshotMeta"));
+	json_t *statistics =
+	    json_pack("{s:[s,s], s:s, s:o}", "type", "object", "null", "description",
+	              "The row's interval and change, as in Row (change outside "
+	              "this object is the difference of the two values)",
+	              "properties", statistics_properties());
 	json_t *summary =
-	    json_pack("{s:s, s:{s:o, s:o, s:{s:s, s:{s:s}}}}", "type", "object", "properties",
-	              "snapshot", ref("SnapshotMeta"), "disclosure", ref("Disclosure"), "metrics",
-	              "type", "array", "items", "type", "object");
+	    json_pack("{s:s, s:{s:o, s:o, s:{s:s}, s:{s:s, s:{s:s, s:{s:o, s:{s:[s,s]}}}}}}",
+	              "type", "object", "properties", "snapshot", ref("SnapshotMeta"), "disclosure",
+	              ref("Disclosure"), "confidence", "type", "number", "metrics", "type", "array",
+	              "items", "type", "object", "properties", "statistics", statistics,
+	              "higher_is_better", "type", "boolean", "null");
 	json_t *quality =
 	    json_pack("{s:s, s:{s:o, s:O, s:O, s:{s:s, s:{s:s, s:{s:O, s:O, s:{s:[s,s,s]}, "
 	              "s:O}}}}}",

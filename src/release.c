@@ -313,18 +313,27 @@ static bool cell_in(int32_t first, uint32_t count, int32_t period)
 	return period >= first && period < first + (int32_t)count;
 }
 
-static void copy_counts(struct metrics_cell *dst, const struct release_frozen_cell *src)
-{
-	dst->numerator = src->numerator;
-	dst->denominator = src->denominator;
-	dst->children = src->children;
-	dst->quantile_2s = src->quantile_2s;
-}
-
 static bool counts_differ(const struct metrics_cell *a, const struct release_frozen_cell *b)
 {
 	return a->numerator != b->numerator || a->denominator != b->denominator ||
 	       a->children != b->children || a->quantile_2s != b->quantile_2s;
+}
+
+/* The frozen counts of a cell. Today's quantile interval and expected count
+ * (issue 14) stay only when today's counts are the frozen ones: else they
+ * describe rows the release does not publish, and would move with them. */
+static void copy_counts(struct metrics_cell *dst, const struct release_frozen_cell *src)
+{
+	if (counts_differ(dst, src)) {
+		dst->has_quantile_interval = false;
+		dst->quantile_low_s = dst->quantile_high_s = 0;
+		dst->has_expected = false;
+		dst->expected = 0.0;
+	}
+	dst->numerator = src->numerator;
+	dst->denominator = src->denominator;
+	dst->children = src->children;
+	dst->quantile_2s = src->quantile_2s;
 }
 
 /* Today's counts of one cell by period and view group (zero when today has
@@ -396,6 +405,13 @@ static void resum_from_months(struct release_view *view, const struct metrics_re
 				}
 				struct metrics_cell *cell =
 				    &t->cells[(size_t)p * t->group_count + g];
+				bool moved =
+				    ((fields & RELEASE_FIELD_NUM) && cell->numerator != num) ||
+				    ((fields & RELEASE_FIELD_DEN) && cell->denominator != den);
+				if (moved) { /* as copy_counts: today's extras no longer fit */
+					cell->has_quantile_interval = false;
+					cell->has_expected = false;
+				}
 				if (fields & RELEASE_FIELD_NUM)
 					cell->numerator = num;
 				if (fields & RELEASE_FIELD_DEN)

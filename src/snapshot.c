@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <zlib.h>
 
 #include "casa/hash.h"
+#include "casa/interval.h"
 #include "casa/log.h"
 #include "casa/metrics.h"
 #include "snapshot_internal.h"
@@ -149,9 +151,11 @@ static void buf_disclosure(struct buf *buf, const struct snapshot *snapshot)
 			buf_printf(buf, ",\"epsilon\":%.15g", snapshot->epsilon);
 		else
 			buf_puts(buf, ",\"epsilon\":null");
-		/* the exact intervals are over the published (noisy) counts and
-		 * do not widen for the noise (docs/privacy.md) */
-		buf_puts(buf, ",\"intervals_include_noise\":false");
+		/* issue 14: the rows' intervals come from the noisy counts */
+		buf_puts(buf, ",\"intervals_include_noise\":false,\"interval_note\":"
+		              "\"Intervals are computed from the noisy counts and do not include "
+		              "the noise. Quantile intervals and the standardized advocate "
+		              "comparison are not published in dp mode.\"");
 	}
 	buf_puts(buf, "}");
 }
@@ -202,10 +206,26 @@ static const char *csv_null(const char *text)
 	return strcmp(text, "null") == 0 ? "" : text;
 }
 
-static bool render_table(struct snapshot *snapshot, const struct disclosure_result *result,
-                         const struct disclosure_table *source, struct snapshot_table *table,
-                         struct buf *json, struct buf *csv)
+/* One thread's share of the tables (issue 14: the rows' intervals doubled
+ * the rendering; two threads bring it back). Shares take every other table,
+ * so they take about the same time; each writes only its tables' slots,
+ * its own arena (adopted by the snapshot afterwards) and counters. */
+#define RENDER_SHARES 2
+struct render_share {
+	struct snapshot *snapshot;              /* read, and its tables[] slots written */
+	const struct disclosure_result *result; /* the tables rendered */
+	size_t first;                           /* tables first, first + RENDER_SHARES, ... */
+	struct buf_arena arena;                 /* blocks of this share's tables */
+	uint64_t suppressed;                    /* cells published as suppressed */
+	struct snapshot_poisson_cache *cache;   /* this share's own */
+	bool ok;                                /* every table rendered */
+};
+
+static bool render_table(struct render_share *share, const struct disclosure_table *source,
+                         struct snapshot_table *table, struct buf *json, struct buf *csv)
 {
+	struct snapshot *snapshot = share->snapshot;
+	const struct disclosure_result *result = share->result;
 	const struct metric_def *def = &metrics_catalog[source->metric];
 	const char *by = source->dim == DIM_TOTAL ? NULL : metrics_dim_name(source->dim);
 	const char *pt = period_type_name(source->period_type);
@@ -221,15 +241,15 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 	table->group_count = source->group_count;
 	for (int f = 0; f < SNAPSHOT_FORMAT_COUNT; f++) {
 		size_t n = (size_t)source->published_rows + 1;
-		table->row_start[f] = buf_arena_alloc(&snapshot->arena, n * sizeof(size_t));
-		table->row_end[f] = buf_arena_alloc(&snapshot->arena, n * sizeof(size_t));
+		table->row_start[f] = buf_arena_alloc(&share->arena, n * sizeof(size_t));
+		table->row_end[f] = buf_arena_alloc(&share->arena, n * sizeof(size_t));
 		if (table->row_start[f] == NULL || table->row_end[f] == NULL)
 			return false;
 	}
 	char filename[256];
 	snprintf(filename, sizeof(filename), "%s_%s%s%s_%s.csv", def->id, pt, by ? "_by_" : "",
 	         by ? by : "", as_of);
-	table->csv_filename = buf_arena_dup(&snapshot->arena, filename, strlen(filename));
+	table->csv_filename = buf_arena_dup(&share->arena, filename, strlen(filename));
 	if (table->csv_filename == NULL)
 		return false;
 
@@ -246,6 +266,8 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 		buf_puts(json, "null");
 	buf_puts(json, ",\"unit\":");
 	buf_json_string(json, def->unit);
+	/* the level of every interval in the rows (issue 14) */
+	buf_printf(json, ",\"confidence\":%.15g", snapshot->confidence);
 	buf_puts(json, ",\"snapshot\":");
 	buf_snapshot_meta(json, snapshot);
 	buf_puts(json, ",\"disclosure\":");
@@ -256,8 +278,13 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 	buf_puts(csv, "period,period_start,period_end,partial,provisional,");
 	if (by != NULL)
 		buf_printf(csv, "%s,", by);
-	buf_puts(csv, "value,numerator,denominator,suppressed\r\n");
+	buf_puts(csv, "value,numerator,denominator,suppressed");
+	snapshot_row_stats_csv_header(
+	    csv, metrics_table_standardized(source->metric, source->period_type, source->dim));
+	buf_puts(csv, "\r\n");
 	table->rows_open[SNAPSHOT_CSV] = csv->len;
+	const struct disclosure_table *total =
+	    disclosure_table_find(result, source->metric, source->period_type, DIM_TOTAL);
 
 	for (uint32_t p = 0; p < source->published_rows; p++) {
 		int32_t index = source->first_period + (int32_t)p;
@@ -299,15 +326,23 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 				buf_csv_field(csv, group);
 				buf_puts(csv, ",");
 			}
+			struct snapshot_row_stats stats;
+			snapshot_row_stats(source, total, p, g, snapshot->confidence, share->cache,
+			                   &stats);
 			buf_printf(json,
 			           "\"value\":%s,\"numerator\":%s,\"denominator\":%s,"
-			           "\"suppressed\":%s}",
+			           "\"suppressed\":%s",
 			           text.value, text.numerator, text.denominator, suppressed);
-			buf_printf(csv, "%s,%s,%s,%s\r\n", csv_null(text.value),
+			buf_puts(json, ",");
+			snapshot_row_stats_json(json, &stats);
+			buf_puts(json, "}");
+			buf_printf(csv, "%s,%s,%s,%s", csv_null(text.value),
 			           csv_null(text.numerator), csv_null(text.denominator),
 			           suppressed);
+			snapshot_row_stats_csv(csv, &stats);
+			buf_puts(csv, "\r\n");
 			if (cell->suppressed)
-				snapshot->suppressed_cells++;
+				share->suppressed++;
 		}
 		table->row_end[SNAPSHOT_JSON][p] = json->len;
 		table->row_end[SNAPSHOT_CSV][p] = csv->len;
@@ -317,10 +352,64 @@ static bool render_table(struct snapshot *snapshot, const struct disclosure_resu
 	buf_puts(json, "]}\n");
 	if (json->failed || csv->failed)
 		return false;
-	return snapshot_body_set(&snapshot->arena, &table->body[SNAPSHOT_JSON], json->data,
-	                         json->len, true) &&
-	       snapshot_body_set(&snapshot->arena, &table->body[SNAPSHOT_CSV], csv->data, csv->len,
+	return snapshot_body_set(&share->arena, &table->body[SNAPSHOT_JSON], json->data, json->len,
+	                         true) &&
+	       snapshot_body_set(&share->arena, &table->body[SNAPSHOT_CSV], csv->data, csv->len,
 	                         true);
+}
+
+static void *render_share_run(void *arg)
+{
+	struct render_share *share = arg;
+	struct buf json = {0}, csv = {0};
+	share->ok = true;
+	/* a table out of the publication plan has no slot (snapshot->index) */
+	for (size_t t = share->first; share->ok && t < share->result->table_count;
+	     t += RENDER_SHARES) {
+		const struct disclosure_table *source = &share->result->tables[t];
+		if (!source->published)
+			continue;
+		int32_t slot =
+		    share->snapshot->index[source->metric][source->period_type][source->dim];
+		share->ok =
+		    render_table(share, source, &share->snapshot->tables[slot], &json, &csv);
+	}
+	free(json.data);
+	free(csv.data);
+	return NULL;
+}
+
+/* Renders every table, on two threads when one can be started; the shares'
+ * blocks go to the snapshot's arena whatever happens, so its unref frees
+ * them. */
+static bool render_tables(struct snapshot *snapshot, const struct disclosure_result *result)
+{
+	struct render_share shares[RENDER_SHARES];
+	bool ok = true;
+	memset(shares, 0, sizeof(shares));
+	for (size_t i = 0; i < RENDER_SHARES; i++) {
+		shares[i].snapshot = snapshot;
+		shares[i].result = result;
+		shares[i].first = i;
+		shares[i].cache = calloc(1, sizeof(*shares[i].cache));
+		ok = ok && shares[i].cache != NULL;
+	}
+	if (ok) {
+		pthread_t thread;
+		bool threaded = pthread_create(&thread, NULL, render_share_run, &shares[1]) == 0;
+		render_share_run(&shares[0]);
+		if (threaded)
+			pthread_join(thread, NULL);
+		else
+			render_share_run(&shares[1]);
+	}
+	for (size_t i = 0; i < RENDER_SHARES; i++) {
+		ok = ok && shares[i].ok;
+		buf_arena_adopt(&snapshot->arena, &shares[i].arena);
+		snapshot->suppressed_cells += shares[i].suppressed;
+		free(shares[i].cache);
+	}
+	return ok;
 }
 
 bool snapshot_table_slice(const struct snapshot_table *table, enum snapshot_format format,
@@ -403,7 +492,7 @@ static void buf_value_or_null(struct buf *buf, const struct disclosure_cell *cel
 }
 
 static void render_summary_entry(struct buf *buf, const struct disclosure_result *result,
-                                 const struct disclosure_table *table)
+                                 const struct disclosure_table *table, double confidence)
 {
 	const struct metric_def *def = &metrics_catalog[table->metric];
 	int64_t chosen = -1;
@@ -472,6 +561,18 @@ static void render_summary_entry(struct buf *buf, const struct disclosure_result
 	} else {
 		buf_puts(buf, "null");
 	}
+	/* the row's interval and change, same fields and meanings (issue 14);
+	 * the change above stays the difference of the two values */
+	buf_puts(buf, ",\"statistics\":");
+	if (cell != NULL) {
+		struct snapshot_row_stats stats;
+		snapshot_row_stats(table, NULL, (uint32_t)chosen, 0, confidence, NULL, &stats);
+		buf_puts(buf, "{");
+		snapshot_row_stats_json(buf, &stats);
+		buf_puts(buf, "}");
+	} else {
+		buf_puts(buf, "null");
+	}
 	buf_printf(buf, ",\"higher_is_better\":%s", direction_json(def->better));
 	const struct metric_reference *reference = total_reference(def);
 	if (reference != NULL) {
@@ -490,6 +591,7 @@ static void render_summary(struct buf *buf, const struct snapshot *snapshot,
 	buf_snapshot_meta(buf, snapshot);
 	buf_puts(buf, ",\"disclosure\":");
 	buf_disclosure(buf, snapshot);
+	buf_printf(buf, ",\"confidence\":%.15g", snapshot->confidence);
 	buf_puts(buf, ",\"metrics\":[");
 	bool first = true;
 	for (int m = 0; m < METRIC_COUNT; m++) {
@@ -507,7 +609,7 @@ static void render_summary(struct buf *buf, const struct snapshot *snapshot,
 		if (!first)
 			buf_puts(buf, ",");
 		first = false;
-		render_summary_entry(buf, result, table);
+		render_summary_entry(buf, result, table, snapshot->confidence);
 	}
 	buf_puts(buf, "]}\n");
 }
@@ -782,7 +884,7 @@ static uint64_t hash_i64(uint64_t h, int64_t v)
  * out generated_at and the refresh key, so the same data gives the same id
  * on every replica and after every rebuild. */
 static uint64_t content_hash(const struct disclosure_result *result,
-                             const struct model_quality *quality)
+                             const struct model_quality *quality, double confidence)
 {
 	uint64_t h = hash_i64(0, result->as_of);
 	h = hash_i64(h, result->fy_start_month);
@@ -792,6 +894,8 @@ static uint64_t content_hash(const struct disclosure_result *result,
 		h = hash_i64(h, result->plan.dims[p]);
 	h = hash_i64(h, result->settle_days);
 	h = hash_i64(h, result->mode == DISCLOSURE_DP ? llround(result->epsilon * 1e6) : 0);
+	/* the level changes every interval in the rows */
+	h = hash_i64(h, llround(confidence * 1e6));
 	for (size_t c = 0; c < result->county_count; c++)
 		h = hash_mix(h, result->counties[c], strlen(result->counties[c]) + 1);
 	for (size_t t = 0; t < result->table_count; t++) {
@@ -814,6 +918,9 @@ static uint64_t content_hash(const struct disclosure_result *result,
 			h = hash_i64(h, cell->has_numerator ? cell->numerator : 0);
 			h = hash_i64(h, cell->has_denominator ? cell->denominator : 0);
 			h = hash_i64(h, cell->has_value ? llround(cell->value * 1e4) : 0);
+			h = hash_i64(h, cell->has_quantile_interval ? cell->quantile_low_s : -1);
+			h = hash_i64(h, cell->has_quantile_interval ? cell->quantile_high_s : -1);
+			h = hash_i64(h, cell->has_expected ? llround(cell->expected * 1e4) : -1);
 		}
 	}
 	if (quality != NULL) {
@@ -879,12 +986,19 @@ static bool render_resources(struct snapshot *snapshot, const struct disclosure_
 struct snapshot *snapshot_build(const struct disclosure_result *tables,
                                 const struct snapshot_info *info)
 {
-	struct buf json = {0}, csv = {0};
-	struct snapshot *snapshot = snapshot_alloc();
+	struct buf json = {0};
+	struct snapshot *snapshot = NULL;
+	if (!interval_confidence_valid(info->confidence)) {
+		log_warnx("%s: confidence %g is not a level the intervals accept", __func__,
+		          info->confidence);
+		goto fail;
+	}
+	snapshot = snapshot_alloc();
 	if (snapshot == NULL)
 		goto fail;
 	snprintf(snapshot->id, sizeof(snapshot->id), "%016llx",
-	         (unsigned long long)content_hash(tables, info->quality));
+	         (unsigned long long)content_hash(tables, info->quality, info->confidence));
+	snapshot->confidence = info->confidence;
 	snapshot->as_of = tables->as_of;
 	snapshot->fy_start_month = tables->fy_start_month;
 	snapshot->refresh_key = info->refresh_key;
@@ -914,19 +1028,16 @@ struct snapshot *snapshot_build(const struct disclosure_result *tables,
 			          __func__, t);
 			goto fail;
 		}
-		if (!render_table(snapshot, tables, source, &snapshot->tables[t], &json, &csv))
-			goto fail;
 		snapshot->index[source->metric][source->period_type][source->dim] = (int32_t)t;
 		snapshot->table_count++;
 	}
-	if (!render_resources(snapshot, tables, info->quality, &json))
+	if (!render_tables(snapshot, tables) ||
+	    !render_resources(snapshot, tables, info->quality, &json))
 		goto fail;
 	free(json.data);
-	free(csv.data);
 	return snapshot;
 fail:
 	free(json.data);
-	free(csv.data);
 	if (snapshot != NULL)
 		snapshot_unref(snapshot);
 	return NULL;

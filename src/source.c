@@ -522,19 +522,31 @@ fail:
 	return ok;
 }
 
-/* "max(batch_id)" of the quoted schema's extract_batches; -1 when empty. */
+/* The newest batch of the quoted schema's extract_batches: max(batch_id),
+ * the refresh key (-1 when the table is empty), and, when loaded_at is not
+ * NULL, that batch's loaded_at in Unix seconds (0 when empty). max() reads
+ * one entry of the primary key's index, skips a NULL batch_id of a source
+ * without the key, and the latest loaded_at settles a repeated batch_id. */
 static bool read_refresh_key(PGconn *conn, const char *quoted_schema, int64_t *key,
-                             char err[SOURCE_ERROR_LEN])
+                             int64_t *loaded_at, char err[SOURCE_ERROR_LEN])
 {
 	char sql[512];
-	snprintf(sql, sizeof(sql), "SELECT max(batch_id)::text FROM %s.extract_batches",
-	         quoted_schema);
+	snprintf(sql, sizeof(sql),
+	         "SELECT newest::text, (SELECT floor(extract(epoch FROM max(b.loaded_at)))::bigint"
+	         "::text FROM %s.extract_batches b WHERE b.batch_id = newest) "
+	         "FROM (SELECT max(batch_id) AS newest FROM %s.extract_batches) m",
+	         quoted_schema, quoted_schema);
 	PGresult *res = run(conn, sql, 0, NULL, PGRES_TUPLES_OK, "reading extract_batches", err);
 	if (res == NULL)
 		return false;
 	*key = -1;
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+	if (loaded_at != NULL)
+		*loaded_at = 0;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
 		*key = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		if (loaded_at != NULL && !PQgetisnull(res, 0, 1))
+			*loaded_at = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	}
 	PQclear(res);
 	return true;
 }
@@ -974,6 +986,8 @@ bool source_pull(const struct source_options *options, struct model_raw *raw,
 	const char *schema = options->schema && options->schema[0] ? options->schema : "deid";
 	char *quoted = NULL;
 	char snapshot[64];
+	/* cppcheck-suppress ctuuninitvar ; error is output only: this takes the
+	 * address of its buffer, nothing is read before it is written */
 	char *err = error->message;
 	pthread_t threads[MAX_PARALLEL];
 	int workers = 0;
@@ -983,6 +997,7 @@ bool source_pull(const struct source_options *options, struct model_raw *raw,
 	memset(stats, 0, sizeof(*stats));
 	err[0] = '\0';
 	raw->refresh_key = -1;
+	raw->refresh_loaded_at = 0;
 	PGconn *conn = source_connect(options, NULL, err);
 	if (conn == NULL)
 		goto fail;
@@ -1009,7 +1024,7 @@ bool source_pull(const struct source_options *options, struct model_raw *raw,
 		         "trafficking metrics are left out",
 		         schema);
 	kind = SOURCE_FAILED_SERVER;
-	if (!read_refresh_key(conn, quoted, &raw->refresh_key, err))
+	if (!read_refresh_key(conn, quoted, &raw->refresh_key, &raw->refresh_loaded_at, err))
 		goto fail;
 	if (pthread_mutex_init(&pull.lock, NULL) != 0) {
 		kind = SOURCE_FAILED_MEMORY;
@@ -1070,6 +1085,7 @@ bool source_refresh_key(const struct source_options *options, int64_t *key,
 	const char *schema = options->schema && options->schema[0] ? options->schema : "deid";
 	bool ok = false;
 	char *quoted = NULL;
+	/* cppcheck-suppress ctuuninitvar ; as in source_pull(): output only */
 	char *err = error->message;
 	err[0] = '\0';
 	PGconn *conn = source_connect(options, NULL, err);
@@ -1081,7 +1097,7 @@ bool source_refresh_key(const struct source_options *options, int64_t *key,
 		goto fail;
 	}
 	if (!run_command(conn, "BEGIN READ ONLY", 0, NULL, "begin", err) ||
-	    !set_session(conn, options, err) || !read_refresh_key(conn, quoted, key, err))
+	    !set_session(conn, options, err) || !read_refresh_key(conn, quoted, key, NULL, err))
 		goto fail;
 	ok = true;
 fail:

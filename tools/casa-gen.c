@@ -134,6 +134,7 @@ enum gen_rule {
 	GEN_UNKNOWN_SCREEN_RESULT,
 	GEN_BIRTH_MONTH_NOT_FIRST,
 	GEN_IGNORED_AFTER_AS_OF,
+	GEN_PARENT_DROPPED, /* last of the model's: the earlier rules' rows stay as they were */
 	/* Issue 17: reported only with identifications (so does the daemon). */
 	GEN_IDENTIFICATION_OUTSIDE_CARE,
 	GEN_REPORT_BEFORE_IDENTIFIED,
@@ -163,6 +164,7 @@ static const char *const gen_rule_names[GEN_RULE_COUNT] = {
     "keep_unknown_screen_result",
     "keep_birth_month_not_first",
     "ignored_after_as_of",
+    "drop_parent_dropped",
     "drop_identification_outside_care",
     "keep_report_before_identified",
 };
@@ -276,13 +278,15 @@ struct gen_out {
 	bool failed;  /* a send failed; the pass is aborted */
 };
 
-/* A clean simulated episode, discharged well before as_of, that the bad
- * identification rows refer to: --bad-rows adds no episode for them, so the
- * episodes table keeps its rows. */
+/* What the bad identification rows refer to: a clean simulated episode,
+ * discharged well before as_of, and two episodes that other bad rows left out.
+ * --bad-rows adds no episode for them, so the episodes table keeps its rows. */
 struct gen_id_host {
-	int64_t episode_key; /* 0 until an episode qualifies */
-	int32_t removal;     /* first day in care */
-	int32_t discharge;   /* first day not in care, on or before as_of - 30 */
+	int64_t episode_key;     /* 0 until an episode qualifies */
+	int32_t removal;         /* first day in care */
+	int32_t discharge;       /* first day not in care, on or before as_of - 30 */
+	int64_t orphan_episode;  /* left out because its child was (0 until one is) */
+	int64_t dropped_episode; /* left out by its own rule, ends before start (or 0) */
 };
 
 struct gen_ctx {
@@ -1300,7 +1304,8 @@ static struct gen_missing gen_clean_missing(int32_t removal, int32_t offset)
  * or a dangling key, at 12:00 UTC so that the day is the same rule's in
  * every time zone: a dangling episode key; an exact copy of a clean row (a
  * day in care, reported an hour later); while_in_care true but dated ten or
- * more days before the removal, or three or more after the discharge. */
+ * more days before the removal, or three or more after the discharge; and
+ * one on an episode that gen_bad_rows() left out (drop_parent_dropped). */
 static void gen_bad_identifications(struct gen_ctx *ctx, uint64_t *dangling)
 {
 	const struct gen_id_host *h = &ctx->id_host;
@@ -1329,6 +1334,16 @@ static void gen_bad_identifications(struct gen_ctx *ctx, uint64_t *dangling)
 		gen_emit_identification(ctx, gen_new_key(ctx, GEN_IDENTIFICATIONS), h->episode_key,
 		                        t, true, t + GEN_HOUR);
 		ctx->expected[GEN_IDENTIFICATION_OUTSIDE_CARE]++;
+
+		/* On an episode left out by another rule (its child's, or its own):
+		 * parent dropped, before any rule of the identification's own. */
+		int64_t dropped = j % 2 ? h->dropped_episode : h->orphan_episode;
+		if (dropped) {
+			t = (int64_t)(as_of - 200 - (int32_t)j) * GEN_DAY_SECONDS + 12 * GEN_HOUR;
+			gen_emit_identification(ctx, gen_new_key(ctx, GEN_IDENTIFICATIONS), dropped,
+			                        t, j % 2 == 0, t + GEN_HOUR);
+			ctx->expected[GEN_PARENT_DROPPED]++;
+		}
 	}
 }
 
@@ -1393,8 +1408,8 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 			}
 			case GEN_EPISODE_ENDS_BEFORE_START: {
 				/* With a placement and a missing episode of its own: they go
-				 * with it, uncounted. j == 0: discharged on the removal day,
-				 * kept with no day in care (issue 17): its placement and
+				 * with it (parent dropped). j == 0: discharged on the removal
+				 * day, kept with no day in care (issue 17): its placement and
 				 * missing episode fall to their outside-care rules instead. */
 				int64_t child = gen_new_key(ctx, GEN_CHILDREN);
 				int64_t episode = gen_new_key(ctx, GEN_EPISODES);
@@ -1412,6 +1427,8 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 					ctx->expected[GEN_MISSING_OUTSIDE_CARE]++;
 					continue; /* not an episode ending before it starts */
 				}
+				ctx->expected[GEN_PARENT_DROPPED] += 2;
+				ctx->id_host.dropped_episode = episode;
 				break;
 			}
 			case GEN_PLACEMENT_ENDS_BEFORE_START:
@@ -1581,6 +1598,27 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 					                 as_of + 5, GEN_NO_DAY, NULL);
 				}
 				break;
+			case GEN_PARENT_DROPPED: {
+				/* An episode (with a placement, j odd) of a child whose
+				 * birth_month is null: the child falls to null_required,
+				 * counted there; its episode (and the placement) to this
+				 * rule. */
+				int64_t child = gen_new_key(ctx, GEN_CHILDREN);
+				int64_t episode = gen_new_key(ctx, GEN_EPISODES);
+				int32_t removal = as_of - 450 + (int32_t)j;
+				gen_emit_child(ctx, child, 0, false, 0, "female", "white");
+				ctx->expected[GEN_NULL_REQUIRED]++;
+				gen_emit_episode(ctx, episode, child, gen_county_names[0], removal,
+				                 removal + 20, "reunification");
+				ctx->id_host.orphan_episode = episode;
+				if (j % 2 == 1) {
+					gen_emit_placement(ctx, gen_new_key(ctx, GEN_PLACEMENTS),
+					                   episode, "foster_home", 0, removal,
+					                   removal + 20);
+					ctx->expected[GEN_PARENT_DROPPED]++;
+				}
+				break;
+			}
 			case GEN_IDENTIFICATION_OUTSIDE_CARE: /* gen_bad_identifications() */
 			case GEN_REPORT_BEFORE_IDENTIFIED:
 			case GEN_RULE_COUNT:

@@ -63,5 +63,9 @@ void *buf_arena_alloc(struct buf_arena *arena, size_t n);
 void *buf_arena_dup(struct buf_arena *arena, const void *data, size_t n);
 /* Frees every block; the arena is empty and reusable afterwards. */
 void buf_arena_free(struct buf_arena *arena);
+/* Moves every block of other into arena (its pointers stay valid, and are
+ * freed with arena); other is left empty. For arenas filled by different
+ * threads and owned by one result. */
+void buf_arena_adopt(struct buf_arena *arena, struct buf_arena *other);
 
 #endif

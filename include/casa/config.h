@@ -96,6 +96,15 @@ bool config_load(struct config *out, int argc, char *const argv[],
                  char err[CONFIG_ERROR_LEN]) CASA_MUSTCHECK;
 void config_free(struct config *config);
 
+/*
+ * The config-file grammar over a buffer (tests and the fuzz harness,
+ * tests/fuzz/): defaults, then the len bytes of text (no NUL needed) read as
+ * the file called name. No environment, no flags, no token file. Same
+ * ownership and failure contract as config_load().
+ */
+bool config_parse_text(struct config *out, const char *text, size_t len, const char *name,
+                       char err[CONFIG_ERROR_LEN]) CASA_MUSTCHECK;
+
 /* Prints the usage text (every flag, with its default) to out. */
 void config_usage(FILE *out);
 

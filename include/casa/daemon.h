@@ -72,7 +72,7 @@ struct daemon {
 	/* refresh-thread state */
 	int64_t served_key;       /* refresh key of the served data, -1 none */
 	int32_t served_as_of;     /* as_of of the served snapshot */
-	int64_t served_at;        /* generated_at of the served snapshot */
+	int64_t served_at;        /* last full pull of the served data */
 	bool failing;             /* last attempt failed (log state changes) */
 	unsigned failures_in_row; /* consecutive failed attempts (backoff) */
 	uint64_t jitter_state;    /* xorshift state for backoff jitter */

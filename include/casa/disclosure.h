@@ -53,17 +53,25 @@ struct disclosure_options {
 	uint8_t key[DISCLOSURE_KEY_LEN]; /* dp: secret from getrandom(), state dir */
 };
 
-/* A publishable cell. When suppressed, every number is absent. */
+/* A publishable cell. When suppressed, every number is absent. The
+ * quantile interval and the expected count are copied from the raw cell
+ * only where the cell itself is published (suppress mode); dp mode leaves
+ * them out (they rest on counts the noise does not cover). */
 struct disclosure_cell {
-	int64_t numerator;    /* valid when has_numerator */
-	int64_t denominator;  /* valid when has_denominator */
-	double value;         /* valid when has_value; rounded to 4 decimals */
-	bool has_numerator;   /* false when suppressed or not applicable */
-	bool has_denominator; /* false when suppressed or not applicable */
-	bool has_value;       /* false when suppressed or denominator 0 */
-	bool suppressed;      /* true: the row is published with nulls */
-	bool provisional;     /* the period is partial or not settled yet: its
-	                         counts may still change (totals only) */
+	int64_t numerator;          /* valid when has_numerator */
+	int64_t denominator;        /* valid when has_denominator */
+	double value;               /* valid when has_value; rounded to 4 decimals */
+	bool has_numerator;         /* false when suppressed or not applicable */
+	bool has_denominator;       /* false when suppressed or not applicable */
+	bool has_value;             /* false when suppressed or denominator 0 */
+	bool suppressed;            /* true: the row is published with nulls */
+	bool has_quantile_interval; /* quantiles: the two values below are valid */
+	bool has_expected;          /* standardized tables: expected is valid */
+	int64_t quantile_low_s;     /* interval of a quantile, seconds: lower end */
+	int64_t quantile_high_s;    /* upper end */
+	double expected;            /* indirectly standardized expected count */
+	bool provisional;           /* the period is partial or not settled yet: its
+	                               counts may still change (totals only) */
 };
 
 /* What protection cost one table (counts of cells only; /api/v1/disclosure,

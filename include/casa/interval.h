@@ -5,12 +5,14 @@
  * their citations, are in docs/methods.md).
  *
  * Pure functions over counts and doubles: no I/O, no state, nothing for the
- * caller to free. Every quantile function comes from GSL (gsl_cdf_*_Pinv);
- * where GSL's iteration fails to converge (it does for counts in the
- * hundreds and up, measured on GSL 2.7), the quantile is found as the root of
- * GSL's own CDF with GSL's Brent solver instead (whose small state is
+ * caller to free. Every quantile is a root of a GSL distribution function
+ * (gsl_sf_gamma_inc_P/Q, gsl_sf_beta_inc), found by Halley's method from a
+ * normal approximation in two evaluations (a snapshot computes tens of
+ * thousands); when that does not converge, GSL's inverse (gsl_cdf_*_Pinv),
+ * and where that fails too (GSL 2.7 does for counts in the hundreds and
+ * up), GSL's Brent solver on the same function (whose small state is
  * allocated and freed inside the call). Nothing here hand-codes a special
- * function.
+ * function: the approximations are only starting points.
  *
  * `confidence` is the two-sided level, INTERVAL_CONFIDENCE_MIN to
  * INTERVAL_CONFIDENCE_MAX; alpha = 1 - confidence. A function that returns

@@ -197,6 +197,10 @@ bool metrics_dim_parse(const char *name, enum dim *out);
 const char *metrics_group_label(enum dim dim, uint32_t group);
 /* false when id is not a metric. */
 bool metrics_find(const char *id, enum metric_id *out);
+/* True for the tables whose cells carry an indirectly standardized expected
+ * count (issue 14): the advocate breakdown of runaway_episodes_per_1000_days
+ * and moves_per_1000_days_in_care, for quarters, years and fiscal years. */
+bool metrics_table_standardized(enum metric_id metric, enum period_type period_type, enum dim dim);
 
 /*
  * One raw cell. Exact integers; value is derived by the disclosure stage
@@ -204,13 +208,22 @@ bool metrics_find(const char *id, enum metric_id *out);
  * quantiles, where `quantile_2s` holds the exact statistic.
  */
 struct metrics_cell {
-	int64_t numerator;   /* events, moves, children, episodes meeting the test */
-	int64_t denominator; /* days in care, children, episodes */
-	int64_t children;    /* distinct children the cell rests on */
-	int64_t quantile_2s; /* METRIC_KIND_QUANTILE: twice the statistic in
-	                        seconds, so a median of an even count (mean of
-	                        two middle values) stays exact; value in days =
-	                        quantile_2s / (2 * 86400) */
+	int64_t numerator;          /* events, moves, children, episodes meeting the test */
+	int64_t denominator;        /* days in care, children, episodes */
+	int64_t children;           /* distinct children the cell rests on */
+	int64_t quantile_2s;        /* METRIC_KIND_QUANTILE: twice the statistic in
+	                               seconds, so a median of an even count (mean of
+	                               two middle values) stays exact; value in days =
+	                               quantile_2s / (2 * 86400) */
+	int64_t quantile_low_s;     /* valid when has_quantile_interval: the value
+	                               at the interval's lower rank
+	                               (interval_quantile_ranks), in seconds */
+	int64_t quantile_high_s;    /* the same at the upper rank */
+	double expected;            /* valid when has_expected: events expected at
+	                               the rates of all children of the same age
+	                               band and setting (metrics_strata.c) */
+	bool has_quantile_interval; /* false when too few values for one */
+	bool has_expected;          /* metrics_table_standardized() tables only */
 };
 
 /*
@@ -244,6 +257,8 @@ struct metrics_result {
 struct metrics_options {
 	int fy_start_month;         /* first month of the fiscal year, 1..12 */
 	int64_t screening_window_s; /* screened_after_return_pct window, > 0 */
+	double confidence;          /* level of the quantiles' intervals, one
+	                               interval_confidence_valid() accepts */
 };
 
 /* Why metrics_compute() failed. */
@@ -251,6 +266,7 @@ enum metrics_failure {
 	METRICS_FAILED_MEMORY,           /* out of memory */
 	METRICS_FAILED_FY_START_MONTH,   /* options->fy_start_month not 1..12 */
 	METRICS_FAILED_SCREENING_WINDOW, /* options->screening_window_s <= 0 */
+	METRICS_FAILED_CONFIDENCE,       /* options->confidence out of range */
 };
 
 /* A short phrase for logs ("out of memory", ...); static storage. */

@@ -169,9 +169,9 @@ struct model_identification {
  * violations, only information. */
 enum dq_rule {
 	DQ_DROP_DUPLICATE_KEY,             /* second row with the same key, any table */
-	DQ_DROP_DANGLING_PARENT,           /* parent key absent from its table (a row
-	                                      whose parent was dropped goes with it,
-	                                      uncounted) */
+	DQ_DROP_DANGLING_PARENT,           /* parent key absent from its table */
+	DQ_DROP_PARENT_DROPPED,            /* parent key present, but no row of it kept
+	                                      (a child or episode left out by a rule) */
 	DQ_DROP_EPISODE_ENDS_BEFORE_START, /* with its child rows */
 	DQ_DROP_PLACEMENT_ENDS_BEFORE_START,
 	DQ_DROP_PLACEMENT_UNKNOWN_SETTING,
@@ -341,7 +341,8 @@ struct model_raw {
 	bool has_identifications; /* the source has trafficking_identifications */
 	char **counties;          /* distinct county names, in first-seen order */
 	size_t county_count, county_cap;
-	int64_t refresh_key; /* max(batch_id) of extract_batches, -1 if none */
+	int64_t refresh_key;       /* max(batch_id) of extract_batches, -1 if none */
+	int64_t refresh_loaded_at; /* loaded_at of that batch, Unix seconds; 0 if none */
 };
 
 /* Interns a county name (n bytes) into raw->counties; returns its index, or

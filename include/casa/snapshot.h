@@ -32,10 +32,14 @@ struct snapshot_info {
 	int64_t generated_at;                /* Unix seconds when computed */
 	const struct model_quality *quality; /* copied */
 	int refresh_seconds;                 /* schedule, for Cache-Control max-age */
+	double confidence;                   /* level of the rows' intervals (issue 14),
+	                                        interval_confidence_valid() */
 };
 
 /* Builds a snapshot from protected tables (copied; caller keeps ownership of
- * its arguments). Returns NULL when memory runs out. Refcount starts at 1. */
+ * its arguments). Returns NULL when memory runs out or info->confidence is
+ * not a level interval.h accepts (logged). Refcount starts at 1. Needs
+ * interval_init() once at start-up. */
 struct snapshot *snapshot_build(const struct disclosure_result *tables,
                                 const struct snapshot_info *info) CASA_MUSTCHECK;
 struct snapshot *snapshot_ref(struct snapshot *snapshot);

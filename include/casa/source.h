@@ -65,8 +65,8 @@ bool source_refresh_key(const struct source_options *options, int64_t *key,
                         struct source_error *err) CASA_MUSTCHECK;
 
 /* Pulls every table into *raw (which must be zeroed; caller frees it with
- * model_raw_free() whether or not this succeeds). raw->refresh_key is read
- * inside the same transaction. */
+ * model_raw_free() whether or not this succeeds). raw->refresh_key and
+ * raw->refresh_loaded_at are read inside the same transaction. */
 bool source_pull(const struct source_options *options, struct model_raw *raw,
                  struct source_stats *stats, struct source_error *err) CASA_MUSTCHECK;
 

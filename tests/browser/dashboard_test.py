@@ -270,6 +270,7 @@ def compare_table(page, card_sel, body, what):
             value: tr.querySelector('td.value').textContent,
             numerator: tr.querySelector('td.numerator').textContent,
             denominator: tr.querySelector('td.denominator').textContent,
+            interval: tr.querySelector('td.interval') ? tr.querySelector('td.interval').textContent : null,
         }));""", card_sel)
     rows = body['rows']
     ok(len(shown) == len(rows), f'{what}: the table shows {len(shown)} rows, the API has {len(rows)}')
@@ -293,6 +294,7 @@ def compare_table(page, card_sel, body, what):
         ok(parse_shown(s['numerator']) == r['numerator'], f'{where}: numerator {s["numerator"]} != API {r["numerator"]}')
         ok(parse_shown(s['denominator']) == r['denominator'],
            f'{where}: denominator {s["denominator"]} != API {r["denominator"]}')
+        check_interval_shown(where, s['interval'], r, body.get('unit'))
 
 
 def picker_state(page):
@@ -421,6 +423,9 @@ def check_tiles(page, summary):
             period: t(el, '.tile-period'),
             reference: t(el, '[data-testid="tile-reference"] strong'),
             change: t(el, '.tile-change'),
+            change_class: el.querySelector('.tile-change') ? el.querySelector('.tile-change').className : '',
+            arrow: !!el.querySelector('.tile-change svg.arrow'),
+            interval: t(el, '[data-testid="tile-interval"]'),
         }));""")
     wanted = ['runaway_episodes_per_1000_days', 'youth_with_runaway_pct', 'reported_ncmec_24h_pct',
               'screened_after_return_pct', 'placement_moves_per_1000_days', 'still_missing_count']
@@ -441,16 +446,11 @@ def check_tiles(page, summary):
         if e.get('reference') is not None:
             ok(t['reference'] is not None and parse_shown(t['reference']) == e['reference'],
                f'tile {mid}: reference {t["reference"]} != {e["reference"]}')
-        if e.get('change'):
-            ok(e['previous']['period'] in t['change'], f'tile {mid}: change does not name {e["previous"]["period"]}')
-            if e.get('higher_is_better') is None:
-                # the catalog gives no better direction: no verdict
-                ok('better' not in t['change'] and 'worse' not in t['change'],
-                   f'tile {mid}: no better direction in the catalog, yet "{t["change"]}"')
-            else:
-                better = (e['change'] > 0) == e['higher_is_better']
-                ok(('better' if better else 'worse') in t['change'],
-                   f'tile {mid}: change {e["change"]} (higher_is_better={e.get("higher_is_better")}) reads "{t["change"]}"')
+        check_tile_statistics(mid, e, t)
+    # Issue 14: the test needs a tile whose change is within noise.
+    quiet = [x['metric'] for x in summary['metrics'] if x['metric'] in wanted and
+             (x.get('statistics') or {}).get('change_direction') == 'no_clear_change']
+    ok(quiet, 'no headline tile has a change within noise (change_direction no_clear_change) to check')
 
 
 def shown_number(text):
@@ -478,6 +478,7 @@ def check_summary_table(page, catalog, summary):
             metric: tr.getAttribute('data-metric'), title: t(tr, 'th'), period: t(tr, 'td.period'),
             value: t(tr, 'td.value'), numerator: t(tr, 'td.numerator'),
             denominator: t(tr, 'td.denominator'), reference: t(tr, 'td.reference'),
+            interval: t(tr, 'td.interval'),
         }));""")
     ids = [m['id'] for m in catalog['metrics']]
     ok([r['metric'] for r in rows] == ids,
@@ -496,6 +497,8 @@ def check_summary_table(page, catalog, summary):
         if e.get('reference') is not None:
             ok(near(shown_number(r['reference']), e['reference'], tile_tolerance(e['unit'])),
                f'{where}: reference "{r["reference"]}", the API says {e["reference"]}')
+        check_interval_shown(where, r['interval'], e.get('statistics') if not e.get('suppressed') else None,
+                             e['unit'])
 
 
 def check_gap_tile(page, catalog, summary):
@@ -514,6 +517,17 @@ def check_gap_tile(page, catalog, summary):
         shown = page.text(f'[data-testid="tile-screening-gap"] dd[data-sex="{sex}"] .num')
         check_shown_value(f'gap tile ({sex})', shown, r and r['value'], r and r.get('suppressed'), m['unit'])
         values[sex] = None if not r or r.get('suppressed') else r['value']
+        # issue 14: each value with the API's interval, none where it has none
+        shown_iv = page.js('const x = document.querySelector(arguments[0]); return x ? x.textContent : "";',
+                           f'[data-testid="tile-screening-gap"] dd[data-sex="{sex}"] .gap-interval')
+        if values[sex] is not None and r.get('interval_low') is not None:
+            got = re.search(r'interval\s+(\S+)\s+to\s+([^\s)]+)', shown_iv)
+            tol = interval_tolerance(m['unit'])
+            ok(got and near(parse_shown(got.group(1)), r['interval_low'], tol) and
+               near(parse_shown(got.group(2)), r['interval_high'], tol),
+               f'gap tile ({sex}): interval "{shown_iv}", the API says {r["interval_low"]} to {r["interval_high"]}')
+        else:
+            ok(not re.search(r'\d', shown_iv), f'gap tile ({sex}): no interval in the API, the tile shows "{shown_iv}"')
         ref = next((x for x in m['references'] if x.get('by') == 'sex' and x.get('group') == sex), None)
         if ref:
             shown_ref = page.text(f'[data-testid="tile-screening-gap"] dd[data-sex="{sex}"] .gap-ref')
@@ -551,6 +565,125 @@ def check_issue17(page, catalog, summary):
     check_summary_table(page, catalog, summary)
     check_gap_tile(page, catalog, summary)
     check_section_cards(page)
+    at('issue 17 cards: error bars')
+    check_chart_error_bars(page, ('#card-permanency-entries', '#card-reentry', '#card-permanency-assignment',
+                                  '#card-reach', '#card-days-to-assignment'))
+
+def check_tile_statistics(mid, e, t):
+    """Issue 14: the interval under the value; an arrow, a colour and
+    better/worse only for a change beyond noise, else "no clear change"."""
+    st = e.get('statistics') or {}
+    tol = tile_tolerance(e.get('unit'))
+    if not e.get('suppressed') and st.get('interval_low') is not None:
+        m = re.search(r'interval\s+(\S+)\s+to\s+(\S+)', t['interval'] or '')
+        ok(m and near(parse_shown(m.group(1)), st['interval_low'], tol) and
+           near(parse_shown(m.group(2)), st['interval_high'], tol),
+           f'tile {mid}: interval reads "{t["interval"]}", the API says {st["interval_low"]} to {st["interval_high"]}')
+    if e.get('change') is None:
+        ok(not t['arrow'], f'tile {mid}: an arrow without a change')
+        return
+    direction = st.get('change_direction')
+    if direction in ('up', 'down'):
+        ok(t['arrow'], f'tile {mid}: change {direction} beyond noise, but no arrow ("{t["change"]}")')
+        ok(st['change_vs'] in t['change'], f'tile {mid}: change does not name {st["change_vs"]}')
+        hib = e.get('higher_is_better')
+        if hib is None:
+            # the catalog gives no better direction: no verdict
+            ok('better' not in t['change'] and 'worse' not in t['change'],
+               f'tile {mid}: no better direction in the catalog, yet "{t["change"]}"')
+        else:
+            better = (direction == 'up') == hib
+            ok(('better' if better else 'worse') in t['change'],
+               f'tile {mid}: change {direction} (higher_is_better={hib}) reads "{t["change"]}"')
+        return
+    # within noise (or no interval, a count): no arrow, no verdict, no colour
+    ok(not t['arrow'], f'tile {mid}: change within noise drawn with an arrow ("{t["change"]}")')
+    ok('better' not in t['change'] and 'worse' not in t['change'] and
+       'better' not in t['change_class'] and 'worse' not in t['change_class'],
+       f'tile {mid}: change within noise reads "{t["change"]}" (class "{t["change_class"]}")')
+    if direction == 'no_clear_change':
+        ok(re.search('no clear change', t['change'], re.I) and st['change_vs'] in t['change'],
+           f'tile {mid}: change within noise reads "{t["change"]}", not "no clear change from {st["change_vs"]}"')
+
+
+def interval_tolerance(unit):
+    """Decimals of an interval in a table: those of the charts (fmtValue)."""
+    if unit and unit.startswith('per'):
+        return 0.005 + 1e-9
+    return 0.05 + 1e-9
+
+
+def check_chart_error_bars(page, cards):
+    """Every chart of these cards whose rows have intervals draws error bars."""
+    for card in cards:
+        link = urllib.parse.urlsplit(urllib.parse.urljoin(BASE, page.attr(card + ' a.json', 'href')))
+        body = api(link.path[1:] + ('?' + link.query if link.query else ''))
+        with_interval = [r for r in body['rows'] if not r.get('suppressed') and r.get('interval_low') is not None]
+        bars = page.js('return document.querySelectorAll(arguments[0] + " svg.chart .error-bar").length', card)
+        ok(not with_interval or bars > 0,
+           f'{card}: {len(with_interval)} rows have an interval in the API, the chart draws no error bar')
+
+
+def check_error_bars(page):
+    """Issue 14: every chart whose rows have intervals draws error bars, and
+    the explorer's table shows the API's intervals."""
+    at('error bars and intervals')
+    check_chart_error_bars(page, ('#card-explore', '#card-quarter', '#card-fy', '#card-county', '#card-advocate'))
+    p = picker_state(page)
+    body = api(table_query(p['metric'], p['periodType'], p['by'], p['from'], p['to']))
+    shown = page.js("""return [...document.querySelectorAll('#card-explore table.data tbody tr td.interval')]
+                         .map((td) => td.textContent);""")
+    ok(len(shown) == len(body['rows']), f'explorer: {len(shown)} interval cells for {len(body["rows"])} rows')
+    for r, s in zip(body['rows'], shown):
+        check_interval_shown(f'explorer {r["period"]}', s, None if r.get('suppressed') else r, body.get('unit'))
+
+
+def check_interval_shown(where, shown, r, unit):
+    """An interval cell ("3.26 to 5.58", or a dash) against the API's
+    interval_low and interval_high of row or statistics r (None: nothing
+    published, so no number may show)."""
+    ok(shown is not None, f'{where}: no interval cell')
+    if r is None or r.get('interval_low') is None:
+        ok(not re.search(r'\d', shown or ''), f'{where}: no interval in the API, the table shows "{shown}"')
+        return
+    tol = interval_tolerance(unit)
+    m = re.match(r'\s*(\S+)\s+to\s+(\S+)', shown or '')
+    ok(m and near(parse_shown(m.group(1)), r['interval_low'], tol) and
+       near(parse_shown(m.group(2)), r['interval_high'], tol),
+       f'{where}: interval "{shown}", the API says {r["interval_low"]} to {r["interval_high"]}')
+
+
+def check_advocate_card(page):
+    """Issue 14: the advocate view shows as measured and standardized side by
+    side, explained in one line, and its standardized values are the API's."""
+    at('advocate comparison against the API')
+    link = urllib.parse.urlsplit(urllib.parse.urljoin(BASE, page.attr('#card-advocate a.json', 'href')))
+    body = api(link.path[1:] + ('?' + link.query if link.query else ''))
+    ok(any('standardized_value' in r for r in body['rows']),
+       f'advocate card: the API table {link.query} has no standardized comparison')
+    charts = page.js('return document.querySelectorAll("#card-advocate svg.chart").length')
+    ok(charts == 2 and page.js('return !!document.querySelector(\'#card-advocate [data-testid="standardized-chart"]\')'),
+       f'advocate card: {charts} charts, not as measured and standardized side by side')
+    note = page.text('#card-advocate [data-testid="standardized-note"]')
+    ok(re.search('ages and placement settings', note), f'advocate card: the explanation reads "{note}"')
+    page.click('#card-advocate details.table-toggle summary')
+    shown = page.js("""return [...document.querySelectorAll('#card-advocate table.data tbody tr')].map((tr) => ({
+            period: tr.querySelector('th.period').textContent,
+            group: tr.querySelector('td.group').textContent,
+            standardized: tr.querySelector('td.standardized').textContent,
+            expected: tr.querySelector('td.expected').textContent }));""")
+    ok(len(shown) == len(body['rows']), f'advocate card: {len(shown)} rows shown, the API has {len(body["rows"])}')
+    published = 0
+    for r, s in zip(body['rows'], shown):
+        where = f'advocate card {r["period"]} {r["advocate"]}'
+        ok(s['period'] == r['period'] and s['group'] == r['advocate'], f'{where}: the row shows {s}')
+        for key, col in (('standardized_value', 'standardized'), ('expected', 'expected')):
+            if r.get(key) is None:
+                ok(not re.search(r'\d', s[col]), f'{where}: {key} null in the API, shows "{s[col]}"')
+            else:
+                ok(parse_shown(s[col]) == r[key], f'{where}: {key} shown {s[col]}, the API says {r[key]}')
+        published += r.get('standardized_value') is not None
+    ok(published > 0, 'advocate card: no standardized value published to compare')
 
 
 def check_county_card(page):
@@ -653,6 +786,8 @@ def check_dashboard(page, catalog, summary):
     check_explorer(page, f'explorer ({new_type} by {new_by})')
 
     check_county_card(page)
+    check_advocate_card(page)
+    check_error_bars(page)
 
     at('every metric of the catalog')
     for meta in catalog['metrics']:

@@ -285,17 +285,18 @@ analyze x_day;
 
 -- Placement moves (SPEC §4): non-temporary placements in (start_date,
 -- placement_key) order; each after the first is a move on its start_date,
--- unless it and the one before have the same non-null provider_key.
+-- unless it and the one before have the same non-null provider_key. setting:
+-- that of the placement moved into (the advocate comparison's stratum).
 create temp table x_move as
 with perm as (
-	select p.episode_key, p.start_date, p.provider_key,
+	select p.episode_key, p.start_date, p.provider_key, p.setting,
 	       lag(p.provider_key) over w as prev_provider,
 	       row_number() over w as rank_in_episode
 	from x_pl p
 	where p.setting not in ('trial_home_visit', 'runaway', 'respite', 'hospital', 'detention')
 	window w as (partition by p.episode_key order by p.start_date, p.placement_key)
 )
-select episode_key, start_date as d
+select episode_key, start_date as d, setting
 from perm
 where rank_in_episode > 1 and not coalesce(provider_key = prev_provider, false);
 analyze x_move;
@@ -646,7 +647,8 @@ analyze x_fact;
 -- disclosure control's input, so it is cross-checked too.
 create table crosscheck.:"cells_out" (
 	metric text, period_type text, dim text, period text, grp text,
-	numerator bigint, denominator bigint, quantile_2s bigint, children bigint);
+	numerator bigint, denominator bigint, quantile_2s bigint, children bigint,
+	expected double precision); -- issue 14, section 8 below
 
 -- One grouping set per breakdown; a fact's null group (e.g. los_band of a
 -- metric without it) is never a cell.
@@ -686,3 +688,56 @@ join x_metric m on m.metric = c.metric
 where c.dim = any (m.dims) and c.period_type = any (m.period_types)
   and (c.grp <> '' or c.dim = 'total')
   and (coalesce(c.num, 0) <> 0 or coalesce(c.den, 0) <> 0);
+
+-- ---------------------------------------------------------------------------
+-- 8. Issue 14: the advocate comparison. For runaway_episodes_per_1000_days
+--    and moves_per_1000_days_in_care by advocate, quarters and longer:
+--    expected_g = sum over strata s of D_{g,s} * O_s / D_s, strata = age
+--    band x setting of each day in care (as by=age_band and by=setting);
+--    a missing episode in the stratum of its begin day with the setting it
+--    went missing from, a move in that of its day with the setting of the
+--    placement moved into; O_s, D_s over all children; strata with
+--    D_s = 0 add nothing. Written into the cells' `expected` column.
+-- ---------------------------------------------------------------------------
+
+create temp table x_strata as
+select m.metric, p.period_type, p.period, d.advocate, d.age_band, d.setting,
+       sum(d.days) as days
+from x_day_month d
+cross join lateral pg_temp.periods_of(d.d, :fy_start) p
+cross join (values ('runaway_episodes_per_1000_days'), ('moves_per_1000_days_in_care')) m(metric)
+where p.period_type <> 'month'
+group by 1, 2, 3, 4, 5, 6;
+
+create temp table x_strata_events as
+select 'runaway_episodes_per_1000_days' as metric, p.period_type, p.period, m.age_band,
+       m.setting, count(*) as events
+from x_missg m
+cross join lateral pg_temp.periods_of(m.begin_day, :fy_start) p
+where p.period_type <> 'month'
+group by 1, 2, 3, 4, 5
+union all
+select 'moves_per_1000_days_in_care', p.period_type, p.period, dy.age_band, mv.setting, count(*)
+from x_move mv
+join x_day dy on dy.episode_key = mv.episode_key and dy.d = mv.d
+cross join lateral pg_temp.periods_of(mv.d, :fy_start) p
+where p.period_type <> 'month'
+group by 1, 2, 3, 4, 5;
+
+-- Per stratum over all children: days, and events (0 when none).
+create temp table x_stratum as
+select s.metric, s.period_type, s.period, s.age_band, s.setting, sum(s.days) as days,
+       coalesce(max(e.events), 0) as events
+from x_strata s
+left join x_strata_events e using (metric, period_type, period, age_band, setting)
+group by 1, 2, 3, 4, 5;
+
+update crosscheck.:"cells_out" c
+set expected = x.expected
+from (select s.metric, s.period_type, s.period, s.advocate,
+             sum(s.days::numeric * r.events / r.days)::double precision as expected
+      from x_strata s
+      join x_stratum r using (metric, period_type, period, age_band, setting)
+      group by 1, 2, 3, 4) x
+where c.metric = x.metric and c.period_type = x.period_type and c.dim = 'advocate'
+  and c.period = x.period and c.grp = x.advocate;

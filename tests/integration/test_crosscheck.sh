@@ -63,7 +63,7 @@ run_case() {
 		drop table if exists crosscheck.c_cells;
 		create table crosscheck.c_cells (metric text, period_type text, dim text,
 		    period text, grp text, numerator bigint, denominator bigint, quantile_2s bigint,
-		    children bigint);
+		    children bigint, expected double precision);
 		\\copy crosscheck.c_cells from '$TMP/c-$name.csv' with (format csv, header true, force_not_null (grp))
 	SQL
 	psql "$conn" -X -v ON_ERROR_STOP=1 -f "$XC/compare.sql" >"$TMP/diff-$name.txt"

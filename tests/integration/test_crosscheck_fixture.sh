@@ -64,7 +64,7 @@ fixture() {
 		drop table if exists crosscheck.c_cells;
 		create table crosscheck.c_cells (metric text, period_type text, dim text,
 		    period text, grp text, numerator bigint, denominator bigint, quantile_2s bigint,
-		    children bigint);
+		    children bigint, expected double precision);
 		\\copy crosscheck.c_cells from '$TMP/c-$schema.csv' with (format csv, header true, force_not_null (grp))
 	SQL
 	check "c-$schema" "$expected" crosscheck.c_cells

@@ -56,10 +56,48 @@ check_row 2023 7 1840 3.8043 false 2023-01-01 2023-12-31
 check_row 2024 16 4570 3.5011 false 2024-01-01 2024-12-31
 check_row 2025 5 1810 2.7624 true 2025-01-01 2025-12-31
 
-# Totals carry no group key.
+# Totals carry no group key; every row its interval and change (issue 14).
 [ "$(jq -r '.rows[0] | keys | sort | join(",")' "$body")" = \
-	"denominator,numerator,partial,period,period_end,period_start,provisional,suppressed,value" ] ||
+	"change,change_direction,change_high,change_low,change_vs,denominator,interval_high,interval_low,numerator,partial,period,period_end,period_start,provisional,suppressed,value" ] ||
 	fail "row keys: $(jq -c '.rows[0] | keys' "$body")"
+
+# Issue 14, at 95 % (docs/methods.md), the digits by bisection on the
+# regularized incomplete gamma and beta functions in mpmath, independent of
+# GSL:
+#   2023, 7 events: Garwood 2.81440 to 14.42267 events, x 1000 / 1840 =
+#     1.5295 to 7.8384; the first year compares with nothing.
+#   2024, 16 events: 9.14538 to 25.98300, x 1000 / 4570 = 2.0012 to 5.6856.
+#     Change from 2023: (16 / 4570) / (7 / 1840) = 0.9203; 16 of the 23
+#     events fell in 2024: Clopper-Pearson 0.471 to 0.868, as odds
+#     x 1840 / 4570 = 0.3582 to 2.6452, which holds 1: no clear change.
+#   2025, 5 events: 1.62349 to 11.66833, x 1000 / 1810 = 0.897 to 6.4466.
+#     Change from 2024: (5 / 1810) / (16 / 4570) = 0.789, 0.2261 to 2.254.
+check_stats() { # period interval_low interval_high change_vs change change_low change_high direction
+	local got want
+	got=$(jq -r --arg p "$1" '.rows[] | select(.period == $p) |
+		[.interval_low, .interval_high, .change_vs, .change, .change_low, .change_high, .change_direction] | @tsv' "$body")
+	want=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s' "$2" "$3" "$4" "$5" "$6" "$7" "$8")
+	[ "$got" = "$want" ] || fail "row $1: got [$got] want [$want]"
+}
+check_stats 2023 1.5295 7.8384 "" "" "" "" ""
+check_stats 2024 2.0012 5.6856 2023 0.9203 0.3582 2.6452 no_clear_change
+check_stats 2025 0.897 6.4466 2024 0.789 0.2261 2.254 no_clear_change
+
+# The advocate comparison: no child has an advocate, so not_assigned holds
+# every day and event: each stratum's expected events are its own, expected =
+# observed = 16 in 2024, smr = 1, its interval Garwood / 16 = 9.14538 / 16 =
+# 0.5716 to 25.98300 / 16 = 1.6239, and standardized = 1 x 16000 / 4570 =
+# 3.5011 (the all-children rate). assigned has no day in care: no value, so
+# no interval and no comparison (null, like a zero denominator's interval).
+curl -fsS "http://127.0.0.1:$port/api/v1/metrics/runaway_episodes_per_1000_days?period_type=year&by=advocate&from=2024&to=2024" \
+	-o "$TEST_TMP/advocate.json"
+[ "$(jq -r '.rows[] | select(.advocate == "not_assigned") |
+	[.numerator, .expected, .smr, .smr_low, .smr_high, .standardized_value] | @tsv' "$TEST_TMP/advocate.json")" = \
+	"$(printf '16\t16\t1\t0.5716\t1.6239\t3.5011')" ] ||
+	fail "advocate not_assigned 2024: $(jq -c '.rows' "$TEST_TMP/advocate.json")"
+[ "$(jq -r '.rows[] | select(.advocate == "assigned") | [.numerator, .denominator, .expected, .smr] | @tsv' \
+	"$TEST_TMP/advocate.json")" = "$(printf '0\t0\t\t')" ] ||
+	fail "advocate assigned 2024: $(jq -c '.rows' "$TEST_TMP/advocate.json")"
 
 # Quarters: 2024-Q2 holds the 10 episodes of 2024-05-10; days: children 1..10
 # for Apr+May+Jun = 30+31+30 = 91 each -> 910 (children 11..20 left 2024-04-01).
@@ -88,5 +126,12 @@ curl -fsS "http://127.0.0.1:$port/healthz" -o /dev/null || fail "/healthz"
 once=$(find "$TEST_TMP/out" -path '*runaway_episodes_per_1000_days*' -name 'year.json' | head -n1)
 [ -n "$once" ] || fail "--once wrote no year table: $(find "$TEST_TMP/out" | head)"
 [ "$(jq -r '.rows[] | select(.period == "2024") | .numerator' "$once")" = 16 ] || fail "--once 2024"
+# ... and its CSV carries the interval and change columns (issue 14)
+once_csv=$(find "$TEST_TMP/out" -path '*runaway_episodes_per_1000_days*' -name 'year.csv' | head -n1)
+[ -n "$once_csv" ] || fail "--once wrote no year CSV"
+[ "$(head -n1 "$once_csv" | tr -d '\r')" = "period,period_start,period_end,partial,value,numerator,denominator,suppressed,interval_low,interval_high,change_vs,change,change_low,change_high,change_direction" ] ||
+	fail "--once CSV header: $(head -n1 "$once_csv")"
+grep -q '^2024,2024-01-01,2024-12-31,false,3.5011,16,4570,false,2.0012,5.6856,2023,0.9203,0.3582,2.6452,no_clear_change' "$once_csv" ||
+	fail "--once CSV 2024: $(grep '^2024' "$once_csv")"
 
 echo "test_first_metric: ok"

@@ -88,8 +88,11 @@ json_check "$TMP/ready.json" '.ready and (.stale|not) and .snapshot.as_of=="2025
 
 # --- default table: year, total -------------------------------------------
 curl -s -D "$TMP/h" -o "$TMP/year.json" "$T"
-# 2024: 27/300 = 9 %; 2025 suppressed and partial (2025-12-31 > as_of 2025-06-30)
-json_check "$TMP/year.json" '.period_type=="year" and .by==null and (.rows|length)==2 and .rows[0]=={"period":"2024","period_start":"2024-01-01","period_end":"2024-12-31","partial":false,"provisional":false,"value":9,"numerator":27,"denominator":300,"suppressed":false} and .rows[1].suppressed and .rows[1].value==null and .rows[1].numerator==null and .rows[1].partial and .disclosure=={"mode":"suppress","min_cell":11,"publish":"month:total quarter:all year:all fiscal_year:all","settle_days":30}' &&
+# 2024: 27/300 = 9 %; 2025 suppressed and partial (2025-12-31 > as_of 2025-06-30).
+# Issue 14: Clopper-Pearson 95 % of 27 of 300 = 6.01495 % to 12.82425 % (bisection
+# on the incomplete beta function in mpmath, independent of GSL); the first
+# row compares with nothing; a suppressed row has every member null.
+json_check "$TMP/year.json" '.period_type=="year" and .by==null and .confidence==0.95 and (.rows|length)==2 and .rows[0]=={"period":"2024","period_start":"2024-01-01","period_end":"2024-12-31","partial":false,"provisional":false,"value":9,"numerator":27,"denominator":300,"suppressed":false,"interval_low":6.015,"interval_high":12.8243,"change_vs":null,"change":null,"change_low":null,"change_high":null,"change_direction":null} and .rows[1].suppressed and .rows[1].value==null and .rows[1].numerator==null and .rows[1].partial and ([.rows[1].interval_low,.rows[1].interval_high,.rows[1].change_vs,.rows[1].change_direction]|all(.==null)) and .disclosure=={"mode":"suppress","min_cell":11,"publish":"month:total quarter:all year:all fiscal_year:all","settle_days":30}' &&
 	ok "year table body" || fail "year table body"
 grep -qi '^Content-Type: application/json; charset=utf-8' "$TMP/h" && ok "json content type" || fail "json content type"
 grep -qi '^Cache-Control: public, max-age=300' "$TMP/h" && ok "cache-control" || fail "cache-control"
@@ -156,19 +159,22 @@ json_check "$TMP/slice2.json" '[.rows[].period]==["2024-Q4","2025-Q1","2025-Q2"]
 curl -s -o "$TMP/slice3.json" "$T?period_type=quarter&from=2030-Q1"
 json_check "$TMP/slice3.json" '.rows==[]' && ok "empty slice" || fail "empty slice"
 curl -s -o "$TMP/slice4.csv" "$T?period_type=quarter&to=2024-Q3&format=csv"
-expect "csv slice" "$(tr -d '\r' <"$TMP/slice4.csv" | tail -n +2)" "2024-Q3,2024-07-01,2024-09-30,false,false,8,12,150,false"
+# 12 of 150: 4.20203 % to 13.55739 % (mpmath, as above); the first quarter
+expect "csv slice" "$(tr -d '\r' <"$TMP/slice4.csv" | tail -n +2)" "2024-Q3,2024-07-01,2024-09-30,false,false,8,12,150,false,4.202,13.5574,,,,,"
 
 # --- CSV ------------------------------------------------------------------------
 curl -s -D "$TMP/hv" -o "$TMP/county.csv" "$T?by=county&format=csv"
 grep -qi '^Content-Type: text/csv; charset=utf-8' "$TMP/hv" && ok "csv content type" || fail "csv content type"
 grep -qi '^Content-Disposition: attachment; filename="runaway_discharges_pct_year_by_county_2025-06-30.csv"' "$TMP/hv" &&
 	ok "csv filename" || fail "csv filename"
-# 14/160 = 8.75 %, 13/140 = 9.2857 % (9.285714... to 4 decimals)
-printf '%s\r\n' 'period,period_start,period_end,partial,provisional,county,value,numerator,denominator,suppressed' \
-	'2024,2024-01-01,2024-12-31,false,false,Adams,8.75,14,160,false' \
-	'2024,2024-01-01,2024-12-31,false,false,"Baker, ""North""",9.2857,13,140,false' \
-	'2025,2025-01-01,2025-12-31,true,true,Adams,,,,true' \
-	'2025,2025-01-01,2025-12-31,true,true,"Baker, ""North""",,,,true' >"$TMP/county.expected"
+# 14/160 = 8.75 %, 13/140 = 9.2857 % (9.285714... to 4 decimals); their
+# Clopper-Pearson 95 % intervals 4.86647 % to 14.24521 % and 5.03735 % to
+# 15.35538 % (mpmath, as above); 2025 suppressed: empty, nothing compared
+printf '%s\r\n' 'period,period_start,period_end,partial,provisional,county,value,numerator,denominator,suppressed,interval_low,interval_high,change_vs,change,change_low,change_high,change_direction' \
+	'2024,2024-01-01,2024-12-31,false,false,Adams,8.75,14,160,false,4.8665,14.2452,,,,,' \
+	'2024,2024-01-01,2024-12-31,false,false,"Baker, ""North""",9.2857,13,140,false,5.0373,15.3554,,,,,' \
+	'2025,2025-01-01,2025-12-31,true,true,Adams,,,,true,,,,,,,' \
+	'2025,2025-01-01,2025-12-31,true,true,"Baker, ""North""",,,,true,,,,,,,' >"$TMP/county.expected"
 cmp -s "$TMP/county.csv" "$TMP/county.expected" && ok "csv bytes" || fail "csv bytes"
 expect "Accept: text/csv" "$(curl -s -H 'Accept: text/csv' "$T" | head -c 7)" "period,"
 expect "format=json wins" "$(curl -s -H 'Accept: text/csv' "$T?format=json" | head -c 10)" '{"metric":'
@@ -212,23 +218,38 @@ BIGH=$(head -c 70000 /dev/zero | tr '\0' b)
 code=$(status "$T" -H "X-Big: $BIGH")
 [[ $code =~ ^4 ]] && ok "huge header answered $code" || fail "huge header answered $code"
 expect "odd method" "$(status "$T" -X BREW)" 405
+# issue 16: a %00 ended the decoded value or path, so these answered 200
+curl -s -o "$TMP/enul.json" -w '%{http_code}' "$T?by=county%00" >"$TMP/code"
+expect "NUL in a query value" "$(cat "$TMP/code")" 400
+json_check "$TMP/enul.json" '.error.status==400' && ok "NUL: JSON error" || fail "NUL body: $(cat "$TMP/enul.json")"
+curl -s -o "$TMP/enulp.json" -w '%{http_code}' "$B/index.html%00.js" >"$TMP/code"
+expect "NUL in a path" "$(cat "$TMP/code")" 400
+json_check "$TMP/enulp.json" '.error.status==400' && ok "NUL path: JSON error" || fail "NUL path body"
+expect "NUL in a parameter name" "$(status "$T?by%00x=county")" 400
 expect "still serving" "$(status "$T")" 200
 
 # --- other resources ---------------------------------------------------------
 curl -s -o "$TMP/summary.json" "$B/api/v1/summary"
 # quarter table: last complete quarter 2025-Q2 (ends on as_of) = 0 %,
-# previous 2025-Q1 = 12.5 %, change 0 - 12.5 = -12.5
-json_check "$TMP/summary.json" '(.metrics|length)==1 and .metrics[0].period=="2025-Q2" and .metrics[0].value==0 and .metrics[0].previous=={"period":"2025-Q1","value":12.5,"suppressed":false} and .metrics[0].change==-12.5 and .metrics[0].higher_is_better==false and (.metrics[0]|has("reference")|not)' &&
+# previous 2025-Q1 = 12.5 %, change 0 - 12.5 = -12.5. statistics (issue 14):
+# 0 of 40 is 0 to 1 - 0.025^(1/40) = 8.8097 %; Newcombe, z = 1.959964:
+# Wilson of 0/40 up to z^2 / (40 + z^2) = 0.0876216, of 15/120
+# (0.125 + 0.0160061 -+ 0.0612986) / 1.0320122 = 0.0772350 to 0.1960294;
+# low = -0.125 - (0.1960294 - 0.125) = -19.6029 points, high = -0.125 +
+# sqrt(0.0876216^2 + (0.125 - 0.0772350)^2) = -0.125 + 0.0997948 = -2.5205
+# points: wholly below 0, "down"
+json_check "$TMP/summary.json" '(.metrics|length)==1 and .metrics[0].period=="2025-Q2" and .metrics[0].value==0 and .metrics[0].previous=={"period":"2025-Q1","value":12.5,"suppressed":false} and .metrics[0].change==-12.5 and .metrics[0].higher_is_better==false and (.metrics[0]|has("reference")|not) and .metrics[0].statistics=={"interval_low":0,"interval_high":8.8097,"change_vs":"2025-Q1","change":-12.5,"change_low":-19.6029,"change_high":-2.5205,"change_direction":"down"}' &&
 	ok "summary" || fail "summary"
 curl -s -o "$TMP/catalog.json" "$B/api/v1/metrics"
 # catalog: 24 metrics less the three trafficking ones (the fixture has no
-# table of theirs, as a source without trafficking_identifications)
-json_check "$TMP/catalog.json" '(.metrics|length)==21 and all(.metrics[]; has("definition") and (.by|any(.=="total")|not)) and ([.metrics[]|select(.requires_table!=null)]|length)==0' && ok "catalog" || fail "catalog"
+# table of theirs, as a source without trafficking_identifications); each
+# says higher_is_better, null for screened_positive_pct only of those left
+json_check "$TMP/catalog.json" '(.metrics|length)==21 and all(.metrics[]; has("definition") and has("higher_is_better") and (.by|any(.=="total")|not)) and ([.metrics[]|select(.requires_table!=null)]|length)==0 and ([.metrics[]|select(.higher_is_better==null)|.id]==["screened_positive_pct"])' && ok "catalog" || fail "catalog"
 curl -s -o "$TMP/quality.json" "$B/api/v1/quality"
 json_check "$TMP/quality.json" '.rows_read.episodes==300 and .rows_kept.episodes==298 and [.rules[]|select(.rule=="drop_duplicate_key")|[.action,.count]]==[["dropped",2]]' &&
 	ok "quality" || fail "quality"
 curl -s -o "$TMP/openapi.json" "$B/api/v1/openapi.json"
-json_check "$TMP/openapi.json" '(.openapi|startswith("3.1")) and (.paths|has("/api/v1/metrics/{id}")) and (.paths["/api/v1/metrics/{id}"].get.parameters[0].schema.enum|any(.=="runaway_discharges_pct")) and (.paths|has("/readyz")) and (.components.schemas|has("Error"))' &&
+json_check "$TMP/openapi.json" '(.openapi|startswith("3.1")) and (.paths|has("/api/v1/metrics/{id}")) and (.paths["/api/v1/metrics/{id}"].get.parameters[0].schema.enum|any(.=="runaway_discharges_pct")) and (.paths|has("/readyz")) and (.components.schemas|has("Error")) and (.components.schemas.Row.properties.change_direction.enum==["up","down","no_clear_change",null]) and (.components.schemas.Row.required|index("interval_low")!=null) and (.components.schemas.Row.properties.smr.type==["number","null"])' &&
 	ok "openapi" || fail "openapi"
 # a full validation when the validator is installed (pip openapi-spec-validator)
 if python3 -c 'import openapi_spec_validator' 2>/dev/null; then
@@ -311,6 +332,62 @@ wait "${PIDS[-1]}" && ok "storm: fixture exited cleanly" || fail "storm: fixture
 grep -q 'snapshots replaced' "$TMP/churn.err" && ok "storm: $(grep -o '[0-9]* snapshots replaced' "$TMP/churn.err")" ||
 	fail "storm: no churn report"
 unset 'PIDS[-1]'
+
+# --- connection limits, with the daemon's own configuration ------------------
+# The real binary (no database needed: it serves /healthz while its first
+# refresh fails), configured by flags as an operator would.
+DAEMON="$BUILD/casa-metricsd"
+HOLD="$(dirname "$0")/hold_connections.py"
+start_daemon() { # NAME ARGS...: starts casa-metricsd; sets PORT_NAME
+	local name=$1 port pid
+	shift
+	for _ in 1 2 3 4 5; do
+		port=$((15000 + (RANDOM * 32768 + RANDOM) % 17000))
+		"$DAEMON" --listen "127.0.0.1:$port" --db "host=127.0.0.1 port=9 connect_timeout=1" \
+			--timezone UTC --refresh 3600 --state-dir "$TMP/state-$name" "$@" \
+			>"$TMP/$name.out" 2>"$TMP/$name.err" &
+		pid=$!
+		for _ in $(seq 50); do
+			[ "$(status "http://127.0.0.1:$port/healthz")" = 200 ] && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [ "$(status "http://127.0.0.1:$port/healthz")" = 200 ]; then
+			PIDS+=("$pid")
+			printf -v "PORT_$name" '%s' "$port"
+			return 0
+		fi
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	echo "cannot start casa-metricsd ($name)" >&2
+	cat "$TMP/$name.err" >&2
+	exit 1
+}
+stop_last() { # stops the process started last
+	kill -TERM "${PIDS[-1]}"
+	wait "${PIDS[-1]}" || fail "exit status after SIGTERM"
+	unset 'PIDS[-1]'
+}
+PORT_nolimit='' PORT_limit2=''
+# issue 16: http_per_ip_limit = 0 is documented as no limit. 80 connections
+# at once from one address (more than the default 64) are all answered.
+start_daemon nolimit --http-per-ip-limit 0
+python3 "$HOLD" "$PORT_nolimit" 80 >"$TMP/nolimit.txt"
+expect "per-IP limit 0: 80 connections answered" "$(awk '$1 == "answered" { print $2 }' "$TMP/nolimit.txt")" 80
+stop_last
+# A limit of 2: 40 connections at once, 38 refused. Issue 16: one log line
+# per refused connection (5,132 in one flood); now the first is logged and
+# the rest counted, in one line per 10 s, the count flushed at stop.
+start_daemon limit2 --http-per-ip-limit 2
+python3 "$HOLD" "$PORT_limit2" 40 >"$TMP/limit2.txt"
+expect "per-IP limit 2: answered" "$(awk '$1 == "answered" { print $2 }' "$TMP/limit2.txt")" 2
+stop_last
+refused_lines=$(grep -c 'connection limit' "$TMP/limit2.err" || true)
+expect "refused connections: lines logged" "$refused_lines" 1
+grep -q 'last message repeated 37 more times' "$TMP/limit2.err" &&
+	ok "refused connections: 1 line + 37 counted = 38" ||
+	fail "refused connections not counted: $(grep -v 'refresh' "$TMP/limit2.err" | tail -5)"
 
 # --- clean stop --------------------------------------------------------------
 kill -TERM "${PIDS[0]}"

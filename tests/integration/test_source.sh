@@ -13,6 +13,9 @@
 #              assignments 2 (1,4)
 #   drop_duplicate_key       1 child + 1 episode + 1 placement + 1 missing + 1 assignment = 5
 #   drop_dangling_parent     episode 13 + placement 108 + missing 1006 + assignment 5 = 4
+#   drop_parent_dropped      episode 14 (child 4), placements 107 (episode 13) and 110
+#                            (episode 15), missing 1008 (episode 14), assignment 8
+#                            (episode 15) = 5
 #   drop_null_required       child 4 + episode 16 + placement 111 + missing 1005 + assignment 6 = 5
 #   ignored_after_as_of      episode 17 + placement 109 + missing 1007, 1010 + assignment 7 = 5
 #   drop_episode_ends_before_start 1 (15); drop_placement_ends_before_start 1 (105);
@@ -25,10 +28,10 @@
 #   keep_unknown_sex 2 (child 3 'girl', child 7 ''), keep_unknown_race 1,
 #   keep_birth_month_not_first 1 (child 3)
 #   keep_unknown_discharge_reason 1 (episode 12)
-#   silent (in rows_read - rows_kept only): episode 14, placements 107 and 110,
-#   missing 1008, assignment 8.
+#   so every row read is kept or counted once: 7 + 12 + 19 + 13 + 9 = 60 =
+#   kept 27 + 5 + 4 + 5 + 5 + 5 + 1 + 1 + 1 + 2 + 1 + 1 + 1 + 1 = 60.
 #   episodes 6; children 5; counties 4 (Cook, DuPage, Lake, "Tab\tCounty" by
-#   strcmp; Kane and Will are only on dropped rows); refresh_key max(3, 7, 5) = 7;
+#   strcmp; Kane and Will are only on dropped rows); refresh_key max(3, 12, 5, NULL) = 12;
 #   first_day 2024-01-01. 'infinity' end dates (episode 20, placement 117)
 #   read as open, not as errors.
 # In America/Chicago, missing 1010 (2025-07-01 03:00 UTC) is 2025-06-30 22:00,
@@ -74,6 +77,7 @@ check_utc() {
 	expect .rows_kept.advocate_assignments 2
 	expect .quality.drop_duplicate_key 5
 	expect .quality.drop_dangling_parent 4
+	expect .quality.drop_parent_dropped 5
 	expect .quality.drop_episode_ends_before_start 1
 	expect .quality.drop_placement_ends_before_start 1
 	expect .quality.drop_placement_unknown_setting 1
@@ -93,12 +97,12 @@ check_utc() {
 	expect .quality.keep_unknown_screen_result 1
 	expect .quality.keep_birth_month_not_first 1
 	expect .quality.ignored_after_as_of 5
-	expect '.quality | length' 21
+	expect '.quality | length' 22
 	expect .episodes 6
 	expect .children 5
 	expect .counties 4
 	expect '.county_names | join("|")' $'Cook|DuPage|Lake|Tab\tCounty'
-	expect .refresh_key 7
+	expect .refresh_key 12
 	expect .first_day 2024-01-01
 }
 
@@ -117,7 +121,7 @@ fi
 # first host is dead (extra connections must follow the main one), and an
 # empty conninfo with PG* environment variables, as in psql.
 key=$("$PULL" --db "$conn" --schema src_test --refresh-key) || fail "refresh key"
-[ "$(jq -r .refresh_key <<<"$key")" = 7 ] || fail "refresh key: $key"
+[ "$(jq -r .refresh_key <<<"$key")" = 12 ] || fail "refresh key: $key"
 pg_port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$conn")
 dead_port=$(free_port)
 "$PULL" --db "host=127.0.0.1,127.0.0.1 port=$dead_port,$pg_port user=casa_admin dbname=src_test" \
@@ -151,7 +155,8 @@ for zone in UTC America/Chicago; do
 		(.rows_kept | to_entries[] | "rows_kept.\(.key)=\(.value)")' "$out" |
 		LC_ALL=C sort >"$TEST_TMP/got.txt"
 	LC_ALL=C sort -o "$TEST_TMP/want.txt" "$TEST_TMP/want.txt"
-	[ "$(wc -l <"$TEST_TMP/want.txt")" -eq 26 ] || fail "expected 26 SQL counts"
+	# 24 rules + 6 tables (src_rand has the optional identifications table)
+	[ "$(wc -l <"$TEST_TMP/want.txt")" -eq 30 ] || fail "expected 30 SQL counts"
 	diff "$TEST_TMP/want.txt" "$TEST_TMP/got.txt" >&2 ||
 		fail "casa-pull and the SQL implementation disagree ($zone)"
 	cp "$TEST_TMP/want.txt" "$TEST_TMP/want-${zone//\//_}.txt"
@@ -160,6 +165,11 @@ done
 if cmp -s "$TEST_TMP/want-UTC.txt" "$TEST_TMP/want-America_Chicago.txt"; then
 	fail "source_random.sql: the time zone changes no count"
 fi
+# So must every fate of an identification (the five drops, ignored, kept),
+# an identification whose episode or child was left out among them.
+fates=$(psql "$conn" -XAt -v ON_ERROR_STOP=1 \
+	-c "SELECT count(DISTINCT fate) FROM src_rand.identification_fate") || fail "fates"
+[ "$fates" = 7 ] || fail "source_random.sql: identifications reach $fates fates, want 7"
 
 # 3. Schema check: a missing column and a wrongly typed one are named.
 err=$TEST_TMP/err.txt
@@ -188,9 +198,10 @@ grep -q 'no_such_schema\.children: table missing' "$err" ||
 
 # 3a. The optional trafficking_identifications table (issue 17). Absent
 # (src_test): one log line, no error, and neither its table nor its two
-# rules in the report (checked by check_utc: 21 rules). Present (src_ident,
+# rules in the report (checked by check_utc: 22 rules). Present (src_ident,
 # src_test's rows plus these, by hand, as_of 2025-06-30, UTC; episode 11 in
-# care 2024-02-01..2024-05-31, 10 open from 2024-01-01, 15 dropped):
+# care 2024-02-01..2024-05-31, 10 open from 2024-01-01, 15 dropped, 14
+# dropped with its child 4):
 #   1   11 2024-03-01 in care, reported 2 h later          kept
 #   1   10 (same key again)                                drop_duplicate_key
 #   2   11 null identified_at                              drop_null_required
@@ -200,9 +211,10 @@ grep -q 'no_such_schema\.children: table missing' "$err" ||
 #   6   11 2024-06-01 in care (the discharge day)          drop_identification_outside_care
 #   7   11 2024-08-01 not in care                          kept
 #   8   10 2024-05-01 10:00, reported 09:00                kept, keep_report_before_identified
-#   9   15 (episode dropped: silent)
-# rows_read 10, rows_kept 3; its rules add 1 duplicate, 2 null_required, 1
-# dangling, 1 ignored to src_test's 5, 5, 4, 5.
+#   9   15 (episode dropped)                               drop_parent_dropped
+#  10   14 (its child dropped)                             drop_parent_dropped
+# rows_read 11, rows_kept 3; its rules add 1 duplicate, 2 null_required, 1
+# dangling, 1 ignored, 2 parent dropped to src_test's 5, 5, 4, 5, 5.
 "$PULL" --db "$conn" --schema src_test --as-of 2025-06-30 --timezone UTC >"$out" 2>"$err" ||
 	fail "pull without identifications failed"
 [ "$(grep -c 'src_test.trafficking_identifications absent' "$err")" = 1 ] ||
@@ -223,21 +235,23 @@ psql "$conn" -Xq -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<-'SQL' || fail "creating s
 		(6, 11, '2024-06-01 10:00+00', true, NULL),
 		(7, 11, '2024-08-01 10:00+00', false, NULL),
 		(8, 10, '2024-05-01 10:00+00', true, '2024-05-01 09:00+00'),
-		(9, 15, '2024-08-01 10:00+00', false, NULL);
+		(9, 15, '2024-08-01 10:00+00', false, NULL),
+		(10, 14, '2024-03-01 10:00+00', true, NULL);
 SQL
 for parallel in 1 3; do
 	"$PULL" --db "$conn" --schema src_ident --as-of 2025-06-30 --timezone UTC \
 		--parallel "$parallel" >"$out" 2>"$err" || fail "pull with identifications failed"
 	grep -q 'absent' "$err" && fail "identifications present, yet: $(cat "$err")"
-	expect .rows_read.trafficking_identifications 10
+	expect .rows_read.trafficking_identifications 11
 	expect .rows_kept.trafficking_identifications 3
 	expect .quality.drop_duplicate_key 6
 	expect .quality.drop_null_required 7
 	expect .quality.drop_dangling_parent 5
 	expect .quality.ignored_after_as_of 6
+	expect .quality.drop_parent_dropped 7
 	expect .quality.drop_identification_outside_care 1
 	expect .quality.keep_report_before_identified 1
-	expect '.quality | length' 23
+	expect '.quality | length' 24
 done
 psql "$conn" -Xq -v ON_ERROR_STOP=1 -c "ALTER TABLE src_ident.trafficking_identifications
 	ALTER COLUMN while_in_care TYPE text" >/dev/null

@@ -24,6 +24,7 @@
 #include "casa/config.h"
 #include "casa/date.h"
 #include "casa/disclosure.h"
+#include "casa/interval.h"
 #include "casa/metrics.h"
 #include "casa/model.h"
 #include "casa/release.h"
@@ -69,9 +70,10 @@ int main(int argc, char **argv)
 	    .connect_timeout_s = 10,
 	    .parallel = 2,
 	};
-	struct metrics_options metrics = {
-	    .fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
-	    .screening_window_s = (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
+	struct metrics_options metrics = {.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
+	                                  .screening_window_s =
+	                                      (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600,
+	                                  .confidence = INTERVAL_CONFIDENCE_DEFAULT};
 	struct release_options release;
 	memset(&release, 0, sizeof(release));
 	release_plan_default(&release.settings.plan);
@@ -84,6 +86,7 @@ int main(int argc, char **argv)
 	struct audit_report report;
 	memset(&report, 0, sizeof(report));
 
+	interval_init();
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--verbose") == 0) {
 			report.verbose = true; /* names failing counts (identity only) */

@@ -12,11 +12,14 @@
  *
  * Runs source_pull -> model_build -> metrics_compute and writes to stdout one
  * CSV line per cell whose numerator or denominator is nonzero:
- *   metric,period_type,dim,period,group,numerator,denominator,quantile_2s,children
+ *   metric,period_type,dim,period,group,numerator,denominator,quantile_2s,children,
+ *   expected
  * (header first; a field that does not apply to the metric's kind is empty:
  * the numerator of a quantile, the denominator of a count, the quantile of
  * anything else; the group of the total is empty; children = the distinct
- * children the cell rests on, disclosure control's input).
+ * children the cell rests on, disclosure control's input; expected = the
+ * advocate comparison's expected count (issue 14), 17 significant digits,
+ * empty outside its tables).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +29,7 @@
 
 #include "casa/config.h"
 #include "casa/date.h"
+#include "casa/interval.h"
 #include "casa/metrics.h"
 #include "casa/model.h"
 #include "casa/source.h"
@@ -164,7 +168,10 @@ static void dump_table(const struct metrics_result *result, const struct metrics
 			putchar(',');
 			if (is_quantile)
 				printf("%" PRId64, cell->quantile_2s);
-			printf(",%" PRId64 "\n", cell->children);
+			printf(",%" PRId64 ",", cell->children);
+			if (cell->has_expected)
+				printf("%.17g", cell->expected);
+			putchar('\n');
 		}
 	}
 }
@@ -192,6 +199,7 @@ int main(int argc, char **argv)
 	memset(&metrics_options, 0, sizeof(metrics_options));
 	if (!parse_args(argc, argv, &options))
 		return 2;
+	interval_init();
 
 	source.conninfo = options.conninfo;
 	source.schema = options.schema;
@@ -200,6 +208,7 @@ int main(int argc, char **argv)
 	source.parallel = 1;
 	metrics_options.fy_start_month = options.fy_start_month;
 	metrics_options.screening_window_s = options.screening_window_s;
+	metrics_options.confidence = INTERVAL_CONFIDENCE_DEFAULT;
 	if (!source_pull(&source, &raw, &stats, &err)) {
 		fprintf(stderr, "casa-dump: source: %s\n", err.message);
 		goto fail;
@@ -215,7 +224,8 @@ int main(int argc, char **argv)
 	}
 	have_result = true;
 
-	puts("metric,period_type,dim,period,group,numerator,denominator,quantile_2s,children");
+	puts("metric,period_type,dim,period,group,numerator,denominator,quantile_2s,children,"
+	     "expected");
 	for (size_t t = 0; t < result.table_count; t++)
 		dump_table(&result, &result.tables[t]);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -30,20 +30,22 @@
 
 #include "casa/disclosure.h"
 #include "casa/http.h"
+#include "casa/interval.h"
 #include "casa/log.h"
 #include "casa/snapshot.h"
 #include "casa/stats.h"
 
 static struct disclosure_cell cell(int64_t numerator, int64_t denominator, double value)
 {
-	struct disclosure_cell c = {numerator, denominator, value, true, true, true, false, false};
+	struct disclosure_cell c = {.numerator = numerator, .denominator = denominator};
+	c.value = value;
+	c.has_numerator = c.has_denominator = c.has_value = true;
 	return c;
 }
 
 static struct disclosure_cell hidden(void)
 {
-	struct disclosure_cell c = {0, 0, 0, false, false, false, true, false};
-	return c;
+	return (struct disclosure_cell){.suppressed = true};
 }
 
 struct churn {
@@ -92,6 +94,7 @@ int main(int argc, char **argv)
 	    .threads = 2,
 	};
 	bool empty = false, stale = false, churning = false;
+	interval_init(); /* before any thread: GSL's handler is process-wide */
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--tokens") == 0 && i + 1 < argc)
 			options.api_tokens = argv[++i];
@@ -161,7 +164,7 @@ int main(int argc, char **argv)
 	quality.rows_read[MODEL_EPISODES] = 300;
 	quality.rows_kept[MODEL_EPISODES] = 298;
 	/* 2025-07-01T12:00:00Z */
-	struct snapshot_info info = {7, 1751371200, &quality, 300};
+	struct snapshot_info info = {7, 1751371200, &quality, 300, 0.95};
 
 	static struct stats stats;
 	atomic_store(&stats.stale, stale);

@@ -502,9 +502,13 @@ struct hand {
 
 /* The runaway rate by sex: base (children) 40, 40, 70, 15; no missing
  * episode unless numerators are given. */
-static const struct metrics_cell hand_runaway_total = {0, 49500, 165, 0};
+static const struct metrics_cell hand_runaway_total = {
+    .numerator = 0, .denominator = 49500, .children = 165, .quantile_2s = 0};
 static const struct metrics_cell hand_runaway_sex[SEX_COUNT] = {
-    {0, 12000, 40, 0}, {0, 12000, 40, 0}, {0, 21000, 70, 0}, {0, 4500, 15, 0}};
+    {.numerator = 0, .denominator = 12000, .children = 40, .quantile_2s = 0},
+    {.numerator = 0, .denominator = 12000, .children = 40, .quantile_2s = 0},
+    {.numerator = 0, .denominator = 21000, .children = 70, .quantile_2s = 0},
+    {.numerator = 0, .denominator = 4500, .children = 15, .quantile_2s = 0}};
 
 static size_t hand_add(struct hand *h, enum metric_id metric, enum dim dim,
                        const struct metrics_cell *cells)
@@ -582,8 +586,15 @@ START_TEST(test_audit_catches_small_pair)
 	 * so each lies in [0, 2]: 3 values < 11 -> 2 exposed. */
 	struct hand h;
 	const struct metrics_cell sex[SEX_COUNT] = {
-	    {1, 40, 40, 0}, {1, 40, 40, 0}, {23, 70, 70, 0}, {0, 0, 0, 0}};
-	size_t by_sex = hand_discharges(&h, (struct metrics_cell){25, 150, 150, 0}, sex);
+	    {.numerator = 1, .denominator = 40, .children = 40, .quantile_2s = 0},
+	    {.numerator = 1, .denominator = 40, .children = 40, .quantile_2s = 0},
+	    {.numerator = 23, .denominator = 70, .children = 70, .quantile_2s = 0},
+	    {.numerator = 0, .denominator = 0, .children = 0, .quantile_2s = 0}};
+	size_t by_sex = hand_discharges(
+	    &h,
+	    (struct metrics_cell){
+	        .numerator = 25, .denominator = 150, .children = 150, .quantile_2s = 0},
+	    sex);
 	hand_hide_female_male(&h, by_sex, DISCLOSURE_SECRET_NUMERATOR);
 	struct audit_report report = {0};
 	hand_audit(&h, &report);
@@ -617,8 +628,15 @@ START_TEST(test_audit_catches_nonempty)
 	 * female <= 9, and female >= 1: [1, 9], 9 values -> both exposed. */
 	struct hand h;
 	const struct metrics_cell sex[SEX_COUNT] = {
-	    {0, 4, 4, 0}, {0, 6, 6, 0}, {0, 70, 70, 0}, {0, 0, 0, 0}};
-	size_t by_sex = hand_discharges(&h, (struct metrics_cell){0, 80, 80, 0}, sex);
+	    {.numerator = 0, .denominator = 4, .children = 4, .quantile_2s = 0},
+	    {.numerator = 0, .denominator = 6, .children = 6, .quantile_2s = 0},
+	    {.numerator = 0, .denominator = 70, .children = 70, .quantile_2s = 0},
+	    {.numerator = 0, .denominator = 0, .children = 0, .quantile_2s = 0}};
+	size_t by_sex = hand_discharges(
+	    &h,
+	    (struct metrics_cell){
+	        .numerator = 0, .denominator = 80, .children = 80, .quantile_2s = 0},
+	    sex);
 	hand_hide_female_male(&h, by_sex, DISCLOSURE_SECRET_FIELDS);
 	struct audit_report report = {.without_nonempty = true};
 	hand_audit(&h, &report);
@@ -649,8 +667,15 @@ START_TEST(test_audit_catches_numerator_bound)
 	 * (male [46, 50]) -> 2 exposed. */
 	struct hand h;
 	const struct metrics_cell sex[SEX_COUNT] = {
-	    {38, 40, 40, 0}, {48, 50, 50, 0}, {23, 70, 70, 0}, {0, 0, 0, 0}};
-	size_t by_sex = hand_discharges(&h, (struct metrics_cell){109, 160, 160, 0}, sex);
+	    {.numerator = 38, .denominator = 40, .children = 40, .quantile_2s = 0},
+	    {.numerator = 48, .denominator = 50, .children = 50, .quantile_2s = 0},
+	    {.numerator = 23, .denominator = 70, .children = 70, .quantile_2s = 0},
+	    {.numerator = 0, .denominator = 0, .children = 0, .quantile_2s = 0}};
+	size_t by_sex = hand_discharges(
+	    &h,
+	    (struct metrics_cell){
+	        .numerator = 109, .denominator = 160, .children = 160, .quantile_2s = 0},
+	    sex);
 	hand_hide_female_male(&h, by_sex, DISCLOSURE_SECRET_NUMERATOR);
 	struct audit_report report = {0};
 	hand_audit(&h, &report);
@@ -677,16 +702,21 @@ START_TEST(test_audit_catches_link)
 	 * publishes 40 and 60 gives them away: 2 exposed. */
 	struct hand h;
 	memset(&h, 0, sizeof(h));
-	const struct metrics_cell runaway_total = {100, 49500, 165, 0};
+	const struct metrics_cell runaway_total = {
+	    .numerator = 100, .denominator = 49500, .children = 165, .quantile_2s = 0};
 	struct metrics_cell runaway_sex[SEX_COUNT];
 	memcpy(runaway_sex, hand_runaway_sex, sizeof(runaway_sex));
 	runaway_sex[SEX_FEMALE].numerator = 40;
 	runaway_sex[SEX_MALE].numerator = 60;
 	hand_add(&h, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, DIM_TOTAL, &runaway_total);
 	size_t runaway = hand_add(&h, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, DIM_SEX, runaway_sex);
-	const struct metrics_cell reported_total = {70, 100, 80, 0};
+	const struct metrics_cell reported_total = {
+	    .numerator = 70, .denominator = 100, .children = 80, .quantile_2s = 0};
 	struct metrics_cell reported_sex[SEX_COUNT] = {
-	    {25, 40, 35, 0}, {45, 60, 45, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
+	    {.numerator = 25, .denominator = 40, .children = 35, .quantile_2s = 0},
+	    {.numerator = 45, .denominator = 60, .children = 45, .quantile_2s = 0},
+	    {.numerator = 0, .denominator = 0, .children = 0, .quantile_2s = 0},
+	    {.numerator = 0, .denominator = 0, .children = 0, .quantile_2s = 0}};
 	hand_add(&h, METRIC_REPORTED_LE_24H_PCT, DIM_TOTAL, &reported_total);
 	size_t reported = hand_add(&h, METRIC_REPORTED_LE_24H_PCT, DIM_SEX, reported_sex);
 	hand_hide_female_male(&h, runaway, DISCLOSURE_SECRET_NUMERATOR);

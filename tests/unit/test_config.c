@@ -184,6 +184,15 @@ static const struct bad_value {
     {"--state-dir", "", "state_dir"},
     {"--schema", "", "schema"},
     {"--timezone", "", "timezone"},
+    /* issue 16: every refresh failed on a zone that does not exist */
+    {"--timezone", "Mars/Olympus", "timezone"},
+    {"--timezone", "/etc/localtime", "timezone"},
+    {"--timezone", "UTC0", "timezone"},
+    /* issue 16: a port libpq cannot use made every refresh fail */
+    {"--db", "host=127.0.0.1 port=notaport password=hunter2", "db"},
+    {"--db", "host=127.0.0.1 port=5432,x password=hunter2", "db"},
+    {"--db", "postgresql://u:hunter2@localhost:notaport/casa", "db"},
+    {"--db", "port=70000", "db"},
     {"--dashboard-dir", "", "dashboard_dir"},
     {"--statement-timeout", "-1", "statement_timeout"},
     {"--connect-timeout", "abc", "connect_timeout"},
@@ -339,6 +348,50 @@ START_TEST(test_unknown_key_refused)
 	const char *none[] = {NULL};
 	ck_assert(!load(&c, err, none));
 	ck_assert_msg(strstr(err, "CASA_METRICS_MIN_CELS") != NULL, "%s", err);
+}
+END_TEST
+
+/* issue 16: the second of two lines setting one key was silently the one
+ * used. Refused, naming the key, its line and the first one. */
+START_TEST(test_duplicate_key_refused)
+{
+	struct config c;
+	char err[CONFIG_ERROR_LEN], where[96];
+	char path[64];
+	clear_environment();
+	write_file(path, "min_cell = 11\nrefresh = 60\nmin_cell = 12\n");
+	const char *args[] = {"--config", path, NULL};
+	ck_assert(!load(&c, err, args));
+	snprintf(where, sizeof(where), "%s:3: min_cell", path);
+	ck_assert_msg(strstr(err, where) != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "line 1") != NULL, "%s", err);
+	unlink(path);
+	/* the same through config_parse_text(), the fuzz harness's entry */
+	const char text[] = "timezone = UTC\n# comment\ntimezone = UTC\n";
+	ck_assert(!config_parse_text(&c, text, strlen(text), "buffer", err));
+	ck_assert_msg(strstr(err, "buffer:3: timezone") != NULL, "%s", err);
+}
+END_TEST
+
+/* Zones that exist are accepted in each spelling; "UTC" needs no tzdata. */
+START_TEST(test_timezones_accepted)
+{
+	static const char *const zones[] = {"UTC", "America/Chicago", "Europe/Berlin",
+	                                    "America/Argentina/Buenos_Aires", "Etc/GMT+5"};
+	struct config c;
+	char err[CONFIG_ERROR_LEN];
+	clear_environment();
+	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		const char *args[] = {"--timezone", zones[i], NULL};
+		ck_assert_msg(load(&c, err, args), "%s: %s", zones[i], err);
+		ck_assert_str_eq(c.timezone, zones[i]);
+		config_free(&c);
+	}
+	/* the default from $TZ is checked as well */
+	setenv("TZ", "Mars/Olympus", 1);
+	const char *none[] = {NULL};
+	ck_assert(!load(&c, err, none));
+	ck_assert_msg(strstr(err, "timezone") != NULL, "%s", err);
 }
 END_TEST
 
@@ -574,6 +627,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_confidence_range);
 	tcase_add_test(tc, test_publish_plan);
 	tcase_add_test(tc, test_unknown_key_refused);
+	tcase_add_test(tc, test_duplicate_key_refused);
+	tcase_add_test(tc, test_timezones_accepted);
 	tcase_add_test(tc, test_file_syntax_errors);
 	tcase_add_test(tc, test_listen_and_quotes);
 	tcase_add_test(tc, test_secrets_never_in_messages);

@@ -93,21 +93,27 @@ START_TEST(test_primary_rule)
 {
 	struct metrics_cell c = {0};
 	/* fewer than k children: every count of the cell */
-	c = (struct metrics_cell){20, 400, 10, 0};
+	c = (struct metrics_cell){
+	    .numerator = 20, .denominator = 400, .children = 10, .quantile_2s = 0};
 	ck_assert_uint_eq(disclosure_primary_fields(METRIC_KIND_RATE, &c, K), 0x3);
 	/* numerator 1..k-1 with k children or more: the numerator only */
-	c = (struct metrics_cell){10, 400, 30, 0};
+	c = (struct metrics_cell){
+	    .numerator = 10, .denominator = 400, .children = 30, .quantile_2s = 0};
 	ck_assert_uint_eq(disclosure_primary_fields(METRIC_KIND_RATE, &c, K), 0x1);
 	/* a percentage's complement 25 - 20 = 5 in 1..10: the numerator */
-	c = (struct metrics_cell){20, 25, 25, 0};
+	c = (struct metrics_cell){
+	    .numerator = 20, .denominator = 25, .children = 25, .quantile_2s = 0};
 	ck_assert_uint_eq(disclosure_primary_fields(METRIC_KIND_PERCENT, &c, K), 0x1);
 	/* zero is not a small count; an empty cell is nobody */
-	c = (struct metrics_cell){0, 400, 30, 0};
+	c = (struct metrics_cell){
+	    .numerator = 0, .denominator = 400, .children = 30, .quantile_2s = 0};
 	ck_assert_uint_eq(disclosure_primary_fields(METRIC_KIND_RATE, &c, K), 0);
-	c = (struct metrics_cell){0, 0, 0, 0};
+	c = (struct metrics_cell){
+	    .numerator = 0, .denominator = 0, .children = 0, .quantile_2s = 0};
 	ck_assert_uint_eq(disclosure_primary_fields(METRIC_KIND_PERCENT, &c, K), 0);
 	/* a quantile on 10 episodes: its episode count */
-	c = (struct metrics_cell){0, 10, 10, 1000};
+	c = (struct metrics_cell){
+	    .numerator = 0, .denominator = 10, .children = 10, .quantile_2s = 1000};
 	ck_assert_uint_eq(disclosure_primary_fields(METRIC_KIND_QUANTILE, &c, K), 0x2);
 }
 END_TEST

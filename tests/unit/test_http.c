@@ -15,6 +15,7 @@
 
 #include "../../src/http_internal.h"
 #include "casa/http.h"
+#include "casa/interval.h"
 
 static struct http_config *config(const char *origins, const char *tokens, int refresh)
 {
@@ -168,6 +169,47 @@ START_TEST(test_routes)
 }
 END_TEST
 
+/* issue 16: "/index.html%00.js" was read as "/index.html". */
+START_TEST(test_target_nul)
+{
+	ck_assert(http_target_has_nul("/index.html%00.js"));
+	ck_assert(http_target_has_nul("/api/v1/metrics/x?by=county%00"));
+	ck_assert(http_target_has_nul("/x?a%00b=1"));
+	ck_assert(!http_target_has_nul("/api/v1/metrics/x?by=county%2500"));
+	ck_assert(!http_target_has_nul("/x?a=%0"));
+	ck_assert(!http_target_has_nul("/x?a=%010"));
+}
+END_TEST
+
+/* Times in seconds; the window is HTTP_LOG_WINDOW_S = 10 s. */
+START_TEST(test_log_limit)
+{
+	struct http_log_limit limit;
+	unsigned repeated = 99;
+	memset(&limit, 0, sizeof(limit));
+	ck_assert(http_log_admit(&limit, "refused", 100.0, &repeated));
+	ck_assert_uint_eq(repeated, 0);
+	/* 101 and 105: inside the window opened at 100, counted */
+	ck_assert(!http_log_admit(&limit, "refused", 101.0, &repeated));
+	ck_assert(!http_log_admit(&limit, "refused", 105.0, &repeated));
+	/* 110.5 - 100 >= 10: logged again, with the 2 left out */
+	ck_assert(http_log_admit(&limit, "refused", 110.5, &repeated));
+	ck_assert_uint_eq(repeated, 2);
+	/* another message: logged at once; none of the first was left out */
+	ck_assert(http_log_admit(&limit, "other", 111.0, &repeated));
+	ck_assert_uint_eq(repeated, 0);
+	ck_assert(!http_log_admit(&limit, "other", 112.0, &repeated));
+	/* and back: logged, reporting the 1 copy of "other" left out */
+	ck_assert(http_log_admit(&limit, "refused", 113.0, &repeated));
+	ck_assert_uint_eq(repeated, 1);
+	ck_assert(!http_log_admit(&limit, "refused", 114.0, &repeated));
+	ck_assert(!http_log_admit(&limit, "refused", 115.0, &repeated));
+	/* at stop: 2 left out, then none */
+	ck_assert_uint_eq(http_log_flush(&limit), 2);
+	ck_assert_uint_eq(http_log_flush(&limit), 0);
+}
+END_TEST
+
 START_TEST(test_query)
 {
 	struct http_query q = {0};
@@ -242,8 +284,13 @@ static int request(uint16_t port, const char *path, const char *extra, char *res
 static struct snapshot *small_snapshot(int64_t numerator)
 {
 	/* one table, 2024: numerator/200 as a percent */
-	struct disclosure_cell cells[1] = {
-	    {numerator, 200, 100.0 * (double)numerator / 200, true, true, true, false, false}};
+	struct disclosure_cell cells[1] = {{.numerator = numerator,
+	                                    .denominator = 200,
+	                                    .value = 100.0 * (double)numerator / 200,
+	                                    .has_numerator = true,
+	                                    .has_denominator = true,
+	                                    .has_value = true,
+	                                    .suppressed = false}};
 	struct disclosure_table table = {
 	    METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_YEAR, DIM_TOTAL, 2024, 1, 1, cells, true, 1, {0}};
 	struct disclosure_result result = {0};
@@ -253,7 +300,7 @@ static struct snapshot *small_snapshot(int64_t numerator)
 	result.tables = &table;
 	result.table_count = 1;
 	struct model_quality quality = {0};
-	struct snapshot_info info = {1, 1700000000, &quality, 60};
+	struct snapshot_info info = {1, 1700000000, &quality, 60, 0.95};
 	struct snapshot *s = snapshot_build(&result, &info);
 	ck_assert_ptr_nonnull(s);
 	return s;
@@ -391,6 +438,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_file_names);
 	tcase_add_test(tc, test_routes);
 	tcase_add_test(tc, test_query);
+	tcase_add_test(tc, test_target_nul);
+	tcase_add_test(tc, test_log_limit);
 	suite_add_tcase(s, tc);
 	TCase *live = tcase_create("live");
 	tcase_add_test(live, test_live_reload_and_replace);
@@ -401,6 +450,8 @@ static Suite *http_suite(void)
 
 int main(void)
 {
+	/* GSL aborts on an error by default (interval.h) */
+	interval_init();
 	SRunner *runner = srunner_create(http_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);

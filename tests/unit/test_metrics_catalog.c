@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casa/interval.h"
 #include "casa/metrics.h"
 
 START_TEST(test_catalog_complete)
@@ -285,7 +286,7 @@ START_TEST(test_layout_empty_model)
 	model.first_day = model.as_of;
 	model.counties = counties;
 	model.county_count = 2;
-	struct metrics_options options = {10, 259200};
+	struct metrics_options options = {10, 259200, 0.95};
 	struct metrics_result result;
 	enum metrics_failure failure;
 	ck_assert(metrics_compute(&model, &options, &result, &failure));
@@ -348,12 +349,16 @@ START_TEST(test_options_refused)
 		struct metrics_options options;
 		enum metrics_failure expected;
 	} cases[] = {
-	    {{0, 259200}, METRICS_FAILED_FY_START_MONTH},
-	    {{13, 259200}, METRICS_FAILED_FY_START_MONTH},
-	    {{10, 0}, METRICS_FAILED_SCREENING_WINDOW},
-	    {{10, -3600}, METRICS_FAILED_SCREENING_WINDOW},
+	    {{0, 259200, 0.95}, METRICS_FAILED_FY_START_MONTH},
+	    {{13, 259200, 0.95}, METRICS_FAILED_FY_START_MONTH},
+	    {{10, 0, 0.95}, METRICS_FAILED_SCREENING_WINDOW},
+	    {{10, -3600, 0.95}, METRICS_FAILED_SCREENING_WINDOW},
 	    /* Both wrong: the month is checked first. */
-	    {{-1, 0}, METRICS_FAILED_FY_START_MONTH},
+	    {{-1, 0, 0.95}, METRICS_FAILED_FY_START_MONTH},
+	    /* The level's range is INTERVAL_CONFIDENCE_MIN..MAX (0.80..0.999);
+	     * 0 is what a caller that forgets the field passes. */
+	    {{10, 259200, 0}, METRICS_FAILED_CONFIDENCE},
+	    {{10, 259200, 0.9999}, METRICS_FAILED_CONFIDENCE},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct metrics_result result;
@@ -367,6 +372,8 @@ START_TEST(test_options_refused)
 	ck_assert_str_eq(metrics_failure_text(METRICS_FAILED_FY_START_MONTH),
 	                 "fiscal year start month is not 1..12");
 	ck_assert_str_eq(metrics_failure_text(METRICS_FAILED_MEMORY), "out of memory");
+	ck_assert_str_eq(metrics_failure_text(METRICS_FAILED_CONFIDENCE),
+	                 "confidence level is not one an interval accepts");
 }
 END_TEST
 
@@ -388,6 +395,8 @@ static Suite *catalog_suite(void)
 
 int main(void)
 {
+	/* GSL aborts on an error by default (interval.h) */
+	interval_init();
 	SRunner *runner = srunner_create(catalog_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casa/interval.h"
 #include "casa/metrics.h"
 
 #define DAY_S       86400
@@ -148,7 +149,7 @@ static void fx_compute(int fy_start_month)
 	for (size_t i = 0; i < fx.model.episode_count; i++)
 		if (fx.episodes[i].removal_date < fx.model.first_day)
 			fx.model.first_day = fx.episodes[i].removal_date;
-	struct metrics_options options = {fy_start_month, 72 * HOUR_S};
+	struct metrics_options options = {fy_start_month, 72 * HOUR_S, 0.95};
 	enum metrics_failure failure;
 	ck_assert(metrics_compute(&fx.model, &options, &fx.result, &failure));
 	fx.computed = true;
@@ -181,6 +182,14 @@ static const struct metrics_cell *cell(enum metric_id metric, enum period_type t
 		ck_assert_int_eq(c_->denominator, den);                                            \
 	} while (0)
 #define TOTAL(metric, type, day, num, den) ND(metric, type, DIM_TOTAL, day, 0, num, den)
+
+/* A quantile cell's interval: the values at its two ranks, in seconds. */
+static void assert_interval(const struct metrics_cell *x, int64_t low_s, int64_t high_s)
+{
+	ck_assert(x->has_quantile_interval);
+	ck_assert_int_eq(x->quantile_low_s, low_s);
+	ck_assert_int_eq(x->quantile_high_s, high_s);
+}
 
 /* ==== days in care and moves ==== */
 
@@ -692,6 +701,57 @@ START_TEST(test_days_missing_quantiles)
 	                 604800);
 	/* An empty cell: 0 episodes, no statistic. */
 	ck_assert_int_eq(cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 2, 1), 0)->denominator, 0);
+
+	/* The intervals (issue 14, docs/methods.md "Medians and p90"), 95 %:
+	 * with B ~ Binomial(n, 1/2) the lower rank r is the largest with
+	 * P(B <= r - 1) <= 0.025, the upper s = n + 1 - r by symmetry.
+	 * n = 10: P(B <= 1) = 11/1024 = 0.0107, P(B <= 2) = 56/1024 = 0.0547:
+	 * (2nd, 9th) = 2 h, 9 h. n = 11: P(B <= 1) = 12/2048 = 0.0059,
+	 * P(B <= 2) = 67/2048 = 0.0327: (2nd, 10th) = 2 h, 10 h. n = 14:
+	 * P(B <= 2) = 106/16384 = 0.0065, P(B <= 3) = 470/16384 = 0.0287:
+	 * (3rd, 12th) = 3 h, 48 h. n = 4 (January): even r = 1, s = 4 leave
+	 * 2/16 = 0.125 > 0.05 outside: no interval. A p90 of up to 28 values
+	 * has none (docs/methods.md). */
+	assert_interval(cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 3, 1), 0), 2 * HOUR_S,
+	                9 * HOUR_S);
+	assert_interval(cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 5, 1), 0), 2 * HOUR_S,
+	                10 * HOUR_S);
+	assert_interval(cell(med, PERIOD_QUARTER, DIM_TOTAL, D(2024, 1, 1), 0), 3 * HOUR_S,
+	                48 * HOUR_S);
+	ck_assert(!cell(med, PERIOD_MONTH, DIM_TOTAL, D(2024, 1, 1), 0)->has_quantile_interval);
+	ck_assert(!cell(p90, PERIOD_QUARTER, DIM_TOTAL, D(2024, 1, 1), 0)->has_quantile_interval);
+	/* The year: 27 returns, sorted (hours) 1, 1, 2, 2, 3, 3, 3 h 7 s, 4, 4,
+	 * 5, 5, ..., 10, 10, 11, 24, 48, 48, 84, 240. P(B <= 7) = 0.0096,
+	 * P(B <= 8) = 0.0261 (Binomial(27, 1/2)): ranks (8, 20), the 8th is
+	 * 4 h and the 20th 10 h. */
+	ck_assert_int_eq(cell(med, PERIOD_YEAR, DIM_TOTAL, D(2024, 1, 1), 0)->denominator, 27);
+	assert_interval(cell(med, PERIOD_YEAR, DIM_TOTAL, D(2024, 1, 1), 0), 4 * HOUR_S,
+	                10 * HOUR_S);
+	/* The same ranks by dimension: the one child is every group's. */
+	assert_interval(cell(med, PERIOD_YEAR, DIM_SEX, D(2024, 1, 1), SEX_FEMALE), 4 * HOUR_S,
+	                10 * HOUR_S);
+}
+END_TEST
+
+START_TEST(test_p90_interval)
+{
+	/* 40 returns of 1..40 hours in April 2024. p90 at 95 %, B ~
+	 * Binomial(40, 0.9): P(B <= 31) = 0.0155 <= 0.025 < P(B <= 32), so
+	 * r = 32; P(B >= 40) = 0.9^40 = 0.0148 <= 0.025 < P(B >= 39) = 0.0805,
+	 * so s = 40: (32 h, 40 h). The median: Binomial(40, 1/2),
+	 * P(B <= 13) = 0.0192, P(B <= 14) = 0.0403: (14th, 27th) = 14 h, 27 h. */
+	fx_init(D(2024, 6, 30));
+	uint32_t c = fx_child(2009, 1, SEX_FEMALE, RACE_WHITE);
+	fx_episode(c, 0, D(2024, 1, 1), OPEN, REASON_NONE);
+	for (int h = 1; h <= 40; h++)
+		fx_missing(TS(D(2024, 4, 1), 0, h), TS(D(2024, 4, 1), 0, h) + (int64_t)h * HOUR_S);
+	fx_compute(10);
+	const struct metrics_cell *x =
+	    cell(METRIC_DAYS_MISSING_P90, PERIOD_MONTH, DIM_TOTAL, D(2024, 4, 1), 0);
+	ck_assert_int_eq(x->denominator, 40);
+	assert_interval(x, 32 * HOUR_S, 40 * HOUR_S);
+	assert_interval(cell(METRIC_DAYS_MISSING_MEDIAN, PERIOD_MONTH, DIM_TOTAL, D(2024, 4, 1), 0),
+	                14 * HOUR_S, 27 * HOUR_S);
 }
 END_TEST
 
@@ -1098,6 +1158,41 @@ START_TEST(test_assignment_cohort)
 }
 END_TEST
 
+START_TEST(test_days_to_assignment_interval)
+{
+	/* Issue 14's order-statistic interval on issue 17's median (the same
+	 * rank rule as days_missing_median, test_days_missing_quantiles). Ten
+	 * episodes removed 2023-12-01, first assigned on 2024-01-01 + i^2 days
+	 * (i = 0..9, all in 2024-Q1): 31 + i^2 days, sorted 31, 32, 35, 40, 47,
+	 * 56, 67, 80, 95, 112. Quarter, n = 10: median (47 + 56) / 2 = 51.5,
+	 * twice 103; ranks (2nd, 9th) as P(B <= 1) = 11/1024 <= 0.025 <
+	 * P(B <= 2) = 56/1024: 32 and 95 days. January (i = 0..5, up to Jan 26),
+	 * n = 6: P(B <= 0) = 1/64 = 0.0156 <= 0.025 < P(B <= 1) = 7/64, so
+	 * (1st, 6th) = 31 and 56 days. Girls (even i: 31, 35, 47, 67, 95 days),
+	 * n = 5: P(B <= 0) = 1/32 = 0.031 > 0.025 even at the 1st: no interval. */
+	fx_init(D(2024, 6, 30));
+	for (int i = 0; i < 10; i++) {
+		uint32_t c = fx_child(2016, 1, i % 2 ? SEX_MALE : SEX_FEMALE, RACE_WHITE);
+		fx_episode(c, 0, D(2023, 12, 1), OPEN, REASON_NONE);
+		fx_assignment(D(2024, 1, 1) + i * i, OPEN);
+	}
+	fx_compute(10);
+	enum metric_id q = METRIC_DAYS_TO_ASSIGNMENT_MEDIAN;
+	Q2S(q, PERIOD_QUARTER, DIM_TOTAL, D(2024, 1, 1), 0, 10, 103);
+	assert_interval(cell(q, PERIOD_QUARTER, DIM_TOTAL, D(2024, 1, 1), 0), 32 * DAY_S,
+	                95 * DAY_S);
+	assert_interval(cell(q, PERIOD_YEAR, DIM_TOTAL, D(2024, 1, 1), 0), 32 * DAY_S, 95 * DAY_S);
+	ck_assert_int_eq(cell(q, PERIOD_MONTH, DIM_TOTAL, D(2024, 1, 1), 0)->denominator, 6);
+	assert_interval(cell(q, PERIOD_MONTH, DIM_TOTAL, D(2024, 1, 1), 0), 31 * DAY_S, 56 * DAY_S);
+	ck_assert_int_eq(cell(q, PERIOD_QUARTER, DIM_SEX, D(2024, 1, 1), SEX_FEMALE)->denominator,
+	                 5);
+	ck_assert(
+	    !cell(q, PERIOD_QUARTER, DIM_SEX, D(2024, 1, 1), SEX_FEMALE)->has_quantile_interval);
+	/* February: 2 starts (Feb 6, Feb 19), no interval */
+	ck_assert(!cell(q, PERIOD_MONTH, DIM_TOTAL, D(2024, 2, 1), 0)->has_quantile_interval);
+}
+END_TEST
+
 START_TEST(test_advocate_reach)
 {
 	fx_init(D(2025, 6, 30));
@@ -1272,6 +1367,90 @@ START_TEST(test_without_identifications)
 }
 END_TEST
 
+START_TEST(test_standardized_expected)
+{
+	/* issue 14: expected_g = sum over strata s (age band x setting) of
+	 * D_{g,s} O_s / D_s, for 2024-Q1 (91 days, as_of 2024-03-31).
+	 * A (13, assigned throughout): foster Jan 1 - Feb 29 (60 days), moves
+	 *   into a relative home Mar 1 (31 days); runs away Feb 1 from foster.
+	 * B (15-17, not assigned): group home Jan 1 - Feb 14 (45 days), moves
+	 *   into an institution Feb 15 (46 days); runs away Jan 10 (group
+	 *   home) and Mar 5 (institution).
+	 * C (13, not assigned): foster Jan 1 - Mar 14 (74 days), moves into a
+	 *   relative home Mar 15 (17 days).
+	 * D (not assigned, 12 on Feb 1): foster throughout: 31 days at 6-11,
+	 *   60 at 12-14 (the age band of each day).
+	 * Runaways: strata (12-14, foster) D = 60 + 74 + 60 = 194, O = 1;
+	 * (15-17, group) 45, 1; (15-17, institution) 46, 1; the others O = 0.
+	 * Assigned: 60 x 1 / 194 = 0.3092784; not assigned: (74 + 60) / 194 +
+	 * 45 / 45 + 46 / 46 = 2.6907216 (the two add up to the 3 observed).
+	 * Moves, in the stratum of the placement moved into: (12-14, relative)
+	 * D = 31 + 17 = 48, O = 2; (15-17, institution) 46, 1. Assigned:
+	 * 31 x 2 / 48 = 1.2916667; not assigned: 17 x 2 / 48 + 46 / 46 =
+	 * 1.7083333. */
+	fx_init(D(2024, 3, 31));
+	uint32_t a = fx_child(2010, 6, SEX_FEMALE, RACE_WHITE);
+	fx_episode(a, 0, D(2024, 1, 1), OPEN, REASON_NONE);
+	fx_placement(SETTING_FOSTER_HOME, 1, D(2024, 1, 1), D(2024, 3, 1));
+	fx_placement(SETTING_RELATIVE_HOME, 2, D(2024, 3, 1), OPEN);
+	fx_assignment(D(2024, 1, 1), OPEN);
+	fx_missing(TS(D(2024, 2, 1), 8, 0), TS(D(2024, 2, 2), 8, 0));
+	uint32_t b = fx_child(2008, 3, SEX_MALE, RACE_BLACK);
+	fx_episode(b, 0, D(2024, 1, 1), OPEN, REASON_NONE);
+	fx_placement(SETTING_GROUP_HOME, 3, D(2024, 1, 1), D(2024, 2, 15));
+	fx_placement(SETTING_INSTITUTION, 4, D(2024, 2, 15), OPEN);
+	fx_missing(TS(D(2024, 1, 10), 8, 0), TS(D(2024, 1, 11), 8, 0));
+	fx_missing(TS(D(2024, 3, 5), 8, 0), TS(D(2024, 3, 6), 8, 0));
+	uint32_t c = fx_child(2010, 6, SEX_MALE, RACE_WHITE);
+	fx_episode(c, 1, D(2024, 1, 1), OPEN, REASON_NONE);
+	fx_placement(SETTING_FOSTER_HOME, 5, D(2024, 1, 1), D(2024, 3, 15));
+	fx_placement(SETTING_RELATIVE_HOME, 6, D(2024, 3, 15), OPEN);
+	uint32_t d = fx_child(2012, 2, SEX_FEMALE, RACE_BLACK);
+	fx_episode(d, 1, D(2024, 1, 1), OPEN, REASON_NONE);
+	fx_placement(SETTING_FOSTER_HOME, 7, D(2024, 1, 1), OPEN);
+	fx_compute(10);
+	/* metric, group, observed, expected */
+	static const struct {
+		enum metric_id metric;
+		uint32_t group;
+		int64_t observed;
+		double expected;
+	} want[] = {
+	    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, ADVOCATE_ASSIGNED, 1, 60.0 / 194},
+	    {METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, ADVOCATE_NOT_ASSIGNED, 2, 134.0 / 194 + 2},
+	    {METRIC_MOVES_PER_1000_DAYS_IN_CARE, ADVOCATE_ASSIGNED, 1, 31.0 * 2 / 48},
+	    {METRIC_MOVES_PER_1000_DAYS_IN_CARE, ADVOCATE_NOT_ASSIGNED, 2, 17.0 * 2 / 48 + 1},
+	};
+	const enum period_type types[] = {PERIOD_QUARTER, PERIOD_YEAR, PERIOD_FISCAL_YEAR};
+	for (size_t i = 0; i < CASA_ARRAY_LEN(types); i++) {
+		for (size_t k = 0; k < CASA_ARRAY_LEN(want); k++) {
+			const struct metrics_cell *x = cell(want[k].metric, types[i], DIM_ADVOCATE,
+			                                    D(2024, 1, 1), want[k].group);
+			ck_assert(x->has_expected);
+			ck_assert_int_eq(x->numerator, want[k].observed);
+			ck_assert_double_eq_tol(x->expected, want[k].expected, 1e-12);
+		}
+	}
+	/* Months carry no comparison (quarters and longer only), nor any
+	 * other breakdown or metric. */
+	ck_assert(!cell(METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_MONTH, DIM_ADVOCATE,
+	                D(2024, 1, 1), ADVOCATE_ASSIGNED)
+	               ->has_expected);
+	ck_assert(!cell(METRIC_RUNAWAY_EPISODES_PER_1000_DAYS, PERIOD_QUARTER, DIM_TOTAL,
+	                D(2024, 1, 1), 0)
+	               ->has_expected);
+	ck_assert(!cell(METRIC_RUNAWAY_DISCHARGES_PCT, PERIOD_QUARTER, DIM_ADVOCATE, D(2024, 1, 1),
+	                ADVOCATE_ASSIGNED)
+	               ->has_expected);
+	ck_assert(metrics_table_standardized(METRIC_MOVES_PER_1000_DAYS_IN_CARE, PERIOD_YEAR,
+	                                     DIM_ADVOCATE));
+	ck_assert(!metrics_table_standardized(METRIC_MOVES_PER_1000_DAYS_IN_CARE, PERIOD_MONTH,
+	                                      DIM_ADVOCATE));
+	ck_assert(!metrics_table_standardized(METRIC_PLACEMENT_MOVES_PER_1000_DAYS, PERIOD_YEAR,
+	                                      DIM_ADVOCATE));
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("metrics_engine");
@@ -1287,12 +1466,14 @@ static Suite *engine_suite(void)
 	tcase_add_test(placement, test_entry_cohort_advocate_split);
 	tcase_add_test(placement, test_two_or_fewer);
 	tcase_add_test(placement, test_los_bands);
+	tcase_add_test(placement, test_standardized_expected);
 	suite_add_tcase(s, placement);
 	TCase *runaway = tcase_create("runaway");
 	tcase_add_checked_fixture(runaway, NULL, fx_teardown);
 	tcase_add_test(runaway, test_runaway_setting_rule);
 	tcase_add_test(runaway, test_youth_with_runaway);
 	tcase_add_test(runaway, test_days_missing_quantiles);
+	tcase_add_test(runaway, test_p90_interval);
 	tcase_add_test(runaway, test_returned_within_7_days);
 	tcase_add_test(runaway, test_still_missing);
 	tcase_add_test(runaway, test_reports_and_screening);
@@ -1304,6 +1485,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(issue17, test_permanency_entries);
 	tcase_add_test(issue17, test_reentry);
 	tcase_add_test(issue17, test_assignment_cohort);
+	tcase_add_test(issue17, test_days_to_assignment_interval);
 	tcase_add_test(issue17, test_advocate_reach);
 	tcase_add_test(issue17, test_trafficking_reported_24h);
 	tcase_add_test(issue17, test_trafficking_per_1000_served);
@@ -1315,6 +1497,8 @@ static Suite *engine_suite(void)
 
 int main(void)
 {
+	/* GSL aborts on an error by default (interval.h) */
+	interval_init();
 	SRunner *runner = srunner_create(engine_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);

@@ -164,11 +164,11 @@ static void build_every_rule(struct model_raw *raw)
 	episode(raw, 11, 2, "Lake", "2024-02-01", "2024-06-01", "reunification");
 	episode(raw, 12, 3, "Cook", "2024-03-01", "2024-09-01", "ran_off"); /* unknown reason */
 	episode(raw, 13, 99, "Cook", "2024-01-01", NULL, "");               /* dangling */
-	episode(raw, 14, 4, "Cook", "2024-01-01", NULL, ""); /* child dropped: silent */
-	episode(raw, 15, 2, "Lake", "2024-08-01", "2024-07-31", "other"); /* ends before start */
-	episode(raw, 16, 6, NULL, "2024-01-01", NULL, "");                /* null county */
-	episode(raw, 17, 6, "Will", "2025-07-15", NULL, "");              /* ignored */
-	episode(raw, 10, 2, "Kane", "2023-01-01", NULL, "");              /* duplicate */
+	episode(raw, 14, 4, "Cook", "2024-01-01", NULL, "");                /* child dropped */
+	episode(raw, 15, 2, "Lake", "2024-08-01", "2024-07-31", "other");   /* ends before start */
+	episode(raw, 16, 6, NULL, "2024-01-01", NULL, "");                  /* null county */
+	episode(raw, 17, 6, "Will", "2025-07-15", NULL, "");                /* ignored */
+	episode(raw, 10, 2, "Kane", "2023-01-01", NULL, "");                /* duplicate */
 	episode(raw, 18, 6, "Lake", "2024-05-01", "2025-08-01", "adoption");
 	episode(raw, 19, 6, "DuPage", "2024-10-01", "2024-10-05", "");
 
@@ -179,10 +179,10 @@ static void build_every_rule(struct model_raw *raw)
 	placement(raw, 104, 11, "castle", 0, "2024-03-01", NULL);              /* unknown setting */
 	placement(raw, 105, 11, "foster_home", 0, "2024-05-01", "2024-04-01"); /* ends before */
 	placement(raw, 106, 11, "foster_home", 0, "2024-06-01", NULL);         /* discharge day */
-	placement(raw, 107, 13, "foster_home", 0, "2024-01-01", NULL);         /* silent */
+	placement(raw, 107, 13, "foster_home", 0, "2024-01-01", NULL);         /* parent dropped */
 	placement(raw, 108, 999, "foster_home", 0, "2024-01-01", NULL);        /* dangling */
 	placement(raw, 109, 17, "foster_home", 0, "2025-07-15", NULL);         /* ignored */
-	placement(raw, 110, 15, "foster_home", 0, "2024-08-01", NULL);         /* silent */
+	placement(raw, 110, 15, "foster_home", 0, "2024-08-01", NULL);         /* parent dropped */
 	placement(raw, 111, 10, "", 0, "2024-01-01", NULL);                    /* null setting */
 	placement(raw, 100, 11, "foster_home", 0, "2024-02-01", NULL);         /* duplicate */
 	placement(raw, 112, 12, "relative_home", 0, "2024-03-01", "2025-12-01"); /* after disch. */
@@ -218,7 +218,7 @@ static void build_every_rule(struct model_raw *raw)
 	assignment(raw, 6, 10, NULL, NULL);          /* null start */
 	assignment(raw, 1, 11, "2024-02-01", NULL);  /* duplicate */
 	assignment(raw, 7, 10, "2025-08-01", NULL);  /* ignored */
-	assignment(raw, 8, 15, "2024-08-01", NULL);  /* silent */
+	assignment(raw, 8, 15, "2024-08-01", NULL);  /* parent dropped */
 }
 
 START_TEST(test_every_rule_counted)
@@ -232,9 +232,13 @@ START_TEST(test_every_rule_counted)
 	/* One duplicate per table: child 1, episode 10, placement 100,
 	 * missing 1000, assignment 1 = 5. */
 	ck_assert_uint_eq(v[DQ_DROP_DUPLICATE_KEY], 5);
-	/* episode 13 (child 99), placement 108, missing 1006, assignment 5 = 4;
-	 * episode 14 and the rows of episodes 13 and 15 go silently. */
+	/* episode 13 (child 99), placement 108, missing 1006, assignment 5 = 4 */
 	ck_assert_uint_eq(v[DQ_DROP_DANGLING_PARENT], 4);
+	/* issue 16: rows whose parent was left out were counted by no rule.
+	 * Episode 14 (child 4 null), missing 1008 (episode 14), placement 107
+	 * (episode 13 dangling), placement 110 and assignment 8 (episode 15
+	 * ends before start) = 5. */
+	ck_assert_uint_eq(v[DQ_DROP_PARENT_DROPPED], 5);
 	/* child 4, episode 16, placement 111, missing 1005, assignment 6 = 5. */
 	ck_assert_uint_eq(v[DQ_DROP_NULL_REQUIRED], 5);
 	/* episode 17, placement 109, missing 1007, assignment 7 = 4. */
@@ -270,6 +274,21 @@ START_TEST(test_every_rule_counted)
 	ck_assert_uint_eq(kept[MODEL_PLACEMENTS], 8);  /* 100-103, 112-114, 116 */
 	ck_assert_uint_eq(kept[MODEL_MISSING], 5);     /* 1000-1002, 1009, 1011 */
 	ck_assert_uint_eq(kept[MODEL_ASSIGNMENTS], 2); /* 1, 4 */
+	/* Every row read is kept or counted by exactly one rule: read 6 + 11 +
+	 * 18 + 12 + 9 = 56 = kept 4 + 5 + 8 + 5 + 2 = 24, plus the rules that
+	 * leave rows out: 5 duplicates + 4 dangling + 5 parent dropped + 5 null +
+	 * 4 ignored + 1 + 1 + 1 + 2 + 1 + 1 + 1 + 1 (own rules) = 32. */
+	uint64_t read_all = 0, accounted = 0;
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
+		read_all += read[t];
+		accounted += kept[t];
+	}
+	for (int r = 0; r < DQ_RULE_COUNT; r++)
+		if (strncmp(model_dq_rule_names[r], "drop_", 5) == 0 ||
+		    strncmp(model_dq_rule_names[r], "ignored_", 8) == 0)
+			accounted += v[r];
+	ck_assert_uint_eq(read_all, 56);
+	ck_assert_uint_eq(accounted, 56);
 	ck_assert_uint_eq(model.child_count, 4);
 	ck_assert_uint_eq(model.episode_count, 5);
 	ck_assert_uint_eq(model.placement_count, 8);
@@ -467,7 +486,7 @@ START_TEST(test_first_match_wins)
 	child(&raw, 1, "2010-01-01", "female", "white");
 	/* Key 20: first row has a null removal_date (null_required); the second
 	 * row with key 20 is still a duplicate (the key was seen), so no episode
-	 * 20 is kept and placement 200 goes silently with it. */
+	 * 20 is kept and placement 200 goes with it (parent dropped). */
 	episode(&raw, 20, 1, "X", NULL, NULL, "");
 	episode(&raw, 20, 1, "X", "2024-01-01", NULL, "");
 	placement(&raw, 200, 20, "foster_home", 0, "2024-01-01", NULL);
@@ -500,6 +519,7 @@ START_TEST(test_first_match_wins)
 	ck_assert_uint_eq(v[DQ_DROP_DUPLICATE_KEY], 1);  /* second episode 20 */
 	ck_assert_uint_eq(v[DQ_IGNORED_AFTER_AS_OF], 2); /* 210, 301 */
 	ck_assert_uint_eq(v[DQ_DROP_DANGLING_PARENT], 0);
+	ck_assert_uint_eq(v[DQ_DROP_PARENT_DROPPED], 1);              /* 200 */
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_ENDS_BEFORE_START], 1); /* 212 */
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_UNKNOWN_SETTING], 1);   /* 213 */
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 0);
@@ -637,10 +657,11 @@ START_TEST(test_same_day_episode)
 	missing(&raw, 2000, 20, at("2024-06-03", 10), none, none, none, none, none, "");
 	identification(&raw, 1, 20, at("2024-06-03", 10), 1, none);     /* in care: no day */
 	identification(&raw, 2, 20, at("2024-06-03", 11), 0, none);     /* not in care: kept */
-	placement(&raw, 210, 21, "foster_home", 0, "2024-06-10", NULL); /* silent */
+	placement(&raw, 210, 21, "foster_home", 0, "2024-06-10", NULL); /* parent dropped */
 	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert_uint_eq(v[DQ_DROP_EPISODE_ENDS_BEFORE_START], 1);   /* 21 */
+	ck_assert_uint_eq(v[DQ_DROP_PARENT_DROPPED], 1);              /* 210 */
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 1);      /* 200 */
 	ck_assert_uint_eq(v[DQ_DROP_ASSIGNMENT_OUTSIDE_CARE], 1);     /* 20 */
 	ck_assert_uint_eq(v[DQ_DROP_MISSING_OUTSIDE_CARE], 1);        /* 2000 */
@@ -663,14 +684,17 @@ START_TEST(test_identification_rules)
 {
 	/* docs/metrics.md "Trafficking identification", first match wins.
 	 * Episode 10 open from 2024-01-01; 11 in care 2024-02-01..2024-05-31;
-	 * 15 ends before it starts (dropped with its rows, uncounted). */
+	 * 15 ends before it starts and 16's child has a null birth_month (each
+	 * dropped with its rows, counted as parent dropped). */
 	struct model_raw raw = {0};
 	struct model model;
 	enum model_failure failure;
 	child(&raw, 1, "2010-05-01", "female", "black");
+	child(&raw, 2, NULL, "male", "white"); /* null birth_month */
 	episode(&raw, 10, 1, "Cook", "2024-01-01", NULL, "");
 	episode(&raw, 11, 1, "Cook", "2024-02-01", "2024-06-01", "reunification");
 	episode(&raw, 15, 1, "Cook", "2024-08-01", "2024-07-31", "other");
+	episode(&raw, 16, 2, "Cook", "2024-03-01", NULL, ""); /* child dropped */
 	identification(&raw, 1, 11, at("2024-03-01", 10), 1, at("2024-03-01", 12)); /* kept */
 	identification(&raw, 1, 10, at("2024-03-02", 10), 1, none);                 /* duplicate */
 	identification(&raw, 2, 11, none, 1, none);                                 /* null at */
@@ -687,18 +711,25 @@ START_TEST(test_identification_rules)
 	/* kept; the report of 2025-07-01 is after as_of: none yet, not counted */
 	identification(&raw, 12, 10, at("2025-06-30", 20), 1, at("2025-07-01", 2));
 	identification(&raw, 13, 15, at("2024-08-01", 10), 0, none); /* episode dropped */
+	identification(&raw, 14, 16, at("2024-04-01", 10), 1, none); /* its child dropped */
 	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert(model.has_identifications);
 	ck_assert(model.quality.has_identifications);
-	ck_assert_uint_eq(v[DQ_DROP_NULL_REQUIRED], 4);               /* 2, 3, null, 4 */
+	ck_assert_uint_eq(v[DQ_DROP_NULL_REQUIRED], 5);               /* child 2; 2, 3, null, 4 */
 	ck_assert_uint_eq(v[DQ_DROP_DUPLICATE_KEY], 1);               /* 1 again */
 	ck_assert_uint_eq(v[DQ_DROP_DANGLING_PARENT], 1);             /* 6 */
 	ck_assert_uint_eq(v[DQ_IGNORED_AFTER_AS_OF], 1);              /* 7 */
 	ck_assert_uint_eq(v[DQ_DROP_IDENTIFICATION_OUTSIDE_CARE], 2); /* 8, 9 */
 	ck_assert_uint_eq(v[DQ_KEEP_REPORT_BEFORE_IDENTIFIED], 1);    /* 11 */
 	ck_assert_uint_eq(v[DQ_DROP_EPISODE_ENDS_BEFORE_START], 1);   /* 15 */
-	ck_assert_uint_eq(model.quality.rows_read[MODEL_IDENTIFICATIONS], 14);
+	/* issue 16 on the issue-17 table: identification 13 (episode 15),
+	 * episode 16 (child 2) and identification 14 (episode 16) = 3. */
+	ck_assert_uint_eq(v[DQ_DROP_PARENT_DROPPED], 3);
+	/* Every identification read is kept or left out by one rule: 15 = 4
+	 * kept + 4 null + 1 duplicate + 1 dangling + 1 ignored + 2 outside
+	 * care + 2 parent dropped (13, 14). */
+	ck_assert_uint_eq(model.quality.rows_read[MODEL_IDENTIFICATIONS], 15);
 	ck_assert_uint_eq(model.quality.rows_kept[MODEL_IDENTIFICATIONS], 4);
 	/* By episode (10, then 11) and identified_at: 11, 12; 1, 10. */
 	const struct model_episode *e10 = &model.episodes[0], *e11 = &model.episodes[1];

@@ -73,15 +73,21 @@ static void fixture_init(struct fixture *fx, size_t counties)
 	 * are the sums (the metrics stage guarantees it) */
 	for (uint32_t m = 0; m < 12; m++) {
 		for (uint32_t g = 0; g < counties; g++)
-			fx->cells[1][m * counties + g] = (struct metrics_cell){5, 300, 20, 0};
-		fx->cells[0][m] = (struct metrics_cell){
-		    5 * (int64_t)counties, 300 * (int64_t)counties, 20 * (int64_t)counties, 0};
+			fx->cells[1][m * counties + g] = (struct metrics_cell){
+			    .numerator = 5, .denominator = 300, .children = 20, .quantile_2s = 0};
+		fx->cells[0][m] = (struct metrics_cell){.numerator = 5 * (int64_t)counties,
+		                                        .denominator = 300 * (int64_t)counties,
+		                                        .children = 20 * (int64_t)counties,
+		                                        .quantile_2s = 0};
 	}
 	for (uint32_t q = 0; q < 4; q++) {
 		for (uint32_t g = 0; g < counties; g++)
-			fx->cells[3][q * counties + g] = (struct metrics_cell){15, 900, 25, 0};
-		fx->cells[2][q] = (struct metrics_cell){
-		    15 * (int64_t)counties, 900 * (int64_t)counties, 25 * (int64_t)counties, 0};
+			fx->cells[3][q * counties + g] = (struct metrics_cell){
+			    .numerator = 15, .denominator = 900, .children = 25, .quantile_2s = 0};
+		fx->cells[2][q] = (struct metrics_cell){.numerator = 15 * (int64_t)counties,
+		                                        .denominator = 900 * (int64_t)counties,
+		                                        .children = 25 * (int64_t)counties,
+		                                        .quantile_2s = 0};
 	}
 	fx->options.settings.min_cell = 11;
 	fx->options.settings.fy_start_month = 10;
@@ -132,18 +138,24 @@ START_TEST(test_view_rows_and_ledger)
 	struct fixture late;
 	fixture_init(&late, 3);
 	for (uint32_t m = 0; m < 12; m++)
-		late.cells[1][m * 3 + 2] = (struct metrics_cell){0, 0, 0, 0};
+		late.cells[1][m * 3 + 2] = (struct metrics_cell){
+		    .numerator = 0, .denominator = 0, .children = 0, .quantile_2s = 0};
 	for (uint32_t q = 0; q < 4; q++)
-		late.cells[3][q * 3 + 2] = (struct metrics_cell){0, 0, 0, 0};
+		late.cells[3][q * 3 + 2] = (struct metrics_cell){
+		    .numerator = 0, .denominator = 0, .children = 0, .quantile_2s = 0};
 	late.cells[1][2 * 3 + 0].numerator = 8; /* Adams March */
-	late.cells[1][1 * 3 + 2] = (struct metrics_cell){4, 60, 3, 0};
-	late.cells[1][11 * 3 + 2] = (struct metrics_cell){2, 31, 1, 0};
+	late.cells[1][1 * 3 + 2] = (struct metrics_cell){
+	    .numerator = 4, .denominator = 60, .children = 3, .quantile_2s = 0};
+	late.cells[1][11 * 3 + 2] = (struct metrics_cell){
+	    .numerator = 2, .denominator = 31, .children = 1, .quantile_2s = 0};
 	late.cells[0][2].numerator += 3;
 	late.cells[0][1].numerator += 4;
 	late.cells[0][11].numerator += 2;
 	late.cells[3][0 * 3 + 0].numerator = 18;
-	late.cells[3][0 * 3 + 2] = (struct metrics_cell){4, 60, 3, 0};
-	late.cells[3][3 * 3 + 2] = (struct metrics_cell){2, 31, 1, 0};
+	late.cells[3][0 * 3 + 2] = (struct metrics_cell){
+	    .numerator = 4, .denominator = 60, .children = 3, .quantile_2s = 0};
+	late.cells[3][3 * 3 + 2] = (struct metrics_cell){
+	    .numerator = 2, .denominator = 31, .children = 1, .quantile_2s = 0};
 	ck_assert_msg(release_apply(&late.raw, ledger, &late.options, &view, err), "%s", err);
 	ck_assert(!view.revision);
 	ck_assert_uint_eq(view.raw.county_count, 3);
