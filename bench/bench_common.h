@@ -41,7 +41,7 @@ static inline void bench_release_defaults(struct bench_release *b, enum disclosu
 	release_plan_default(&b->release.settings.plan);
 	b->release.settings.settle_days = RELEASE_DEFAULT_SETTLE_DAYS;
 	b->protect.mode = mode;
-	b->protect.min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
+	b->protect.min_cell = CONFIG_DEFAULT_MIN_CELL;
 }
 
 /* Takes "flag value" when it is one of the shared options: 1 when taken, 0

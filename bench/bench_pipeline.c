@@ -112,11 +112,11 @@ static bool run_once(const struct source_options *source, int32_t as_of, const c
 	struct metrics_result result = {0};
 	struct disclosure_result protected_tables = {0};
 	struct disclosure_options disclosure = {.mode = DISCLOSURE_SUPPRESS,
-	                                        .min_cell = DISCLOSURE_DEFAULT_MIN_CELL};
+	                                        .min_cell = CONFIG_DEFAULT_MIN_CELL};
 	struct metrics_options metrics = {.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
 	                                  .screening_window_s =
 	                                      (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600,
-	                                  .confidence = INTERVAL_CONFIDENCE_DEFAULT};
+	                                  .confidence = CONFIG_DEFAULT_CONFIDENCE};
 	bool have_model = false, have_metrics = false, have_protected = false;
 	struct snapshot *snap = NULL;
 	enum model_failure model_failure;
@@ -192,7 +192,7 @@ static bool run_once(const struct source_options *source, int32_t as_of, const c
 	                             .generated_at = (int64_t)time(NULL),
 	                             .quality = &model.quality,
 	                             .refresh_seconds = 300,
-	                             .confidence = INTERVAL_CONFIDENCE_DEFAULT};
+	                             .confidence = CONFIG_DEFAULT_CONFIDENCE};
 	snap = snapshot_build(&protected_tables, &info);
 	if (snap == NULL) {
 		fprintf(stderr, "bench_pipeline: snapshot: out of memory\n");

@@ -71,9 +71,8 @@ static const struct config_key config_keys[] = {
      "ADDR:PORT to serve on (default 127.0.0.1:8080; [::1]:8080 for IPv6)"},
     {"as_of", KEY_DATE, FIELD(as_of), 0, 0,
      "last day of data, YYYY-MM-DD (default: today in the timezone, each refresh)"},
-    /* SPEC §5: k = 11 by default (CMS cell-size policy), never below 5. */
     {"min_cell", KEY_INT, FIELD(min_cell), DISCLOSURE_MIN_CELL_FLOOR, 1000000,
-     "minimum cell size k (default 11, at least 5)"},
+     "minimum cell size k (default " DEFAULT_TEXT(CONFIG_DEFAULT_MIN_CELL) ", at least 5)"},
     {"refresh", KEY_INT, FIELD(refresh_s), 1, 7 * 86400, "seconds between refreshes (default 300)"},
     {"state_dir", KEY_NONEMPTY, FIELD(state_dir), 0, 0,
      "persisted snapshot and DP key (default /var/lib/casa-metricsd)"},
@@ -101,7 +100,8 @@ static const struct config_key config_keys[] = {
     {"dp_epsilon", KEY_EPSILON, FIELD(dp_epsilon), 0, 0,
      "dp mode: total privacy budget epsilon, > 0 (default 1.0)"},
     {"confidence", KEY_LEVEL, FIELD(confidence), 0, 0,
-     "level of every published interval, 0.80 to 0.999 (default 0.95)"},
+     "level of every published interval, 0.80 to 0.999 (default " DEFAULT_TEXT(
+         CONFIG_DEFAULT_CONFIDENCE) ")"},
     {"cors_origins", KEY_STRING, FIELD(cors_origins), 0, 0,
      "comma-separated allowed CORS origins, * for any (default none)"},
     {"api_tokens", KEY_STRING, FIELD(api_tokens), 0, 0,
@@ -447,7 +447,7 @@ static bool set_defaults(struct config *config)
 	if (stat(dashboards, &st) != 0 || !S_ISDIR(st.st_mode))
 		dashboards = "./dashboards";
 	config->as_of = CONFIG_AS_OF_TODAY;
-	config->min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
+	config->min_cell = CONFIG_DEFAULT_MIN_CELL;
 	config->refresh_s = 300;
 	config->fy_start_month = CONFIG_DEFAULT_FY_START_MONTH;
 	config->screening_window_hours = CONFIG_DEFAULT_SCREENING_WINDOW_HOURS;
@@ -455,7 +455,7 @@ static bool set_defaults(struct config *config)
 	config->dp_epsilon = 1.0;
 	release_plan_default(&config->publish);
 	config->settle_days = RELEASE_DEFAULT_SETTLE_DAYS;
-	config->confidence = INTERVAL_CONFIDENCE_DEFAULT;
+	config->confidence = CONFIG_DEFAULT_CONFIDENCE;
 	config->statement_timeout_s = 600;
 	config->connect_timeout_s = 10;
 	config->max_age_s = 86400;

@@ -32,11 +32,15 @@
 /* as_of when the key is empty: today in the configured timezone, evaluated
  * again at every refresh (SPEC §3). */
 #define CONFIG_AS_OF_TODAY INT32_MIN
-/* Defaults of the settings the metrics stage takes as explicit values: the
- * one home of these numbers. Tools and tests that run a stage without a
- * config pass these too. */
+/* Defaults of the settings the stages take as explicit values: the one home
+ * of these numbers. Tools and tests that run a stage without a config pass
+ * these too. */
 #define CONFIG_DEFAULT_FY_START_MONTH         10 /* SPEC §3: US federal fiscal year */
 #define CONFIG_DEFAULT_SCREENING_WINDOW_HOURS 72 /* SPEC §4 */
+/* SPEC §5: k = 11, the CMS cell-size suppression policy (never below
+ * DISCLOSURE_MIN_CELL_FLOOR). */
+#define CONFIG_DEFAULT_MIN_CELL   11
+#define CONFIG_DEFAULT_CONFIDENCE 0.95 /* issue 14, docs/methods.md "The level" */
 
 struct config {
 	/* source (SPEC §2, §6) */
@@ -51,13 +55,14 @@ struct config {
 	int fy_start_month;         /* 1..12, CONFIG_DEFAULT_FY_START_MONTH */
 	int screening_window_hours; /* screened_after_return window, hours,
 	                               CONFIG_DEFAULT_SCREENING_WINDOW_HOURS */
-	double confidence;          /* level of published intervals, default 0.95 */
+	double confidence;          /* level of published intervals,
+	                               CONFIG_DEFAULT_CONFIDENCE */
 	/* disclosure (SPEC §5) */
 	enum disclosure_mode disclosure_mode; /* suppress (default) or dp */
 	struct release_plan publish;          /* published tables (SPEC §5) */
 	int settle_days;                      /* breakdowns wait this long after a period */
 	bool revise;                          /* revision releases: recompute frozen periods */
-	int min_cell;                         /* k, default 11, never below 5 */
+	int min_cell;                         /* k, CONFIG_DEFAULT_MIN_CELL, never below 5 */
 	double dp_epsilon;                    /* dp budget, > 0, default 1.0 */
 	/* schedule and state (SPEC §7) */
 	int refresh_s;   /* seconds between refreshes, >= 1 */

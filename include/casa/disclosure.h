@@ -31,11 +31,9 @@
 #include "casa/metrics.h"
 #include "casa/release.h"
 
-/* CMS cell-size suppression policy: no cell under 11 (k is configurable,
- * never below DISCLOSURE_MIN_CELL_FLOOR). */
-#define DISCLOSURE_DEFAULT_MIN_CELL 11
-#define DISCLOSURE_MIN_CELL_FLOOR   5
-#define DISCLOSURE_KEY_LEN          32
+/* SPEC §5: k is configurable (its default is config's) but never below 5. */
+#define DISCLOSURE_MIN_CELL_FLOOR 5
+#define DISCLOSURE_KEY_LEN        32
 
 enum disclosure_mode { DISCLOSURE_SUPPRESS, DISCLOSURE_DP };
 

@@ -33,10 +33,10 @@
 
 #include "casa/common.h"
 
-#define INTERVAL_CONFIDENCE_MIN     0.80
-#define INTERVAL_CONFIDENCE_MAX     0.999
-#define INTERVAL_CONFIDENCE_DEFAULT 0.95
-#define INTERVAL_COUNT_MAX          1000000
+/* The levels the intervals accept; the default is config's. */
+#define INTERVAL_CONFIDENCE_MIN 0.80
+#define INTERVAL_CONFIDENCE_MAX 0.999
+#define INTERVAL_COUNT_MAX      1000000
 
 struct interval {
 	double low;  /* lower bound, in the unit of the estimate */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../../src/snapshot_internal.h"
+#include "casa/config.h"
 #include "casa/date.h"
 #include "casa/disclosure.h"
 #include "casa/interval.h"
@@ -88,7 +89,7 @@ static int write_seed(const char *dir)
 	                             .generated_at = GENERATED_AT,
 	                             .quality = &quality,
 	                             .refresh_seconds = 300,
-	                             .confidence = INTERVAL_CONFIDENCE_DEFAULT};
+	                             .confidence = CONFIG_DEFAULT_CONFIDENCE};
 	struct snapshot *s = snapshot_build(&result, &info);
 	if (s == NULL || !snapshot_save(s, dir)) {
 		fprintf(stderr, "seed_snapshot: cannot write %s/snapshot.bin\n", dir);

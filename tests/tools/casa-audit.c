@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	struct metrics_options metrics = {.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
 	                                  .screening_window_s =
 	                                      (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600,
-	                                  .confidence = INTERVAL_CONFIDENCE_DEFAULT};
+	                                  .confidence = CONFIG_DEFAULT_CONFIDENCE};
 	struct release_options release;
 	memset(&release, 0, sizeof(release));
 	release_plan_default(&release.settings.plan);
@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 	struct disclosure_options protect;
 	memset(&protect, 0, sizeof(protect));
 	protect.mode = DISCLOSURE_SUPPRESS;
-	protect.min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
+	protect.min_cell = CONFIG_DEFAULT_MIN_CELL;
 	const char *as_of_text = NULL;
 	struct audit_report report;
 	memset(&report, 0, sizeof(report));

@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 	source.parallel = 1;
 	metrics_options.fy_start_month = options.fy_start_month;
 	metrics_options.screening_window_s = options.screening_window_s;
-	metrics_options.confidence = INTERVAL_CONFIDENCE_DEFAULT;
+	metrics_options.confidence = CONFIG_DEFAULT_CONFIDENCE;
 	if (!source_pull(&source, &raw, &stats, &err)) {
 		fprintf(stderr, "casa-dump: source: %s\n", err.message);
 		goto fail;

@@ -21,6 +21,7 @@
 #include "casa/config.h"
 #include "casa/daemon.h"
 #include "casa/date.h"
+#include "casa/metrics.h"
 
 #define MAX_ARGS 16
 
@@ -101,6 +102,79 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c.tokens, "");
 	ck_assert(!c.once && !c.check_config);
 	config_free(&c);
+}
+END_TEST
+
+/* The usage line of --flag, NUL-terminated in place, or NULL. */
+static char *usage_line(char *usage, const char *flag)
+{
+	char needle[64];
+	snprintf(needle, sizeof(needle), "\n  --%s ", flag);
+	char *line = strstr(usage, needle);
+	if (line == NULL)
+		return NULL;
+	line++;
+	line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
+/* --help states each default; test_defaults checks the values, against the
+ * same documented numbers (SPEC §3-§7), so help and defaults cannot part. */
+START_TEST(test_usage_states_defaults)
+{
+	static const struct {
+		const char *flag;
+		const char *says;
+	} stated[] = {
+	    {"listen", "(default 127.0.0.1:8080;"},
+	    {"min-cell", "(default 11, at least 5)"},
+	    {"refresh", "(default 300)"},
+	    {"state-dir", "(default /var/lib/casa-metricsd)"},
+	    {"schema", "(default deid)"},
+	    {"fiscal-year-start-month", "(default 10, US federal)"},
+	    {"screening-window-hours", "(default 72)"},
+	    {"disclosure-mode", "suppress (default)"},
+	    {"publish", "(default \"month:total quarter:all year:all fiscal_year:all\")"},
+	    {"settle-days", "(default 30)"},
+	    {"revise", "(default false)"},
+	    {"dp-epsilon", "(default 1.0)"},
+	    {"confidence", "(default 0.95)"},
+	    {"statement-timeout", "(default 600)"},
+	    {"connect-timeout", "(default 10)"},
+	    {"max-age", "(default 86400)"},
+	    {"source-parallel", "(default 2)"},
+	    {"http-threads", "(default 4)"},
+	    {"http-connection-limit", "(default 1024)"},
+	    {"http-per-ip-limit", "(default 64)"},
+	    {"http-timeout", "(default 30)"},
+	};
+	char *usage = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&usage, &len);
+	ck_assert_ptr_nonnull(out);
+	config_usage(out);
+	ck_assert_int_eq(fclose(out), 0);
+	for (size_t i = 0; i < CASA_ARRAY_LEN(stated); i++) {
+		char *copy = strdup(usage);
+		ck_assert_ptr_nonnull(copy);
+		const char *line = usage_line(copy, stated[i].flag);
+		ck_assert_msg(line != NULL, "--%s: no usage line", stated[i].flag);
+		ck_assert_msg(strstr(line, stated[i].says) != NULL, "--%s: \"%s\" lacks \"%s\"",
+		              stated[i].flag, line, stated[i].says);
+		free(copy);
+	}
+	free(usage);
+}
+END_TEST
+
+/* The catalog says the screening window in words: the default it states is
+ * config's (metrics_catalog.c cannot include config.h, a later stage). */
+START_TEST(test_catalog_states_default_window)
+{
+	char says[64];
+	snprintf(says, sizeof(says), "(default %d hours)", CONFIG_DEFAULT_SCREENING_WINDOW_HOURS);
+	const char *definition = metrics_catalog[METRIC_SCREENED_AFTER_RETURN_PCT].definition;
+	ck_assert_ptr_nonnull(strstr(definition, says));
 }
 END_TEST
 
@@ -618,6 +692,8 @@ static Suite *config_suite(void)
 	Suite *suite = suite_create("config");
 	TCase *tc = tcase_create("config");
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_usage_states_defaults);
+	tcase_add_test(tc, test_catalog_states_default_window);
 	tcase_add_test(tc, test_precedence);
 	tcase_add_loop_test(tc, test_bad_flag_names_key, 0, (int)CASA_ARRAY_LEN(bad_values));
 	tcase_add_loop_test(tc, test_bad_env_names_key, 0, (int)CASA_ARRAY_LEN(bad_values));
