@@ -13,7 +13,10 @@
 # virtual machine without a PMU (`perf stat -e instructions true` says "not
 # supported") perf samples the cpu-clock software event; kernel samples
 # then gather on the point where interrupts come back on (pvm_irq_enable and
-# the like), so the kernel is shown as one line per stage.
+# the like), so the kernel is shown as one line per stage. Each stage's sample
+# count over the sampling rate is the CPU seconds it took; the rest of its
+# wall time the process waited (for PostgreSQL, or for a core on a shared
+# machine). PROFILE_DATA=FILE keeps perf.data there, to look further.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,9 +38,11 @@ if grep -q 'not supported\|not counted' "$work/stat" || ! perf stat -e cycles tr
 	event=cpu-clock
 fi
 
-perf record -q -e "$event" -k CLOCK_MONOTONIC -g -F 999 -o "$work/perf.data" -- \
+freq=999
+perf record -q -e "$event" -k CLOCK_MONOTONIC -g -F "$freq" -o "$work/perf.data" -- \
 	"$build/bench_pipeline" --db "$conninfo" --as-of "$as_of" --timezone "$tz" --runs 1 \
 	--state-dir "$work/state" --marks >"$work/figures" 2>"$work/marks"
+if [ -n "${PROFILE_DATA:-}" ]; then cp "$work/perf.data" "$PROFILE_DATA"; fi
 
 # report START END SORT LIMIT: "share<TAB>name" lines of one slice
 report() {
@@ -63,16 +68,20 @@ report() {
 
 {
 	echo "Profile of one refresh ($(sed -n 's/^rows pulled: \([0-9]*\).*/\1/p' "$work/figures") source rows;"
-	echo "\`perf record -e $event -g -F 999\`, bench_pipeline --runs 1; percentages are shares of"
+	echo "\`perf record -e $event -g -F $freq\`, bench_pipeline --runs 1; percentages are shares of"
 	echo "each stage's samples of the casa process, all threads; \`(self)\` time, inlined callees"
 	echo "count in their caller, e.g. pull_tables holds copy_table/read_row/add_row):"
 	echo
 	while IFS=$'\t' read -r tag _ stage start end; do
 		[ "$tag" = mark ] || continue
 		secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
-		samples=$(perf report -i "$work/perf.data" --time "$start,$end" --stdio -g none \
-			--sort dso 2>/dev/null | sed -n 's/^# Samples: \([0-9.]*[KM]*\).*/\1/p' | head -n1)
-		echo "**$stage** ($secs s wall, ${samples:-0} samples) — by library:" \
+		# Exact count (the "# Samples: 12K" header rounds): the sum of the
+		# per-library sample column. At $freq Hz, samples / $freq is the
+		# seconds the process was on a CPU; the rest of the wall is waiting.
+		samples=$(perf report -i "$work/perf.data" --time "$start,$end" --stdio -g none -n --no-children \
+			--sort dso 2>/dev/null | awk '!/^#/ && NF >= 3 { n += $2 } END { print n + 0 }')
+		oncpu=$(awk -v n="$samples" -v f="$freq" 'BEGIN { printf "%.2f", n / f }')
+		echo "**$stage** ($secs s wall, $samples samples ≈ $oncpu s on a CPU) — by library:" \
 			"$(report "$start" "$end" dso 5 | awk -F'\t' '{printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1}')"
 		echo
 		echo "| share | function |"

@@ -3,7 +3,7 @@
 # only checks. Works as root or through sudo.
 #
 #   scripts/deps.sh          what building and running need (scripts/demo)
-#   scripts/deps.sh --test   that and the test tools (scripts/test)
+#   scripts/deps.sh --test   that and the test and benchmark tools (scripts/test, bench/)
 set -euo pipefail
 case "${1:-}" in
 --test) test_tools=1 ;;
@@ -21,10 +21,12 @@ packages=(
 # Test tools: the suppression audit's solver, the tests' JSON checks, the
 # static analysis (cppcheck; gcc's -fanalyzer comes with build-essential),
 # libFuzzer (clang and its runtime, bench/fuzz), the browser test (Debian's
-# chromium driven by python3-selenium) and the HTTP benchmarks.
+# chromium driven by python3-selenium), the HTTP benchmarks and the profile
+# of a refresh (linux-perf, bench/profile.sh; the build never needs it).
 if [ $test_tools = 1 ]; then
   packages+=(libglpk-dev jq cppcheck clang libclang-rt-14-dev)
-  packages+=(chromium chromium-driver python3 python3-selenium fonts-dejavu-core wrk nginx-light)
+  packages+=(chromium chromium-driver python3 python3-selenium fonts-dejavu-core wrk nginx-light
+    linux-perf)
 fi
 
 missing=()
