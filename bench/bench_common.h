@@ -15,6 +15,7 @@
 #include "casa/config.h"
 #include "casa/date.h"
 #include "casa/disclosure.h"
+#include "casa/interval.h"
 #include "casa/metrics.h"
 #include "casa/model.h"
 #include "casa/release.h"
@@ -37,7 +38,9 @@ static inline void bench_release_defaults(struct bench_release *b, enum disclosu
 	    .conninfo = "", .schema = "deid", .connect_timeout_s = 10, .parallel = 2};
 	b->metrics = (struct metrics_options){.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
 	                                      .screening_window_s =
-	                                          CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600};
+	                                          CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600,
+	                                      .confidence = CONFIG_DEFAULT_CONFIDENCE};
+	interval_init(); /* metrics_compute's quantile intervals (interval.h) */
 	release_plan_default(&b->release.settings.plan);
 	b->release.settings.settle_days = RELEASE_DEFAULT_SETTLE_DAYS;
 	b->protect.mode = mode;
