@@ -120,11 +120,13 @@ static const struct config_key config_keys[] = {
      "database connections pulling tables at once (default 2)"},
     {"http_threads", KEY_INT, FIELD(http_threads), 1, 256, "HTTP worker threads (default 4)"},
     {"http_connection_limit", KEY_INT, FIELD(http_connection_limit), 1, 1000000,
-     "concurrent HTTP connections (default 1024)"},
+     "concurrent HTTP connections (default 4096)"},
     {"http_per_ip_limit", KEY_INT, FIELD(http_per_ip_limit), 0, 1000000,
      "concurrent connections per client address, 0 = no limit (default 64)"},
     {"http_timeout", KEY_INT, FIELD(http_timeout_s), 1, 3600,
      "idle HTTP connection timeout, seconds (default 30)"},
+    {"http_header_timeout", KEY_INT, FIELD(http_header_timeout_s), 1, 3600,
+     "seconds a client has to send a whole request, from its connect (default 10)"},
 };
 
 static const struct config_key *key_find(const char *name, size_t n)
@@ -461,9 +463,14 @@ static bool set_defaults(struct config *config)
 	config->max_age_s = 86400;
 	config->source_parallel = 2;
 	config->http_threads = 4;
-	config->http_connection_limit = 1024;
+	/* slow clients must not fill it (issue 16): 4096 descriptors cost
+	 * nothing until used, and the daemon raises its own open-file limit */
+	config->http_connection_limit = 4096;
 	config->http_per_ip_limit = 64;
 	config->http_timeout_s = 30;
+	/* a browser or scraper sends its request with its connection: 10 s
+	 * covers a slow mobile link, and rotates a slow client's slot */
+	config->http_header_timeout_s = 10;
 	snprintf(config->listen_host, sizeof(config->listen_host), "127.0.0.1");
 	config->listen_port = 8080;
 	return set_string(&config->db, "") && set_string(&config->schema, "deid") &&

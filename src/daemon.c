@@ -126,6 +126,7 @@ static void http_options_from(const struct config *config, struct http_options *
 	options->dashboard_dir = config->dashboard_dir;
 	options->refresh_seconds = config->refresh_s;
 	options->connection_timeout_s = config->http_timeout_s;
+	options->header_timeout_s = config->http_header_timeout_s;
 	options->connection_limit = config->http_connection_limit;
 	options->per_ip_connection_limit = config->http_per_ip_limit;
 	options->threads = config->http_threads;

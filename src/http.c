@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -508,32 +509,43 @@ enum connection_phase {
 	CONNECTION_IDLE,    /* answered, kept alive, nothing sent since */
 };
 
-static enum connection_phase *connection_phase_of(struct MHD_Connection *conn)
+/* MHD's socket context: one per connection, from its accept to its close. */
+struct connection_state {
+	enum connection_phase phase;   /* for the drain */
+	struct http_guard_entry guard; /* for the slow-client guard */
+};
+
+static struct connection_state *connection_state_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return info != NULL ? info->socket_context : NULL;
 }
 
-/* MHD_OPTION_NOTIFY_CONNECTION: a connection opened or closed. A phase that
- * cannot be allocated leaves the connection untracked (counted idle). */
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection opened or closed. A state
+ * that cannot be allocated leaves the connection untracked (counted idle,
+ * not guarded). */
 static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                               enum MHD_ConnectionNotificationCode code)
 {
 	struct http_server *server = cls;
-	enum connection_phase *phase = *socket_context;
-	(void)conn;
+	struct connection_state *state = *socket_context;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		phase = malloc(sizeof(*phase));
-		if (phase != NULL) {
-			*phase = CONNECTION_NEW;
+		const union MHD_ConnectionInfo *info =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		state = info != NULL ? malloc(sizeof(*state)) : NULL;
+		if (state != NULL) {
+			state->phase = CONNECTION_NEW;
 			atomic_fetch_add(&server->busy_connections, 1);
+			http_guard_opened(&server->guard, &state->guard, info->connect_fd,
+			                  http_guard_now_ms());
 		}
-		*socket_context = phase;
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && phase != NULL) {
-		if (*phase != CONNECTION_IDLE)
+		*socket_context = state;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && state != NULL) {
+		http_guard_closed(&server->guard, &state->guard);
+		if (state->phase != CONNECTION_IDLE)
 			atomic_fetch_sub(&server->busy_connections, 1);
-		free(phase);
+		free(state);
 		*socket_context = NULL;
 	}
 }
@@ -544,24 +556,28 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
                               enum MHD_RequestTerminationCode code)
 {
 	struct http_server *server = cls;
-	enum connection_phase *phase = connection_phase_of(conn);
+	struct connection_state *state = connection_state_of(conn);
 	(void)con_cls;
 	(void)code;
-	if (phase != NULL && *phase == CONNECTION_REQUEST) {
-		*phase = CONNECTION_IDLE;
+	if (state == NULL)
+		return;
+	if (state->phase == CONNECTION_REQUEST) {
+		state->phase = CONNECTION_IDLE;
 		atomic_fetch_sub(&server->busy_connections, 1);
 	}
+	/* an aborted request's connection closes next: harmless */
+	http_guard_kept(&server->guard, &state->guard, http_guard_now_ms());
 }
 
 /* The first sight of a request (its request line). */
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct http_server *server = cls;
-	enum connection_phase *phase = connection_phase_of(conn);
-	if (phase != NULL) {
-		if (*phase == CONNECTION_IDLE)
+	struct connection_state *state = connection_state_of(conn);
+	if (state != NULL) {
+		if (state->phase == CONNECTION_IDLE)
 			atomic_fetch_add(&server->busy_connections, 1);
-		*phase = CONNECTION_REQUEST;
+		state->phase = CONNECTION_REQUEST;
 	}
 	atomic_fetch_add(&server->requests_started, 1);
 	uintptr_t nul = http_target_has_nul(uri) ? REQUEST_NUL : 0;
@@ -594,6 +610,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	size_t uri_len =
 	    (state >> REQUEST_SHIFT) > 0 ? (size_t)(state >> REQUEST_SHIFT) - 1 : strlen(url);
 	*con_cls = (void *)(state | REQUEST_SEEN | REQUEST_ANSWERED);
+	struct connection_state *connection = connection_state_of(conn);
+	if (connection != NULL)
+		http_guard_answered(&server->guard, &connection->guard);
 	struct request *req = calloc(1, sizeof(*req));
 	if (req == NULL)
 		return MHD_NO;
@@ -647,6 +666,8 @@ static bool options_valid(const struct http_options *options, char err[HTTP_ERRO
 		bad = "refresh_seconds: must be at least 1 (it sets Cache-Control max-age)";
 	else if (options->connection_timeout_s < 1)
 		bad = "connection_timeout_s: must be at least 1";
+	else if (options->header_timeout_s < 1)
+		bad = "header_timeout_s: must be at least 1";
 	else if (options->connection_limit < 1)
 		bad = "connection_limit: must be at least 1";
 	else if (options->per_ip_connection_limit < 0)
@@ -658,9 +679,40 @@ static bool options_valid(const struct http_options *options, char err[HTTP_ERRO
 	return bad == NULL;
 }
 
+/* Descriptors the process needs besides its HTTP connections: the
+ * listening socket, an epoll and a wake-up pipe per HTTP thread, the
+ * database connections of a pull (source_parallel <= 16), state files. */
+#define HTTP_OTHER_FDS 128
+
+/* Raises the soft open-file limit to what connection_limit needs, within
+ * the hard limit (Debian starts services with a soft limit of 1024 and a
+ * hard one far above). Past the limit, accept() fails and libmicrohttpd
+ * stops accepting for a while, which a flood of slow clients would cause
+ * at will. */
+static void raise_open_file_limit(int connection_limit)
+{
+	struct rlimit limit;
+	rlim_t needed = (rlim_t)connection_limit + HTTP_OTHER_FDS;
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed)
+		return;
+	rlim_t was = limit.rlim_cur;
+	limit.rlim_cur = limit.rlim_max < needed ? limit.rlim_max : needed;
+	if (limit.rlim_cur > was && setrlimit(RLIMIT_NOFILE, &limit) == 0)
+		log_info("http: open-file limit raised from %llu to %llu for %d connections",
+		         (unsigned long long)was, (unsigned long long)limit.rlim_cur,
+		         connection_limit);
+	else
+		limit.rlim_cur = was;
+	if (limit.rlim_cur < needed)
+		log_warnx("http: the open-file limit (%llu) is below http_connection_limit + %d; "
+		          "connections past it wait unanswered (raise LimitNOFILE)",
+		          (unsigned long long)limit.rlim_cur, HTTP_OTHER_FDS);
+}
+
 struct http_server *http_start(const struct http_options *options, struct snapshot_slot *slot,
                                struct stats *stats, char err[HTTP_ERROR_LEN])
 {
+	bool guarded = false;
 	struct addrinfo hints, *addresses = NULL;
 	struct http_server *server = NULL;
 	err[0] = '\0';
@@ -681,6 +733,13 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 		goto fail;
 	}
 	http_files_load(&server->files, options->dashboard_dir);
+	if (!http_guard_init(&server->guard, options->header_timeout_s,
+	                     options->connection_timeout_s, options->connection_limit)) {
+		snprintf(err, HTTP_ERROR_LEN, "cannot create a lock");
+		goto fail;
+	}
+	guarded = true;
+	raise_open_file_limit(options->connection_limit);
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -718,6 +777,11 @@ struct http_server *http_start(const struct http_options *options, struct snapsh
 		         host, (unsigned)options->listen_port);
 		goto fail;
 	}
+	if (!http_guard_start(&server->guard)) {
+		MHD_stop_daemon(server->daemon);
+		snprintf(err, HTTP_ERROR_LEN, "cannot start the slow-client thread");
+		goto fail;
+	}
 	freeaddrinfo(addresses);
 	log_info("http: listening on %s port %u", host, (unsigned)options->listen_port);
 	return server;
@@ -725,6 +789,8 @@ fail:
 	if (addresses != NULL)
 		freeaddrinfo(addresses);
 	if (server != NULL) {
+		if (guarded)
+			http_guard_destroy(&server->guard);
 		http_config_free(server->config);
 		http_files_free(&server->files);
 		pthread_mutex_destroy(&server->config_lock);
@@ -827,6 +893,8 @@ void http_stop(struct http_server *server)
 		log_warnx("http: stop: %d connections still busy after %d ms; closing them", busy,
 		          HTTP_DRAIN_MS);
 	MHD_stop_daemon(server->daemon);
+	/* after MHD: no connection is reported to the guard any more */
+	http_guard_destroy(&server->guard);
 	unsigned repeated = http_log_flush(&server->log_limit);
 	if (repeated > 0)
 		log_warnx("http: the last message repeated %u more times", repeated);

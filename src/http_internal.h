@@ -11,6 +11,9 @@
  *   http_files.c    the dashboard files served under /; calls http_request.c
  *   http_ops.c      /healthz, /readyz, /metrics and the request counters
  *                   behind /metrics; calls nothing of the stage
+ *   http_guard.c    slow clients: the deadline for a whole request and
+ *                   the room kept for new connections; calls nothing of
+ *                   the stage
  */
 #ifndef CASA_HTTP_INTERNAL_H
 #define CASA_HTTP_INTERNAL_H
@@ -83,6 +86,46 @@ struct http_files {
 	size_t count;              /* entries in use */
 };
 
+/* A connection as the slow-client guard sees it, from its accept to its
+ * close. A connection "waits" while the server has no whole request of it
+ * to answer: from its accept, and again from each answer on a kept-alive
+ * connection. Owned by the connection's state in http.c; the links belong
+ * to the guard (under its lock). */
+struct http_guard_entry {
+	struct http_guard_entry *older; /* waiting list: waited longer */
+	struct http_guard_entry *newer; /* waiting list: waited less long */
+	int fd;                         /* the connection's socket (MHD owns and closes it) */
+	int64_t since_ms;               /* began to wait, monotonic ms */
+	int64_t deadline_ms;            /* shut down if still waiting then */
+	bool waiting;                   /* in the waiting list */
+	bool shut;                      /* shut down by the guard; MHD closes it next */
+};
+
+/* Closes slow connections: a connection that has not sent a whole request
+ * (request line, headers, body) header_ms after its accept, or keep_alive_ms
+ * + header_ms after its previous answer, is shut down; and a new connection
+ * that finds `room` connections already waiting shuts the one that has
+ * waited longest. Together they keep a share of the connection limit for
+ * clients that send their request at once, however many slow ones come. */
+struct http_guard {
+	pthread_mutex_t lock;            /* guards the list and every entry's links */
+	struct http_guard_entry *oldest; /* waiting list, longest waiting first */
+	struct http_guard_entry *newest; /* its other end */
+	size_t waiting;                  /* entries in the list */
+	size_t room;                     /* waiting entries before the longest is shut */
+	int64_t header_ms;               /* time for a whole request */
+	int64_t keep_alive_ms;           /* idle time allowed before the next one */
+	atomic_uint_least64_t timed_out; /* shut at their deadline, ever */
+	atomic_uint_least64_t evicted;   /* shut to make room, ever */
+	uint_least64_t logged_timed_out; /* timed_out at the last log line */
+	uint_least64_t logged_evicted;   /* evicted at the last log line */
+	int64_t logged_at_ms;            /* when that line was logged */
+	pthread_cond_t wake;             /* tells the sweeper to stop */
+	pthread_t sweeper;               /* shuts connections at their deadline */
+	bool sweeper_started;            /* sweeper is to be joined */
+	bool stopping;                   /* sweeper: end now */
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;   /* libmicrohttpd */
 	struct snapshot_slot *slot;  /* snapshot being served (not owned) */
@@ -98,6 +141,7 @@ struct http_server {
 	atomic_uint_least64_t requests[ROUTE_COUNT][HTTP_STATUS_SLOTS]; /* counters */
 	pthread_mutex_t log_lock;        /* guards log_limit (MHD logs from any thread) */
 	struct http_log_limit log_limit; /* repeated MHD log lines */
+	struct http_guard guard;         /* slow clients */
 };
 
 /*
@@ -152,6 +196,40 @@ void http_files_free(struct http_files *files);
 /* The file called name, or NULL (also for a name that is not plain). The
  * file lives until http_files_free(). */
 const struct http_file *http_files_find(const struct http_files *files, const char *name);
+
+/*
+ * http_guard.c — slow clients. Every call but init and stop may come from
+ * any thread; now_ms is http_guard_now_ms() (a parameter so that tests
+ * can set the clock).
+ */
+
+/* Monotonic milliseconds. */
+int64_t http_guard_now_ms(void);
+/* Sets the guard up, its sweeper not started: header_timeout_s for a whole
+ * request, keep_alive_s the idle timeout of kept-alive connections,
+ * connection_limit the server's. false when a lock cannot be made. */
+bool http_guard_init(struct http_guard *guard, int header_timeout_s, int keep_alive_s,
+                     int connection_limit) CASA_MUSTCHECK;
+/* Starts the thread that shuts connections at their deadline (every
+ * HTTP_GUARD_TICK_MS). false when it cannot start. */
+bool http_guard_start(struct http_guard *guard) CASA_MUSTCHECK;
+/* Stops the sweeper (if started), logs the counts not logged yet and
+ * frees the locks. Entries still registered are left alone. */
+void http_guard_destroy(struct http_guard *guard);
+/* A connection was accepted on socket fd: it waits from now; when more
+ * than `room` connections wait, the ones that waited longest (never this
+ * one) are shut down. */
+void http_guard_opened(struct http_guard *guard, struct http_guard_entry *entry, int fd,
+                       int64_t now_ms);
+/* Its request is whole and being answered: it waits no more. */
+void http_guard_answered(struct http_guard *guard, struct http_guard_entry *entry);
+/* Its answer went out and it is kept alive: it waits for the next
+ * request from now (unless the guard shut it). */
+void http_guard_kept(struct http_guard *guard, struct http_guard_entry *entry, int64_t now_ms);
+/* MHD is closing it (the socket is still open): forgotten. */
+void http_guard_closed(struct http_guard *guard, struct http_guard_entry *entry);
+/* Shuts down every waiting connection past its deadline; returns how many. */
+unsigned http_guard_sweep(struct http_guard *guard, int64_t now_ms);
 
 /*
  * http_ops.c — operational endpoints and counters.

@@ -152,6 +152,13 @@ static void render_prometheus(struct http_server *server, struct buf *t)
 				           route_names[r], (unsigned long long)n);
 		}
 	}
+	prom_header(t, "http_connections_shut_total", "counter",
+	            "Connections shut without an answer for want of a whole request: at "
+	            "http_header_timeout, or waiting longest when new ones needed room.");
+	buf_printf(t, "casa_metrics_http_connections_shut_total{reason=\"deadline\"} %llu\n",
+	           (unsigned long long)atomic_load(&server->guard.timed_out));
+	buf_printf(t, "casa_metrics_http_connections_shut_total{reason=\"room\"} %llu\n",
+	           (unsigned long long)atomic_load(&server->guard.evicted));
 	prom_header(t, "build_info", "gauge", "Build information.");
 	buf_printf(t, "casa_metrics_build_info{version=\"%s\"} 1\n", CASA_VERSION);
 	snapshot_unref(snapshot);

@@ -78,9 +78,10 @@ struct config {
 	char *tokens;                      /* api_tokens plus the file's: what http gets */
 	char *dashboard_dir;               /* served at / */
 	int http_threads;                  /* worker threads, default 4 */
-	int http_connection_limit;         /* total connections, default 1024 */
+	int http_connection_limit;         /* total connections, default 4096 */
 	int http_per_ip_limit;             /* per client address, 0 = no limit */
 	int http_timeout_s;                /* idle connection timeout, default 30 */
+	int http_header_timeout_s;         /* time for a whole request, default 10 */
 	/* command line only */
 	char *config_file; /* --config FILE, NULL when none */
 	char *output;      /* --output DIR (with --once), else NULL */

@@ -25,6 +25,7 @@ struct http_options {
 	const char *dashboard_dir;   /* directory served at /; NULL or "" = none */
 	int refresh_seconds;         /* >= 1; Cache-Control max-age follows it */
 	int connection_timeout_s;    /* >= 1; idle connection timeout */
+	int header_timeout_s;        /* >= 1; time for a whole request (slow clients) */
 	int connection_limit;        /* >= 1; total connections */
 	int per_ip_connection_limit; /* >= 0; connections per client address, 0 = no limit */
 	int threads;                 /* >= 1; worker threads */

@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	    .dashboard_dir = NULL,
 	    .refresh_seconds = 300,
 	    .connection_timeout_s = 10,
+	    .header_timeout_s = 10,
 	    .connection_limit = 64,
 	    .per_ip_connection_limit = 32,
 	    .threads = 2,

@@ -144,7 +144,7 @@ START_TEST(test_usage_states_defaults)
 	    {"max-age", "(default 86400)"},
 	    {"source-parallel", "(default 2)"},
 	    {"http-threads", "(default 4)"},
-	    {"http-connection-limit", "(default 1024)"},
+	    {"http-connection-limit", "(default 4096)"},
 	    {"http-per-ip-limit", "(default 64)"},
 	    {"http-timeout", "(default 30)"},
 	};

@@ -317,6 +317,7 @@ START_TEST(test_live_reload_and_replace)
 	options.api_tokens = "first-token";
 	options.refresh_seconds = 60;
 	options.connection_timeout_s = 10;
+	options.header_timeout_s = 10;
 	options.connection_limit = 16;
 	options.per_ip_connection_limit = 0; /* no limit */
 	options.threads = 2;
@@ -385,6 +386,7 @@ START_TEST(test_start_refuses_bad_options)
 	const struct http_options good = {.listen_host = "127.0.0.1",
 	                                  .refresh_seconds = 60,
 	                                  .connection_timeout_s = 10,
+	                                  .header_timeout_s = 10,
 	                                  .connection_limit = 16,
 	                                  .per_ip_connection_limit = 4,
 	                                  .threads = 1};
@@ -393,7 +395,8 @@ START_TEST(test_start_refuses_bad_options)
 		int field;        /* which option is broken */
 	} cases[] = {
 	    {"listen_host", 0},      {"refresh_seconds", 1},         {"connection_timeout_s", 2},
-	    {"connection_limit", 3}, {"per_ip_connection_limit", 4}, {"threads", 5}};
+	    {"connection_limit", 3}, {"per_ip_connection_limit", 4}, {"threads", 5},
+	    {"header_timeout_s", 6}};
 	for (size_t i = 0; i < CASA_ARRAY_LEN(cases); i++) {
 		struct http_options options = good;
 		switch (cases[i].field) {
@@ -411,6 +414,9 @@ START_TEST(test_start_refuses_bad_options)
 			break;
 		case 4:
 			options.per_ip_connection_limit = -1;
+			break;
+		case 6:
+			options.header_timeout_s = 0;
 			break;
 		default:
 			options.threads = 0;
