@@ -106,6 +106,8 @@ struct tau {
 	int coef[MAX_TAU];              /* +1 or -1 */
 };
 
+struct share;
+
 struct engine {
 	const struct release_view *view;  /* borrowed */
 	const struct metrics_result *raw; /* &view->raw */
@@ -130,18 +132,27 @@ struct engine {
 	int64_t *acc;         /* per relation, scratch for validation */
 	uint32_t *queue;      /* work queue of secret roots */
 	size_t queue_head, queue_tail, queue_cap;
-	uint64_t unprotected;               /* secrets left with too little room */
-	uint8_t comp[METRIC_COUNT][2];      /* component id of (metric, field) under the links
-	                                       that hold in whole tables */
-	struct rect_partner *rect_partners; /* scratch: a partner per group */
-	int co_move;                        /* search mode: a percentage's numerator moves
-	                                       with its denominator, that one with its own
-	                                       ... this many levels deep (column_terms) */
-	bool free_dens;                     /* search mode: no numerator moves with its
-	                                       denominator (attached(), lower_bound()) */
-	bool coupled[METRIC_COUNT];         /* a percentage whose numerator moves with its
-	                                       denominator in a star (see attached()) */
-	int64_t *lb_free;                   /* lower bounds in the free_dens mode */
+	uint64_t unprotected;                /* secrets left with too little room */
+	uint8_t comp[METRIC_COUNT][2];       /* component id of (metric, field) under the links
+	                                        that hold in whole tables */
+	struct rect_partner *rect_partners;  /* scratch: a partner per group */
+	int co_move;                         /* search mode: a percentage's numerator moves
+	                                        with its denominator, that one with its own
+	                                        ... this many levels deep (column_terms) */
+	bool free_dens;                      /* search mode: no numerator moves with its
+	                                        denominator (attached(), lower_bound()) */
+	bool coupled[METRIC_COUNT];          /* a percentage whose numerator moves with its
+	                                        denominator in a star (see attached()) */
+	int64_t *lb_free;                    /* lower bounds in the free_dens mode */
+	uint32_t lift_var;                   /* search mode: the numerator whose cap is
+	                                        lifted by its denominator's star, or NO_VAR */
+	int64_t lift_ub;                     /* its lifted cap (lift_var only) */
+	int32_t *star_of;                    /* per root: its own saved star, or -1 */
+	int64_t *star_rise;                  /* per root: how far its own star raises it */
+	size_t *saved_first;                 /* saved star s: terms saved_first[s] .. [s + 1) */
+	size_t saved_stars, saved_stars_cap; /* saved stars and saved_first slots */
+	struct share *saved;                 /* terms of every saved star */
+	size_t saved_n, saved_cap;           /* saved terms used and allocated */
 };
 
 /* ---- small helpers ---- */
@@ -666,9 +677,9 @@ static uint32_t attached(struct engine *e, uint32_t member);
 
 /* Lowest value of root v the attacker allows once v is hidden: 1 when a
  * cell of v outside a small group has v as its emptiness count (hidden
- * there means not empty); a percentage's denominator is at least its
- * numerator (true numerator: a witness, not a bound). */
-static int64_t compute_lower_bound(struct engine *e, uint32_t v)
+ * there means not empty); with dens, a percentage's denominator is at least
+ * its numerator (true numerator: a witness, not a bound). */
+static int64_t compute_lower_bound(struct engine *e, uint32_t v, bool dens)
 {
 	int64_t lb = 0;
 	/* Only a count no other metric publishes: a hidden cell whose
@@ -684,7 +695,8 @@ static int64_t compute_lower_bound(struct engine *e, uint32_t v)
 		enum metric_kind kind = metrics_catalog[t->metric].kind;
 		if (!shared && !(e->cell[c] & CELL_SMALL) && f == emptiness_field(kind) && lb < 1)
 			lb = 1;
-		if (kind == METRIC_KIND_PERCENT && f == DEN && attached(e, member) == NO_VAR) {
+		if (dens && kind == METRIC_KIND_PERCENT && f == DEN &&
+		    attached(e, member) == NO_VAR) {
 			int64_t num = t->cells[(size_t)row * t->group_count + group].numerator;
 			if (num > lb)
 				lb = num;
@@ -698,10 +710,8 @@ static int64_t lower_bound(struct engine *e, uint32_t v)
 	return e->free_dens ? e->lb_free[v] : e->lb[v];
 }
 
-/* Highest value: a percentage's numerator is at most its denominator. When
- * that denominator is secret too, its own star can first raise it by the
- * room it was given (that star keeps every other numerator under its
- * denominator: lower_bound), so the numerator may rise that far. */
+/* Highest value: a percentage's numerator is at most its denominator (the
+ * lifted search mode raises this cap for one numerator: lift_holds). */
 static int64_t upper_bound(struct engine *e, uint32_t v)
 {
 	int64_t ub = UNBOUNDED;
@@ -969,7 +979,9 @@ static void room(struct engine *e, const struct term *terms, int n, int64_t *up,
 	for (int i = 0; i < n; i++) {
 		uint32_t v = terms[i].var;
 		int64_t val = var_value(e, v), lb = lower_bound(e, v);
-		int64_t ub = terms[i].attached ? UNBOUNDED : upper_bound(e, v);
+		int64_t ub = terms[i].attached  ? UNBOUNDED
+		             : v == e->lift_var ? e->lift_ub
+		                                : upper_bound(e, v);
 		int64_t rise = ub >= UNBOUNDED ? UNBOUNDED : ub - val, fall = val - lb;
 		if (rise < 0)
 			rise = 0;
@@ -1015,7 +1027,10 @@ struct star {
 	struct term *terms; /* every cell of it (x's column first) */
 	int64_t *term_up;   /* room each term gets (its own direction) */
 	int64_t *term_down; /* same, downwards */
+	uint32_t *group;    /* per term: terms of one group move by coef times one amount */
+	uint32_t groups;    /* groups begun (star_add) */
 	size_t n, cap;      /* terms used and allocated */
+	bool rect;          /* a rectangle: its terms' coef is not their direction */
 };
 
 static bool star_push(struct star *s, struct term t, int64_t up, int64_t down)
@@ -1034,8 +1049,13 @@ static bool star_push(struct star *s, struct term t, int64_t up, int64_t down)
 		if (nd == NULL)
 			return false;
 		s->term_down = nd;
+		uint32_t *ng = realloc(s->group, cap * sizeof(*ng));
+		if (ng == NULL)
+			return false;
+		s->group = ng;
 		s->cap = cap;
 	}
+	s->group[s->n] = s->groups;
 	s->terms[s->n] = t;
 	s->term_up[s->n] = up;
 	s->term_down[s->n] = down;
@@ -1048,6 +1068,7 @@ static void star_free(struct star *s)
 	free(s->terms);
 	free(s->term_up);
 	free(s->term_down);
+	free(s->group);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1217,6 +1238,7 @@ static int list_partners(struct engine *e, const struct component *comp, enum di
 /* Adds terms (with the room each gets) to a star. */
 static bool star_add(struct star *s, const struct term *terms, int n, int64_t up, int64_t down)
 {
+	s->groups++; /* these terms move together */
 	for (int i = 0; i < n; i++) {
 		int64_t u = terms[i].coef > 0 ? up : down, d = terms[i].coef > 0 ? down : up;
 		if (!star_push(s, terms[i], u, d))
@@ -1355,6 +1377,7 @@ static bool try_group_star(struct engine *e, const struct component *comp, enum 
 		if (sat_add(up, down) < need || !better(best, *found, cost, up, down))
 			continue;
 		best->n = 0;
+		best->rect = false;
 		best->cost = cost;
 		best->up = up;
 		best->down = down;
@@ -1478,6 +1501,7 @@ static bool try_total_star(struct engine *e, const struct component *comp, enum 
 		    !better(best, *found, tcost, tu, td))
 			return true;
 		best->n = 0;
+		best->rect = false;
 		best->cost = tcost;
 		best->up = tu;
 		best->down = td;
@@ -1520,6 +1544,7 @@ static bool try_total_star(struct engine *e, const struct component *comp, enum 
 		if (sat_add(up, down) < need || !better(best, *found, cost, up, down))
 			continue;
 		best->n = 0;
+		best->rect = false;
 		best->cost = cost;
 		best->up = up;
 		best->down = down;
@@ -1690,6 +1715,7 @@ static bool try_rect_star(struct engine *e, const struct component *comp, enum d
 		if (!valid || sat_add(up, down) < need || !better(best, *found, cost, up, down))
 			return true;
 		best->n = 0;
+		best->rect = true;
 		best->cost = cost;
 		best->up = up;
 		best->down = down;
@@ -1776,6 +1802,7 @@ static bool try_rect_star(struct engine *e, const struct component *comp, enum d
 		 * from that cell */
 		int cols = taken + 1;
 		best->n = 0;
+		best->rect = true;
 		best->cost = cost + pcost;
 		best->up = up;
 		best->down = down;
@@ -2043,6 +2070,274 @@ static bool try_fallback(struct engine *e, const struct metrics_table *t, int32_
 	return true;
 }
 
+/* ---- a numerator's cap lifted by its denominator's own star ---- */
+
+/*
+ * A percentage's numerator x is at most its denominator d. When d is secret
+ * and a star of its own raises it by up to u (a perturbation in the kernel),
+ * x may rise past d's value: x's star plus d's star raising d by what x
+ * needs is in the kernel too, being a sum of two. Its bounds are checked on
+ * the sum, each group of terms (what moves by one amount: a column, a
+ * partner, a rectangle's cell) moving anywhere within its room, capped by
+ * what its star's root moves (a group moves by a share of that, never
+ * more). The numerator then needs no co-moving denominator chain, whose
+ * other tables (days missing, screened after return) would be hidden.
+ */
+
+/* A group's share in a sum of stars: a term moving by coef times the
+ * group's amount, which lies in lo .. hi. */
+struct share {
+	uint32_t var;   /* root variable */
+	int coef;       /* +1 or -1 */
+	uint32_t group; /* terms of one group move by one amount */
+	int64_t lo, hi; /* the group's amount */
+};
+
+/* The amount range of term i of star s: its room either way. */
+static void group_range(const struct star *s, size_t i, int64_t *lo, int64_t *hi)
+{
+	int64_t up = s->terms[i].coef > 0 ? s->term_up[i] : s->term_down[i];
+	int64_t down = s->terms[i].coef > 0 ? s->term_down[i] : s->term_up[i];
+	*lo = -down;
+	*hi = up;
+}
+
+/* Saves the star protect() chose; it becomes the own star of every term
+ * met once in it whose own star raises it less. At that term's extreme no
+ * group moves by more than it does (a group or total star moves x's
+ * column by what one partner moves); a rectangle is x's own only (its
+ * other cells' extremes are not spelt out). */
+static bool save_chosen_star(struct engine *e, uint32_t x, const struct star *s)
+{
+	if (e->saved_stars + 2 > e->saved_stars_cap) {
+		size_t cap = e->saved_stars_cap ? 2 * e->saved_stars_cap : 1024;
+		size_t *f = realloc(e->saved_first, cap * sizeof(*f));
+		if (f == NULL)
+			return false;
+		e->saved_first = f;
+		e->saved_stars_cap = cap;
+	}
+	if (e->saved_n + s->n > e->saved_cap) {
+		size_t cap = e->saved_cap ? 2 * e->saved_cap : 65536;
+		while (cap < e->saved_n + s->n)
+			cap *= 2;
+		struct share *t = realloc(e->saved, cap * sizeof(*t));
+		if (t == NULL)
+			return false;
+		e->saved = t;
+		e->saved_cap = cap;
+	}
+	int32_t at = (int32_t)e->saved_stars++;
+	e->saved_first[at] = e->saved_n;
+	for (size_t i = 0; i < s->n; i++) {
+		struct share *sh = &e->saved[e->saved_n++];
+		*sh = (struct share){s->terms[i].var, s->terms[i].coef, s->group[i], 0, 0};
+		group_range(s, i, &sh->lo, &sh->hi);
+	}
+	e->saved_first[at + 1] = e->saved_n;
+	for (size_t i = 0; i < s->n; i++) {
+		uint32_t v = s->terms[i].var;
+		if ((e->star_of[v] >= 0 && e->star_rise[v] >= s->term_up[i]) || (s->rect && v != x))
+			continue;
+		bool once = true;
+		for (size_t j = 0; j < s->n && once; j++)
+			once = j == i || s->terms[j].var != v;
+		if (once) {
+			e->star_of[v] = at;
+			e->star_rise[v] = s->term_up[i];
+		}
+	}
+	return true;
+}
+
+/* The one denominator of every percentage whose numerator is root x, or
+ * NO_VAR (none, several, x itself). */
+static uint32_t sole_denominator(struct engine *e, uint32_t x)
+{
+	uint32_t d = NO_VAR;
+	for (size_t j = e->var_first[x]; j < e->var_first[x + 1]; j++) {
+		uint32_t member = e->var_cells[j];
+		uint32_t row, group;
+		const struct metrics_table *t = cell_table(e, member / 2, &row, &group);
+		if (member % 2 != NUM || metrics_catalog[t->metric].kind != METRIC_KIND_PERCENT)
+			continue;
+		uint32_t dv = find(e, var_id(member / 2, DEN));
+		if (dv == x || (d != NO_VAR && dv != d))
+			return NO_VAR;
+		d = dv;
+	}
+	return d;
+}
+
+/* d's rise room in its own saved star, 0 when it has none. */
+static int64_t saved_rise(struct engine *e, uint32_t d)
+{
+	return e->star_of[d] < 0 ? 0 : e->star_rise[d];
+}
+
+/* Extreme of (a - b) over the sum (b NO_VAR: of a alone): its highest, or
+ * with `low` its lowest value, each group's amount free in its range. */
+static int64_t extreme_move(const struct share *sh, size_t n, uint32_t a, uint32_t b, bool low)
+{
+	int64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (sh[i].var != a && sh[i].var != b)
+			continue;
+		/* the first share of its group in a or b sums the group's weight */
+		bool first = true;
+		for (size_t j = 0; j < i && first; j++)
+			first = !(sh[j].group == sh[i].group && (sh[j].var == a || sh[j].var == b));
+		if (!first)
+			continue;
+		int64_t weight = 0;
+		for (size_t j = i; j < n; j++)
+			if (sh[j].group == sh[i].group)
+				weight += sh[j].var == a   ? sh[j].coef
+				          : sh[j].var == b ? -sh[j].coef
+				                           : 0;
+		int64_t amount = (weight > 0) != low ? sh[i].hi : sh[i].lo;
+		total = sat_add(total, weight * amount);
+	}
+	return total;
+}
+
+/* Whether every bound holds over the sum: non-negative (at least 1 where
+ * the policy implies it), every percentage's numerator at most its
+ * denominator. */
+static bool shares_hold(struct engine *e, const struct share *sh, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = sh[i].var;
+		if (var_value(e, v) + extreme_move(sh, n, v, NO_VAR, true) <
+		    compute_lower_bound(e, v, false))
+			return false;
+		for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
+			uint32_t member = e->var_cells[j];
+			uint32_t row, group;
+			const struct metrics_table *t = cell_table(e, member / 2, &row, &group);
+			if (metrics_catalog[t->metric].kind != METRIC_KIND_PERCENT)
+				continue;
+			uint32_t nv = find(e, var_id(member / 2, NUM));
+			uint32_t dv = find(e, var_id(member / 2, DEN));
+			if (sat_add(var_value(e, nv) - var_value(e, dv),
+			            extreme_move(sh, n, nv, dv, false)) > 0)
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Checks x's lifted star s (found with x capped at d's value plus the rise
+ * of d's own star): x rising by up to `rise` while d's star raises d by what
+ * x needs. *holds tells; false only when memory runs out.
+ */
+static bool lift_holds(struct engine *e, uint32_t x, uint32_t d, const struct star *s, int64_t rise,
+                       bool *holds)
+{
+	*holds = false;
+	int32_t ds = e->star_of[d];
+	int64_t need_d = var_value(e, x) + rise - var_value(e, d);
+	if (need_d < 0)
+		need_d = 0;
+	if (need_d > saved_rise(e, d))
+		return true;
+	/* each root in its own star only: x moves by what its star moves it,
+	 * d by exactly what x needs */
+	size_t xs = SIZE_MAX;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->terms[i].var == d || (s->terms[i].var == x && xs != SIZE_MAX))
+			return true;
+		if (s->terms[i].var == x)
+			xs = i;
+	}
+	size_t from = ds >= 0 ? e->saved_first[ds] : 0, to = ds >= 0 ? e->saved_first[ds + 1] : 0;
+	if (xs == SIZE_MAX || s->terms[xs].coef < 0)
+		return true;
+	size_t ds_at = SIZE_MAX;
+	for (size_t i = from; i < to; i++) {
+		if (e->saved[i].var == x)
+			return true;
+		if (e->saved[i].var == d)
+			ds_at = i;
+	}
+	if (need_d > 0 && ds_at == SIZE_MAX)
+		return true;
+	struct share *sh = malloc((s->n + (need_d > 0 ? to - from : 0) + 1) * sizeof(*sh));
+	if (sh == NULL)
+		return false;
+	size_t n = 0;
+	const uint32_t other = 1u << 31; /* d's star's groups */
+	for (size_t i = 0; i < s->n; i++) {
+		sh[n] = (struct share){s->terms[i].var, s->terms[i].coef, s->group[i], 0, 0};
+		group_range(s, i, &sh[n].lo, &sh[n].hi);
+		sh[n].lo = -min64(-sh[n].lo, rise);
+		sh[n].hi = min64(sh[n].hi, rise);
+		n++;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (sh[i].group == s->group[xs]) { /* x's group: x rises by 0 .. rise */
+			sh[i].lo = 0;
+			sh[i].hi = rise;
+		}
+	for (size_t i = from; need_d > 0 && i < to; i++) {
+		sh[n] = e->saved[i];
+		sh[n].group |= other;
+		if (e->saved[i].group == e->saved[ds_at].group) {
+			/* d's group: d rises by exactly need_d */
+			sh[n].lo = sh[n].hi = e->saved[ds_at].coef * need_d;
+		} else {
+			sh[n].lo = -min64(-sh[n].lo, need_d);
+			sh[n].hi = min64(sh[n].hi, need_d);
+		}
+		n++;
+	}
+	*holds = shares_hold(e, sh, n);
+	free(sh);
+	return true;
+}
+
+/*
+ * A star found with x's cap lifted: holds when x's rise (all of it, else
+ * what x needs beyond its fall) passes lift_holds. Then x keeps that rise;
+ * every other term keeps only the room that does not lean on the lift, the
+ * way it moves when x falls (a rectangle's terms carry no direction: none).
+ * Else the star is dropped (*found false).
+ */
+static bool lift_found(struct engine *e, uint32_t x, uint32_t den, int64_t need, struct star *best,
+                       bool *found)
+{
+	int64_t rises[2] = {best->up, need - min64(best->down, need)};
+	bool holds = false;
+	int64_t rise = 0;
+	for (int i = 0; i < 2 && !holds; i++) {
+		rise = rises[i];
+		if (rise < 0 || rise > best->up || (i == 1 && rise == rises[0]))
+			continue;
+		if (!lift_holds(e, x, den, best, rise, &holds))
+			return false;
+	}
+	if (!holds || sat_add(rise, best->down) < need) {
+		best->n = 0;
+		*found = false;
+		return true;
+	}
+	best->up = rise;
+	for (size_t i = 0; i < best->n; i++) {
+		if (best->terms[i].var == x) {
+			best->term_up[i] = rise;
+			continue;
+		}
+		if (best->terms[i].coef < 0)
+			best->term_down[i] = 0;
+		else if (best->rect)
+			best->term_up[i] = best->term_down[i] = 0;
+		else
+			best->term_up[i] = 0;
+	}
+	return true;
+}
+
 static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps);
 
 /* Makes sure secret root x has k - 1 of room (see the file comment). */
@@ -2060,8 +2355,12 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 	component_of(e, t->metric, field, &comp);
 	int fy = e->raw->fy_start_month;
 
+	uint32_t den = sole_denominator(e, x);
+	bool liftable = den != NO_VAR && (e->var[den] & VAR_SECRET) && !pinned_zero(e, den);
+	int64_t den_rise = liftable ? saved_rise(e, den) : 0;
+
 	struct star best = {0};
-	bool found = false, ok = true;
+	bool found = false, ok = true, lifted = false;
 	int fine = additive_component(&comp) &&
 	                   !outside_months(e, &comp, t->period_type, t->dim, period, group)
 	               ? finest_type(e, &comp, t->dim)
@@ -2083,10 +2382,19 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 	 * little room, every percentage's numerator with its denominator
 	 * (co_move), and last that denominator with its own, three levels
 	 * deep (screened positive, screened, returned: the price is the
-	 * denominators' other tables, so it comes last) */
-	for (int mode = 0; mode < 4 && ok && !found; mode++) {
-		e->free_dens = mode == 1;
-		e->co_move = mode < 2 ? 0 : mode == 2 ? 1 : 3;
+	 * denominators' other tables, so it comes last). Before co-moving,
+	 * the first two again with a numerator's cap lifted by its secret
+	 * denominator's own star (lift_holds), which hides nothing of the
+	 * denominator's other tables. */
+	for (int mode = 0; mode < 6 && ok && !found; mode++) {
+		bool lift_mode = mode == 2 || mode == 3;
+		if (lift_mode && den_rise <= 0)
+			continue;
+		lifted = lift_mode;
+		e->lift_var = lifted ? x : NO_VAR;
+		e->lift_ub = lifted ? sat_add(var_value(e, den), den_rise) : 0;
+		e->free_dens = mode == 1 || mode == 3;
+		e->co_move = mode < 4 ? 0 : mode == 4 ? 1 : 3;
 		if (!nested) {
 			struct tau tau = {
 			    .n = 1, .type = {t->period_type}, .period = {period}, .coef = {1}};
@@ -2133,7 +2441,10 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 				}
 			}
 		}
+		if (ok && found && lifted)
+			ok = lift_found(e, x, den, need, &best, &found);
 	}
+	e->lift_var = NO_VAR;
 	e->co_move = 0;
 	e->free_dens = false;
 	if (!ok) {
@@ -2148,6 +2459,10 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 		star_free(&best);
 		e->unprotected++;
 		return true;
+	}
+	if (!lifted && !save_chosen_star(e, x, &best)) {
+		star_free(&best);
+		return false;
 	}
 	for (size_t i = 0; i < best.n; i++) {
 		uint32_t v = best.terms[i].var;
@@ -2189,6 +2504,10 @@ static void engine_free(struct engine *e)
 	free(e->acc);
 	free(e->queue);
 	free(e->rect_partners);
+	free(e->star_of);
+	free(e->star_rise);
+	free(e->saved_first);
+	free(e->saved);
 }
 
 /* Cells of each root variable, ascending (the first is its representative). */
@@ -2221,7 +2540,7 @@ bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t 
                          struct disclosure_suppress_stats *stats)
 {
 	bool ok = false;
-	struct engine e = {.view = view, .raw = &view->raw, .k = min_cell};
+	struct engine e = {.view = view, .raw = &view->raw, .k = min_cell, .lift_var = NO_VAR};
 	uint8_t *why = NULL;
 	struct term *scratch = NULL;
 	struct dim_partners *dps = NULL;
@@ -2266,11 +2585,15 @@ bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t 
 	e.lb = calloc(vars + 1, sizeof(int64_t));
 	e.lb_free = calloc(vars + 1, sizeof(int64_t));
 	e.best_down = calloc(vars + 1, sizeof(int64_t));
+	e.star_of = malloc((vars + 1) * sizeof(int32_t));
+	e.star_rise = calloc(vars + 1, sizeof(int64_t));
 	scratch = malloc((widest + 2) * sizeof(*scratch));
 	dps = calloc(DIM_COUNT, sizeof(*dps));
 	if (!e.cell || !why || !e.parent || !e.var || !e.best_up || !e.best_down || !e.value ||
-	    !e.lb || !e.lb_free || !scratch || !dps)
+	    !e.lb || !e.lb_free || !e.star_of || !e.star_rise || !scratch || !dps)
 		goto fail;
+	for (size_t v = 0; v <= vars; v++)
+		e.star_of[v] = -1;
 	uint32_t most_groups = 1;
 	for (int d = 0; d < DIM_COUNT; d++)
 		if (metrics_group_count(raw, (enum dim)d) > most_groups)
@@ -2311,9 +2634,9 @@ bool disclosure_suppress(const struct release_view *view, int min_cell, uint8_t 
 
 	for (size_t v = 0; v < vars; v++)
 		if (e.parent[v] == v && e.var_first[v] != e.var_first[v + 1]) {
-			e.lb[v] = compute_lower_bound(&e, (uint32_t)v);
+			e.lb[v] = compute_lower_bound(&e, (uint32_t)v, true);
 			e.free_dens = true;
-			e.lb_free[v] = compute_lower_bound(&e, (uint32_t)v);
+			e.lb_free[v] = compute_lower_bound(&e, (uint32_t)v, true);
 			e.free_dens = false;
 		}
 
