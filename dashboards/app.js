@@ -168,6 +168,32 @@
 	}
 
 	/* ---- API ---- */
+	/* The tables the API publishes for metric m (the catalog's published,
+	 * issue 13): per period type "total" and the breakdowns of the
+	 * publication plan. The page asks for no other, so it never meets the
+	 * 404 of an unpublished table. A catalog without the list (an older
+	 * daemon) publishes everything it allows. */
+	function publishedTables(m, periodType) {
+		if (!m.published)
+			return m.period_types.includes(periodType) ? ['total', ...m.by] : [];
+		return m.published[periodType] || [];
+	}
+	function publishedPeriodTypes(m) {
+		return m.period_types.filter((p) => publishedTables(m, p).length > 0);
+	}
+	function publishes(m, periodType, by) {
+		return publishedTables(m, periodType).includes(by || 'total');
+	}
+	/* The first of the period types whose `by` table m publishes. */
+	function periodTypeWith(m, by, preferred) {
+		return preferred.find((p) => publishes(m, p, by)) || null;
+	}
+	/* A period not closed and settled (SPEC §5): its total may still move
+	 * and its breakdowns are not published; a partial one is too. */
+	function isProvisional(r) {
+		return !!r && (r.provisional === true || r.partial === true);
+	}
+
 	function tableUrl(metric, params, csv) {
 		const q = new URLSearchParams();
 		q.set('period_type', params.periodType);
@@ -300,12 +326,16 @@
 			e.value !== null && !e.suppressed ? versus(e.value, e.reference, e.higher_is_better) : ''));
 		}
 		el.append(h('p', { class: 'tile-period' },
-			`${e.period}${e.partial ? ' (partial)' : ''} · ${fmtDate(e.period_start)} – ${fmtDate(e.period_end)}`));
+			`${e.period}${periodNote(e)} · ${fmtDate(e.period_start)} – ${fmtDate(e.period_end)}`));
 		const iv = tileInterval(e);
 		if (iv)
 			el.append(iv);
 		el.append(changeLine(e));
 		return el;
+	}
+	/* " (partial)" or " (provisional)" after a period label. */
+	function periodNote(r) {
+		return r.partial ? ' (partial)' : isProvisional(r) ? ' (provisional)' : '';
 	}
 	/* A value read against a reference, in the metric's better direction
 	 * (none: no verdict). */
@@ -335,6 +365,13 @@
 		}
 		const diff = `${e.change > 0 ? '+' : e.change < 0 ? '−' : '±'}${changeText(Math.abs(e.change), e.unit)}`;
 		const dir = st.change_direction;
+		if (isProvisional(e)) {
+			/* a provisional value may still move: never a coloured verdict */
+			p.classList.add('neutral', 'provisional');
+			p.setAttribute('data-provisional', 'true');
+			p.textContent = `${diff} from ${e.previous.period} (provisional: the period is not settled)`;
+			return p;
+		}
 		if (dir !== 'up' && dir !== 'down') {
 			p.classList.add('neutral');
 			/* a count has no interval, so no verdict either */
@@ -375,17 +412,28 @@
 		return fmtValue(v, unit) + (suffix ? ' ' + suffix : '');
 	}
 
-	/* The screening gap by sex (the HHS OIG found it in 2022): the
-	 * summary's period of screened_after_return_pct, girls against boys,
-	 * each with the catalog's reference for that sex. */
+	/* The screening gap by sex (the HHS OIG found it in 2022) of
+	 * screened_after_return_pct, girls against boys, each with the
+	 * catalog's reference for that sex: the latest closed quarter (issue
+	 * 13: breakdowns are published for closed, settled periods only), or
+	 * the latest closed period of the summary's type when quarters by sex
+	 * are not published. */
 	async function gapTile(summary) {
 		const id = 'screened_after_return_pct';
 		const m = metricById(id);
 		const e = summary.metrics.find((x) => x.metric === id);
-		if (!m || !e || !e.period || !m.by.includes('sex'))
+		if (!m || !e || !m.by.includes('sex'))
 			return null;
-		const body = await getTable(id, { periodType: e.period_type, by: 'sex', from: e.period, to: e.period });
-		const el = h('article', { class: 'tile gap', 'data-testid': 'tile-screening-gap', 'data-period': e.period });
+		const pt = periodTypeWith(m, 'sex', ['quarter', e.period_type, 'year', 'fiscal_year']);
+		if (!pt)
+			return null;
+		const closed = (await getTable(id, { periodType: pt, by: 'sex' })).rows.filter((r) => !isProvisional(r));
+		const period = closed.length ? closed[closed.length - 1].period : null;
+		if (!period)
+			return null;
+		const body = { rows: closed.filter((r) => r.period === period) };
+		const el = h('article', { class: 'tile gap', 'data-testid': 'tile-screening-gap', 'data-period': period,
+			'data-period-type': pt });
 		el.append(h('h3', null, `${m.title}: the gap by sex`));
 		const refs = new Map((m.references || []).filter((r) => r.by === 'sex').map((r) => [r.group, r]));
 		const cells = {};
@@ -412,7 +460,7 @@
 			el.append(h('p', { class: 'tile-note', 'data-testid': 'gap' }, `Gap not shown: a cell has ${suppressedText()} or no data`));
 		}
 		const source = [...refs.values()].map((r) => r.source).find(Boolean);
-		el.append(h('p', { class: 'tile-period' }, `${e.period}${e.partial ? ' (partial)' : ''}`),
+		el.append(h('p', { class: 'tile-period' }, `${PERIOD_TYPE_LABEL[pt] || pt} ${period} (closed)`),
 			source ? h('p', { class: 'tile-note gap-source' }, source) : null);
 		return el;
 	}
@@ -428,7 +476,8 @@
 		el.setAttribute('aria-busy', 'true');
 		loading(el, heading);
 		try {
-			const pt = m.period_types.includes(periodType) ? periodType : m.period_types[m.period_types.length - 1];
+			const types = publishedPeriodTypes(m);
+			const pt = types.includes(periodType) ? periodType : types[types.length - 1];
 			const all = await getTable(id, { periodType: pt });
 			const ps = periodsOf(all.rows).map((p) => p.period);
 			const params = { periodType: pt, from: ps[Math.max(0, ps.length - span)], to: ps[ps.length - 1] };
@@ -464,7 +513,7 @@
 				continue;
 			}
 			const count = (v) => (e.suppressed ? 'suppressed' : v === null || v === undefined ? '—' : fmtInt.format(v));
-			tr.append(h('td', { class: 'period' }, e.period ? `${e.period}${e.partial ? ' (partial)' : ''}` : '—'),
+			tr.append(h('td', { class: 'period' }, e.period ? `${e.period}${periodNote(e)}` : '—'),
 				h('td', { class: 'n value' }, shownValue(e.value, e.suppressed, e.unit)),
 				h('td', { class: 'n interval' }, !e.suppressed && hasInterval(e.statistics) ? intervalText(e.statistics, e.unit) : '—'),
 				h('td', { class: 'n numerator' }, count(e.numerator)),
@@ -629,9 +678,9 @@
 				return;
 			svg.append(s('text', { x: x(i), y: H - B + 16, 'text-anchor': 'middle', class: 'tick' },
 				p.period));
-			if (p.partial) {
+			if (p.provisional) {
 				svg.append(s('text', { x: x(i), y: H - B + 30, 'text-anchor': 'middle', class: 'tick partial-label' },
-					'partial'));
+					p.partial ? 'partial' : 'provisional'));
 			}
 		});
 		if (opt.reference) {
@@ -678,12 +727,13 @@
 				}
 				if (prev) {
 					g.append(s('line', { x1: prev.x, y1: prev.y, x2: pt.x, y2: pt.y, stroke: colour,
-						'stroke-width': 2.5, 'stroke-dasharray': p.partial ? '5 4' : dash || null,
-						class: p.partial ? 'partial' : null }));
+						'stroke-width': 2.5, 'stroke-dasharray': p.provisional ? '5 4' : dash || null,
+						class: p.provisional ? 'partial' : null }));
 				}
-				g.append(s('circle', { cx: pt.x, cy: pt.y, r: 3.5, fill: p.partial ? '#ffffff' : colour,
-					stroke: colour, 'stroke-width': 2 },
-				s('title', null, `${label}: ${fmtValue(r.value, opt.unit)} ${unitSuffix(opt.unit)}${p.partial ? ' (partial period)' : ''}`)));
+				g.append(s('circle', { cx: pt.x, cy: pt.y, r: 3.5, fill: p.provisional ? '#ffffff' : colour,
+					stroke: colour, 'stroke-width': 2, class: p.provisional ? 'provisional' : null,
+					'data-provisional': p.provisional ? 'true' : null },
+				s('title', null, `${label}: ${fmtValue(r.value, opt.unit)} ${unitSuffix(opt.unit)}${provisionalText(p)}`)));
 				prev = pt;
 			});
 			svg.append(g);
@@ -764,8 +814,9 @@
 			const cx = L + band * i + band / 2;
 			if ((periods.length - 1 - i) % every === 0)
 				svg.append(s('text', { x: cx, y: H - B + 16, 'text-anchor': 'middle', class: 'tick' }, p.period));
-			if (p.partial)
-				svg.append(s('text', { x: cx, y: H - B + 30, 'text-anchor': 'middle', class: 'tick partial-label' }, 'partial'));
+			if (p.provisional)
+				svg.append(s('text', { x: cx, y: H - B + 30, 'text-anchor': 'middle', class: 'tick partial-label' },
+					p.partial ? 'partial' : 'provisional'));
 			groups.forEach((gk, gi) => {
 				const r = opt.cells.get(p.period + '\u0000' + gk);
 				const bx = cx - (bw * groups.length) / 2 + gi * bw;
@@ -782,9 +833,10 @@
 						s('title', null, `${label}: no data`)));
 				} else {
 					svg.append(s('rect', { x: bx + 1, y: y(r.value), width: bw - 2, height: H - B - y(r.value),
-						fill: colour, 'fill-opacity': p.partial ? 0.55 : 1, stroke: colour,
-						'stroke-dasharray': p.partial ? '4 3' : null },
-					s('title', null, `${label}: ${fmtValue(r.value, opt.unit)} ${unitSuffix(opt.unit)}${p.partial ? ' (partial period)' : ''}`)));
+						fill: colour, 'fill-opacity': p.provisional ? 0.55 : 1, stroke: colour,
+						'stroke-dasharray': p.provisional ? '4 3' : null, class: p.provisional ? 'provisional' : null,
+						'data-provisional': p.provisional ? 'true' : null },
+					s('title', null, `${label}: ${fmtValue(r.value, opt.unit)} ${unitSuffix(opt.unit)}${provisionalText(p)}`)));
 					if (hasInterval(r)) {
 						svg.append(errorBar(true, bx + bw / 2, y(r.interval_low), Math.max(T, y(r.interval_high)),
 							`${label}: ${confidenceText()} interval ${intervalText(r, opt.unit)}`));
@@ -795,7 +847,11 @@
 		return svg;
 	}
 
-	function legend(items, hasSuppressed, hasPartial) {
+	/* A tooltip's words for a provisional period. */
+	function provisionalText(p) {
+		return p.partial ? ' (partial period, provisional)' : p.provisional ? ' (provisional: not yet settled)' : '';
+	}
+	function legend(items, hasSuppressed, hasProvisional) {
 		const ul = h('ul', { class: 'legend' });
 		items.forEach((it, i) => {
 			const colour = PALETTE[i % PALETTE.length];
@@ -807,8 +863,11 @@
 		if (hasSuppressed)
 			ul.append(h('li', { class: 'key-suppressed' }, h('span', { class: 'hatch-swatch', 'aria-hidden': 'true' }),
 				' hatched: ' + suppressedText()));
-		if (hasPartial)
-			ul.append(h('li', null, 'dashed or pale: partial period, measured through the as-of date'));
+		if (hasProvisional) {
+			ul.append(h('li', { class: 'key-provisional', 'data-testid': 'key-provisional' },
+				'dashed or pale: provisional — a partial or not yet settled period (measured through the as-of ' +
+				'date; its value may still change, and only its total is published)'));
+		}
 		return ul;
 	}
 
@@ -848,6 +907,11 @@
 			const notes = [];
 			if (r.partial)
 				notes.push(`partial: through ${state.catalog.snapshot ? state.catalog.snapshot.as_of : 'as-of date'}`);
+			if (isProvisional(r)) {
+				notes.push('provisional: may still change');
+				tr.classList.add('provisional');
+				tr.setAttribute('data-provisional', 'true');
+			}
 			if (!r.suppressed && r.value === null && r.denominator === 0)
 				notes.push('no children or days in this cell');
 			tr.append(h('td', { class: 'note' }, notes.join('; ')));
@@ -886,7 +950,8 @@
 		const seen = new Map();
 		for (const r of rows) {
 			if (!seen.has(r.period))
-				seen.set(r.period, { period: r.period, partial: r.partial === true, start: r.period_start });
+				seen.set(r.period, { period: r.period, partial: r.partial === true, provisional: isProvisional(r),
+					start: r.period_start });
 		}
 		return [...seen.values()];
 	}
@@ -954,7 +1019,7 @@
 			series.push({ key: 'total', label: '', rows: new Map(body.rows.map((r) => [r.period, r])) });
 		}
 		const nsup = body.rows.filter((r) => r.suppressed).length;
-		const hasPartial = periods.some((p) => p.partial);
+		const hasProvisional = periods.some((p) => p.provisional);
 		let chart, leg;
 		if (by && series.length > PALETTE.length) {
 			const lastP = periods.length ? periods[periods.length - 1] : null;
@@ -963,11 +1028,11 @@
 					interval_low: r.interval_low, interval_high: r.interval_high }));
 			chart = barChart({ width: chartWidth(el), title: `${heading}: ${lastP ? lastP.period : ''}`, desc: describe(body, periods) +
 				' The chart shows the last period of the range; the table has every period.', rows, unit: body.unit });
-			leg = legend([], rows.some((r) => r.suppressed), lastP && lastP.partial);
+			leg = legend([], rows.some((r) => r.suppressed), lastP && lastP.provisional);
 		} else {
 			chart = lineChart({ width: chartWidth(el), title: heading, desc: describe(body, periods), periods, series, unit: body.unit,
 				reference: opts && opts.reference, suppressedCount: nsup });
-			leg = legend(by ? series.map((se) => se.label) : [], nsup > 0, hasPartial);
+			leg = legend(by ? series.map((se) => se.label) : [], nsup > 0, hasProvisional);
 		}
 		fillCard(el, {
 			heading, sub: opts && opts.sub, chart, legend: leg, body,
@@ -1016,7 +1081,7 @@
 		const chart = barChart({ width: chartWidth(el), title: heading, desc: describe(body, periods) +
 			(notes.length ? ' Groups without a published value are listed below the chart.' : ''), rows, unit: body.unit });
 		fillCard(el, { heading, sub, chart, body,
-			legend: h('div', null, notes, legend([], anySuppressed && !notes.length, periods.some((p) => p.partial))),
+			legend: h('div', null, notes, legend([], anySuppressed && !notes.length, periods.some((p) => p.provisional))),
 			csv: tableUrl(body.metric, withRange(params, periods), true),
 			json: tableUrl(body.metric, withRange(params, periods), false) });
 	}
@@ -1036,7 +1101,7 @@
 		const chart = standardized ? standardizedPair(el, body, heading, periods, groups, cells)
 			: groupedBars({ width: chartWidth(el), title: heading, desc: describe(body, periods), periods, groups, cells, unit: body.unit });
 		fillCard(el, { heading, sub: standardized ? sub + ' · as measured, and standardized' : sub, chart, body,
-			legend: legend(groups.map(groupLabel), body.rows.some((r) => r.suppressed), periods.some((p) => p.partial)),
+			legend: legend(groups.map(groupLabel), body.rows.some((r) => r.suppressed), periods.some((p) => p.provisional)),
 			csv: tableUrl(body.metric, withRange(params, periods), true),
 			json: tableUrl(body.metric, withRange(params, periods), false) });
 	}
@@ -1081,17 +1146,22 @@
 		const sel = $('#pick-metric');
 		sel.replaceChildren(...state.catalog.metrics.map((m) => option(m.id, m.title, m.id === state.metric)));
 	}
+	/* Only published tables are offered: the period types with any, and
+	 * the breakdowns published for the chosen period type (months have
+	 * totals only under the default plan). */
 	function fillPeriodTypePicker(m) {
-		if (!m.period_types.includes(state.periodType))
-			state.periodType = m.period_types.includes('quarter') ? 'quarter' : m.period_types[m.period_types.length - 1];
-		$('#pick-period-type').replaceChildren(...m.period_types.map((p) =>
+		const types = publishedPeriodTypes(m);
+		if (!types.includes(state.periodType))
+			state.periodType = types.includes('quarter') ? 'quarter' : types[types.length - 1];
+		$('#pick-period-type').replaceChildren(...types.map((p) =>
 			option(p, PERIOD_TYPE_LABEL[p] || p, p === state.periodType)));
 	}
 	function fillByPicker(m) {
-		if (state.by && !m.by.includes(state.by))
+		const bys = m.by.filter((b) => publishes(m, state.periodType, b));
+		if (state.by && !bys.includes(state.by))
 			state.by = '';
 		$('#pick-by').replaceChildren(option('', 'Total (no breakdown)', state.by === ''),
-			...m.by.map((b) => option(b, BY_LABEL[b] || b, b === state.by)));
+			...bys.map((b) => option(b, BY_LABEL[b] || b, b === state.by)));
 	}
 	async function fillRangePickers(m) {
 		/* The periods a table has come from the table itself (total rows). */
@@ -1155,10 +1225,22 @@
 		}
 	}
 
-	function lastComplete(rows) {
-		const done = rows.filter((r) => !r.partial);
-		const pick = done.length ? done[done.length - 1] : rows[rows.length - 1];
-		return pick ? pick.period : null;
+	/* The latest period whose `by` breakdown is published: closed and
+	 * settled (its rows are absent, or provisional, until then). */
+	async function lastClosed(id, periodType, by) {
+		const done = (await getTable(id, { periodType, by })).rows.filter((r) => !isProvisional(r));
+		return done.length ? done[done.length - 1].period : null;
+	}
+	/* The table parameters of m's `by` breakdown for its latest closed
+	 * period, in the first of `preferred` period types that publishes it. */
+	async function lastClosedParams(m, by, preferred) {
+		const periodType = periodTypeWith(m, by, preferred);
+		if (!periodType)
+			throw new Error(`this metric publishes no ${BY_LABEL[by].toLowerCase()} breakdown`);
+		const p = await lastClosed(m.id, periodType, by);
+		if (!p)
+			throw new Error(`no closed period has its ${BY_LABEL[by].toLowerCase()} breakdown published yet`);
+		return { periodType, by, from: p, to: p };
 	}
 
 	async function overviewCard(el, heading, seq, build) {
@@ -1179,11 +1261,12 @@
 		const m = metricById(state.metric);
 		$('#overview-metric').textContent = m.title;
 		const ref = m.reference ? m.reference.value : null;
-		const fyType = m.period_types.includes('fiscal_year') ? 'fiscal_year' : m.period_types[m.period_types.length - 1];
+		const types = publishedPeriodTypes(m);
+		const fyType = types.includes('fiscal_year') ? 'fiscal_year' : types[types.length - 1];
 		const fyTotal = getTable(m.id, { periodType: fyType });
 		const jobs = [];
 
-		const qType = m.period_types.includes('quarter') ? 'quarter' : 'year';
+		const qType = types.includes('quarter') ? 'quarter' : 'year';
 		const qHeading = qType === 'quarter' ? 'Trend by quarter' : 'Trend by calendar year';
 		jobs.push(overviewCard($('#card-quarter'), qHeading, seq, async () => {
 			const all = await getTable(m.id, { periodType: qType });
@@ -1207,10 +1290,8 @@
 
 		const cHeading = 'County comparison';
 		jobs.push(overviewCard($('#card-county'), cHeading, seq, async () => {
-			if (!m.by.includes('county'))
-				throw new Error('this metric has no county breakdown');
-			const p = lastComplete((await fyTotal).rows);
-			const params = { periodType: fyType, by: 'county', from: p, to: p };
+			const params = await lastClosedParams(m, 'county', [fyType, 'year', 'quarter']);
+			const p = params.from;
 			const body = await getTable(m.id, params);
 			if (seq !== state.seq)
 				return;
@@ -1218,14 +1299,23 @@
 		}));
 
 		const aHeading = 'CASA advocate assigned versus not';
+		/* Issue 13: by quarter where the plan publishes it, closed quarters
+		 * only (the breakdowns of an unsettled one are not published). */
 		jobs.push(overviewCard($('#card-advocate'), aHeading, seq, async () => {
-			if (!m.by.includes('advocate'))
-				throw new Error('this metric has no advocate breakdown');
-			const params = { periodType: fyType, by: 'advocate' };
+			const aType = periodTypeWith(m, 'advocate', ['quarter', fyType, 'year']);
+			if (!aType)
+				throw new Error('this metric publishes no advocate breakdown');
+			const all = await getTable(m.id, { periodType: aType, by: 'advocate' });
+			const ps = periodsOf(all.rows.filter((r) => !isProvisional(r))).map((p) => p.period);
+			if (!ps.length)
+				throw new Error('no closed period has its advocate breakdown published yet');
+			/* the last 8 closed quarters: two years side by side */
+			const params = { periodType: aType, by: 'advocate', from: ps[Math.max(0, ps.length - 8)], to: ps[ps.length - 1] };
 			const body = await getTable(m.id, params);
 			if (seq !== state.seq)
 				return;
-			sideBySideCard($('#card-advocate'), body, params, aHeading, `${PERIOD_TYPE_LABEL[fyType]} · ${m.unit}`);
+			sideBySideCard($('#card-advocate'), body, params, aHeading,
+				`${PERIOD_TYPE_LABEL[aType]}, closed periods · ${m.unit}`);
 		}));
 
 		/* By setting: the chosen metric when it has that breakdown, else the
@@ -1235,9 +1325,8 @@
 		jobs.push(overviewCard($('#card-setting'), sHeading, seq, async () => {
 			if (!sm)
 				throw new Error('no metric with a setting breakdown in the catalog');
-			const smType = sm.period_types.includes('fiscal_year') ? 'fiscal_year' : sm.period_types[sm.period_types.length - 1];
-			const p = lastComplete((await getTable(sm.id, { periodType: smType })).rows);
-			const params = { periodType: smType, by: 'setting', from: p, to: p };
+			const params = await lastClosedParams(sm, 'setting', ['fiscal_year', 'year', 'quarter']);
+			const p = params.from;
 			const body = await getTable(sm.id, params);
 			if (seq !== state.seq)
 				return;

@@ -198,7 +198,7 @@ static json_t *schemas(void)
 	    "{s:s, s:{s:O, s:O, s:O, s:{s:[s,s,s,s]}, s:O, s:O, s:O, s:O, s:{s:[s,s], s:s}, "
 	    "s:{s:[o,{s:s}]}, s:{s:s, s:o}, s:{s:s, s:{s:O, s:O}}, s:{s:s, s:{s:O, "
 	    "s:{s:[s,s,s]}}}, "
-	    "s:{s:[{s:s},{s:[s]}]}, s:{s:s, s:o}, s:{s:[s,s]}}}",
+	    "s:{s:[{s:s},{s:[s]}]}, s:{s:s, s:o}, s:{s:[s,s]}, s:{s:s, s:s, s:O}}}",
 	    "type", "object", "properties", "id", string, "title", string, "unit", string, "kind",
 	    "enum", "rate", "percent", "quantile", "count", "definition", string, "by", strings,
 	    "period_types", strings, "child_based", boolean, "higher_is_better", "type", "boolean",
@@ -209,7 +209,11 @@ static json_t *schemas(void)
 	    string, "row", "enum", "last_complete", "latest", "last_settled",
 	    "observation_lag_days", "oneOf", "type", "integer", "enum", "screening_window",
 	    "equal_counts", "type", "array", "items", equal_count, "requires_table", "type",
-	    "string", "null");
+	    "string", "null", "published", "type", "object", "description",
+	    "The tables /api/v1/metrics/{id} serves: per period type (a key only for those with "
+	    "any), \"total\" and the breakdowns of the publication plan (disclosure.publish) that "
+	    "the metric allows; any other answers 404",
+	    "additionalProperties", strings);
 	json_t *catalog =
 	    json_pack("{s:s, s:{s:{s:s, s:o}, s:o, s:o}}", "type", "object", "properties",
 	              "metrics", "type", "array", "items", metric_entry, "disclosure",

@@ -708,7 +708,35 @@ static json_t *equal_counts_of(enum metric_id m)
 	return list;
 }
 
-static json_t *catalog_entry(enum metric_id m)
+/* The tables of metric m a client can fetch: per period type the metric
+ * allows, "total" and the breakdowns the plan publishes (the same test the
+ * 404 of an unpublished table makes), so a client never asks for one that
+ * is not there. A period type with none is left out. */
+static json_t *published_tables(const struct metric_def *def, const struct release_plan *plan)
+{
+	json_t *published = json_object();
+	for (int p = 0; p < PERIOD_TYPE_COUNT; p++) {
+		if (!(def->period_types & PERIOD_BIT(p)))
+			continue;
+		json_t *tables = json_array();
+		for (int d = 0; d < DIM_COUNT; d++)
+			if ((def->dims & DIM_BIT(d)) &&
+			    release_plan_has(plan, (enum period_type)p, (enum dim)d))
+				tables = buf_json_append(
+				    tables, json_string(metrics_dim_name((enum dim)d)));
+		if (json_array_size(tables) == 0) {
+			json_decref(tables);
+		} else if (json_object_set_new(published, period_type_name((enum period_type)p),
+		                               tables) != 0) {
+			/* out of memory (tables is released): json_pack fails on NULL */
+			json_decref(published);
+			published = NULL;
+		}
+	}
+	return published;
+}
+
+static json_t *catalog_entry(enum metric_id m, const struct release_plan *plan)
 {
 	const struct metric_def *def = &metrics_catalog[m];
 	/* "total" is what an absent by means; the list names the breakdowns a
@@ -732,7 +760,7 @@ static json_t *catalog_entry(enum metric_id m)
 	                  : json_integer(def->observation_lag_days);
 	return json_pack(
 	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:{s:b, s:b}, s:{s:s, s:s}, "
-	    "s:o, s:o, s:o}",
+	    "s:o, s:o, s:o, s:o}",
 	    "id", def->id, "title", def->title, "unit", def->unit, "kind", kind_name(def->kind),
 	    "definition", def->definition, "by", by, "period_types", period_types, "child_based",
 	    def->child_based, "higher_is_better", direction_value(def->better), "reference",
@@ -741,7 +769,8 @@ static json_t *catalog_entry(enum metric_id m)
 	    (def->time_additive & METRIC_COUNT_DENOMINATOR) != 0, "summary", "period_type",
 	    period_type_name(def->summary_period_type), "row", summary_row_name(def->summary_row),
 	    "observation_lag_days", lag, "equal_counts", equal_counts_of(m), "requires_table",
-	    def->needs_identifications ? json_string("trafficking_identifications") : json_null());
+	    def->needs_identifications ? json_string("trafficking_identifications") : json_null(),
+	    "published", published_tables(def, plan));
 }
 
 /* Whether the result has a table of metric m: a metric reading the
@@ -763,7 +792,8 @@ static void render_catalog(struct buf *buf, const struct snapshot *snapshot,
 		if (metrics_catalog[m].needs_identifications &&
 		    !result_has_metric(result, (enum metric_id)m))
 			continue;
-		metrics = buf_json_append(metrics, catalog_entry((enum metric_id)m));
+		metrics =
+		    buf_json_append(metrics, catalog_entry((enum metric_id)m, &snapshot->plan));
 	}
 	buf->len = 0;
 	buf_json_value(buf, json_pack("{s:o, s:o, s:o}", "metrics", metrics, "disclosure",

@@ -341,9 +341,7 @@ def find_suppressed(catalog):
     """A table with a suppressed cell: every breakdown of every metric."""
     for m in catalog['metrics']:
         for pt in ('fiscal_year', 'year', 'quarter'):
-            if pt not in m['period_types']:
-                continue
-            for by in m['by']:
+            for by in [b for b in m['published'].get(pt, []) if b != 'total']:
                 body = api(table_query(m['id'], pt, by))
                 if any(r.get('suppressed') for r in body['rows']):
                     return {'metric': m['id'], 'pt': pt, 'by': by, 'body': body}
@@ -448,7 +446,7 @@ def check_tiles(page, summary):
                f'tile {mid}: reference {t["reference"]} != {e["reference"]}')
         check_tile_statistics(mid, e, t)
     # Issue 14: the test needs a tile whose change is within noise.
-    quiet = [x['metric'] for x in summary['metrics'] if x['metric'] in wanted and
+    quiet = [x['metric'] for x in summary['metrics'] if x['metric'] in wanted and not x.get('provisional') and
              (x.get('statistics') or {}).get('change_direction') == 'no_clear_change']
     ok(quiet, 'no headline tile has a change within noise (change_direction no_clear_change) to check')
 
@@ -508,9 +506,15 @@ def check_gap_tile(page, catalog, summary):
     mid = 'screened_after_return_pct'
     e = next(x for x in summary['metrics'] if x['metric'] == mid)
     m = next(x for x in catalog['metrics'] if x['id'] == mid)
-    ok(page.attr('[data-testid="tile-screening-gap"]', 'data-period') == e['period'],
-       f'gap tile: not for the summary period {e["period"]}')
-    body = api(table_query(mid, e['period_type'], 'sex', e['period'], e['period']))
+    # issue 13: the latest closed quarter whose sex breakdown is published
+    pt = page.attr('[data-testid="tile-screening-gap"]', 'data-period-type')
+    period = page.attr('[data-testid="tile-screening-gap"]', 'data-period')
+    want_pt = 'quarter' if 'sex' in m['published'].get('quarter', []) else e['period_type']
+    ok(pt == want_pt, f'gap tile: by {pt}, the catalog publishes sex by {want_pt}')
+    closed = [r['period'] for r in api(table_query(mid, pt, 'sex'))['rows'] if not r['provisional']]
+    ok(closed and period == closed[-1], f'gap tile: period {period}, the latest closed one is {closed[-1:]}')
+    body = api(table_query(mid, pt, 'sex', period, period))
+    ok(body['rows'] and not any(r['provisional'] for r in body['rows']), f'gap tile: {period} is provisional')
     values = {}
     for sex in ('female', 'male'):
         r = next((x for x in body['rows'] if x['sex'] == sex), None)
@@ -581,6 +585,12 @@ def check_tile_statistics(mid, e, t):
            f'tile {mid}: interval reads "{t["interval"]}", the API says {st["interval_low"]} to {st["interval_high"]}')
     if e.get('change') is None:
         ok(not t['arrow'], f'tile {mid}: an arrow without a change')
+        return
+    if e.get('provisional'):
+        # issue 13: a provisional value may still move: never a verdict
+        ok(not t['arrow'] and 'better' not in t['change_class'] and 'worse' not in t['change_class'] and
+           'provisional' in t['change'],
+           f'tile {mid}: provisional period, change reads "{t["change"]}" (class "{t["change_class"]}")')
         return
     direction = st.get('change_direction')
     if direction in ('up', 'down'):
@@ -661,6 +671,14 @@ def check_advocate_card(page):
     body = api(link.path[1:] + ('?' + link.query if link.query else ''))
     ok(any('standardized_value' in r for r in body['rows']),
        f'advocate card: the API table {link.query} has no standardized comparison')
+    # issue 13: by quarter, closed quarters only (the default plan publishes
+    # quarters by advocate; an unsettled quarter has its total only)
+    q = urllib.parse.parse_qs(link.query)
+    ok(q.get('period_type') == ['quarter'] and q.get('by') == ['advocate'],
+       f'advocate card: the table is {link.query}, not quarters by advocate')
+    ok(len({r['period'] for r in body['rows']}) >= 2 and not any(r['provisional'] for r in body['rows']),
+       f'advocate card: {len(body["rows"])} rows, provisional ones among them')
+    ok('closed' in page.text('#card-advocate .card-sub'), 'advocate card: the subtitle does not say closed periods')
     charts = page.js('return document.querySelectorAll("#card-advocate svg.chart").length')
     ok(charts == 2 and page.js('return !!document.querySelector(\'#card-advocate [data-testid="standardized-chart"]\')'),
        f'advocate card: {charts} charts, not as measured and standardized side by side')
@@ -744,6 +762,73 @@ def check_keyboard_and_charts(page):
         ok(c['role'] == 'img' and c['title'] and c['desc'], f'a chart lacks role=img, <title> or <desc>: {c}')
 
 
+def check_published_pickers(page, m):
+    """Issue 13: the pickers offer only the tables the catalog says are
+    published. Under the default plan a month has its total only: with
+    months picked, the breakdown picker offers "Total" alone."""
+    at('pickers offer published tables only')
+    ok(m['published'].get('month') in (None, ['total']),
+       f'metric {m["id"]}: the default plan publishes month totals only, the catalog says {m["published"]}')
+    offered = page.js('return [...document.querySelectorAll("#pick-period-type option")].map((o) => o.value)')
+    ok(offered == [t for t in m['period_types'] if t in m['published']],
+       f'period type picker offers {offered}, the catalog publishes {list(m["published"])}')
+    if 'month' in offered:
+        page.choose('#pick-period-type', 'month')
+        bys = page.js('return [...document.querySelectorAll("#pick-by option")].map((o) => o.value)')
+        ok(bys == [''], f'months picked: the breakdown picker offers {bys}, only the total is published')
+        page.choose('#pick-period-type', 'quarter' if 'quarter' in offered else offered[-1])
+    pt = picker_state(page)['periodType']
+    bys = page.js('return [...document.querySelectorAll("#pick-by option")].map((o) => o.value)')
+    ok(bys == [''] + [b for b in m['published'][pt] if b != 'total'],
+       f'{pt}: the breakdown picker offers {bys}, the catalog publishes {m["published"][pt]}')
+
+
+def check_provisional(page):
+    """Issue 13: the current period's total is drawn marked provisional.
+    The explorer opens on quarters; as_of is 2025-06-30 (test_browser.sh),
+    so 2025-Q2 ends on as_of, 30 settle days after it are still to come:
+    its total is provisional (the API must say so too), and no breakdown of
+    it is published."""
+    at('the current period is marked provisional')
+    p = picker_state(page)
+    ok(p['periodType'] == 'quarter' and p['by'] == '' and p['to'] == '2025-Q2',
+       f'the explorer opens on {p}, not the quarterly total through 2025-Q2')
+    body = api(table_query(p['metric'], 'quarter', None, p['from'], p['to']))
+    last = body['rows'][-1]
+    ok(last['period'] == '2025-Q2' and last['provisional'] is True,
+       f'the API row of 2025-Q2 is {last.get("period")} provisional={last.get("provisional")}')
+    ok(all(not r['provisional'] for r in body['rows'][:-1]), 'a quarter before 2025-Q2 is provisional in the API')
+    ok(not [r for r in api(table_query(p['metric'], 'quarter', 'advocate'))['rows'] if r['period'] == '2025-Q2'],
+       'the API publishes 2025-Q2 by advocate before it settles')
+    page.click('#card-explore details.table-toggle summary')
+    marked = page.js("""return [...document.querySelectorAll('#card-explore table.data tbody tr[data-provisional="true"]')]
+        .map((tr) => tr.getAttribute('data-period'));""")
+    ok(marked == ['2025-Q2'], f'explorer table: rows marked provisional {marked}, expected 2025-Q2 only')
+    note = page.text('#card-explore table.data tbody tr[data-period="2025-Q2"] td.note')
+    ok('provisional' in note, f'explorer table: the 2025-Q2 note reads "{note}"')
+    drawn = page.js("""return [...document.querySelectorAll('#card-explore svg.chart circle[data-provisional="true"]')]
+        .map((c) => c.querySelector('title').textContent);""")
+    ok(len(drawn) == (0 if last['suppressed'] or last['value'] is None else 1) and
+       all('2025-Q2' in t and 'provisional' in t for t in drawn),
+       f'explorer chart: provisional points {drawn}, expected the 2025-Q2 one')
+    key = page.js('const k = document.querySelector(\'#card-explore [data-testid="key-provisional"]\');'
+                  'return k ? k.textContent : "";')
+    ok('provisional' in key, f'explorer legend: no provisional key ("{key}")')
+    page.click('#card-explore details.table-toggle summary')  # closed again, as check_explorer expects
+
+
+def check_no_refused_requests(page, what):
+    """Issue 13: the page asks only for published tables: no request of it
+    answered 400 or 404 (DevTools network events, Page.collect), and it did
+    ask the API for tables (so the check is not vacuous)."""
+    at(f'no refused request: {what}')
+    page.collect()
+    refused = [x for x in page.problems if re.match(r'HTTP (400|404) ', x)]
+    ok(not refused, f'{what}: the page asked for tables the API refuses:\n  ' + '\n  '.join(refused))
+    tables = [u for u in page.request_urls.values() if '/api/v1/metrics/' in u]
+    ok(len(tables) > 0, f'{what}: the page requested no table at all')
+
+
 def check_dashboard(page, catalog, summary):
     at('load the page')
     page.goto(BASE)
@@ -762,17 +847,24 @@ def check_dashboard(page, catalog, summary):
 
     check_tiles(page, summary)
     check_issue17(page, catalog, summary)
+    check_provisional(page)
+    check_no_refused_requests(page, 'the page as loaded')
 
     # The explorer as loaded, then as a person changes it.
     at('explorer table against the API')
     check_explorer(page, 'explorer (initial)')
     first = picker_state(page)
     m = next(x for x in catalog['metrics'] if x['id'] == first['metric'])
-    new_type = next((t for t in m['period_types'] if t != first['periodType']), None)
-    ok(new_type, f'metric {m["id"]} has one period type only')
+    check_published_pickers(page, m)
+    new_type = next((t for t in m['period_types'] if t != first['periodType'] and
+                     len(m['published'].get(t, [])) > 1), None)
+    ok(new_type, f'metric {m["id"]} publishes breakdowns for one period type only')
     at(f'pick period type {new_type}')
     page.choose('#pick-period-type', new_type)
-    new_by = 'county' if 'county' in m['by'] else m['by'][0]
+    bys = [b for b in m['published'][new_type] if b != 'total']
+    # a few groups: a line per group over the whole range (county draws the
+    # last period only, which under the plan may have no interval to draw)
+    new_by = 'sex' if 'sex' in bys else bys[0]
     at(f'pick breakdown {new_by}')
     page.choose('#pick-by', new_by)
     page.click('#pick-apply')
@@ -813,6 +905,7 @@ def check_dashboard(page, catalog, summary):
     ok(any(r.get('suppressed') for r in sup_body['rows']), 'the explorer table lost its suppressed cells')
     marks = page.js('return document.querySelectorAll(\'#card-explore svg.chart [data-suppressed="true"]\').length')
     ok(marks > 0, 'the explorer chart draws no hatched marker for a suppressed cell')
+    check_no_refused_requests(page, 'every metric and picker')
 
     at('screenshots')
     laptop = os.path.join(ARTIFACTS, 'dashboard-laptop.png')

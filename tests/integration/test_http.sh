@@ -245,6 +245,19 @@ curl -s -o "$TMP/catalog.json" "$B/api/v1/metrics"
 # table of theirs, as a source without trafficking_identifications); each
 # says higher_is_better, null for screened_positive_pct only of those left
 json_check "$TMP/catalog.json" '(.metrics|length)==21 and all(.metrics[]; has("definition") and has("higher_is_better") and (.by|any(.=="total")|not)) and ([.metrics[]|select(.requires_table!=null)]|length)==0 and ([.metrics[]|select(.higher_is_better==null)|.id]==["screened_positive_pct"])' && ok "catalog" || fail "catalog"
+# published (issue 13 item 4), from the default plan "month:total
+# quarter:all year:all fiscal_year:all": runaway_discharges_pct (all four
+# period types, six breakdowns) publishes month totals only and every
+# breakdown from the quarter up; placement_moves_per_1000_days allows year
+# and fiscal year only, without the setting; no list anywhere names a
+# month breakdown
+json_check "$TMP/catalog.json" '(["total","county","age_band","sex","race_ethnicity","advocate","setting"]) as $run | (["total","county","age_band","sex","race_ethnicity","advocate"]) as $base | (.metrics[]|select(.id=="runaway_discharges_pct").published)=={"month":["total"],"quarter":$run,"year":$run,"fiscal_year":$run} and (.metrics[]|select(.id=="placement_moves_per_1000_days").published)=={"year":$base,"fiscal_year":$base} and all(.metrics[]; (.published.month // ["total"])==["total"])' &&
+	ok "catalog published" || fail "catalog published"
+# and a table outside the plan answers 404 naming the setting
+curl -s -o "$TMP/e404plan.json" -w '%{http_code}' "$B/api/v1/metrics/runaway_discharges_pct?period_type=month&by=county" >"$TMP/code"
+expect "month by county is not published" "$(cat "$TMP/code")" 404
+json_check "$TMP/e404plan.json" '.error.message|contains("setting publish")' &&
+	ok "404 names the publish setting" || fail "404 body of an unpublished table"
 curl -s -o "$TMP/quality.json" "$B/api/v1/quality"
 json_check "$TMP/quality.json" '.rows_read.episodes==300 and .rows_kept.episodes==298 and [.rules[]|select(.rule=="drop_duplicate_key")|[.action,.count]]==[["dropped",2]]' &&
 	ok "quality" || fail "quality"

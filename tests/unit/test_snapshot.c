@@ -567,7 +567,14 @@ START_TEST(test_summary_catalog_quality)
 	ck_assert_ptr_nonnull(strstr(catalog, "{\"id\":\"runaway_discharges_pct\""));
 	ck_assert_ptr_nonnull(strstr(catalog, "\"by\":[\"county\",\"age_band\",\"sex\","
 	                                      "\"race_ethnicity\",\"advocate\",\"setting\"]"));
-	ck_assert_ptr_null(strstr(catalog, "\"total\""));
+	/* "by" names the breakdowns only ("total" is an absent by); only the
+	 * published lists name "total" */
+	for (const char *by = catalog; (by = strstr(by, "\"by\":[")) != NULL; by++) {
+		const char *end = strchr(by, ']');
+		ck_assert_ptr_nonnull(end);
+		const char *total = strstr(by, "\"total\"");
+		ck_assert(total == NULL || total > end);
+	}
 	/* higher_is_better for every metric: true, false, or null where
 	 * neither direction is better (issue 14) */
 	ck_assert_ptr_nonnull(strstr(catalog, "\"id\":\"screened_positive_pct\""));
@@ -585,11 +592,63 @@ START_TEST(test_summary_catalog_quality)
 		entries++;
 	ck_assert_int_eq(entries, 21);
 
+	/* published (issue 13 item 4): the default plan "month:total
+	 * quarter:all year:all fiscal_year:all" met with each metric's own
+	 * period types and breakdowns. runaway_discharges_pct allows all four
+	 * period types and county, age_band, sex, race_ethnicity, advocate,
+	 * setting: month -> total only; the others -> total and all six. */
+	const char *runaway_breakdowns = "[\"total\",\"county\",\"age_band\",\"sex\","
+	                                 "\"race_ethnicity\",\"advocate\",\"setting\"]";
+	char want[512];
+	snprintf(want, sizeof(want),
+	         "\"published\":{\"month\":[\"total\"],\"quarter\":%s,\"year\":%s,"
+	         "\"fiscal_year\":%s}",
+	         runaway_breakdowns, runaway_breakdowns, runaway_breakdowns);
+	ck_assert_ptr_nonnull(strstr(strstr(catalog, "{\"id\":\"runaway_discharges_pct\""), want));
+	/* placement_moves_per_1000_days: year and fiscal year only, the base
+	 * breakdowns (no setting): no month or quarter key at all */
+	const char *base_breakdowns =
+	    "[\"total\",\"county\",\"age_band\",\"sex\",\"race_ethnicity\",\"advocate\"]";
+	snprintf(want, sizeof(want), "\"published\":{\"year\":%s,\"fiscal_year\":%s}",
+	         base_breakdowns, base_breakdowns);
+	ck_assert_ptr_nonnull(
+	    strstr(strstr(catalog, "{\"id\":\"placement_moves_per_1000_days\""), want));
+	/* every entry has one: 21 again */
+	entry = catalog;
+	entries = 0;
+	while ((entry = strstr(entry + 1, "\"published\":{")) != NULL)
+		entries++;
+	ck_assert_int_eq(entries, 21);
+
 	check_quality(s, 10, 9, 3);
 
 	const char *openapi = snapshot_resource(s, SNAPSHOT_OPENAPI)->data;
 	ck_assert_ptr_nonnull(strstr(openapi, "\"openapi\":\"3.1.0\""));
 	ck_assert_ptr_nonnull(strstr(openapi, "\"runaway_within_12m_of_entry_pct\""));
+	snapshot_unref(s);
+}
+END_TEST
+
+/* The catalog's published object under a plan other than the default:
+ * what the plan names and the metric allows, nothing else. */
+START_TEST(test_catalog_published_follows_plan)
+{
+	struct fixture f;
+	fixture_init(&f);
+	char err[RELEASE_ERROR_LEN];
+	ck_assert(
+	    release_plan_parse("quarter:total+advocate fiscal_year:setting", &f.result.plan, err));
+	struct snapshot *s = build(&f);
+	const char *catalog = snapshot_resource(s, SNAPSHOT_CATALOG)->data;
+	/* runaway_discharges_pct allows every period type and the setting; a
+	 * breakdown brings its total with it (release.h): no month, no year */
+	ck_assert_ptr_nonnull(strstr(strstr(catalog, "{\"id\":\"runaway_discharges_pct\""),
+	                             "\"published\":{\"quarter\":[\"total\",\"advocate\"],"
+	                             "\"fiscal_year\":[\"total\",\"setting\"]}"));
+	/* placement_moves_per_1000_days: no quarter, no setting -> the fiscal
+	 * year total only */
+	ck_assert_ptr_nonnull(strstr(strstr(catalog, "{\"id\":\"placement_moves_per_1000_days\""),
+	                             "\"published\":{\"fiscal_year\":[\"total\"]}"));
 	snapshot_unref(s);
 }
 END_TEST
@@ -1047,6 +1106,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, test_gzip_round_trip);
 	tcase_add_test(tc, test_slices);
 	tcase_add_test(tc, test_summary_catalog_quality);
+	tcase_add_test(tc, test_catalog_published_follows_plan);
 	tcase_add_test(tc, test_dp_mode_stated);
 	tcase_add_test(tc, test_row_intervals_by_hand);
 	tcase_add_test(tc, test_save_load_round_trip);
