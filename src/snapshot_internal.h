@@ -48,5 +48,10 @@ bool snapshot_body_set(struct buf_arena *arena, struct snapshot_body *body, cons
  * releases, NULL when memory runs out. It depends on the catalog only, not
  * on a snapshot's data. */
 struct json_t *snapshot_openapi_document(void);
+/* snapshot_load() once the file is read: checks and decodes the size bytes
+ * of a state file (name is for the log line only). Returns a new snapshot
+ * (refcount 1) or NULL, logging why it was refused. Also the fuzz target of
+ * the state-file loader (tests/fuzz/). */
+struct snapshot *snapshot_load_bytes(const unsigned char *data, size_t size, const char *name);
 
 #endif

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "casa/date.h"
 #include "casa/log.h"
 #include "snapshot_internal.h"
 
@@ -190,6 +191,24 @@ static void get_fixed_str(struct reader *r, char *out, size_t cap)
 	r->left -= (size_t)n;
 }
 
+/* n lowercase hex digits at text. */
+static bool hex_digits(const char *text, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* An ETag as snapshot.c writes it: "<16 hex digits>" or, for gzip,
+ * "<16 hex digits>-gz". It goes into headers as it is. */
+static bool etag_valid(const char *etag, bool gzip)
+{
+	size_t n = strlen(etag), want = gzip ? 21 : 18;
+	return n == want && etag[0] == '"' && hex_digits(etag + 1, 16) &&
+	       (!gzip || memcmp(etag + 17, "-gz", 3) == 0) && etag[n - 1] == '"';
+}
+
 static void get_body(struct reader *r, struct buf_arena *arena, struct snapshot_body *body)
 {
 	memset(body, 0, sizeof(*body));
@@ -202,7 +221,8 @@ static void get_body(struct reader *r, struct buf_arena *arena, struct snapshot_
 	}
 	get_fixed_str(r, body->etag, sizeof(body->etag));
 	get_fixed_str(r, body->gzip_etag, sizeof(body->gzip_etag));
-	if (!r->bad && (body->etag[0] != '"' || (body->gzip != NULL && body->gzip_etag[0] != '"')))
+	if (!r->bad && (!etag_valid(body->etag, false) ||
+	                (body->gzip != NULL && !etag_valid(body->gzip_etag, true))))
 		reader_fail(r, "bad ETag");
 }
 
@@ -289,8 +309,11 @@ static struct snapshot *decode(const unsigned char *payload, size_t len, const c
 	uint64_t epsilon_bits = get_u64(&r);
 	memcpy(&s->epsilon, &epsilon_bits, sizeof(s->epsilon));
 	s->suppressed_cells = get_u64(&r);
-	if (!r.bad && (strlen(s->id) != SNAPSHOT_ID_LEN - 1 || s->fy_start_month < 1 ||
-	               s->fy_start_month > 12 || mode > DISCLOSURE_DP))
+	/* as_of within the years a date prints with four digits (date.h) */
+	if (!r.bad && (strlen(s->id) != SNAPSHOT_ID_LEN - 1 ||
+	               !hex_digits(s->id, SNAPSHOT_ID_LEN - 1) || s->fy_start_month < 1 ||
+	               s->fy_start_month > 12 || mode > DISCLOSURE_DP ||
+	               s->as_of < date_from_ymd(0, 1, 1) || s->as_of > date_from_ymd(9999, 12, 31)))
 		reader_fail(&r, "bad metadata");
 	s->mode = (enum disclosure_mode)mode;
 	if (!r.bad && get_u32(&r) != SNAPSHOT_RESOURCE_COUNT)
@@ -440,6 +463,47 @@ fail:
 	return false;
 }
 
+struct snapshot *snapshot_load_bytes(const unsigned char *data, size_t size, const char *name)
+{
+	/* logged as snapshot_load: operators and tests look for that name */
+	if (size < SNAPSHOT_HEADER_LEN || (uint64_t)size > SNAPSHOT_FILE_MAX) {
+		log_warnx("snapshot_load: %s: refused, size %zu out of range", name, size);
+		return NULL;
+	}
+	if (memcmp(data, snapshot_magic, sizeof(snapshot_magic)) != 0) {
+		log_warnx("snapshot_load: %s: refused, not a snapshot file (bad magic)", name);
+		return NULL;
+	}
+	struct reader r = {data + 8, SNAPSHOT_HEADER_LEN - 8, false, NULL};
+	uint32_t version = get_u32(&r), header_len = get_u32(&r);
+	uint64_t payload_len = get_u64(&r);
+	uint32_t payload_crc = get_u32(&r), header_crc = get_u32(&r);
+	if (header_crc != (uint32_t)crc32(0L, data, SNAPSHOT_HEADER_LEN - 4)) {
+		log_warnx("snapshot_load: %s: refused, header checksum mismatch", name);
+		return NULL;
+	}
+	if (version != SNAPSHOT_FILE_VERSION || header_len != SNAPSHOT_HEADER_LEN) {
+		log_warnx("snapshot_load: %s: refused, file version %" PRIu32
+		          " (this build reads %d)",
+		          name, version, SNAPSHOT_FILE_VERSION);
+		return NULL;
+	}
+	if (payload_len != size - SNAPSHOT_HEADER_LEN) {
+		log_warnx("snapshot_load: %s: refused, length mismatch (truncated or extended)",
+		          name);
+		return NULL;
+	}
+	if (crc32_of(data + SNAPSHOT_HEADER_LEN, (size_t)payload_len) != payload_crc) {
+		log_warnx("snapshot_load: %s: refused, payload checksum mismatch", name);
+		return NULL;
+	}
+	const char *why = "invalid";
+	struct snapshot *snapshot = decode(data + SNAPSHOT_HEADER_LEN, (size_t)payload_len, &why);
+	if (snapshot == NULL)
+		log_warnx("snapshot_load: %s: refused, %s", name, why);
+	return snapshot;
+}
+
 struct snapshot *snapshot_load(const char *dir)
 {
 	char path[4096];
@@ -485,46 +549,12 @@ struct snapshot *snapshot_load(const char *dir)
 		}
 		got += (size_t)n;
 	}
-	if (memcmp(data, snapshot_magic, sizeof(snapshot_magic)) != 0) {
-		log_warnx("%s: %s: refused, not a snapshot file (bad magic)", __func__, path);
-		goto fail;
-	}
-	struct reader r = {data + 8, SNAPSHOT_HEADER_LEN - 8, false, NULL};
-	uint32_t version = get_u32(&r), header_len = get_u32(&r);
-	uint64_t payload_len = get_u64(&r);
-	uint32_t payload_crc = get_u32(&r), header_crc = get_u32(&r);
-	if (header_crc != (uint32_t)crc32(0L, data, SNAPSHOT_HEADER_LEN - 4)) {
-		log_warnx("%s: %s: refused, header checksum mismatch", __func__, path);
-		goto fail;
-	}
-	if (version != SNAPSHOT_FILE_VERSION || header_len != SNAPSHOT_HEADER_LEN) {
-		log_warnx("%s: %s: refused, file version %" PRIu32 " (this build reads %d)",
-		          __func__, path, version, SNAPSHOT_FILE_VERSION);
-		goto fail;
-	}
-	if (payload_len != size - SNAPSHOT_HEADER_LEN) {
-		log_warnx("%s: %s: refused, length mismatch (truncated or extended)", __func__,
-		          path);
-		goto fail;
-	}
-	if (crc32_of(data + SNAPSHOT_HEADER_LEN, (size_t)payload_len) != payload_crc) {
-		log_warnx("%s: %s: refused, payload checksum mismatch", __func__, path);
-		goto fail;
-	}
-	const char *why = "invalid";
-	snapshot = decode(data + SNAPSHOT_HEADER_LEN, (size_t)payload_len, &why);
-	if (snapshot == NULL) {
-		log_warnx("%s: %s: refused, %s", __func__, path, why);
-		goto fail;
-	}
-	close(fd);
-	free(data);
-	return snapshot;
+	snapshot = snapshot_load_bytes(data, size, path);
 fail:
 	if (fd >= 0)
 		close(fd);
 	free(data);
-	return NULL;
+	return snapshot;
 }
 
 /* ---- --once --output -------------------------------------------------- */
