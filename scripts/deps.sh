@@ -19,10 +19,10 @@ packages=(
   curl procps util-linux
 )
 # Test tools: the suppression audit's solver, the tests' JSON checks, the
-# browser test (Debian's chromium driven by python3-selenium) and the HTTP
-# benchmarks.
+# browser test (Debian's chromium driven by python3-selenium), the HTTP
+# benchmarks and the systemd unit's test (systemd-analyze, systemd-nspawn).
 if [ $test_tools = 1 ]; then
-  packages+=(libglpk-dev jq)
+  packages+=(libglpk-dev jq systemd systemd-container)
   packages+=(chromium chromium-driver python3 python3-selenium fonts-dejavu-core wrk nginx-light)
 fi
 
