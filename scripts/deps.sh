@@ -21,10 +21,11 @@ packages=(
 # Test tools: the suppression audit's solver, the tests' JSON checks, the
 # static analysis (cppcheck; gcc's -fanalyzer comes with build-essential),
 # libFuzzer (clang and its runtime, bench/fuzz), the browser test (Debian's
-# chromium driven by python3-selenium), the HTTP benchmarks and the profile
-# of a refresh (linux-perf, bench/profile.sh; the build never needs it).
+# chromium driven by python3-selenium), the HTTP benchmarks, the profile of a
+# refresh (linux-perf, bench/profile.sh; the build never needs it) and the
+# systemd unit's test (systemd-analyze, systemd-nspawn).
 if [ $test_tools = 1 ]; then
-  packages+=(libglpk-dev jq cppcheck clang libclang-rt-14-dev)
+  packages+=(libglpk-dev jq cppcheck clang libclang-rt-14-dev systemd systemd-container)
   packages+=(chromium chromium-driver python3 python3-selenium fonts-dejavu-core wrk nginx-light
     linux-perf)
 fi

@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
 #include "casa/date.h"
 #include "casa/interval.h"
 #include "casa/log.h"
@@ -127,6 +125,9 @@ static const struct config_key config_keys[] = {
      "idle HTTP connection timeout, seconds (default 30)"},
     {"http_header_timeout", KEY_INT, FIELD(http_header_timeout_s), 1, 3600,
      "seconds a client has to send a whole request, from its connect (default 10)"},
+    {"require_read_only", KEY_BOOL, FIELD(require_read_only), 0, 0,
+     "refuse to read with a database role that can write or is a superuser (default "
+     "false: warn)"},
 };
 
 static const struct config_key *key_find(const char *name, size_t n)
@@ -181,29 +182,6 @@ static bool zone_known(const char *name)
 	          memcmp(magic, "TZif", 4) == 0;
 	close(fd);
 	return ok;
-}
-
-/* Every port of a conninfo (a list for several hosts) is empty or 1..65535:
- * libpq parses any text and fails only at connect, at every refresh. */
-static bool conninfo_ports_valid(const PQconninfoOption *options)
-{
-	for (const PQconninfoOption *o = options; o->keyword != NULL; o++) {
-		if (strcmp(o->keyword, "port") != 0 || o->val == NULL)
-			continue;
-		for (const char *p = o->val; *p != '\0';) {
-			size_t n = strcspn(p, ",");
-			long number = 0;
-			for (size_t i = 0; i < n; i++) {
-				if (p[i] < '0' || p[i] > '9' || number > 65535)
-					return false;
-				number = number * 10 + (p[i] - '0');
-			}
-			if (n > 0 && (number < 1 || number > 65535))
-				return false;
-			p += n + (p[n] == ',');
-		}
-	}
-	return true;
 }
 
 /* Parses "ADDR:PORT" / "[V6]:PORT" with a numeric address (no name lookup:
@@ -338,20 +316,8 @@ static bool key_set(struct config *config, const struct config_key *key, const c
 		return true;
 	}
 	case KEY_CONNINFO: {
-		char *parse_error = NULL;
-		PQconninfoOption *parsed = PQconninfoParse(value, &parse_error);
-		if (parsed == NULL) {
-			/* libpq's message may quote the conninfo, password included. */
-			PQfreemem(parse_error);
-			snprintf(why, WHY_LEN, "not a valid libpq conninfo or URI");
+		if (!config_db_check(value, why, WHY_LEN))
 			return false;
-		}
-		bool ports_valid = conninfo_ports_valid(parsed);
-		PQconninfoFree(parsed);
-		if (!ports_valid) {
-			snprintf(why, WHY_LEN, "port must be 1..65535 (each of a list)");
-			return false;
-		}
 		if (!set_string((char **)(void *)base, value)) {
 			snprintf(why, WHY_LEN, "out of memory");
 			return false;
@@ -894,38 +860,4 @@ void config_usage(FILE *out)
 		fprintf(out, "  --%-24s %s\n", flag, config_keys[i].help);
 	}
 	fprintf(out, "\ncasa-metricsd %s\n", CASA_VERSION);
-}
-
-void config_describe_db(const char *conninfo, char *out, size_t n)
-{
-	char *error = NULL;
-	PQconninfoOption *options = PQconninfoParse(conninfo, &error);
-	const char *host = NULL, *hostaddr = NULL, *port = NULL, *dbname = NULL;
-	if (options == NULL) {
-		/* libpq's message may quote the conninfo: never show it. */
-		PQfreemem(error);
-		snprintf(out, n, "(unparsable conninfo)");
-		return;
-	}
-	for (PQconninfoOption *o = options; o->keyword != NULL; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "hostaddr") == 0)
-			hostaddr = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-		else if (strcmp(o->keyword, "dbname") == 0)
-			dbname = o->val;
-	}
-	if (host == NULL)
-		host = hostaddr != NULL ? hostaddr : getenv("PGHOST");
-	if (port == NULL)
-		port = getenv("PGPORT");
-	if (dbname == NULL)
-		dbname = getenv("PGDATABASE");
-	snprintf(out, n, "host=%s port=%s dbname=%s", host != NULL ? host : "(default)",
-	         port != NULL ? port : "(default)", dbname != NULL ? dbname : "(default)");
-	PQconninfoFree(options);
 }

@@ -27,6 +27,7 @@
 #include "casa/metrics.h"
 #include "casa/model.h"
 #include "casa/source.h"
+#include "daemon_internal.h"
 
 /* What one full pull produced besides the snapshot, for the counters. */
 struct pipeline_output {
@@ -154,6 +155,16 @@ static void release_options_from(const struct config *config, struct release_opt
 	snprintf(options->settings.timezone, sizeof(options->settings.timezone), "%s",
 	         config->timezone);
 	options->revise = config->revise;
+	config_source_identity(config, options->source);
+}
+
+/* What the persisted snapshot is sealed with and checked against at start:
+ * the release settings, the intervals' confidence and the source of config. */
+static void provenance_of(const struct config *config, char out[SNAPSHOT_PROVENANCE_LEN])
+{
+	struct release_options options;
+	release_options_from(config, &options);
+	daemon_provenance(&options.settings, config->confidence, options.source, out);
 }
 
 static bool pipeline_run(const struct config *config, struct source_cancel *cancel,
@@ -426,6 +437,8 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 	int64_t key = -1;
 	*db_error = false;
 	source_options_from(config, daemon->cancel, &source_options);
+	if (!daemon->role_checked && !daemon_guard_role(daemon, &source_options, err))
+		return false;
 
 	if (config->disclosure_mode == DISCLOSURE_DP && !daemon->has_dp_key) {
 		if (!daemon_load_key(config->state_dir, true, daemon->dp_key, err))
@@ -484,7 +497,10 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 		snapshot_unref(out.snapshot);
 		return true;
 	}
-	if (!snapshot_save(out.snapshot, config->state_dir))
+	char provenance[SNAPSHOT_PROVENANCE_LEN];
+	provenance_of(config, provenance);
+	if (!daemon->has_dp_key ||
+	    !snapshot_save(out.snapshot, config->state_dir, daemon->dp_key, provenance))
 		log_warnx("refresh: could not persist the snapshot under %s; a restart will "
 		          "wait for the database",
 		          config->state_dir);
@@ -536,7 +552,8 @@ static void *refresh_main(void *arg)
 			daemon->config = daemon->pending;
 			memset(&daemon->pending, 0, sizeof(daemon->pending));
 			daemon->has_pending = false;
-			force = true; /* min_cell, mode, as_of ... apply now */
+			force = true;                 /* min_cell, mode, as_of ... apply now */
+			daemon->role_checked = false; /* the role may be another */
 		}
 		daemon->refresh_now = false;
 		pthread_mutex_unlock(&daemon->lock);
@@ -603,8 +620,12 @@ static bool init_cond_monotonic(pthread_cond_t *cond)
  * stale until the first refresh succeeds. */
 static void load_persisted(struct daemon *daemon)
 {
-	struct snapshot *persisted = snapshot_load(daemon->config.state_dir);
-	char as_of[DATE_TEXT_LEN];
+	char as_of[DATE_TEXT_LEN], provenance[SNAPSHOT_PROVENANCE_LEN];
+	if (!daemon->has_dp_key)
+		return; /* its seal cannot be checked */
+	provenance_of(&daemon->config, provenance);
+	struct snapshot *persisted =
+	    snapshot_load(daemon->config.state_dir, daemon->dp_key, provenance);
 	if (persisted == NULL)
 		return;
 	daemon->served_key = snapshot_refresh_key(persisted);
@@ -693,6 +714,10 @@ bool daemon_init(struct daemon *daemon, struct config *config, int argc, char *c
 		         ledger_err);
 		return false;
 	}
+	config_source_identity(&daemon->config, daemon->source_at_start);
+	if (daemon->ledger != NULL &&
+	    !daemon_ledger_belongs(daemon->ledger, daemon->source_at_start, err))
+		return false;
 	load_persisted(daemon);
 	if (daemon->ledger == NULL && daemon->served_key >= 0)
 		log_warnx("state: %s holds a snapshot but no ledger.bin: the frozen periods of "
@@ -714,6 +739,10 @@ static void reload(struct daemon *daemon)
 	char err[CONFIG_ERROR_LEN];
 	if (!config_load(&next, daemon->argc, daemon->argv, err)) {
 		log_warnx("reload: %s; keeping the previous configuration", err);
+		return;
+	}
+	if (!daemon_reload_same_source(daemon, &next)) {
+		config_free(&next);
 		return;
 	}
 	if (strcmp(next.listen, daemon->listen_at_start) != 0)
@@ -826,7 +855,10 @@ int daemon_run(struct daemon *daemon)
 	if (!shutdown_threads(daemon))
 		return 0; /* daemon_free must not touch what the thread still uses */
 	log_info("stop: done");
-	return 0;
+	pthread_mutex_lock(&daemon->lock);
+	bool refused = daemon->refused;
+	pthread_mutex_unlock(&daemon->lock);
+	return refused ? 1 : 0; /* require_read_only: a failed start for systemd */
 }
 
 void daemon_free(struct daemon *daemon)
@@ -848,6 +880,20 @@ void daemon_free(struct daemon *daemon)
 	pthread_mutex_destroy(&daemon->lock);
 	memset(daemon->dp_key, 0, sizeof(daemon->dp_key));
 	memset(daemon, 0, sizeof(*daemon));
+}
+
+/* --once: the ledger must be this database's, and the role must pass
+ * require_read_only, as for the daemon. */
+static bool once_guards(const struct config *config, const struct release_ledger *ledger,
+                        char err[DAEMON_ERROR_LEN])
+{
+	char source[CONFIG_SOURCE_ID_LEN];
+	struct source_options options;
+	config_source_identity(config, source);
+	if (ledger != NULL && !daemon_ledger_belongs(ledger, source, err))
+		return false;
+	source_options_from(config, NULL, &options);
+	return daemon_guard_role_once(config, &options, err);
 }
 
 int daemon_once(const struct config *config)
@@ -881,6 +927,12 @@ int daemon_once(const struct config *config)
 		log_warnx("once: no state directory %s: settled periods are not frozen by this "
 		          "export",
 		          config->state_dir);
+	if (!once_guards(config, ledger, err)) {
+		log_warnx("once: %s", err);
+		release_ledger_free(ledger);
+		memset(key, 0, sizeof(key));
+		return 1;
+	}
 	bool ran = pipeline_run(config, NULL, has_key ? key : NULL, ledger, effective_as_of(config),
 	                        &out, &db_error, err);
 	release_ledger_free(ledger);

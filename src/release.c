@@ -197,6 +197,11 @@ const struct release_settings *release_ledger_settings(const struct release_ledg
 	return &ledger->settings;
 }
 
+const char *release_ledger_source(const struct release_ledger *ledger)
+{
+	return ledger->source;
+}
+
 uint64_t release_ledger_cells(const struct release_ledger *ledger)
 {
 	uint64_t n = 0;
@@ -637,6 +642,7 @@ struct release_ledger *release_commit(const struct release_view *view, const uin
 	struct release_ledger *ledger = release_ledger_new(&options->settings);
 	if (ledger == NULL)
 		goto oom;
+	memcpy(ledger->source, options->source, sizeof(ledger->source));
 	const struct metrics_result *raw = &view->raw;
 	ledger->counties = calloc(raw->county_count + 1, sizeof(char *));
 	ledger->tables = calloc(raw->table_count + 1, sizeof(*ledger->tables));

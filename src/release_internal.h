@@ -39,6 +39,7 @@ struct release_frozen_table {
 
 struct release_ledger {
 	struct release_settings settings;    /* what the frozen cells were built under */
+	char source[RELEASE_SOURCE_LEN];     /* the database they were read from, "" unknown */
 	char **counties;                     /* sorted county labels, owned */
 	size_t county_count;                 /* entries in counties */
 	struct release_frozen_table *tables; /* sorted by (metric, period type, dim) */

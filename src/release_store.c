@@ -6,7 +6,8 @@
  * File DIR/ledger.bin (integers little-endian, counts as LEB128 varints,
  * signed ones zigzag-encoded):
  *   header, 24 bytes: magic "CASALEDG", u32 version, u32 0, u64 payload length
- *   payload: settings; counties (varint n, then n length-prefixed names);
+ *   payload: settings; the source identity (length-prefixed, version 2 on);
+ *            counties (varint n, then n length-prefixed names);
  *            tables (varint n, then per table: metric id, period type and
  *            breakdown as names, first period, rows, groups, then rows x
  *            groups cells of numerator, denominator, children, quantile,
@@ -37,10 +38,13 @@
 #include "release_internal.h"
 
 static const char ledger_magic[8] = {'C', 'A', 'S', 'A', 'L', 'E', 'D', 'G'};
-#define LEDGER_VERSION    1
-#define LEDGER_HEADER_LEN 24
-#define LEDGER_FILE       "ledger.bin"
-#define LEDGER_TMP        "ledger.tmp"
+#define LEDGER_VERSION 2 /* 2: the source identity after the settings */
+/* Read too: its ledger belongs to the source the daemon reads (it was
+ * written before identities were kept, by the same installation). */
+#define LEDGER_VERSION_NO_SOURCE 1
+#define LEDGER_HEADER_LEN        24
+#define LEDGER_FILE              "ledger.bin"
+#define LEDGER_TMP               "ledger.tmp"
 /* Refuse absurd sizes before allocating (a foreign or corrupted header). */
 #define LEDGER_FILE_MAX ((uint64_t)4 << 30)
 
@@ -106,6 +110,7 @@ static void put_settings(struct buf *buf, const struct release_settings *s)
 static void put_ledger(struct buf *buf, const struct release_ledger *ledger)
 {
 	put_settings(buf, &ledger->settings);
+	put_name(buf, ledger->source);
 	put_varint(buf, ledger->county_count);
 	for (size_t i = 0; i < ledger->county_count; i++)
 		put_name(buf, ledger->counties[i]);
@@ -219,10 +224,12 @@ static bool get_settings(struct reader *r, struct release_settings *s)
 	return !r->bad;
 }
 
-static bool get_ledger(struct reader *r, struct release_ledger *ledger)
+static bool get_ledger(struct reader *r, uint32_t version, struct release_ledger *ledger)
 {
 	if (!get_settings(r, &ledger->settings))
 		return false;
+	if (version != LEDGER_VERSION_NO_SOURCE)
+		get_name(r, ledger->source, sizeof(ledger->source));
 	uint64_t counties = get_varint(r);
 	if (r->bad || counties > r->left)
 		return false;
@@ -453,14 +460,15 @@ bool release_ledger_load(const char *dir, struct release_ledger **out, char err[
 	uint32_t version = (uint32_t)get_fixed(&r, 4);
 	(void)get_fixed(&r, 4);
 	uint64_t payload = get_fixed(&r, 8);
-	if (version != LEDGER_VERSION || payload != r.left) {
+	if ((version != LEDGER_VERSION && version != LEDGER_VERSION_NO_SOURCE) ||
+	    payload != r.left) {
 		snprintf(err, RELEASE_ERROR_LEN,
 		         "ledger: " LEDGER_FILE " has version %u (this build reads %u)", version,
 		         LEDGER_VERSION);
 		goto fail;
 	}
 	ledger = calloc(1, sizeof(*ledger));
-	if (ledger == NULL || !get_ledger(&r, ledger)) {
+	if (ledger == NULL || !get_ledger(&r, version, ledger)) {
 		snprintf(err, RELEASE_ERROR_LEN, "ledger: " LEDGER_FILE " is malformed");
 		goto fail;
 	}

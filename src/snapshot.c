@@ -38,6 +38,11 @@ static void format_etag(uint64_t hash, bool gzip, char out[SNAPSHOT_ETAG_LEN])
 	         gzip ? "-gz" : "");
 }
 
+void snapshot_etag_of(const char *data, size_t len, bool gzip, char out[SNAPSHOT_ETAG_LEN])
+{
+	format_etag(snapshot_hash(data, len, 0), gzip, out);
+}
+
 void snapshot_format_rfc3339(int64_t unix_seconds, char out[SNAPSHOT_TIME_LEN])
 {
 	time_t t = (time_t)unix_seconds;

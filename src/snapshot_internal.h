@@ -44,6 +44,9 @@ struct snapshot {
 
 /* An empty snapshot (refcount 1, index all -1). */
 struct snapshot *snapshot_alloc(void);
+/* The ETag of len bytes at data as snapshot_body_set() gives it (gzip: the
+ * "-gz" form), so that a loaded file can be checked against its bytes. */
+void snapshot_etag_of(const char *data, size_t len, bool gzip, char out[SNAPSHOT_ETAG_LEN]);
 /* Sets body to a copy of data (plus gzip when asked and smaller) with ETags. */
 bool snapshot_body_set(struct buf_arena *arena, struct snapshot_body *body, const char *data,
                        size_t len, bool with_gzip) CASA_MUSTCHECK;

@@ -8,11 +8,24 @@
  *                     u32 CRC-32 of the 28 header bytes before it
  *   payload: metadata, the resources, then every table with its bodies and
  *            row offsets (see put_snapshot()).
+ *   seal: u64 length and the text of the provenance (the settings and source
+ *         the snapshot was built under, one "key=value" per line), then the
+ *         HMAC-SHA-256 of every byte before it under a key derived from the
+ *         daemon's secret.key.
  * A file that fails any check is refused as a whole: never half-trusted.
+ * The CRCs catch a torn or damaged file; the HMAC refuses a file written by
+ * anyone without the key (a payload altered and its CRCs recomputed, a file
+ * of another installation); a file whose provenance differs from the
+ * daemon's (another k, publication plan, database...) is not served, since
+ * it would publish under settings the operator no longer chose. At load,
+ * every body's ETag is computed again from its bytes, a gzip body must
+ * inflate to its identity body, and every JSON table must name the
+ * snapshot's id and dates: what is served is what the ETags and id say.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +35,19 @@
 
 #include "casa/date.h"
 #include "casa/log.h"
+#include "casa/sha256.h"
 #include "snapshot_internal.h"
 
 static const char snapshot_magic[8] = {'C', 'A', 'S', 'A', 'S', 'N', 'A', 'P'};
 /* Bump when the payload layout changes: older files are then refused and
  * the daemon waits for its first refresh instead. */
-#define SNAPSHOT_FILE_VERSION 3 /* 3: publication plan, settle days, /api/v1/disclosure */
+/* 5: the seal (provenance, HMAC-SHA-256) over issue 14's bodies (intervals,
+ * change, SMR); 4 sealed the bodies without them, so a 4 is refused. */
+#define SNAPSHOT_FILE_VERSION 5
 #define SNAPSHOT_HEADER_LEN   32
+/* The HMAC key is derived from secret.key under this label, so that it is
+ * never the key the dp noise is drawn with. */
+#define SNAPSHOT_SEAL_LABEL "casa-metricsd snapshot.bin seal"
 /* Refuse absurd sizes before allocating (a foreign or corrupted header). */
 #define SNAPSHOT_FILE_MAX ((uint64_t)4 << 30)
 
@@ -286,6 +305,92 @@ static bool get_table(struct reader *r, struct snapshot *s, struct snapshot_tabl
 	return true;
 }
 
+/* ---- the content against its ETags and id ---------------------------- */
+
+/* Whether gzip inflates to exactly the len bytes at data. */
+static bool gzip_inflates_to(const char *gzip, size_t gzip_len, const char *data, size_t len)
+{
+	unsigned char chunk[16384];
+	z_stream zs;
+	size_t matched = 0;
+	int rc = Z_OK;
+	memset(&zs, 0, sizeof(zs));
+	if (gzip_len > UINT_MAX || inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+		return false;
+	zs.next_in = (Bytef *)(uintptr_t)gzip;
+	zs.avail_in = (uInt)gzip_len;
+	while (rc == Z_OK) {
+		zs.next_out = chunk;
+		zs.avail_out = sizeof(chunk);
+		rc = inflate(&zs, Z_NO_FLUSH);
+		size_t produced = sizeof(chunk) - zs.avail_out;
+		if ((rc != Z_OK && rc != Z_STREAM_END) || produced > len - matched ||
+		    memcmp(chunk, data + matched, produced) != 0) {
+			rc = Z_DATA_ERROR;
+			break;
+		}
+		matched += produced;
+		if (rc == Z_OK && produced == 0 && zs.avail_in == 0)
+			rc = Z_DATA_ERROR; /* input ends before the stream does */
+	}
+	inflateEnd(&zs);
+	return rc == Z_STREAM_END && matched == len && zs.avail_in == 0;
+}
+
+/* Whether the n bytes at text hold needle (memmem is a GNU extension). */
+static bool holds(const char *text, size_t n, const char *needle)
+{
+	size_t needle_len = strlen(needle);
+	for (size_t i = 0; i + needle_len <= n; i++)
+		if (text[i] == needle[0] && memcmp(text + i, needle, needle_len) == 0)
+			return true;
+	return false;
+}
+
+/* A body is what its ETags say: both computed again from the bytes, and the
+ * gzip bytes inflate to the identity bytes. */
+static bool body_matches(const struct snapshot_body *body)
+{
+	char etag[SNAPSHOT_ETAG_LEN];
+	snapshot_etag_of(body->data, body->len, false, etag);
+	if (strcmp(etag, body->etag) != 0)
+		return false;
+	if (body->gzip == NULL)
+		return true;
+	snapshot_etag_of(body->gzip, body->gzip_len, true, etag);
+	return strcmp(etag, body->gzip_etag) == 0 &&
+	       gzip_inflates_to(body->gzip, body->gzip_len, body->data, body->len);
+}
+
+/* Every body against its ETags; every JSON table's head against the id,
+ * generated_at and as_of of the metadata (the id hashes the protected cells,
+ * which the file does not hold: what can be checked is that the tables say
+ * they belong to it). */
+static void verify_content(struct reader *r, const struct snapshot *s)
+{
+	char meta[SNAPSHOT_META_LEN + 16];
+	snprintf(meta, sizeof(meta), "\"snapshot\":");
+	snapshot_meta_json(s, meta + strlen(meta));
+	for (int i = 0; i < SNAPSHOT_RESOURCE_COUNT; i++)
+		if (!body_matches(&s->resources[i])) {
+			reader_fail(r, "a resource body does not match its ETag");
+			return;
+		}
+	for (size_t t = 0; t < s->table_count; t++) {
+		const struct snapshot_table *table = &s->tables[t];
+		for (int f = 0; f < SNAPSHOT_FORMAT_COUNT; f++)
+			if (!body_matches(&table->body[f])) {
+				reader_fail(r, "a table body does not match its ETag");
+				return;
+			}
+		const struct snapshot_body *json = &table->body[SNAPSHOT_JSON];
+		if (!holds(json->data, table->rows_open[SNAPSHOT_JSON], meta)) {
+			reader_fail(r, "a table names another snapshot id or date");
+			return;
+		}
+	}
+}
+
 static struct snapshot *decode(const unsigned char *payload, size_t len, const char **why)
 {
 	struct reader r = {payload, len, false, NULL};
@@ -338,6 +443,8 @@ static struct snapshot *decode(const unsigned char *payload, size_t len, const c
 	}
 	if (!r.bad && r.left != 0)
 		reader_fail(&r, "trailing bytes");
+	if (!r.bad)
+		verify_content(&r, s);
 	if (r.bad) {
 		*why = r.why;
 		snapshot_unref(s);
@@ -393,9 +500,31 @@ static uint32_t crc32_of(const unsigned char *data, size_t len)
 	return (uint32_t)crc;
 }
 
-bool snapshot_save(const struct snapshot *snapshot, const char *dir)
+/* The HMAC key of the seal, derived from the daemon's secret. */
+static void seal_key(const uint8_t secret[DISCLOSURE_KEY_LEN], uint8_t key[SHA256_DIGEST_LEN])
 {
-	struct buf payload = {0};
+	hmac_sha256(secret, DISCLOSURE_KEY_LEN, (const uint8_t *)SNAPSHOT_SEAL_LABEL,
+	            strlen(SNAPSHOT_SEAL_LABEL), key);
+}
+
+/* Appends the seal to file (header and payload already in it). */
+static void put_seal(struct buf *file, const uint8_t secret[DISCLOSURE_KEY_LEN],
+                     const char *provenance)
+{
+	uint8_t key[SHA256_DIGEST_LEN], mac[SHA256_DIGEST_LEN];
+	put_str(file, provenance);
+	if (file->failed)
+		return;
+	seal_key(secret, key);
+	hmac_sha256(key, sizeof(key), (const uint8_t *)file->data, file->len, mac);
+	buf_add(file, (const char *)mac, sizeof(mac));
+	memset(key, 0, sizeof(key));
+}
+
+bool snapshot_save(const struct snapshot *snapshot, const char *dir,
+                   const uint8_t secret[DISCLOSURE_KEY_LEN], const char *provenance)
+{
+	struct buf file = {0};
 	char tmp_path[4096], final_path[4096];
 	int fd = -1, dir_fd = -1;
 	bool tmp_created = false;
@@ -405,26 +534,39 @@ bool snapshot_save(const struct snapshot *snapshot, const char *dir)
 		log_warnx("%s: state directory path too long", __func__);
 		goto fail;
 	}
+	if (strlen(provenance) >= SNAPSHOT_PROVENANCE_LEN) {
+		log_warnx("%s: provenance too long", __func__);
+		goto fail;
+	}
 	/* the state directory may not exist yet on a first start */
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		log_warn("%s: mkdir %s", __func__, dir);
 		goto fail;
 	}
-	put_snapshot(&payload, snapshot);
-	if (payload.failed) {
+	/* one buffer: header (filled in once the payload is known), payload,
+	 * seal, so that the HMAC covers them in one call */
+	unsigned char header[SNAPSHOT_HEADER_LEN] = {0};
+	buf_add(&file, (const char *)header, sizeof(header));
+	put_snapshot(&file, snapshot);
+	if (!file.failed) {
+		size_t payload_len = file.len - SNAPSHOT_HEADER_LEN;
+		header_bytes(
+		    header, payload_len,
+		    crc32_of((const unsigned char *)file.data + SNAPSHOT_HEADER_LEN, payload_len));
+		memcpy(file.data, header, sizeof(header));
+		put_seal(&file, secret, provenance);
+	}
+	if (file.failed) {
 		log_warnx("%s: out of memory", __func__);
 		goto fail;
 	}
-	unsigned char header[SNAPSHOT_HEADER_LEN];
-	header_bytes(header, payload.len,
-	             crc32_of((const unsigned char *)payload.data, payload.len));
 	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		log_warn("%s: open %s", __func__, tmp_path);
 		goto fail;
 	}
 	tmp_created = true;
-	if (!write_all(fd, header, sizeof(header)) || !write_all(fd, payload.data, payload.len)) {
+	if (!write_all(fd, file.data, file.len)) {
 		log_warn("%s: write %s", __func__, tmp_path);
 		goto fail;
 	}
@@ -450,7 +592,7 @@ bool snapshot_save(const struct snapshot *snapshot, const char *dir)
 		goto fail;
 	}
 	close(dir_fd);
-	free(payload.data);
+	free(file.data);
 	return true;
 fail:
 	if (fd >= 0)
@@ -459,7 +601,7 @@ fail:
 		close(dir_fd);
 	if (tmp_created)
 		unlink(tmp_path);
-	free(payload.data);
+	free(file.data);
 	return false;
 }
 
@@ -504,7 +646,93 @@ struct snapshot *snapshot_load_bytes(const unsigned char *data, size_t size, con
 	return snapshot;
 }
 
-struct snapshot *snapshot_load(const char *dir)
+/* The first line in which two provenance texts differ, as "saved line
+ * (this daemon: current line)" for the log line. */
+static void first_difference(const char *saved, size_t saved_len, const char *current, char *out,
+                             size_t n)
+{
+	const char *a = saved, *a_end = saved + saved_len, *b = current;
+	while (a < a_end || *b != '\0') {
+		const char *a_nl = memchr(a, '\n', (size_t)(a_end - a));
+		size_t a_len = a_nl != NULL ? (size_t)(a_nl - a) : (size_t)(a_end - a);
+		size_t b_len = strcspn(b, "\n");
+		if (a_len != b_len || memcmp(a, b, a_len) != 0) {
+			snprintf(out, n, "%.*s (this daemon: %.*s)",
+			         (int)(a_len > 200 ? 200 : a_len), a,
+			         (int)(b_len > 200 ? 200 : b_len), b);
+			return;
+		}
+		a += a_len + (a_nl != NULL);
+		b += b_len + (b[b_len] == '\n');
+	}
+	snprintf(out, n, "(no difference)");
+}
+
+/* Checks the seal of a state file: the header's version, the HMAC, then the
+ * provenance. Returns the bytes of header and payload it covers, 0 when the
+ * file is refused or not to be served (logged). */
+static size_t unseal(const unsigned char *data, size_t size,
+                     const uint8_t secret[DISCLOSURE_KEY_LEN], const char *provenance,
+                     const char *path)
+{
+	uint8_t key[SHA256_DIGEST_LEN], mac[SHA256_DIGEST_LEN];
+	size_t sealed = size - SHA256_DIGEST_LEN;
+	unsigned char differs = 0;
+	if (size < SNAPSHOT_HEADER_LEN + 8 + SHA256_DIGEST_LEN ||
+	    memcmp(data, snapshot_magic, sizeof(snapshot_magic)) != 0) {
+		log_warnx("snapshot_load: %s: refused, not a snapshot file", path);
+		return 0;
+	}
+	struct reader r = {data + 8, SNAPSHOT_HEADER_LEN - 8, false, NULL};
+	uint32_t version = get_u32(&r);
+	(void)get_u32(&r);
+	uint64_t payload_len = get_u64(&r);
+	if (version != SNAPSHOT_FILE_VERSION) {
+		log_warnx("snapshot_load: %s: refused, file version %" PRIu32
+		          " (this build reads %d)",
+		          path, version, SNAPSHOT_FILE_VERSION);
+		return 0;
+	}
+	seal_key(secret, key);
+	hmac_sha256(key, sizeof(key), data, sealed, mac);
+	memset(key, 0, sizeof(key));
+	for (size_t i = 0; i < SHA256_DIGEST_LEN; i++)
+		differs |= mac[i] ^ data[sealed + i];
+	if (differs != 0) {
+		log_warnx("snapshot_load: %s: refused, not sealed with this state directory's "
+		          "secret.key (altered, or written by another installation)",
+		          path);
+		return 0;
+	}
+	/* sealed by this daemon: the lengths are its own, but check them anyway */
+	if (payload_len > sealed - SNAPSHOT_HEADER_LEN - 8) {
+		log_warnx("snapshot_load: %s: refused, length mismatch", path);
+		return 0;
+	}
+	size_t covered = SNAPSHOT_HEADER_LEN + (size_t)payload_len;
+	r = (struct reader){data + covered, sealed - covered, false, NULL};
+	uint64_t provenance_len = get_u64(&r);
+	if (r.bad || provenance_len != r.left) {
+		log_warnx("snapshot_load: %s: refused, length mismatch", path);
+		return 0;
+	}
+	const char *saved = (const char *)r.p;
+	if (provenance_len != strlen(provenance) ||
+	    memcmp(saved, provenance, provenance_len) != 0) {
+		char difference[512];
+		first_difference(saved, (size_t)provenance_len, provenance, difference,
+		                 sizeof(difference));
+		log_warnx(
+		    "snapshot_load: %s: not served, it was built under other settings or from "
+		    "another source: %s; waiting for the first refresh",
+		    path, difference);
+		return 0;
+	}
+	return covered;
+}
+
+struct snapshot *snapshot_load(const char *dir, const uint8_t secret[DISCLOSURE_KEY_LEN],
+                               const char *provenance)
 {
 	char path[4096];
 	unsigned char *data = NULL;
@@ -549,7 +777,9 @@ struct snapshot *snapshot_load(const char *dir)
 		}
 		got += (size_t)n;
 	}
-	snapshot = snapshot_load_bytes(data, size, path);
+	size_t covered = unseal(data, size, secret, provenance, path);
+	if (covered > 0)
+		snapshot = snapshot_load_bytes(data, covered, path);
 fail:
 	if (fd >= 0)
 		close(fd);

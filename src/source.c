@@ -238,7 +238,7 @@ static bool cancel_register(struct source_cancel *cancel, PGconn *conn)
 }
 
 /* Closes a connection of the pull (NULL allowed). */
-static void source_finish(struct source_cancel *cancel, PGconn *conn)
+void source_finish(struct source_cancel *cancel, PGconn *conn)
 {
 	if (conn == NULL)
 		return;
@@ -302,8 +302,8 @@ static bool is_conninfo_string(const char *conninfo)
  * application_name and connect_timeout; `pin`, when given, connects to the
  * same server as that connection (a multi-host list could pick another).
  */
-static PGconn *source_connect(const struct source_options *options, PGconn *pin,
-                              char err[SOURCE_ERROR_LEN])
+PGconn *source_connect(const struct source_options *options, PGconn *pin,
+                       char err[SOURCE_ERROR_LEN])
 {
 	const char *keywords[16];
 	const char *values[16];

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "casa/common.h"
+#include "casa/source.h"
 
 /* Fields of the widest contract table (missing_episodes, SPEC §2). */
 #define COPY_TEXT_MAX_FIELDS 9
@@ -91,5 +92,17 @@ bool copy_text_parse(const char *row, size_t len, const enum copy_text_type *typ
  * is always valid UTF-8. Returns the bytes written before the NUL.
  */
 size_t copy_text_decode(const struct copy_text_field *field, char *out, size_t cap);
+
+/*
+ * Connections (src/source.c), shared with the role check (src/source_role.c).
+ * source_connect() opens one with the daemon's session defaults (the
+ * options' cancel handle reaches it; pin: NULL, or a connection whose server
+ * it must reach) or returns NULL with a message (no password) in err;
+ * source_finish() closes it (NULL allowed).
+ */
+struct pg_conn; /* libpq's PGconn */
+struct pg_conn *source_connect(const struct source_options *options, struct pg_conn *pin,
+                               char err[SOURCE_ERROR_LEN]);
+void source_finish(struct source_cancel *cancel, struct pg_conn *conn);
 
 #endif

@@ -50,6 +50,7 @@ struct config {
 	int statement_timeout_s; /* per statement, 0 = none; default 600 */
 	int connect_timeout_s;   /* libpq connect_timeout; default 10 */
 	int source_parallel;     /* connections pulling at once; default 2 */
+	bool require_read_only;  /* refuse a role that can write (default: warn) */
 	/* metrics (SPEC §3, §4) */
 	int32_t as_of;              /* day number, or CONFIG_AS_OF_TODAY */
 	int fy_start_month;         /* 1..12, CONFIG_DEFAULT_FY_START_MONTH */
@@ -115,10 +116,30 @@ bool config_parse_text(struct config *out, const char *text, size_t len, const c
 void config_usage(FILE *out);
 
 /*
- * Writes a loggable description of a conninfo: host, port and dbname only,
- * never the password or any other key (SPEC §7: the password never appears
- * in logs). An unparsable conninfo gives "(unparsable conninfo)".
+ * src/config_db.c: the conninfo as the daemon checks, shows and hides it.
+ *
+ * config_describe_db() writes a loggable description of a conninfo: host,
+ * port and dbname only, never the password or any other key (SPEC §7: the
+ * password never appears in logs); a field that could hold part of a
+ * password (a URI with an unescaped '@' or '/') is not shown, and an
+ * unparsable conninfo gives "(unparsable conninfo)".
  */
 void config_describe_db(const char *conninfo, char *out, size_t n);
+/* Whether conninfo parses and its host and port are plausible; false with
+ * the reason (never the value) in why. The `db` key's check. */
+bool config_db_check(const char *conninfo, char *why, size_t n) CASA_MUSTCHECK;
+/* What the persisted state was read from: "host=H port=P dbname=D schema=S"
+ * (config_describe_db plus the schema; no user, no password), compared at
+ * start with what the state files recorded. */
+#define CONFIG_SOURCE_ID_LEN 512
+void config_source_identity(const struct config *config, char out[CONFIG_SOURCE_ID_LEN]);
+/* Keeps secrets out of the process list (/proc/PID/cmdline, ps): returns a
+ * private copy of argv (argc entries and a NULL; the caller frees it with
+ * config_argv_free) for config_load() and reloads, then overwrites the
+ * values of --db and --api-tokens in argv itself. NULL when memory runs
+ * out (argv untouched). The value is visible from exec until this call;
+ * CASA_METRICS_DB, a passfile or a service file never is. */
+char **config_argv_protect(int argc, char *argv[]) CASA_MUSTCHECK;
+void config_argv_free(int argc, char **kept);
 
 #endif

@@ -69,11 +69,15 @@ struct daemon {
 	struct source_cancel *cancel;       /* SIGTERM cancels a pull in flight */
 	struct release_ledger *ledger;      /* frozen cells of earlier releases, owned by
 	                                       the refresh thread; NULL = none yet */
+	char source_at_start[CONFIG_SOURCE_ID_LEN]; /* the database the state dir is for */
+	bool refused;                               /* require_read_only stopped the daemon;
+	                                               guarded by lock */
 	/* refresh-thread state */
 	int64_t served_key;       /* refresh key of the served data, -1 none */
 	int32_t served_as_of;     /* as_of of the served snapshot */
 	int64_t served_at;        /* last full pull of the served data */
 	bool failing;             /* last attempt failed (log state changes) */
+	bool role_checked;        /* the role of this config was checked (daemon_guard.c) */
 	unsigned failures_in_row; /* consecutive failed attempts (backoff) */
 	uint64_t jitter_state;    /* xorshift state for backoff jitter */
 };

@@ -91,6 +91,11 @@ struct release_ledger;
 struct release_ledger *release_ledger_new(const struct release_settings *settings);
 void release_ledger_free(struct release_ledger *ledger);
 const struct release_settings *release_ledger_settings(const struct release_ledger *ledger);
+/* The source identity the frozen cells were read from; "" for a ledger
+ * written before identities were recorded (taken as this source's). A
+ * ledger of another database must never freeze this one's periods: the
+ * daemon refuses to start with it (src/daemon_guard.c). */
+const char *release_ledger_source(const struct release_ledger *ledger);
 /* Frozen cells held (for logs and /metrics). */
 uint64_t release_ledger_cells(const struct release_ledger *ledger);
 /* Same settings (compared field by field). */
@@ -135,9 +140,14 @@ struct release_view {
 	uint64_t revised_cells;       /* revision: published cells whose counts changed */
 };
 
+/* Bytes of a source identity ("host=H port=P dbname=D schema=S", never a
+ * password; config_source_identity()), NUL included. */
+#define RELEASE_SOURCE_LEN 512
+
 struct release_options {
 	struct release_settings settings; /* this release's */
 	bool revise;                      /* recompute settled periods (logged) */
+	char source[RELEASE_SOURCE_LEN];  /* the database read, recorded in the ledger */
 };
 
 /*

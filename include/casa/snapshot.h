@@ -55,10 +55,19 @@ int64_t snapshot_refresh_key(const struct snapshot *snapshot);
 int64_t snapshot_generated_at(const struct snapshot *snapshot);
 
 /* Persistence (SPEC §7): write to DIR/snapshot.tmp, fsync, rename to
- * DIR/snapshot.bin; versioned header and checksum. snapshot_load() returns
- * NULL (and logs why) for a missing, corrupted or foreign file. */
-bool snapshot_save(const struct snapshot *snapshot, const char *dir) CASA_MUSTCHECK;
-struct snapshot *snapshot_load(const char *dir);
+ * DIR/snapshot.bin; versioned header, checksums, and a seal: the provenance
+ * text (the settings and source the snapshot was built under, "key=value"
+ * lines, under SNAPSHOT_PROVENANCE_LEN bytes) and an HMAC-SHA-256 under a
+ * key derived from secret (the daemon's secret.key). snapshot_load() returns
+ * NULL (and logs why) for a missing, corrupted or foreign file, one sealed
+ * with another secret, one whose bodies do not match their ETags, and one
+ * whose provenance is not exactly the one given (not to be served under
+ * this configuration). */
+#define SNAPSHOT_PROVENANCE_LEN 2048
+bool snapshot_save(const struct snapshot *snapshot, const char *dir,
+                   const uint8_t secret[DISCLOSURE_KEY_LEN], const char *provenance) CASA_MUSTCHECK;
+struct snapshot *snapshot_load(const char *dir, const uint8_t secret[DISCLOSURE_KEY_LEN],
+                               const char *provenance);
 
 /* Writes every table as JSON and CSV, plus catalog, summary, quality and a
  * manifest, under dir (--once --output). */

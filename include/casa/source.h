@@ -70,6 +70,32 @@ bool source_refresh_key(const struct source_options *options, int64_t *key,
 bool source_pull(const struct source_options *options, struct model_raw *raw,
                  struct source_stats *stats, struct source_error *err) CASA_MUSTCHECK;
 
+/*
+ * The role the daemon reads with (src/source_role.c; SPEC §7 least
+ * privilege). The daemon only reads: a role that could write is a risk the
+ * operator should know about (a leaked password then alters the data).
+ */
+#define SOURCE_NAME_LEN 64 /* PostgreSQL names: 63 bytes and a NUL */
+struct source_role {
+	char name[SOURCE_NAME_LEN];           /* current_user */
+	bool superuser;                       /* rolsuper */
+	bool create_on_database;              /* CREATE on the current database */
+	bool create_on_schema;                /* CREATE on the source schema */
+	uint64_t writable_tables;             /* tables of the schema it may write */
+	char first_writable[SOURCE_NAME_LEN]; /* one of them (first by name) */
+	char write_rights[40]; /* held of INSERT/UPDATE/DELETE/TRUNCATE, '/' joined */
+};
+
+/* Connects and reads the role's rights on the database and the schema.
+ * false with err (SOURCE_FAILED_CONNECT when the database was not reached). */
+bool source_role_check(const struct source_options *options, struct source_role *role,
+                       struct source_error *err) CASA_MUSTCHECK;
+/* True when the role is a superuser or holds any right to write. */
+bool source_role_can_write(const struct source_role *role);
+/* "superuser", "INSERT/UPDATE on 5 tables of the schema (e.g. children)",
+ * "CREATE on the schema", "CREATE on the database", joined with "; ". */
+void source_role_describe(const struct source_role *role, char *out, size_t n);
+
 /* A cancel handle: NULL when memory runs out. */
 struct source_cancel *source_cancel_new(void);
 void source_cancel_free(struct source_cancel *cancel);

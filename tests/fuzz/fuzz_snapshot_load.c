@@ -1,7 +1,9 @@
 /*
  * fuzz_snapshot_load.c — the state-file loader (src/snapshot_store.c,
  * snapshot_load_bytes()): what a restart reads back from the state
- * directory before the database answers (SPEC §7).
+ * directory before the database answers (SPEC §7), once the file's seal
+ * (provenance and HMAC-SHA-256, checked first) has been found good: an
+ * input is a state file's header and payload, without the seal.
  *
  * Each input is tried twice: as it is (the header checks), and with its
  * length and both CRC-32s recomputed, so that mutations get past the

@@ -5,13 +5,19 @@
  * total and a county breakdown with one suppressed cell), the resources,
  * as_of 2025-06-30.
  *
- *   seed_snapshot write DIR    writes DIR/snapshot.bin
+ *   seed_snapshot write DIR    writes DIR/snapshot.bin (sealed, as the
+ *                              daemon writes it) and DIR/seed.bin
  *   seed_snapshot check FILE   exit 0 when FILE loads, 1 when refused
+ *
+ * The harness fuzzes snapshot_load_bytes(), what snapshot_load() reads once
+ * the seal (provenance and HMAC) has been checked: a file's header and
+ * payload, without the seal. seed.bin is that part of snapshot.bin. The
+ * key and provenance below are stand-ins; the seal is not in the seed.
  *
  * The suite runs `check` on the committed seed (CMake test
  * fuzz/snapshot_load_seed): once the file format changes the seed is
  * refused, and the harness would only fuzz the header checks. Write a new
- * seed then: seed_snapshot write DIR && cp DIR/snapshot.bin
+ * seed then: seed_snapshot write DIR && cp DIR/seed.bin
  * tests/fuzz/corpus/snapshot_load/seed.bin
  */
 #include <stdio.h>
@@ -27,6 +33,62 @@
 
 /* 2025-07-01T12:00:00Z (as in tests/unit/test_snapshot.c) */
 #define GENERATED_AT 1751371200
+#define HEADER_LEN   32 /* see the layout at the top of snapshot_store.c */
+
+/* Reads all of path into *data (malloc'd, the caller frees it). */
+static bool read_all(const char *path, unsigned char **data, size_t *size)
+{
+	FILE *file = fopen(path, "rb");
+	long n = -1;
+	*data = NULL;
+	if (file == NULL || fseek(file, 0, SEEK_END) != 0 || (n = ftell(file)) < 0 ||
+	    fseek(file, 0, SEEK_SET) != 0)
+		goto fail;
+	*data = malloc((size_t)n + 1);
+	if (*data == NULL || fread(*data, 1, (size_t)n, file) != (size_t)n)
+		goto fail;
+	fclose(file);
+	*size = (size_t)n;
+	return true;
+fail:
+	fprintf(stderr, "seed_snapshot: cannot read %s\n", path);
+	if (file != NULL)
+		fclose(file);
+	free(*data);
+	*data = NULL;
+	return false;
+}
+
+/* Writes the header and payload of DIR/snapshot.bin to DIR/seed.bin. */
+static int write_unsealed(const char *dir)
+{
+	char path[4096];
+	unsigned char *data = NULL;
+	size_t size = 0, covered;
+	uint64_t payload_len = 0;
+	FILE *out = NULL;
+	int rc = 1;
+	snprintf(path, sizeof(path), "%s/snapshot.bin", dir);
+	if (!read_all(path, &data, &size) || size < HEADER_LEN)
+		goto fail;
+	for (int i = 0; i < 8; i++)
+		payload_len |= (uint64_t)data[16 + i] << (8 * i);
+	if (payload_len > size - HEADER_LEN)
+		goto fail;
+	covered = HEADER_LEN + (size_t)payload_len;
+	snprintf(path, sizeof(path), "%s/seed.bin", dir);
+	out = fopen(path, "wb");
+	if (out == NULL || fwrite(data, 1, covered, out) != covered)
+		goto fail;
+	rc = 0;
+fail:
+	if (out != NULL && fclose(out) != 0)
+		rc = 1;
+	if (rc != 0)
+		fprintf(stderr, "seed_snapshot: cannot write %s/seed.bin\n", dir);
+	free(data);
+	return rc;
+}
 
 static int write_seed(const char *dir)
 {
@@ -90,45 +152,34 @@ static int write_seed(const char *dir)
 	                             .quality = &quality,
 	                             .refresh_seconds = 300,
 	                             .confidence = CONFIG_DEFAULT_CONFIDENCE};
+	static const uint8_t secret[DISCLOSURE_KEY_LEN] = {0};
 	struct snapshot *s = snapshot_build(&result, &info);
-	if (s == NULL || !snapshot_save(s, dir)) {
+	if (s == NULL || !snapshot_save(s, dir, secret, "source=seed_snapshot")) {
 		fprintf(stderr, "seed_snapshot: cannot write %s/snapshot.bin\n", dir);
 		snapshot_unref(s);
 		return 1;
 	}
 	snapshot_unref(s);
-	return 0;
+	return write_unsealed(dir);
 }
 
 static int check_seed(const char *path)
 {
-	FILE *file = fopen(path, "rb");
 	unsigned char *data = NULL;
-	long size = -1;
-	int rc = 1;
-	if (file == NULL || fseek(file, 0, SEEK_END) != 0 || (size = ftell(file)) < 0 ||
-	    fseek(file, 0, SEEK_SET) != 0)
-		goto fail;
-	data = malloc((size_t)size + 1);
-	if (data == NULL || fread(data, 1, (size_t)size, file) != (size_t)size)
-		goto fail;
-	struct snapshot *s = snapshot_load_bytes(data, (size_t)size, path);
+	size_t size = 0;
+	if (!read_all(path, &data, &size))
+		return 1;
+	struct snapshot *s = snapshot_load_bytes(data, size, path);
+	free(data);
 	if (s == NULL) {
 		fprintf(stderr,
 		        "seed_snapshot: %s is refused: write a new seed (see the top of "
 		        "tests/fuzz/seed_snapshot.c)\n",
 		        path);
-		goto fail;
+		return 1;
 	}
 	snapshot_unref(s);
-	rc = 0;
-fail:
-	if (file == NULL || size < 0)
-		fprintf(stderr, "seed_snapshot: cannot read %s\n", path);
-	if (file != NULL)
-		fclose(file);
-	free(data);
-	return rc;
+	return 0;
 }
 
 int main(int argc, char **argv)

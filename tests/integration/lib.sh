@@ -66,6 +66,17 @@ start_daemon() {
 	fail "daemon on port $port did not become ready"
 }
 
+# wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succeeds.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while [ $SECONDS -lt $deadline ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # json FILTER FILE: jq wrapper that fails loudly.
 json() {
 	jq -er "$1" "$2" || fail "jq '$1' on $2: $(head -c 400 "$2")"

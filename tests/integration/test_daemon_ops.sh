@@ -62,17 +62,6 @@ snapshot_id() {
 	jq -er '.snapshot.id' "$TEST_TMP/id.json"
 }
 
-# wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succeeds.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	while [ $SECONDS -lt $deadline ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 readyz_stale() { # PORT -> true when /readyz says stale
 	curl -s "http://127.0.0.1:$1/readyz" -o "$TEST_TMP/readyz.json" || return 1
 	[ "$(jq -r '.stale' "$TEST_TMP/readyz.json")" = true ]

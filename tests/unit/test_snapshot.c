@@ -17,6 +17,7 @@
 #include "casa/interval.h"
 #include "casa/metrics.h"
 #include "casa/snapshot.h"
+#include "test_files.h"
 
 /* 2025-07-01T12:00:00Z: 2025-01-01 is day 55 * 365 + 14 leap days (1972 ..
  * 2024) = 20089; + 181 days (Jan..Jun 2025) = 20270; * 86400 = 1751328000;
@@ -869,19 +870,9 @@ START_TEST(test_row_intervals_by_hand)
 }
 END_TEST
 
-static char *temp_dir(void)
-{
-	char *dir = strdup("/tmp/casa-snapshot-test.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	return dir;
-}
-
-static void remove_tree(const char *dir)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
+/* The seal of saved files (test_state_seal.c tests the seal itself). */
+static const uint8_t store_secret[DISCLOSURE_KEY_LEN] = {42};
+#define STORE_PROVENANCE "min_cell=11\nsource=test"
 
 static void assert_same_body(const struct snapshot_body *a, const struct snapshot_body *b)
 {
@@ -901,8 +892,8 @@ START_TEST(test_save_load_round_trip)
 	fixture_init(&f);
 	struct snapshot *s = build(&f);
 	char *dir = temp_dir();
-	ck_assert(snapshot_save(s, dir));
-	struct snapshot *l = snapshot_load(dir);
+	ck_assert(snapshot_save(s, dir, store_secret, STORE_PROVENANCE));
+	struct snapshot *l = snapshot_load(dir, store_secret, STORE_PROVENANCE);
 	ck_assert_ptr_nonnull(l);
 	ck_assert_str_eq(snapshot_id(l), snapshot_id(s));
 	ck_assert_int_eq(snapshot_as_of(l), snapshot_as_of(s));
@@ -945,27 +936,6 @@ START_TEST(test_save_load_round_trip)
 }
 END_TEST
 
-static unsigned char *read_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	ck_assert_ptr_nonnull(fp);
-	fseek(fp, 0, SEEK_END);
-	*len = (size_t)ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	unsigned char *data = malloc(*len);
-	ck_assert_uint_eq(fread(data, 1, *len, fp), *len);
-	fclose(fp);
-	return data;
-}
-
-static void write_bytes(const char *path, const unsigned char *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
-	fclose(fp);
-}
-
 START_TEST(test_damaged_files_refused)
 {
 	struct fixture f;
@@ -975,8 +945,8 @@ START_TEST(test_damaged_files_refused)
 	char path[512];
 	snprintf(path, sizeof(path), "%s/snapshot.bin", dir);
 	/* nothing saved yet */
-	ck_assert_ptr_null(snapshot_load(dir));
-	ck_assert(snapshot_save(s, dir));
+	ck_assert_ptr_null(snapshot_load(dir, store_secret, STORE_PROVENANCE));
+	ck_assert(snapshot_save(s, dir, store_secret, STORE_PROVENANCE));
 	size_t len;
 	unsigned char *good = read_file(path, &len);
 	unsigned char *bad = malloc(len + 1);
@@ -987,35 +957,35 @@ START_TEST(test_damaged_files_refused)
 		memcpy(bad, good, len);
 		bad[positions[i]] ^= 0x01;
 		write_bytes(path, bad, len);
-		ck_assert_ptr_null(snapshot_load(dir));
+		ck_assert_ptr_null(snapshot_load(dir, store_secret, STORE_PROVENANCE));
 	}
 	/* a flipped bit in the header (version, length, checksums) */
 	for (size_t pos = 8; pos < 32; pos += 5) {
 		memcpy(bad, good, len);
 		bad[pos] ^= 0x10;
 		write_bytes(path, bad, len);
-		ck_assert_ptr_null(snapshot_load(dir));
+		ck_assert_ptr_null(snapshot_load(dir, store_secret, STORE_PROVENANCE));
 	}
 	/* truncated, by one byte and to the header only */
 	write_bytes(path, good, len - 1);
-	ck_assert_ptr_null(snapshot_load(dir));
+	ck_assert_ptr_null(snapshot_load(dir, store_secret, STORE_PROVENANCE));
 	write_bytes(path, good, 32);
-	ck_assert_ptr_null(snapshot_load(dir));
+	ck_assert_ptr_null(snapshot_load(dir, store_secret, STORE_PROVENANCE));
 	write_bytes(path, good, 5);
-	ck_assert_ptr_null(snapshot_load(dir));
+	ck_assert_ptr_null(snapshot_load(dir, store_secret, STORE_PROVENANCE));
 	/* one byte appended */
 	memcpy(bad, good, len);
 	bad[len] = 0;
 	write_bytes(path, bad, len + 1);
-	ck_assert_ptr_null(snapshot_load(dir));
+	ck_assert_ptr_null(snapshot_load(dir, store_secret, STORE_PROVENANCE));
 	/* foreign magic */
 	memcpy(bad, good, len);
 	memcpy(bad, "PGDMP\0\0\0", 8);
 	write_bytes(path, bad, len);
-	ck_assert_ptr_null(snapshot_load(dir));
+	ck_assert_ptr_null(snapshot_load(dir, store_secret, STORE_PROVENANCE));
 	/* and the intact file still loads (the checks above can pass) */
 	write_bytes(path, good, len);
-	struct snapshot *l = snapshot_load(dir);
+	struct snapshot *l = snapshot_load(dir, store_secret, STORE_PROVENANCE);
 	ck_assert_ptr_nonnull(l);
 	snapshot_unref(l);
 	free(good);
