@@ -118,13 +118,15 @@ CASA_BASE_URL=$base CASA_DOCS_SCREENSHOT="$docs_shot" \
 
 kill -0 "$daemon_pid" 2>/dev/null || { cat "$tmp/daemon.log" >&2; fail "the daemon died during the test"; }
 
-# Stale: restart on the persisted snapshot with the database unreachable
-# (a loopback port nobody listens on); the page must say the data is stale.
+# Stale: restart on the persisted snapshot with the database unreachable;
+# the page must say the data is stale. The same database at the same
+# address (the state directory's ledger and the snapshot's seal belong to
+# it: another address is another database, refused), through a role that
+# does not exist, so that every connection fails.
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null || true
 daemon_pid=""
-dead_port=$(free_port)
-"$build/casa-metricsd" --db "host=127.0.0.1 port=$dead_port dbname=browser_test connect_timeout=2" \
+"$build/casa-metricsd" --db "$conninfo user=casa_absent_role connect_timeout=2" \
 	--listen "127.0.0.1:$port" --as-of "$as_of" --state-dir "$tmp/state" \
 	--dashboard-dir "$src/dashboards" >"$tmp/daemon-stale.log" 2>&1 &
 daemon_pid=$!
