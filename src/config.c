@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -39,6 +40,7 @@ enum key_type {
 	KEY_EPSILON,  /* finite double > 0 */
 	KEY_LEVEL,    /* confidence level, interval_confidence_valid() */
 	KEY_DATE,     /* YYYY-MM-DD or empty (today) */
+	KEY_DAY,      /* YYYY-MM-DD, not empty */
 	KEY_LISTEN,   /* ADDR:PORT or [V6ADDR]:PORT */
 	KEY_MODE,     /* suppress | dp */
 	KEY_YEAR,     /* fiscal_year | year */
@@ -67,6 +69,9 @@ static const struct config_key config_keys[] = {
      "ADDR:PORT to serve on (default 127.0.0.1:8080; [::1]:8080 for IPv6)"},
     {"as_of", KEY_DATE, FIELD(as_of), 0, 0,
      "last day of data, YYYY-MM-DD (default: today in the timezone, each refresh)"},
+    {"earliest_date", KEY_DAY, FIELD(earliest_date), 0, 0,
+     "first day of data, YYYY-MM-DD: rows starting before it are dropped and counted "
+     "(default " CONFIG_DEFAULT_EARLIEST_DATE ")"},
     /* SPEC §5: k = 11 by default (CMS cell-size policy), never below 5. */
     {"min_cell", KEY_INT, FIELD(min_cell), DISCLOSURE_MIN_CELL_FLOOR, 1000000,
      "minimum cell size k (default 11, at least 5)"},
@@ -311,6 +316,15 @@ static bool key_set(struct config *config, const struct config_key *key, const c
 		*(int32_t *)(void *)base = day;
 		return true;
 	}
+	case KEY_DAY: {
+		int32_t day;
+		if (!date_parse(value, strlen(value), &day)) {
+			snprintf(why, WHY_LEN, "must be a calendar date YYYY-MM-DD");
+			return false;
+		}
+		*(int32_t *)(void *)base = day;
+		return true;
+	}
 	case KEY_LISTEN: {
 		const char *reason = NULL;
 		if (!parse_listen(value, config->listen_host, &config->listen_port, &reason)) {
@@ -417,6 +431,7 @@ static bool set_defaults(struct config *config)
 	if (stat(dashboards, &st) != 0 || !S_ISDIR(st.st_mode))
 		dashboards = "./dashboards";
 	config->as_of = CONFIG_AS_OF_TODAY;
+	config->earliest_date = config_default_earliest_date();
 	config->min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
 	config->refresh_s = 300;
 	config->fy_start_month = CONFIG_DEFAULT_FY_START_MONTH;
@@ -739,6 +754,16 @@ static bool validate(struct config *config, char err[CONFIG_ERROR_LEN])
 		         "/etc/timezone or /etc/localtime: set timezone)");
 		return false;
 	}
+	/* An earliest_date after as_of leaves no row to compute: a mistake in
+	 * the setting, not an empty program. Today is the UTC date here: a day
+	 * of slack either way is not what this catches. */
+	int32_t as_of =
+	    config->as_of != CONFIG_AS_OF_TODAY ? config->as_of : (int32_t)(time(NULL) / 86400);
+	if (config->earliest_date > as_of) {
+		snprintf(err, CONFIG_ERROR_LEN, "earliest_date: after as_of (%s)",
+		         config->as_of != CONFIG_AS_OF_TODAY ? "as set" : "today");
+		return false;
+	}
 	if (config->once && config->output == NULL) {
 		snprintf(err, CONFIG_ERROR_LEN, "--once needs --output DIR");
 		return false;
@@ -830,6 +855,14 @@ void config_free(struct config *config)
 	free(config->config_file);
 	free(config->output);
 	memset(config, 0, sizeof(*config));
+}
+
+int32_t config_default_earliest_date(void)
+{
+	int32_t day = 0;
+	/* a constant that parses: checked by test_config */
+	(void)date_parse(CONFIG_DEFAULT_EARLIEST_DATE, strlen(CONFIG_DEFAULT_EARLIEST_DATE), &day);
+	return day;
 }
 
 void config_usage(FILE *out)

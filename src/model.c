@@ -6,6 +6,7 @@
  *   1. a contract NOT NULL column is null          -> drop_null_required
  *   2. second and later rows with a seen key         -> drop_duplicate_key
  *   3. the row's own start is after as_of            -> ignored_after_as_of
+ *      the row's own start is before earliest_date   -> drop_before_earliest_date
  *   4. parent key absent from the parent table       -> drop_dangling_parent
  *      parent present but not kept                   -> drop_parent_dropped
  *   5. the table's own rules (ends before start, unknown setting, outside
@@ -68,6 +69,7 @@ const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
     "drop_missing_outside_care",
     "drop_identification_outside_care",
     "drop_null_required",
+    "drop_before_earliest_date",
     "keep_overlapping_placements",
     "keep_placement_after_discharge",
     "keep_report_before_informed",
@@ -101,6 +103,8 @@ const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
     "Trafficking identifications left out because they are marked while in care but dated "
     "on a day that is not in care of their episode.",
     "Rows left out because a required column is null.",
+    "Rows left out because their own start (removal_date, start_date, went_missing_at, "
+    "identified_at) is before earliest_date, so that no period before it is computed.",
     "Placements kept that overlap an earlier-starting placement of the same episode (the "
     "later-starting one gives the setting of the shared days).",
     "Placements kept that end after their episode's discharge (cut at discharge).",
@@ -467,21 +471,31 @@ fail:
 	return ok;
 }
 
+/* The days a row may start on: [earliest, as_of]. */
+struct data_window {
+	int32_t earliest; /* earliest_date, or MODEL_EARLIEST_NONE */
+	int32_t as_of;    /* last day of data */
+};
+
 /*
  * Rules 3 and 4 for a child table: decides rows still pending whose start is
- * after as_of (ignored), whose parent is absent (dangling) or not kept
- * (parent dropped). starts[i] is the row's own start day.
+ * after as_of (ignored) or before earliest_date (dropped), whose parent is
+ * absent (dangling) or not kept (parent dropped). starts[i] is the row's own
+ * start day.
  */
-static void apply_parent_rules(size_t n, const int32_t *starts, int32_t as_of,
+static void apply_parent_rules(size_t n, const int32_t *starts, struct data_window window,
                                const uint32_t *parent_row, const uint8_t *parent_fate,
                                uint8_t *fate, struct model_quality *quality)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (fate[i] != FATE_PENDING)
 			continue;
-		if (starts[i] > as_of) {
+		if (starts[i] > window.as_of) {
 			fate[i] = FATE_IGNORED;
 			quality->violations[DQ_IGNORED_AFTER_AS_OF]++;
+		} else if (starts[i] < window.earliest) {
+			fate[i] = FATE_DROPPED;
+			quality->violations[DQ_DROP_BEFORE_EARLIEST_DATE]++;
 		} else if (parent_row[i] == UINT32_MAX) {
 			fate[i] = FATE_DROPPED;
 			quality->violations[DQ_DROP_DANGLING_PARENT]++;
@@ -508,6 +522,7 @@ static size_t collect_kept(const struct key_index *own, const uint8_t *fate, uin
 /* Scratch state of one model_build() call. */
 struct build {
 	const struct model_raw *raw;   /* input, not modified */
+	int32_t earliest;              /* earliest_date, or MODEL_EARLIEST_NONE */
 	int32_t as_of;                 /* last day of data */
 	struct model *model;           /* output */
 	struct model_quality *quality; /* = &model->quality */
@@ -676,7 +691,8 @@ static bool build_episodes(struct build *b)
 		goto fail;
 	if (!join_parent(b->parent_keys, n, fate, &b->children, b->parent_row))
 		goto fail;
-	apply_parent_rules(n, b->starts, b->as_of, b->parent_row, b->child_fate, fate, quality);
+	apply_parent_rules(n, b->starts, (struct data_window){b->earliest, b->as_of}, b->parent_row,
+	                   b->child_fate, fate, quality);
 
 	/* Own rule in stream order (sequential reads), then the kept rows in
 	 * episode-key order (index order) with their (child, removal) key. */
@@ -759,8 +775,8 @@ static bool episode_child_rules(struct build *b, size_t n, uint8_t *fate, struct
 		return false;
 	if (!join_parent(b->parent_keys, n, fate, &b->episodes, b->parent_row))
 		return false;
-	apply_parent_rules(n, b->starts, b->as_of, b->parent_row, b->episode_fate, fate,
-	                   b->quality);
+	apply_parent_rules(n, b->starts, (struct data_window){b->earliest, b->as_of}, b->parent_row,
+	                   b->episode_fate, fate, b->quality);
 	return true;
 }
 
@@ -1200,10 +1216,14 @@ const char *model_failure_text(enum model_failure failure)
 	return "unknown failure";
 }
 
-bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out,
+bool model_build(const struct model_raw *raw, int32_t earliest, int32_t as_of, struct model *out,
                  enum model_failure *failure)
 {
-	struct build b = {.raw = raw, .as_of = as_of, .model = out, .failure = MODEL_FAILED_MEMORY};
+	struct build b = {.raw = raw,
+	                  .earliest = earliest,
+	                  .as_of = as_of,
+	                  .model = out,
+	                  .failure = MODEL_FAILED_MEMORY};
 	bool ok = false;
 	memset(out, 0, sizeof(*out));
 	out->as_of = as_of;

@@ -134,7 +134,8 @@ enum gen_rule {
 	GEN_UNKNOWN_SCREEN_RESULT,
 	GEN_BIRTH_MONTH_NOT_FIRST,
 	GEN_IGNORED_AFTER_AS_OF,
-	GEN_PARENT_DROPPED, /* last of the model's: the earlier rules' rows stay as they were */
+	GEN_PARENT_DROPPED,       /* the earlier rules' rows stay as they were: later ones append */
+	GEN_BEFORE_EARLIEST_DATE, /* issue 16 row 1 */
 	/* Issue 17: reported only with identifications (so does the daemon). */
 	GEN_IDENTIFICATION_OUTSIDE_CARE,
 	GEN_REPORT_BEFORE_IDENTIFIED,
@@ -165,6 +166,7 @@ static const char *const gen_rule_names[GEN_RULE_COUNT] = {
     "keep_birth_month_not_first",
     "ignored_after_as_of",
     "drop_parent_dropped",
+    "drop_before_earliest_date",
     "drop_identification_outside_care",
     "keep_report_before_identified",
 };
@@ -1616,6 +1618,40 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 					                   episode, "foster_home", 0, removal,
 					                   removal + 20);
 					ctx->expected[GEN_PARENT_DROPPED]++;
+				}
+				break;
+			}
+			case GEN_BEFORE_EARLIEST_DATE: {
+				/* A row starting before the daemon's default earliest_date
+				 * (CONFIG_DEFAULT_EARLIEST_DATE, 2000-01-01): a whole episode
+				 * removed in 1950 + j, whose placement dated 2001 goes with
+				 * it (parent dropped); a clean host's placement or
+				 * assignment starting in 1999. */
+				int32_t last_1999 = gen_days_from_civil(1999, 12, 31) - (int32_t)j;
+				if (j % 3 == 0) {
+					int64_t child = gen_new_key(ctx, GEN_CHILDREN);
+					int64_t episode = gen_new_key(ctx, GEN_EPISODES);
+					int32_t removal = gen_days_from_civil(1950 + (int)j, 3, 1);
+					gen_emit_child(ctx, child, gen_days_from_civil(1945, 6, 1),
+					               true, 0, "female", "white");
+					gen_emit_episode(ctx, episode, child, gen_county_names[0],
+					                 removal, removal + 400, "reunification");
+					gen_emit_placement(ctx, gen_new_key(ctx, GEN_PLACEMENTS),
+					                   episode, "foster_home", 0,
+					                   gen_days_from_civil(2001, 1, 1),
+					                   GEN_NO_DAY);
+					ctx->expected[GEN_PARENT_DROPPED]++;
+				} else {
+					gen_host(ctx, &rng, &h);
+					if (j % 3 == 1)
+						gen_emit_placement(ctx,
+						                   gen_new_key(ctx, GEN_PLACEMENTS),
+						                   h.episode_key, "foster_home", 0,
+						                   last_1999 - 30, last_1999);
+					else
+						gen_emit_assignment(
+						    ctx, gen_new_key(ctx, GEN_ASSIGNMENTS),
+						    h.episode_key, last_1999 - 30, last_1999);
 				}
 				break;
 			}

@@ -36,6 +36,11 @@
  * config pass these too. */
 #define CONFIG_DEFAULT_FY_START_MONTH         10 /* SPEC §3: US federal fiscal year */
 #define CONFIG_DEFAULT_SCREENING_WINDOW_HOURS 72 /* SPEC §4 */
+/* earliest_date: rows starting before it are dropped and counted, never
+ * computed (issue 16 row 1: one episode dated 1950 made a refresh take
+ * minutes). A child removed before 2000 turned 21, the end of extended
+ * foster care, by 2020 at the latest: no open episode predates it. */
+#define CONFIG_DEFAULT_EARLIEST_DATE "2000-01-01"
 
 struct config {
 	/* source (SPEC §2, §6) */
@@ -47,6 +52,7 @@ struct config {
 	int source_parallel;     /* connections pulling at once; default 2 */
 	/* metrics (SPEC §3, §4) */
 	int32_t as_of;              /* day number, or CONFIG_AS_OF_TODAY */
+	int32_t earliest_date;      /* day number: rows starting before it are dropped */
 	int fy_start_month;         /* 1..12, CONFIG_DEFAULT_FY_START_MONTH */
 	int screening_window_hours; /* screened_after_return window, hours,
 	                               CONFIG_DEFAULT_SCREENING_WINDOW_HOURS */
@@ -105,6 +111,10 @@ bool config_parse_text(struct config *out, const char *text, size_t len, const c
 
 /* Prints the usage text (every flag, with its default) to out. */
 void config_usage(FILE *out);
+
+/* CONFIG_DEFAULT_EARLIEST_DATE as a day number, for the tools and tests that
+ * run model_build() without a config. */
+int32_t config_default_earliest_date(void);
 
 /*
  * Writes a loggable description of a conninfo: host, port and dbname only,

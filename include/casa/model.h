@@ -8,7 +8,7 @@
  * violation per rule (never per row: no key is kept outside the arrays),
  * leaves out what a rule drops and clips what a rule keeps. The metrics
  * stage can then trust the model completely:
- *   - every episode has removal <= as_of, removal <= discharge (equal: a
+ *   - every episode has earliest <= removal <= as_of, removal <= discharge (equal: a
  *     same-day episode, kept with no day in care), and
  *     discharge == DATE_OPEN when it was null or after as_of; its child exists;
  *   - placements of an episode are sorted by (start, placement_key), start in
@@ -182,6 +182,7 @@ enum dq_rule {
 	DQ_DROP_MISSING_OUTSIDE_CARE,        /* begins on a day not in care */
 	DQ_DROP_IDENTIFICATION_OUTSIDE_CARE, /* while_in_care, dated on a day not in care */
 	DQ_DROP_NULL_REQUIRED,               /* a not-null contract column was null */
+	DQ_DROP_BEFORE_EARLIEST_DATE,        /* the row's own start is before earliest_date */
 	DQ_KEEP_OVERLAPPING_PLACEMENTS,      /* later-starting one wins the days */
 	DQ_KEEP_PLACEMENT_AFTER_DISCHARGE,   /* cut at discharge */
 	DQ_KEEP_REPORT_BEFORE_INFORMED,      /* LE or NCMEC report before the clock */
@@ -227,7 +228,8 @@ bool model_quality_shows_table(const struct model_quality *quality, enum model_t
 
 struct model {
 	int32_t as_of;                /* last day of data */
-	int32_t first_day;            /* earliest removal_date, or as_of if none */
+	int32_t first_day;            /* earliest kept removal_date (never before
+	                                 earliest_date), or as_of if none */
 	struct model_child *children; /* sorted by child_key */
 	size_t child_count;
 	struct model_episode *episodes; /* sorted by (child, removal, key) */
@@ -363,11 +365,20 @@ enum model_failure {
 /* A short phrase for logs ("out of memory", ...); static storage. */
 const char *model_failure_text(enum model_failure failure);
 
-/* Validates and sorts raw rows into *out (SPEC §2). Does not modify raw.
+/* No earliest_date: every row on or before as_of counts (tests and tools
+ * that want no lower limit). */
+#define MODEL_EARLIEST_NONE INT32_MIN
+
+/* Validates and sorts raw rows into *out (SPEC §2). Rows whose own start
+ * (removal_date, start_date, went_missing_at, identified_at) is before
+ * `earliest` (the earliest_date setting, or MODEL_EARLIEST_NONE) are left
+ * out and counted as drop_before_earliest_date, so no period before it ever
+ * reaches the tables (issue 16: one episode dated 1950 widened every period
+ * axis by 75 years). Does not modify raw.
  * On failure returns false, leaves *out empty and says why in *failure
  * (written only then; required). On success the caller frees *out with
  * model_free(). */
-bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out,
+bool model_build(const struct model_raw *raw, int32_t earliest, int32_t as_of, struct model *out,
                  enum model_failure *failure) CASA_MUSTCHECK;
 void model_free(struct model *model);
 

@@ -9,11 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casa/config.h"
 #include "casa/date.h"
 #include "casa/model.h"
 
-#define NUL      INT64_MIN /* a null key column, as src/source.c stores it */
-#define OPEN_END 0         /* "no end date" in the helpers below */
+#define NUL INT64_MIN /* a null key column, as src/source.c stores it */
+/* earliest_date of every test but test_earliest_date: the daemon's default,
+ * before any date of the fixtures. */
+#define EARLIEST d(CONFIG_DEFAULT_EARLIEST_DATE)
+#define OPEN_END 0 /* "no end date" in the helpers below */
 
 static int32_t d(const char *text)
 {
@@ -227,7 +231,7 @@ START_TEST(test_every_rule_counted)
 	struct model model;
 	enum model_failure failure;
 	build_every_rule(&raw);
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	/* One duplicate per table: child 1, episode 10, placement 100,
 	 * missing 1000, assignment 1 = 5. */
@@ -313,7 +317,7 @@ START_TEST(test_clean_rows_survive_in_order)
 	struct model model;
 	enum model_failure failure;
 	build_every_rule(&raw);
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	/* Children by key: 1, 2, 3, 6. Child 1 keeps the first row's values. */
 	ck_assert_int_eq(model.children[0].child_key, 1);
 	ck_assert_int_eq(model.children[0].birth_month, d("2010-05-01"));
@@ -444,7 +448,7 @@ START_TEST(test_sort_ties_and_keys)
 	missing(&raw, 3, 5, at("2024-05-01", 8), none, none, none, none, none, "positive");
 	assignment(&raw, 2, 5, "2024-03-01", NULL);
 	assignment(&raw, 1, 5, "2024-01-01", "2024-03-01");
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.child_count, 2);
 	ck_assert_int_eq(model.children[0].child_key, -7);
 	ck_assert_int_eq(model.children[1].child_key, 50);
@@ -513,7 +517,7 @@ START_TEST(test_first_match_wins)
 	 * discharge but not counted; 215 ends exactly at discharge: fine. */
 	placement(&raw, 214, 21, "foster_home", 0, "2024-06-01", NULL);
 	placement(&raw, 215, 21, "foster_home", 0, "2024-01-01", "2024-06-01");
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert_uint_eq(v[DQ_DROP_NULL_REQUIRED], 4);  /* episode 20, two null keys, 211 */
 	ck_assert_uint_eq(v[DQ_DROP_DUPLICATE_KEY], 1);  /* second episode 20 */
@@ -563,7 +567,7 @@ START_TEST(test_in_care_boundaries)
 	episode(&raw, 2, 1, "X", "2025-06-01", NULL, "");
 	missing(&raw, 3, 2, at("2025-06-30", 23), none, none, none, none, none, "");
 	missing(&raw, 4, 2, at("2025-07-01", 0), none, none, none, none, none, "");
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 2);       /* 3, 4 */
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_ENDS_BEFORE_START], 1);  /* 5 */
@@ -590,7 +594,7 @@ START_TEST(test_empty_and_codes)
 	struct model_raw raw = {0};
 	struct model model;
 	enum model_failure failure;
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.episode_count, 0);
 	ck_assert_uint_eq(model.county_count, 0);
 	ck_assert_int_eq(model.first_day, d("2025-06-30"));
@@ -603,7 +607,7 @@ START_TEST(test_empty_and_codes)
 		child(&raw, s + 1, "2010-01-01", model_sex_codes[s], model_race_codes[s]);
 	for (int r = SEX_COUNT; r < RACE_COUNT; r++)
 		child(&raw, r + 1, "2010-01-01", "", model_race_codes[r]);
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	for (int s = 0; s < SEX_COUNT; s++)
 		ck_assert_int_eq(model.children[s].sex, s);
 	for (int r = 0; r < RACE_COUNT; r++)
@@ -658,7 +662,7 @@ START_TEST(test_same_day_episode)
 	identification(&raw, 1, 20, at("2024-06-03", 10), 1, none);     /* in care: no day */
 	identification(&raw, 2, 20, at("2024-06-03", 11), 0, none);     /* not in care: kept */
 	placement(&raw, 210, 21, "foster_home", 0, "2024-06-10", NULL); /* parent dropped */
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert_uint_eq(v[DQ_DROP_EPISODE_ENDS_BEFORE_START], 1);   /* 21 */
 	ck_assert_uint_eq(v[DQ_DROP_PARENT_DROPPED], 1);              /* 210 */
@@ -712,7 +716,7 @@ START_TEST(test_identification_rules)
 	identification(&raw, 12, 10, at("2025-06-30", 20), 1, at("2025-07-01", 2));
 	identification(&raw, 13, 15, at("2024-08-01", 10), 0, none); /* episode dropped */
 	identification(&raw, 14, 16, at("2024-04-01", 10), 1, none); /* its child dropped */
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert(model.has_identifications);
 	ck_assert(model.quality.has_identifications);
@@ -762,6 +766,68 @@ START_TEST(test_identification_rules)
 END_TEST
 
 /* Many rows: the radix sorts must agree with a direct check of the order. */
+START_TEST(test_earliest_date)
+{
+	/* issue 16 row 1: rows starting before earliest_date (2000-01-01 here)
+	 * are dropped by their own rule, before the parent rules, and never
+	 * widen the period axes (first_day). Episode 10 was removed in 1950;
+	 * episode 11 on 2000-01-01, the first day allowed. */
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure;
+	int32_t earliest = d("2000-01-01");
+	child(&raw, 1, "1940-05-01", "female", "black"); /* a birth month has no limit */
+	child(&raw, 2, "1995-05-01", "male", "white");
+	episode(&raw, 10, 1, "Cook", "1950-03-01", NULL, "");
+	episode(&raw, 11, 2, "Lake", "2000-01-01", NULL, "");
+	placement(&raw, 100, 10, "foster_home", 0, "1950-03-01", NULL); /* own start */
+	placement(&raw, 101, 10, "foster_home", 0, "2001-01-01", NULL); /* parent dropped */
+	placement(&raw, 102, 11, "foster_home", 0, "1999-12-31", NULL); /* own start */
+	placement(&raw, 103, 11, "group_home", 0, "2000-01-01", NULL);  /* kept */
+	missing(&raw, 1000, 10, at("2005-01-01", 10), none, none, none, none, none,
+	        ""); /* parent dropped */
+	missing(&raw, 1001, 11, at("1999-12-31", 23), none, none, none, none, none,
+	        "");                                 /* own start, a day before */
+	assignment(&raw, 1, 11, "1999-06-01", NULL); /* own start */
+	assignment(&raw, 2, 11, "2000-02-01", NULL); /* kept */
+	/* Not while in care, so dated anywhere, but not before earliest_date. */
+	identification(&raw, 1, 11, at("1999-01-01", 10), 0, none);
+	identification(&raw, 2, 11, at("2000-01-01", 0), 1, none); /* kept */
+
+	ck_assert(model_build(&raw, earliest, d("2025-06-30"), &model, &failure));
+	const uint64_t *v = model.quality.violations;
+	/* episode 10, placements 100 and 102, missing 1001, assignment 1,
+	 * identification 1 = 6 */
+	ck_assert_uint_eq(v[DQ_DROP_BEFORE_EARLIEST_DATE], 6);
+	/* placement 101 and missing 1000 of episode 10 = 2 */
+	ck_assert_uint_eq(v[DQ_DROP_PARENT_DROPPED], 2);
+	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 0);
+	ck_assert_uint_eq(model.episode_count, 1);
+	ck_assert_uint_eq(model.placement_count, 1);
+	ck_assert_uint_eq(model.missing_count, 0);
+	ck_assert_uint_eq(model.assignment_count, 1);
+	ck_assert_uint_eq(model.identification_count, 1);
+	ck_assert_uint_eq(model.child_count, 2); /* children have no start date */
+	ck_assert_int_eq(model.first_day, earliest);
+	ck_assert_uint_eq(model.county_count, 1); /* Cook only on the dropped episode */
+	ck_assert_str_eq(model.counties[0], "Lake");
+	model_free(&model);
+
+	/* Without a lower limit the 1950 episode counts and widens the axes;
+	 * placement 102 and missing 1001 then start on a day not in care. */
+	ck_assert(model_build(&raw, MODEL_EARLIEST_NONE, d("2025-06-30"), &model, &failure));
+	ck_assert_uint_eq(model.quality.violations[DQ_DROP_BEFORE_EARLIEST_DATE], 0);
+	ck_assert_uint_eq(model.quality.violations[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 1);
+	ck_assert_uint_eq(model.quality.violations[DQ_DROP_MISSING_OUTSIDE_CARE], 1);
+	ck_assert_uint_eq(model.episode_count, 2);
+	ck_assert_int_eq(model.first_day, d("1950-03-01"));
+	ck_assert_str_eq(model_dq_rule_names[DQ_DROP_BEFORE_EARLIEST_DATE],
+	                 "drop_before_earliest_date");
+	model_free(&model);
+	model_raw_free(&raw);
+}
+END_TEST
+
 START_TEST(test_large_sorted)
 {
 	struct model_raw raw = {0};
@@ -804,7 +870,7 @@ START_TEST(test_large_sorted)
 			}
 		}
 	}
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.child_count, CHILDREN);
 	ck_assert_uint_eq(model.episode_count, 2 * CHILDREN);
 	ck_assert_uint_eq(model.placement_count, 6 * CHILDREN);
@@ -870,7 +936,7 @@ START_TEST(test_too_many_counties)
 	/* The last episode dropped (null removal_date): 65536 counties kept,
 	 * the largest index 65535 still fits. */
 	raw.episodes[COUNTIES - 1].has_removal_date = false;
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.county_count, 65536);
 	ck_assert_uint_eq(model.episodes[model.episode_count - 1].county, 65535);
 	ck_assert_str_eq(model.counties[65535], "c65535");
@@ -878,7 +944,7 @@ START_TEST(test_too_many_counties)
 
 	/* All kept: 65537 counties. */
 	raw.episodes[COUNTIES - 1].has_removal_date = true;
-	ck_assert(!model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(!model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_int_eq(failure, MODEL_FAILED_TOO_MANY_COUNTIES);
 	ck_assert_str_eq(model_failure_text(failure),
 	                 "more than 65536 distinct counties (the county index is 16 bits)");
@@ -897,7 +963,7 @@ START_TEST(test_too_many_rows)
 	struct model model;
 	enum model_failure failure = MODEL_FAILED_MEMORY;
 	raw.placement_count = UINT32_MAX;
-	ck_assert(!model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(!model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_int_eq(failure, MODEL_FAILED_TOO_MANY_ROWS);
 	ck_assert_ptr_null(model.placements);
 }
@@ -915,6 +981,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_first_match_wins);
 	tcase_add_test(tc, test_in_care_boundaries);
 	tcase_add_test(tc, test_empty_and_codes);
+	tcase_add_test(tc, test_earliest_date);
 	tcase_add_test(tc, test_large_sorted);
 	tcase_add_test(tc, test_too_many_counties);
 	tcase_add_test(tc, test_too_many_rows);
