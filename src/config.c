@@ -76,6 +76,9 @@ static const struct config_key config_keys[] = {
     {"min_cell", KEY_INT, FIELD(min_cell), DISCLOSURE_MIN_CELL_FLOOR, 1000000,
      "minimum cell size k (default 11, at least 5)"},
     {"refresh", KEY_INT, FIELD(refresh_s), 1, 7 * 86400, "seconds between refreshes (default 300)"},
+    {"refresh_deadline", KEY_INT, FIELD(refresh_deadline_s), 1, 7 * 86400,
+     "a refresh running longer than this many seconds marks the served data stale until it "
+     "ends (default 600)"},
     {"state_dir", KEY_NONEMPTY, FIELD(state_dir), 0, 0,
      "persisted snapshot and DP key (default /var/lib/casa-metricsd)"},
     {"schema", KEY_NONEMPTY, FIELD(schema), 0, 0, "source schema (default deid)"},
@@ -434,6 +437,9 @@ static bool set_defaults(struct config *config)
 	config->earliest_date = config_default_earliest_date();
 	config->min_cell = DISCLOSURE_DEFAULT_MIN_CELL;
 	config->refresh_s = 300;
+	/* Ten minutes: four times the 139 s docs/scaling.md extrapolates for 5M
+	 * children, and the default statement_timeout of one statement. */
+	config->refresh_deadline_s = 600;
 	config->fy_start_month = CONFIG_DEFAULT_FY_START_MONTH;
 	config->screening_window_hours = CONFIG_DEFAULT_SCREENING_WINDOW_HOURS;
 	config->disclosure_mode = DISCLOSURE_SUPPRESS;

@@ -64,9 +64,10 @@ struct config {
 	int min_cell;                         /* k, default 11, never below 5 */
 	double dp_epsilon;                    /* dp budget, > 0, default 1.0 */
 	/* schedule and state (SPEC §7) */
-	int refresh_s;   /* seconds between refreshes, >= 1 */
-	int max_age_s;   /* full pull at least this often */
-	char *state_dir; /* persisted snapshot and secret.key */
+	int refresh_s;          /* seconds between refreshes, >= 1 */
+	int refresh_deadline_s; /* a refresh running longer marks the data stale */
+	int max_age_s;          /* full pull at least this often */
+	char *state_dir;        /* persisted snapshot and secret.key */
 	/* http (SPEC §6) */
 	char *listen;                      /* "ADDR:PORT" as configured */
 	char listen_host[CONFIG_HOST_LEN]; /* parsed from listen, no brackets */
