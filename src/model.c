@@ -3,6 +3,8 @@
  *
  * Each table goes through the same steps, in the order the counting
  * conventions fix (first match wins, one count per row):
+ *   0. the source could not read the row             -> drop_date_out_of_range,
+ *      (counted by the source, its key never seen)      drop_text_invalid_encoding
  *   1. a contract NOT NULL column is null          -> drop_null_required
  *   2. second and later rows with a seen key         -> drop_duplicate_key
  *   3. the row's own start is after as_of            -> ignored_after_as_of
@@ -70,6 +72,8 @@ const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
     "drop_identification_outside_care",
     "drop_null_required",
     "drop_before_earliest_date",
+    "drop_date_out_of_range",
+    "drop_text_invalid_encoding",
     "keep_overlapping_placements",
     "keep_placement_after_discharge",
     "keep_report_before_informed",
@@ -105,6 +109,11 @@ const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
     "Rows left out because a required column is null.",
     "Rows left out because their own start (removal_date, start_date, went_missing_at, "
     "identified_at) is before earliest_date, so that no period before it is computed.",
+    "Rows left out because a date or timestamp is before year 1 (BC) or after 9999 (the row "
+    "is not read, so no other rule sees it).",
+    "Rows left out because a text column holds bytes that are not valid in the database's "
+    "encoding, or not UTF-8 in a SQL_ASCII database (the row is not read, so no other rule "
+    "sees it).",
     "Placements kept that overlap an earlier-starting placement of the same episode (the "
     "later-starting one gives the setting of the shared days).",
     "Placements kept that end after their episode's discharge (cut at discharge).",
@@ -1235,6 +1244,12 @@ bool model_build(const struct model_raw *raw, int32_t earliest, int32_t as_of, s
 	b.quality->rows_read[MODEL_MISSING] = raw->missing_count;
 	b.quality->rows_read[MODEL_ASSIGNMENTS] = raw->assignment_count;
 	b.quality->rows_read[MODEL_IDENTIFICATIONS] = raw->identification_count;
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
+		/* read from the source, left out there: rows_read = kept + drops */
+		b.quality->rows_read[t] += raw->dates_out_of_range[t] + raw->text_invalid[t];
+		b.quality->violations[DQ_DROP_DATE_OUT_OF_RANGE] += raw->dates_out_of_range[t];
+		b.quality->violations[DQ_DROP_TEXT_INVALID_ENCODING] += raw->text_invalid[t];
+	}
 	b.quality->has_identifications = raw->has_identifications;
 	out->has_identifications = raw->has_identifications;
 	size_t largest = 1;

@@ -136,6 +136,10 @@ enum gen_rule {
 	GEN_IGNORED_AFTER_AS_OF,
 	GEN_PARENT_DROPPED,       /* the earlier rules' rows stay as they were: later ones append */
 	GEN_BEFORE_EARLIEST_DATE, /* issue 16 row 1 */
+	/* Issue 16 row 2: rows the source cannot read. None is generated (the
+	 * report says 0): tests/integration/test_unreadable_rows.sh makes them. */
+	GEN_DATE_OUT_OF_RANGE,
+	GEN_TEXT_INVALID_ENCODING,
 	/* Issue 17: reported only with identifications (so does the daemon). */
 	GEN_IDENTIFICATION_OUTSIDE_CARE,
 	GEN_REPORT_BEFORE_IDENTIFIED,
@@ -167,6 +171,8 @@ static const char *const gen_rule_names[GEN_RULE_COUNT] = {
     "ignored_after_as_of",
     "drop_parent_dropped",
     "drop_before_earliest_date",
+    "drop_date_out_of_range",
+    "drop_text_invalid_encoding",
     "drop_identification_outside_care",
     "keep_report_before_identified",
 };
@@ -1362,6 +1368,8 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 	uint64_t dangling = GEN_DANGLING_BASE;
 
 	for (unsigned rule = 0; rule < GEN_FIRST_IDENTIFICATION_RULE; rule++) {
+		if (rule == GEN_DATE_OUT_OF_RANGE || rule == GEN_TEXT_INVALID_ENCODING)
+			continue;
 		unsigned n = 5 + (unsigned)gen_range(&rng, 0, 1); /* every variant at least once */
 		for (unsigned j = 0; j < n; j++) {
 			struct gen_host h = {0};
@@ -1655,6 +1663,8 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 				}
 				break;
 			}
+			case GEN_DATE_OUT_OF_RANGE: /* skipped above */
+			case GEN_TEXT_INVALID_ENCODING:
 			case GEN_IDENTIFICATION_OUTSIDE_CARE: /* gen_bad_identifications() */
 			case GEN_REPORT_BEFORE_IDENTIFIED:
 			case GEN_RULE_COUNT:

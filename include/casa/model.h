@@ -183,6 +183,10 @@ enum dq_rule {
 	DQ_DROP_IDENTIFICATION_OUTSIDE_CARE, /* while_in_care, dated on a day not in care */
 	DQ_DROP_NULL_REQUIRED,               /* a not-null contract column was null */
 	DQ_DROP_BEFORE_EARLIEST_DATE,        /* the row's own start is before earliest_date */
+	DQ_DROP_DATE_OUT_OF_RANGE,           /* a date or timestamp BC or after 9999: the
+	                                        source could not read the row */
+	DQ_DROP_TEXT_INVALID_ENCODING,       /* text not valid in the database's encoding
+	                                        (SQL_ASCII: not UTF-8): not read either */
 	DQ_KEEP_OVERLAPPING_PLACEMENTS,      /* later-starting one wins the days */
 	DQ_KEEP_PLACEMENT_AFTER_DISCHARGE,   /* cut at discharge */
 	DQ_KEEP_REPORT_BEFORE_INFORMED,      /* LE or NCMEC report before the clock */
@@ -343,6 +347,11 @@ struct model_raw {
 	bool has_identifications; /* the source has trafficking_identifications */
 	char **counties;          /* distinct county names, in first-seen order */
 	size_t county_count, county_cap;
+	/* Rows the source left out because it could not read them, per table;
+	 * they are in no array above and meet no other rule (issue 16 row 2:
+	 * one such row used to stop the whole pull). */
+	uint64_t dates_out_of_range[MODEL_TABLE_COUNT]; /* DQ_DROP_DATE_OUT_OF_RANGE */
+	uint64_t text_invalid[MODEL_TABLE_COUNT];       /* DQ_DROP_TEXT_INVALID_ENCODING */
 	int64_t refresh_key;       /* max(batch_id) of extract_batches, -1 if none */
 	int64_t refresh_loaded_at; /* loaded_at of that batch, Unix seconds; 0 if none */
 };

@@ -76,6 +76,10 @@ SELECT 'drop_null_required', (SELECT count(*) FROM chf WHERE fate='null')+(SELEC
 UNION ALL SELECT 'drop_duplicate_key', (SELECT count(*) FROM chf WHERE fate='dup')+(SELECT count(*) FROM epf0 WHERE fate='dup')+(SELECT count(*) FROM plf WHERE fate='dup')+(SELECT count(*) FROM af WHERE fate='dup')+(SELECT count(*) FROM mf WHERE fate='dup')+(SELECT count(*) FROM tf WHERE fate='dup')
 UNION ALL SELECT 'ignored_after_as_of', (SELECT count(*) FROM epf0 WHERE fate='ignored')+(SELECT count(*) FROM plf WHERE fate='ignored')+(SELECT count(*) FROM af WHERE fate='ignored')+(SELECT count(*) FROM mf WHERE fate='ignored')+(SELECT count(*) FROM tf WHERE fate='ignored')
 UNION ALL SELECT 'drop_before_earliest_date', (SELECT count(*) FROM epf0 WHERE fate='before_earliest')+(SELECT count(*) FROM plf WHERE fate='before_earliest')+(SELECT count(*) FROM af WHERE fate='before_earliest')+(SELECT count(*) FROM mf WHERE fate='before_earliest')+(SELECT count(*) FROM tf WHERE fate='before_earliest')
+-- Rows the source cannot read (issue 16 row 2): casa-gen writes none, and a
+-- UTF8 database cannot hold invalid text (test_unreadable_rows counts both).
+UNION ALL SELECT 'drop_date_out_of_range', 0
+UNION ALL SELECT 'drop_text_invalid_encoding', 0
 UNION ALL SELECT 'drop_dangling_parent', (SELECT count(*) FROM epf0 WHERE fate='dangling')+(SELECT count(*) FROM plf WHERE fate='dangling')+(SELECT count(*) FROM af WHERE fate='dangling')+(SELECT count(*) FROM mf WHERE fate='dangling')+(SELECT count(*) FROM tf WHERE fate='dangling')
 UNION ALL SELECT 'drop_parent_dropped', (SELECT count(*) FROM epf0 WHERE fate='silent')+(SELECT count(*) FROM plf WHERE fate='silent')+(SELECT count(*) FROM af WHERE fate='silent')+(SELECT count(*) FROM mf WHERE fate='silent')+(SELECT count(*) FROM tf WHERE fate='silent')
 UNION ALL SELECT 'drop_episode_ends_before_start', (SELECT count(*) FROM epf0 WHERE fate='ends_before_start')

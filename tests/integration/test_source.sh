@@ -98,7 +98,9 @@ check_utc() {
 	expect .quality.keep_birth_month_not_first 1
 	expect .quality.ignored_after_as_of 5
 	expect .quality.drop_before_earliest_date 0
-	expect '.quality | length' 23
+	expect .quality.drop_date_out_of_range 0
+	expect .quality.drop_text_invalid_encoding 0
+	expect '.quality | length' 25
 	expect .episodes 6
 	expect .children 5
 	expect .counties 4
@@ -156,8 +158,8 @@ for zone in UTC America/Chicago; do
 		(.rows_kept | to_entries[] | "rows_kept.\(.key)=\(.value)")' "$out" |
 		LC_ALL=C sort >"$TEST_TMP/got.txt"
 	LC_ALL=C sort -o "$TEST_TMP/want.txt" "$TEST_TMP/want.txt"
-	# 25 rules + 6 tables (src_rand has the optional identifications table)
-	[ "$(wc -l <"$TEST_TMP/want.txt")" -eq 31 ] || fail "expected 31 SQL counts"
+	# 27 rules + 6 tables (src_rand has the optional identifications table)
+	[ "$(wc -l <"$TEST_TMP/want.txt")" -eq 33 ] || fail "expected 33 SQL counts"
 	diff "$TEST_TMP/want.txt" "$TEST_TMP/got.txt" >&2 ||
 		fail "casa-pull and the SQL implementation disagree ($zone)"
 	cp "$TEST_TMP/want.txt" "$TEST_TMP/want-${zone//\//_}.txt"
@@ -205,7 +207,7 @@ grep -q 'no_such_schema\.children: table missing' "$err" ||
 
 # 3a. The optional trafficking_identifications table (issue 17). Absent
 # (src_test): one log line, no error, and neither its table nor its two
-# rules in the report (checked by check_utc: 23 rules). Present (src_ident,
+# rules in the report (checked by check_utc: 25 rules). Present (src_ident,
 # src_test's rows plus these, by hand, as_of 2025-06-30, UTC; episode 11 in
 # care 2024-02-01..2024-05-31, 10 open from 2024-01-01, 15 dropped, 14
 # dropped with its child 4):
@@ -258,7 +260,7 @@ for parallel in 1 3; do
 	expect .quality.drop_parent_dropped 7
 	expect .quality.drop_identification_outside_care 1
 	expect .quality.keep_report_before_identified 1
-	expect '.quality | length' 25
+	expect '.quality | length' 27
 done
 psql "$conn" -Xq -v ON_ERROR_STOP=1 -c "ALTER TABLE src_ident.trafficking_identifications
 	ALTER COLUMN while_in_care TYPE text" >/dev/null

@@ -828,6 +828,42 @@ START_TEST(test_earliest_date)
 }
 END_TEST
 
+START_TEST(test_rows_left_out_unread)
+{
+	/* issue 16 row 2: rows the source could not read come as counts per
+	 * table; they are read rows (rows_read = kept + drops) counted by their
+	 * rule, and meet no other rule. Placements: 2 read and kept + 3 with a
+	 * date out of range + 1 with invalid text = 6 read. */
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure;
+	child(&raw, 1, "2010-01-01", "female", "black");
+	episode(&raw, 10, 1, "Cook", "2024-01-01", NULL, "");
+	placement(&raw, 100, 10, "foster_home", 0, "2024-01-01", NULL);
+	placement(&raw, 101, 10, "group_home", 0, "2024-02-01", NULL);
+	raw.dates_out_of_range[MODEL_PLACEMENTS] = 3;
+	raw.text_invalid[MODEL_PLACEMENTS] = 1;
+	raw.dates_out_of_range[MODEL_CHILDREN] = 1;
+	raw.text_invalid[MODEL_EPISODES] = 2;
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
+	const struct model_quality *q = &model.quality;
+	ck_assert_uint_eq(q->violations[DQ_DROP_DATE_OUT_OF_RANGE], 4);     /* 3 + 1 */
+	ck_assert_uint_eq(q->violations[DQ_DROP_TEXT_INVALID_ENCODING], 3); /* 1 + 2 */
+	ck_assert_uint_eq(q->rows_read[MODEL_PLACEMENTS], 6);
+	ck_assert_uint_eq(q->rows_kept[MODEL_PLACEMENTS], 2);
+	ck_assert_uint_eq(q->rows_read[MODEL_CHILDREN], 2);
+	ck_assert_uint_eq(q->rows_read[MODEL_EPISODES], 3);
+	ck_assert_uint_eq(q->rows_kept[MODEL_EPISODES], 1);
+	ck_assert_uint_eq(q->violations[DQ_DROP_DUPLICATE_KEY], 0);
+	ck_assert_uint_eq(q->violations[DQ_DROP_NULL_REQUIRED], 0);
+	ck_assert_str_eq(model_dq_rule_names[DQ_DROP_DATE_OUT_OF_RANGE], "drop_date_out_of_range");
+	ck_assert_str_eq(model_dq_rule_names[DQ_DROP_TEXT_INVALID_ENCODING],
+	                 "drop_text_invalid_encoding");
+	model_free(&model);
+	model_raw_free(&raw);
+}
+END_TEST
+
 START_TEST(test_large_sorted)
 {
 	struct model_raw raw = {0};
@@ -982,6 +1018,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_in_care_boundaries);
 	tcase_add_test(tc, test_empty_and_codes);
 	tcase_add_test(tc, test_earliest_date);
+	tcase_add_test(tc, test_rows_left_out_unread);
 	tcase_add_test(tc, test_large_sorted);
 	tcase_add_test(tc, test_too_many_counties);
 	tcase_add_test(tc, test_too_many_rows);
