@@ -33,10 +33,12 @@
  */
 #include "casa/model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "casa/date.h"
+#include "casa/hash.h"
 
 const char *const model_sex_codes[SEX_COUNT] = {"female", "male", "other", "unknown"};
 
@@ -84,6 +86,7 @@ const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
     "keep_unknown_discharge_reason",
     "keep_unknown_screen_result",
     "keep_birth_month_not_first",
+    "keep_county_name_cut",
     "ignored_after_as_of",
 };
 
@@ -127,6 +130,9 @@ const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
     "Episodes kept whose discharge_reason is not a contract code (read as other).",
     "Missing episodes kept whose screen_result is not a contract code (read as not positive).",
     "Children kept whose birth_month is not the 1st of a month (truncated to the 1st).",
+    "Episodes kept whose county name is longer than 255 bytes (published cut at a character "
+    "boundary, with an ellipsis and 16 hex digits of a hash of the whole name, so that two "
+    "long names never merge).",
     "Rows starting after as_of, ignored (not a violation).",
 };
 
@@ -170,6 +176,30 @@ bool model_setting_parse(const char *code, enum setting *out)
 	if (i < 0)
 		return false;
 	*out = (enum setting)i;
+	return true;
+}
+
+/* "…" (U+2026) and 16 hex digits: what a cut name ends with. */
+#define CUT_MARK     "\xe2\x80\xa6"
+#define CUT_MARK_LEN 3
+#define CUT_HASH_LEN 16
+#define CUT_KEEP_MAX (MODEL_COUNTY_NAME_MAX - CUT_MARK_LEN - CUT_HASH_LEN)
+
+bool model_county_label(const char *name, size_t n, char out[MODEL_COUNTY_NAME_MAX + 1])
+{
+	if (n <= MODEL_COUNTY_NAME_MAX) {
+		memcpy(out, name, n);
+		out[n] = '\0';
+		return false;
+	}
+	/* Back up over continuation bytes (10xxxxxx): the cut falls before the
+	 * first byte of a character, never inside one. */
+	size_t keep = CUT_KEEP_MAX;
+	while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80)
+		keep--;
+	memcpy(out, name, keep);
+	snprintf(out + keep, MODEL_COUNTY_NAME_MAX + 1 - keep, CUT_MARK "%016llx",
+	         (unsigned long long)hash_bytes(name, n, 0));
 	return true;
 }
 
@@ -751,6 +781,8 @@ static bool build_episodes(struct build *b)
 		episode->episode_key = row->episode_key;
 		episode->child = b->child_out[b->parent_row[r]];
 		episode->county = (uint16_t)remap[row->county];
+		if (row->county_cut)
+			quality->violations[DQ_KEEP_COUNTY_NAME_CUT]++;
 		episode->removal_date = row->removal_date;
 		episode->discharge_date = b->episode_end[r];
 		int reason =

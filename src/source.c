@@ -811,18 +811,28 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		if (!GROW(raw, episodes, episode_count, episode_cap))
 			goto nomem;
 		struct model_raw_episode *row = &raw->episodes[raw->episode_count];
-		char county[256];
+		char county[MODEL_COUNTY_NAME_MAX + 1];
 		row->episode_key = key_of(&f[0]);
 		row->child_key = key_of(&f[1]);
 		date_of(&f[3], &row->removal_date, &row->has_removal_date);
 		date_of(&f[4], &row->discharge_date, &row->has_discharge_date);
 		row->has_county = !f[2].null;
 		row->county = 0;
-		if (row->has_county) {
-			size_t n = copy_text_decode(&f[2], county, sizeof(county));
-			if (!intern_county(copy, raw, county, n, &row->county))
+		row->county_cut = false;
+		if (row->has_county && f[2].text_len > MODEL_COUNTY_NAME_MAX) {
+			/* the whole name, for the hash that keeps it apart */
+			char *full = malloc(f[2].text_len + 1);
+			if (full == NULL)
 				goto nomem;
+			size_t n = copy_text_decode(&f[2], full, f[2].text_len + 1);
+			row->county_cut = model_county_label(full, n, county);
+			free(full);
+		} else if (row->has_county) {
+			(void)copy_text_decode(&f[2], county, sizeof(county));
 		}
+		if (row->has_county &&
+		    !intern_county(copy, raw, county, strlen(county), &row->county))
+			goto nomem;
 		code_of(&f[5], row->discharge_reason, sizeof(row->discharge_reason));
 		raw->episode_count++;
 		return true;

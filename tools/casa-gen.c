@@ -133,6 +133,7 @@ enum gen_rule {
 	GEN_UNKNOWN_DISCHARGE_REASON,
 	GEN_UNKNOWN_SCREEN_RESULT,
 	GEN_BIRTH_MONTH_NOT_FIRST,
+	GEN_COUNTY_NAME_CUT, /* issue 16 row 3: none generated (county names are short) */
 	GEN_IGNORED_AFTER_AS_OF,
 	GEN_PARENT_DROPPED,       /* the earlier rules' rows stay as they were: later ones append */
 	GEN_BEFORE_EARLIEST_DATE, /* issue 16 row 1 */
@@ -168,6 +169,7 @@ static const char *const gen_rule_names[GEN_RULE_COUNT] = {
     "keep_unknown_discharge_reason",
     "keep_unknown_screen_result",
     "keep_birth_month_not_first",
+    "keep_county_name_cut",
     "ignored_after_as_of",
     "drop_parent_dropped",
     "drop_before_earliest_date",
@@ -1368,7 +1370,8 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 	uint64_t dangling = GEN_DANGLING_BASE;
 
 	for (unsigned rule = 0; rule < GEN_FIRST_IDENTIFICATION_RULE; rule++) {
-		if (rule == GEN_DATE_OUT_OF_RANGE || rule == GEN_TEXT_INVALID_ENCODING)
+		if (rule == GEN_DATE_OUT_OF_RANGE || rule == GEN_TEXT_INVALID_ENCODING ||
+		    rule == GEN_COUNTY_NAME_CUT)
 			continue;
 		unsigned n = 5 + (unsigned)gen_range(&rng, 0, 1); /* every variant at least once */
 		for (unsigned j = 0; j < n; j++) {
@@ -1663,7 +1666,8 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 				}
 				break;
 			}
-			case GEN_DATE_OUT_OF_RANGE: /* skipped above */
+			case GEN_COUNTY_NAME_CUT: /* skipped above */
+			case GEN_DATE_OUT_OF_RANGE:
 			case GEN_TEXT_INVALID_ENCODING:
 			case GEN_IDENTIFICATION_OUTSIDE_CARE: /* gen_bad_identifications() */
 			case GEN_REPORT_BEFORE_IDENTIFIED:

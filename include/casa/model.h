@@ -197,6 +197,8 @@ enum dq_rule {
 	DQ_KEEP_UNKNOWN_DISCHARGE_REASON,
 	DQ_KEEP_UNKNOWN_SCREEN_RESULT,
 	DQ_KEEP_BIRTH_MONTH_NOT_FIRST, /* truncated to the 1st */
+	DQ_KEEP_COUNTY_NAME_CUT,       /* county name over MODEL_COUNTY_NAME_MAX bytes:
+	                                  published as model_county_label() */
 	DQ_IGNORED_AFTER_AS_OF,        /* rows starting after as_of */
 	DQ_RULE_COUNT
 };
@@ -271,6 +273,8 @@ struct model_raw_episode {
 	int64_t child_key;
 	uint32_t county; /* index into model_raw.counties */
 	bool has_county;
+	bool county_cut; /* the name was longer than MODEL_COUNTY_NAME_MAX: counties
+	                    holds its model_county_label() */
 	int32_t removal_date;
 	bool has_removal_date;
 	int32_t discharge_date;
@@ -355,6 +359,20 @@ struct model_raw {
 	int64_t refresh_key;       /* max(batch_id) of extract_batches, -1 if none */
 	int64_t refresh_loaded_at; /* loaded_at of that batch, Unix seconds; 0 if none */
 };
+
+/* The longest county name published, in bytes. */
+#define MODEL_COUNTY_NAME_MAX 255
+
+/*
+ * A county name as published (issue 16 row 3): name[0..n) itself when it is
+ * at most MODEL_COUNTY_NAME_MAX bytes; a longer one cut at a UTF-8 character
+ * boundary and followed by "…" and the 16 hex digits of hash_bytes() of the
+ * whole name, so that two long names that begin alike stay two counties and
+ * the same name always gives the same label (replicas agree). name must be
+ * valid UTF-8 (the parser checks it); out is then NUL-terminated valid UTF-8.
+ * Returns true when the name was cut.
+ */
+bool model_county_label(const char *name, size_t n, char out[MODEL_COUNTY_NAME_MAX + 1]);
 
 /* Interns a county name (n bytes) into raw->counties; returns its index, or
  * false on allocation failure. */

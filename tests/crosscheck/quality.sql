@@ -98,7 +98,8 @@ UNION ALL SELECT 'keep_unknown_sex', (SELECT count(*) FROM chf WHERE fate='ok' A
 UNION ALL SELECT 'keep_unknown_race', (SELECT count(*) FROM chf WHERE fate='ok' AND race_ethnicity NOT IN ('aian','asian','black','hispanic','nhpi','white','multiracial','unknown'))
 UNION ALL SELECT 'keep_unknown_discharge_reason', (SELECT count(*) FROM epf0 WHERE fate='ok' AND discharge_date <= :'as_of'::date AND discharge_reason NOT IN ('reunification','relative','adoption','guardianship','emancipation','transfer','runaway','death','other'))
 UNION ALL SELECT 'keep_unknown_screen_result', (SELECT count(*) FROM mf WHERE fate='ok' AND screen_result NOT IN ('positive','negative','inconclusive'))
-UNION ALL SELECT 'keep_birth_month_not_first', (SELECT count(*) FROM chf WHERE fate='ok' AND extract(day FROM birth_month) <> 1);
+UNION ALL SELECT 'keep_birth_month_not_first', (SELECT count(*) FROM chf WHERE fate='ok' AND extract(day FROM birth_month) <> 1)
+UNION ALL SELECT 'keep_county_name_cut', (SELECT count(*) FROM epf0 WHERE fate='ok' AND octet_length(county) > 255);
 \if :has_identifications
 INSERT INTO counts
 SELECT 'drop_identification_outside_care', (SELECT count(*) FROM tf WHERE fate='outside_care')

@@ -11,6 +11,7 @@
 
 #include "casa/config.h"
 #include "casa/date.h"
+#include "casa/hash.h"
 #include "casa/model.h"
 
 #define NUL INT64_MIN /* a null key column, as src/source.c stores it */
@@ -864,6 +865,98 @@ START_TEST(test_rows_left_out_unread)
 }
 END_TEST
 
+/* Independent of the code under test: every character of text is a whole
+ * UTF-8 sequence (a lead byte and as many continuation bytes as it says). */
+static bool whole_utf8(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	while (*p != 0) {
+		int width = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 0;
+		if (width == 0)
+			return false; /* a continuation byte where a character starts */
+		for (int i = 1; i < width; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += width;
+	}
+	return true;
+}
+
+START_TEST(test_county_label)
+{
+	/* issue 16 row 3: names cut at 255 bytes inside a character gave invalid
+	 * JSON, and two names equal in their first 255 bytes merged. */
+	char name[512], other[512], label[MODEL_COUNTY_NAME_MAX + 1];
+	char label2[MODEL_COUNTY_NAME_MAX + 1], hex[17];
+
+	ck_assert(!model_county_label("Cook", 4, label));
+	ck_assert_str_eq(label, "Cook");
+	memset(name, 'a', 255); /* exactly the limit: kept whole */
+	ck_assert(!model_county_label(name, 255, label));
+	ck_assert_uint_eq(strlen(label), 255);
+
+	/* 256 ASCII bytes: the first 236, "…" (3 bytes), 16 hex digits = 255 */
+	memset(name, 'a', 256);
+	name[256] = '\0';
+	ck_assert(model_county_label(name, 256, label));
+	ck_assert_uint_eq(strlen(label), 255);
+	ck_assert(memcmp(label, name, 236) == 0);
+	ck_assert(memcmp(label + 236, "\xe2\x80\xa6", 3) == 0);
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)hash_bytes(name, 256, 0));
+	ck_assert_str_eq(label + 239, hex);
+
+	/* "a" then 150 "é" (301 bytes): byte 236 is the second byte of an "é"
+	 * (leads at 1, 3, ..., 235, 237), so the cut keeps 235 bytes, "a" and
+	 * 117 "é", and the label is 235 + 3 + 16 = 254 bytes. */
+	size_t n = 0;
+	name[n++] = 'a';
+	for (int i = 0; i < 150; i++) {
+		name[n++] = (char)0xc3;
+		name[n++] = (char)0xa9;
+	}
+	name[n] = '\0';
+	ck_assert(model_county_label(name, n, label));
+	ck_assert_uint_eq(strlen(label), 254);
+	ck_assert(memcmp(label, name, 235) == 0);
+	ck_assert(memcmp(label + 235, "\xe2\x80\xa6", 3) == 0);
+	ck_assert(whole_utf8(label));
+
+	/* Equal first 255 bytes (127 "é" and "x"), different ends: two labels,
+	 * the same cut (118 "é" = 236 bytes), different hashes. The same name
+	 * always gives the same label. */
+	n = 0;
+	for (int i = 0; i < 127; i++) {
+		name[n++] = (char)0xc3;
+		name[n++] = (char)0xa9;
+	}
+	name[n++] = 'x';
+	memcpy(other, name, n);
+	memcpy(name + n, "Alpha", 6);
+	memcpy(other + n, "Beta", 5);
+	ck_assert(model_county_label(name, strlen(name), label));
+	ck_assert(model_county_label(other, strlen(other), label2));
+	ck_assert_str_ne(label, label2);
+	ck_assert(memcmp(label, label2, 236 + 3) == 0);
+	ck_assert(whole_utf8(label) && whole_utf8(label2));
+	ck_assert(model_county_label(name, strlen(name), label2));
+	ck_assert_str_eq(label, label2);
+
+	/* Counted on kept episodes only: 10 kept, 11 dangling. */
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure;
+	child(&raw, 1, "2010-01-01", "female", "black");
+	episode(&raw, 10, 1, label, "2024-01-01", NULL, "");
+	episode(&raw, 11, 99, label, "2024-01-01", NULL, "");
+	raw.episodes[0].county_cut = raw.episodes[1].county_cut = true;
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
+	ck_assert_uint_eq(model.quality.violations[DQ_KEEP_COUNTY_NAME_CUT], 1);
+	ck_assert_str_eq(model.counties[0], label);
+	model_free(&model);
+	model_raw_free(&raw);
+}
+END_TEST
+
 START_TEST(test_large_sorted)
 {
 	struct model_raw raw = {0};
@@ -1019,6 +1112,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_empty_and_codes);
 	tcase_add_test(tc, test_earliest_date);
 	tcase_add_test(tc, test_rows_left_out_unread);
+	tcase_add_test(tc, test_county_label);
 	tcase_add_test(tc, test_large_sorted);
 	tcase_add_test(tc, test_too_many_counties);
 	tcase_add_test(tc, test_too_many_rows);
