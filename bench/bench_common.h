@@ -109,7 +109,7 @@ static inline bool bench_compute_metrics(const char *name, const struct source_o
 		return false;
 	}
 	enum model_failure model_failure;
-	if (!model_build(&raw, as_of, &model, &model_failure)) {
+	if (!model_build(&raw, config_default_earliest_date(), as_of, &model, &model_failure)) {
 		fprintf(stderr, "%s: model: %s\n", name, model_failure_text(model_failure));
 		model_raw_free(&raw);
 		return false;

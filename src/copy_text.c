@@ -2,9 +2,12 @@
  * copy_text.c — one row of PostgreSQL's COPY TO text format (see
  * source_internal.h for the grammar it accepts and why it is strict).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "casa/date.h"
+#include "casa/hash.h"
+#include "casa/model.h"
 #include "source_internal.h"
 
 const char *copy_text_fault_text(enum copy_text_fault fault)
@@ -364,4 +367,30 @@ size_t copy_text_decode(const struct copy_text_field *field, char *out, size_t c
 	}
 	out[n] = '\0';
 	return n;
+}
+
+/* model_county_label (casa/model.h) lives here, in the source stage that
+ * reads the names: a pure function of the text, like the parser above. */
+/* "…" (U+2026) and 16 hex digits: what a cut name ends with. */
+#define CUT_MARK     "\xe2\x80\xa6"
+#define CUT_MARK_LEN 3
+#define CUT_HASH_LEN 16
+#define CUT_KEEP_MAX (MODEL_COUNTY_NAME_MAX - CUT_MARK_LEN - CUT_HASH_LEN)
+
+bool model_county_label(const char *name, size_t n, char out[MODEL_COUNTY_NAME_MAX + 1])
+{
+	if (n <= MODEL_COUNTY_NAME_MAX) {
+		memcpy(out, name, n);
+		out[n] = '\0';
+		return false;
+	}
+	/* Back up over continuation bytes (10xxxxxx): the cut falls before the
+	 * first byte of a character, never inside one. */
+	size_t keep = CUT_KEEP_MAX;
+	while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80)
+		keep--;
+	memcpy(out, name, keep);
+	snprintf(out + keep, MODEL_COUNTY_NAME_MAX + 1 - keep, CUT_MARK "%016llx",
+	         (unsigned long long)hash_bytes(name, n, 0));
+	return true;
 }

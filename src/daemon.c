@@ -196,7 +196,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	}
 	out->refresh_key = raw.refresh_key;
 	generated_at = content_time(raw.refresh_loaded_at, as_of);
-	if (!model_build(&raw, as_of, &model, &model_failure)) {
+	if (!model_build(&raw, config->earliest_date, as_of, &model, &model_failure)) {
 		snprintf(err, DAEMON_ERROR_LEN, "model: %s", model_failure_text(model_failure));
 		goto fail;
 	}
@@ -559,12 +559,16 @@ static void *refresh_main(void *arg)
 		pthread_mutex_unlock(&daemon->lock);
 
 		err[0] = '\0';
+		int deadline_s = daemon->config.refresh_deadline_s;
+		stats_refresh_begin(&daemon->stats, deadline_s);
 		bool ok = refresh_once(daemon, force, &db_error, err);
+		double took_s = (double)stats_refresh_running_ms(&daemon->stats) / 1000;
 		if (!ok) {
 			pthread_mutex_lock(&daemon->lock);
 			bool stopping = daemon->stopping;
 			pthread_mutex_unlock(&daemon->lock);
 			if (stopping) {
+				stats_refresh_end(&daemon->stats);
 				log_info("stop: the pull in progress was cancelled");
 				break;
 			}
@@ -593,6 +597,12 @@ static void *refresh_main(void *arg)
 			daemon->failures_in_row++;
 			wait = backoff_seconds(daemon);
 		}
+		/* Only now, with the stale flag set for a failure, so that no
+		 * reader sees the data fresh in between. */
+		stats_refresh_end(&daemon->stats);
+		if (took_s > deadline_s)
+			log_warnx("refresh: %s after %.0f s, past refresh_deadline (%d s)",
+			          ok ? "done" : "failed", took_s, deadline_s);
 		pthread_mutex_lock(&daemon->lock);
 		wait_for_wake(daemon, wait);
 		pthread_mutex_unlock(&daemon->lock);
@@ -731,6 +741,22 @@ bool daemon_init(struct daemon *daemon, struct config *config, int argc, char *c
 	return true;
 }
 
+/* The refresh watchdog (issue 16 row 1): a refresh past refresh_deadline
+ * makes stats_stale() true by itself; this says so in the log, once per
+ * refresh. The refresh thread logs when it ends. */
+static void watch_refresh(struct daemon *daemon)
+{
+	int64_t started = atomic_load(&daemon->stats.refresh_started_ms);
+	if (started == 0 || started == daemon->overdue_logged ||
+	    !stats_refresh_overdue(&daemon->stats))
+		return;
+	daemon->overdue_logged = started;
+	log_warnx("refresh: running for %.1f s, past refresh_deadline (%lld s): serving the last "
+	          "snapshot as stale until it ends",
+	          (double)stats_refresh_running_ms(&daemon->stats) / 1000,
+	          (long long)atomic_load(&daemon->stats.refresh_deadline_ms) / 1000);
+}
+
 /* SIGHUP: same precedence, same flags. A bad file keeps the old config. */
 static void reload(struct daemon *daemon)
 {
@@ -842,8 +868,13 @@ int daemon_run(struct daemon *daemon)
 		log_warnx("notify: systemd was not told that the daemon is ready");
 
 	for (;;) {
-		if (sigwait(&daemon->signals, &signal_number) != 0)
-			continue;
+		/* Woken once a second without a signal to watch the refresh. */
+		struct timespec tick = {.tv_sec = DAEMON_WATCHDOG_TICK_S, .tv_nsec = 0};
+		int taken = sigtimedwait(&daemon->signals, NULL, &tick);
+		watch_refresh(daemon);
+		if (taken < 0)
+			continue; /* the tick, or EINTR */
+		signal_number = taken;
 		if (signal_number == SIGHUP)
 			reload(daemon);
 		else if (signal_number == SIGTERM || signal_number == SIGINT)

@@ -92,7 +92,7 @@ static void add_common_headers(struct request *req, struct MHD_Response *respons
 		MHD_add_response_header(response, "Access-Control-Expose-Headers",
 		                        "ETag, X-Casa-Stale, Content-Disposition");
 	}
-	if (atomic_load(&req->server->stats->stale))
+	if (stats_stale(req->server->stats))
 		MHD_add_response_header(response, "X-Casa-Stale", "true");
 	MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
 	/* Draining: this answer ends the connection, so that a keep-alive

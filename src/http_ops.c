@@ -121,8 +121,14 @@ static void render_prometheus(struct http_server *server, struct buf *t)
 	uint64_t suppressed = snapshot != NULL ? snapshot_suppressed_cells(snapshot)
 	                                       : atomic_load(&stats->suppressed_cells);
 	buf_printf(t, "casa_metrics_suppressed_cells %llu\n", (unsigned long long)suppressed);
-	prom_header(t, "stale", "gauge", "1 when the served snapshot is stale.");
-	buf_printf(t, "casa_metrics_stale %d\n", atomic_load(&stats->stale) ? 1 : 0);
+	prom_header(t, "stale", "gauge",
+	            "1 when the served snapshot is stale (the last refresh failed, or the one in "
+	            "progress is past refresh_deadline).");
+	buf_printf(t, "casa_metrics_stale %d\n", stats_stale(stats) ? 1 : 0);
+	prom_header(t, "refresh_running_seconds", "gauge",
+	            "Seconds the refresh in progress has run (0 = none running).");
+	buf_printf(t, "casa_metrics_refresh_running_seconds %.3f\n",
+	           (double)stats_refresh_running_ms(stats) / 1000);
 	prom_header(t, "db_up", "gauge", "1 when the last contact with the database worked.");
 	buf_printf(t, "casa_metrics_db_up %d\n", atomic_load(&stats->db_up) ? 1 : 0);
 	prom_header(
@@ -182,8 +188,8 @@ static unsigned render_readyz(struct http_server *server, struct buf *body)
 		last = json_string(when);
 	}
 	buf_json_value(body, json_pack("{s:b, s:b, s:o, s:o, s:I, s:b}", "ready", snapshot != NULL,
-	                               "stale", atomic_load(&server->stats->stale), "snapshot",
-	                               meta, "last_success", last, "refresh_failures",
+	                               "stale", stats_stale(server->stats), "snapshot", meta,
+	                               "last_success", last, "refresh_failures",
 	                               (json_int_t)atomic_load(&server->stats->refresh_failures),
 	                               "db_up", atomic_load(&server->stats->db_up)));
 	buf_puts(body, "\n");

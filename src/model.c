@@ -3,9 +3,12 @@
  *
  * Each table goes through the same steps, in the order the counting
  * conventions fix (first match wins, one count per row):
+ *   0. the source could not read the row             -> drop_date_out_of_range,
+ *      (counted by the source, its key never seen)      drop_text_invalid_encoding
  *   1. a contract NOT NULL column is null          -> drop_null_required
  *   2. second and later rows with a seen key         -> drop_duplicate_key
  *   3. the row's own start is after as_of            -> ignored_after_as_of
+ *      the row's own start is before earliest_date   -> drop_before_earliest_date
  *   4. parent key absent from the parent table       -> drop_dangling_parent
  *      parent present but not kept                   -> drop_parent_dropped
  *   5. the table's own rules (ends before start, unknown setting, outside
@@ -30,6 +33,7 @@
  */
 #include "casa/model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +72,9 @@ const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
     "drop_missing_outside_care",
     "drop_identification_outside_care",
     "drop_null_required",
+    "drop_before_earliest_date",
+    "drop_date_out_of_range",
+    "drop_text_invalid_encoding",
     "keep_overlapping_placements",
     "keep_placement_after_discharge",
     "keep_report_before_informed",
@@ -78,6 +85,7 @@ const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
     "keep_unknown_discharge_reason",
     "keep_unknown_screen_result",
     "keep_birth_month_not_first",
+    "keep_county_name_cut",
     "ignored_after_as_of",
 };
 
@@ -101,6 +109,13 @@ const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
     "Trafficking identifications left out because they are marked while in care but dated "
     "on a day that is not in care of their episode.",
     "Rows left out because a required column is null.",
+    "Rows left out because their own start (removal_date, start_date, went_missing_at, "
+    "identified_at) is before earliest_date, so that no period before it is computed.",
+    "Rows left out because a date or timestamp is before year 1 (BC) or after 9999 (the row "
+    "is not read, so no other rule sees it).",
+    "Rows left out because a text column holds bytes that are not valid in the database's "
+    "encoding, or not UTF-8 in a SQL_ASCII database (the row is not read, so no other rule "
+    "sees it).",
     "Placements kept that overlap an earlier-starting placement of the same episode (the "
     "later-starting one gives the setting of the shared days).",
     "Placements kept that end after their episode's discharge (cut at discharge).",
@@ -114,6 +129,9 @@ const char *const model_dq_rule_descriptions[DQ_RULE_COUNT] = {
     "Episodes kept whose discharge_reason is not a contract code (read as other).",
     "Missing episodes kept whose screen_result is not a contract code (read as not positive).",
     "Children kept whose birth_month is not the 1st of a month (truncated to the 1st).",
+    "Episodes kept whose county name is longer than 255 bytes (published cut at a character "
+    "boundary, with an ellipsis and 16 hex digits of a hash of the whole name, so that two "
+    "long names never merge).",
     "Rows starting after as_of, ignored (not a violation).",
 };
 
@@ -467,21 +485,31 @@ fail:
 	return ok;
 }
 
+/* The days a row may start on: [earliest, as_of]. */
+struct data_window {
+	int32_t earliest; /* earliest_date, or MODEL_EARLIEST_NONE */
+	int32_t as_of;    /* last day of data */
+};
+
 /*
  * Rules 3 and 4 for a child table: decides rows still pending whose start is
- * after as_of (ignored), whose parent is absent (dangling) or not kept
- * (parent dropped). starts[i] is the row's own start day.
+ * after as_of (ignored) or before earliest_date (dropped), whose parent is
+ * absent (dangling) or not kept (parent dropped). starts[i] is the row's own
+ * start day.
  */
-static void apply_parent_rules(size_t n, const int32_t *starts, int32_t as_of,
+static void apply_parent_rules(size_t n, const int32_t *starts, struct data_window window,
                                const uint32_t *parent_row, const uint8_t *parent_fate,
                                uint8_t *fate, struct model_quality *quality)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (fate[i] != FATE_PENDING)
 			continue;
-		if (starts[i] > as_of) {
+		if (starts[i] > window.as_of) {
 			fate[i] = FATE_IGNORED;
 			quality->violations[DQ_IGNORED_AFTER_AS_OF]++;
+		} else if (starts[i] < window.earliest) {
+			fate[i] = FATE_DROPPED;
+			quality->violations[DQ_DROP_BEFORE_EARLIEST_DATE]++;
 		} else if (parent_row[i] == UINT32_MAX) {
 			fate[i] = FATE_DROPPED;
 			quality->violations[DQ_DROP_DANGLING_PARENT]++;
@@ -508,6 +536,7 @@ static size_t collect_kept(const struct key_index *own, const uint8_t *fate, uin
 /* Scratch state of one model_build() call. */
 struct build {
 	const struct model_raw *raw;   /* input, not modified */
+	int32_t earliest;              /* earliest_date, or MODEL_EARLIEST_NONE */
 	int32_t as_of;                 /* last day of data */
 	struct model *model;           /* output */
 	struct model_quality *quality; /* = &model->quality */
@@ -676,7 +705,8 @@ static bool build_episodes(struct build *b)
 		goto fail;
 	if (!join_parent(b->parent_keys, n, fate, &b->children, b->parent_row))
 		goto fail;
-	apply_parent_rules(n, b->starts, b->as_of, b->parent_row, b->child_fate, fate, quality);
+	apply_parent_rules(n, b->starts, (struct data_window){b->earliest, b->as_of}, b->parent_row,
+	                   b->child_fate, fate, quality);
 
 	/* Own rule in stream order (sequential reads), then the kept rows in
 	 * episode-key order (index order) with their (child, removal) key. */
@@ -726,6 +756,8 @@ static bool build_episodes(struct build *b)
 		episode->episode_key = row->episode_key;
 		episode->child = b->child_out[b->parent_row[r]];
 		episode->county = (uint16_t)remap[row->county];
+		if (row->county_cut)
+			quality->violations[DQ_KEEP_COUNTY_NAME_CUT]++;
 		episode->removal_date = row->removal_date;
 		episode->discharge_date = b->episode_end[r];
 		int reason =
@@ -759,8 +791,8 @@ static bool episode_child_rules(struct build *b, size_t n, uint8_t *fate, struct
 		return false;
 	if (!join_parent(b->parent_keys, n, fate, &b->episodes, b->parent_row))
 		return false;
-	apply_parent_rules(n, b->starts, b->as_of, b->parent_row, b->episode_fate, fate,
-	                   b->quality);
+	apply_parent_rules(n, b->starts, (struct data_window){b->earliest, b->as_of}, b->parent_row,
+	                   b->episode_fate, fate, b->quality);
 	return true;
 }
 
@@ -1200,10 +1232,14 @@ const char *model_failure_text(enum model_failure failure)
 	return "unknown failure";
 }
 
-bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out,
+bool model_build(const struct model_raw *raw, int32_t earliest, int32_t as_of, struct model *out,
                  enum model_failure *failure)
 {
-	struct build b = {.raw = raw, .as_of = as_of, .model = out, .failure = MODEL_FAILED_MEMORY};
+	struct build b = {.raw = raw,
+	                  .earliest = earliest,
+	                  .as_of = as_of,
+	                  .model = out,
+	                  .failure = MODEL_FAILED_MEMORY};
 	bool ok = false;
 	memset(out, 0, sizeof(*out));
 	out->as_of = as_of;
@@ -1215,6 +1251,12 @@ bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out,
 	b.quality->rows_read[MODEL_MISSING] = raw->missing_count;
 	b.quality->rows_read[MODEL_ASSIGNMENTS] = raw->assignment_count;
 	b.quality->rows_read[MODEL_IDENTIFICATIONS] = raw->identification_count;
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
+		/* read from the source, left out there: rows_read = kept + drops */
+		b.quality->rows_read[t] += raw->dates_out_of_range[t] + raw->text_invalid[t];
+		b.quality->violations[DQ_DROP_DATE_OUT_OF_RANGE] += raw->dates_out_of_range[t];
+		b.quality->violations[DQ_DROP_TEXT_INVALID_ENCODING] += raw->text_invalid[t];
+	}
 	b.quality->has_identifications = raw->has_identifications;
 	out->has_identifications = raw->has_identifications;
 	size_t largest = 1;

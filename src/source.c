@@ -9,17 +9,28 @@
  * the text format; copy_text.c parses each row in place and this file puts
  * it straight into the raw arrays: no PGresult per row, no malloc per field.
  *
+ * One unreadable row never stops the pull (issue 16 row 2): a row with a
+ * date or timestamp BC or after 9999, or with text that is not valid in the
+ * database's encoding, is left out and counted per table in model_raw
+ * (drop_date_out_of_range, drop_text_invalid_encoding). For the second, a
+ * database not in UTF-8 is read with client_encoding SQL_ASCII, i.e. its
+ * bytes as stored, and each row is converted here (iconv): with the server
+ * converting, a byte it cannot convert fails the whole COPY.
+ *
  * Privacy (SPEC §2, §5): error messages name the schema, table, column and
  * line number, never a value; the conninfo (which may hold a password) is
  * never echoed.
  */
 #include "casa/source.h"
 
+#include <errno.h>
+#include <iconv.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -444,6 +455,108 @@ static bool set_session(PGconn *conn, const struct source_options *options,
 	return res != NULL;
 }
 
+/* ---- text encoding ------------------------------------------------------ */
+
+/* How text comes to the parser, decided once per pull from the server's
+ * encoding. UTF8: the server sends UTF-8 (it cannot hold anything else).
+ * Any other: client_encoding SQL_ASCII, under which the server sends its
+ * bytes as stored, converted here row by row from iconv_from, or, for a
+ * SQL_ASCII database (which stores any byte), read as UTF-8 and checked by
+ * the parser. */
+struct text_encoding {
+	bool raw;            /* client_encoding SQL_ASCII: the bytes as stored */
+	char iconv_from[32]; /* with raw: iconv's name of the server encoding,
+	                        "" = none (SQL_ASCII: read as UTF-8) */
+};
+
+/* iconv's name for a server encoding of PostgreSQL (glibc spells WIN1252
+ * CP1252, ISO_8859_5 ISO-8859-5, EUC_JIS_2004 EUC-JISX0213); false when
+ * glibc cannot convert from it (MULE_INTERNAL). */
+static bool iconv_name(const char *server, char out[32])
+{
+	if (strcmp(server, "EUC_JIS_2004") == 0)
+		snprintf(out, 32, "EUC-JISX0213");
+	else if (strcmp(server, "KOI8R") == 0 || strcmp(server, "KOI8U") == 0)
+		snprintf(out, 32, "KOI8-%c", server[4]);
+	else if (strncmp(server, "WIN", 3) == 0)
+		snprintf(out, 32, "CP%.20s", server + 3);
+	else
+		snprintf(out, 32, "%.31s", server);
+	for (char *c = out; *c != '\0'; c++)
+		*c = *c == '_' ? '-' : *c;
+	iconv_t probe = iconv_open("UTF-8", out);
+	if (probe == (iconv_t)-1)
+		return false;
+	iconv_close(probe);
+	return true;
+}
+
+static void choose_encoding(PGconn *conn, struct text_encoding *encoding)
+{
+	const char *server = PQparameterStatus(conn, "server_encoding");
+	memset(encoding, 0, sizeof(*encoding));
+	if (server == NULL || strcmp(server, "UTF8") == 0)
+		return;
+	if (strcmp(server, "SQL_ASCII") == 0 || iconv_name(server, encoding->iconv_from)) {
+		encoding->raw = true;
+		if (strcmp(server, "SQL_ASCII") == 0)
+			encoding->iconv_from[0] = '\0';
+		return;
+	}
+	log_warnx("source: no converter from the database encoding %s: a character it cannot "
+	          "convert to UTF-8 stops the pull",
+	          server);
+}
+
+static bool apply_encoding(PGconn *conn, const struct text_encoding *encoding,
+                           char err[SOURCE_ERROR_LEN])
+{
+	return !encoding->raw || run_command(conn, "SET client_encoding TO 'SQL_ASCII'", 0, NULL,
+	                                     "client encoding", err);
+}
+
+/* A row in the server's encoding, converted to UTF-8. */
+struct row_decoder {
+	iconv_t cd; /* (iconv_t)-1: the rows are UTF-8 already */
+	char *out;  /* the converted row */
+	size_t cap; /* bytes at out */
+};
+
+/* Converts row[0..len) into decoder->out (*out_len bytes). False when a byte
+ * sequence has no UTF-8 form (the row is left out), or with *nomem set when
+ * memory runs out. */
+static bool decode_row(struct row_decoder *decoder, const char *row, size_t len, size_t *out_len,
+                       bool *nomem)
+{
+	/* Four UTF-8 bytes per input byte covers every server encoding; a
+	 * shortfall still grows the buffer and starts again. */
+	size_t want = len * 4 + 16;
+	*nomem = false;
+	for (;;) {
+		if (decoder->cap < want) {
+			char *grown = realloc(decoder->out, want);
+			if (grown == NULL) {
+				*nomem = true;
+				return false;
+			}
+			decoder->out = grown;
+			decoder->cap = want;
+		}
+		char *in = (char *)(uintptr_t)row; /* iconv() does not write the input */
+		size_t in_left = len, out_left = decoder->cap;
+		char *out = decoder->out;
+		iconv(decoder->cd, NULL, NULL, NULL, NULL); /* initial shift state */
+		if (iconv(decoder->cd, &in, &in_left, &out, &out_left) != (size_t)-1 &&
+		    iconv(decoder->cd, NULL, NULL, &out, &out_left) != (size_t)-1) {
+			*out_len = decoder->cap - out_left;
+			return true;
+		}
+		if (errno != E2BIG)
+			return false; /* EILSEQ, EINVAL: not convertible */
+		want *= 2;
+	}
+}
+
 /* ---- schema check ------------------------------------------------------- */
 
 static bool type_matches(enum copy_text_type want, const char *data_type)
@@ -553,15 +666,34 @@ static bool read_refresh_key(PGconn *conn, const char *quoted_schema, int64_t *k
 
 /* ---- rows into struct model_raw ----------------------------------------- */
 
+/* The rows of one table left out because they could not be read. */
+enum unreadable {
+	UNREADABLE_DATE, /* DQ_DROP_DATE_OUT_OF_RANGE */
+	UNREADABLE_TEXT, /* DQ_DROP_TEXT_INVALID_ENCODING */
+	UNREADABLE_KINDS
+};
+
 /* Where a row goes and where an error points, for one table. */
 struct copy_table {
-	const char *schema;                 /* for messages */
-	const struct contract_table *table; /* contract of the table */
-	uint64_t line;                      /* 1-based data row number */
-	char *err;                          /* SOURCE_ERROR_LEN buffer */
-	uint32_t county_slots_mask;         /* episodes only: hash size - 1 */
-	uint32_t *county_slots;             /* episodes only: index + 1, 0 = free */
+	const char *schema;                    /* for messages */
+	const struct contract_table *table;    /* contract of the table */
+	uint64_t line;                         /* 1-based data row number */
+	char *err;                             /* SOURCE_ERROR_LEN buffer */
+	uint32_t county_slots_mask;            /* episodes only: hash size - 1 */
+	uint32_t *county_slots;                /* episodes only: index + 1, 0 = free */
+	uint64_t left_out[UNREADABLE_KINDS];   /* rows not read, per kind */
+	uint64_t first_line[UNREADABLE_KINDS]; /* line of the first of each kind */
+	int first_column[UNREADABLE_KINDS];    /* its column, -1: not known */
 };
+
+/* Counts a row left out unread (SPEC §2: a bad row is left out by itself). */
+static void left_out(struct copy_table *copy, enum unreadable kind, int column)
+{
+	if (copy->left_out[kind]++ == 0) {
+		copy->first_line[kind] = copy->line;
+		copy->first_column[kind] = column;
+	}
+}
 
 static int64_t key_of(const struct copy_text_field *f)
 {
@@ -679,18 +811,28 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		if (!GROW(raw, episodes, episode_count, episode_cap))
 			goto nomem;
 		struct model_raw_episode *row = &raw->episodes[raw->episode_count];
-		char county[256];
+		char county[MODEL_COUNTY_NAME_MAX + 1];
 		row->episode_key = key_of(&f[0]);
 		row->child_key = key_of(&f[1]);
 		date_of(&f[3], &row->removal_date, &row->has_removal_date);
 		date_of(&f[4], &row->discharge_date, &row->has_discharge_date);
 		row->has_county = !f[2].null;
 		row->county = 0;
-		if (row->has_county) {
-			size_t n = copy_text_decode(&f[2], county, sizeof(county));
-			if (!intern_county(copy, raw, county, n, &row->county))
+		row->county_cut = false;
+		if (row->has_county && f[2].text_len > MODEL_COUNTY_NAME_MAX) {
+			/* the whole name, for the hash that keeps it apart */
+			char *full = malloc(f[2].text_len + 1);
+			if (full == NULL)
 				goto nomem;
+			size_t n = copy_text_decode(&f[2], full, f[2].text_len + 1);
+			row->county_cut = model_county_label(full, n, county);
+			free(full);
+		} else if (row->has_county) {
+			(void)copy_text_decode(&f[2], county, sizeof(county));
 		}
+		if (row->has_county &&
+		    !intern_county(copy, raw, county, strlen(county), &row->county))
+			goto nomem;
 		code_of(&f[5], row->discharge_reason, sizeof(row->discharge_reason));
 		raw->episode_count++;
 		return true;
@@ -757,7 +899,9 @@ nomem:
 	return false;
 }
 
-/* Parses one COPY row and adds it to raw; the error names the table, the
+/* Parses one COPY row and adds it to raw, or leaves it out, counted, when a
+ * date is out of range or text is not UTF-8; any other fault means the
+ * stream is not what was asked for, and the error names the table, the
  * column and the line, never the value. */
 static bool read_row(struct copy_table *copy, struct model_raw *raw, const char *row, size_t len,
                      const enum copy_text_type *types)
@@ -767,6 +911,13 @@ static bool read_row(struct copy_table *copy, struct model_raw *raw, const char 
 	struct copy_text_error fault;
 	if (copy_text_parse(row, len, types, table->column_count, fields, &fault))
 		return add_row(copy, raw, fields);
+	if (fault.column >= 0 &&
+	    (fault.fault == COPY_TEXT_DATE_RANGE || fault.fault == COPY_TEXT_BAD_UTF8)) {
+		left_out(copy,
+		         fault.fault == COPY_TEXT_DATE_RANGE ? UNREADABLE_DATE : UNREADABLE_TEXT,
+		         fault.column);
+		return true;
+	}
 	if (fault.column < 0)
 		set_error(copy->err, "source: %s.%s: line %llu: expected %d fields", copy->schema,
 		          table->name, (unsigned long long)copy->line, table->column_count);
@@ -777,10 +928,31 @@ static bool read_row(struct copy_table *copy, struct model_raw *raw, const char 
 	return false;
 }
 
-/* Streams one table with COPY into raw; adds its payload bytes to *bytes. */
+/* Says which rows of a finished table were left out unread: the table, the
+ * column and line of the first, never a value. */
+static void log_left_out(const struct copy_table *copy)
+{
+	static const char *const rules[UNREADABLE_KINDS] = {"drop_date_out_of_range",
+	                                                    "drop_text_invalid_encoding"};
+	for (int kind = 0; kind < UNREADABLE_KINDS; kind++) {
+		if (copy->left_out[kind] == 0)
+			continue;
+		int column = copy->first_column[kind];
+		log_info(
+		    "source: %s.%s: %llu rows left out unread (%s), the first at line %llu%s%s",
+		    copy->schema, copy->table->name, (unsigned long long)copy->left_out[kind],
+		    rules[kind], (unsigned long long)copy->first_line[kind],
+		    column >= 0 ? ", column " : "",
+		    column >= 0 ? copy->table->columns[column].name : "");
+	}
+}
+
+/* Streams one table with COPY into raw (rows in the server's encoding
+ * converted by iconv_from when not ""); adds its payload bytes to *bytes. */
 static bool copy_table(PGconn *conn, const char *schema, const char *quoted_schema,
-                       const struct contract_table *table, struct model_raw *raw, uint64_t *bytes,
-                       bool *parse_failed, char err[SOURCE_ERROR_LEN])
+                       const struct contract_table *table, const char *iconv_from,
+                       struct model_raw *raw, uint64_t *bytes, bool *parse_failed,
+                       char err[SOURCE_ERROR_LEN])
 {
 	char sql[1024];
 	int at = snprintf(sql, sizeof(sql), "COPY (SELECT ");
@@ -790,15 +962,23 @@ static bool copy_table(PGconn *conn, const char *schema, const char *quoted_sche
 	snprintf(sql + at, sizeof(sql) - (size_t)at, " FROM %s.%s) TO STDOUT", quoted_schema,
 	         table->name);
 	struct copy_table copy = {.schema = schema, .table = table, .err = err};
+	struct row_decoder decoder = {.cd = (iconv_t)-1, .out = NULL, .cap = 0};
 	enum copy_text_type types[COPY_TEXT_MAX_FIELDS];
 	for (int c = 0; c < table->column_count; c++)
 		types[c] = table->columns[c].type;
 	bool ok = false;
 	char what[128];
 	snprintf(what, sizeof(what), "%s.%s: COPY", schema, table->name);
+	if (iconv_from[0] != '\0') {
+		decoder.cd = iconv_open("UTF-8", iconv_from);
+		if (decoder.cd == (iconv_t)-1) {
+			set_error(err, "source: %s: no converter from %s", what, iconv_from);
+			return false;
+		}
+	}
 	PGresult *res = run(conn, sql, 0, NULL, PGRES_COPY_OUT, what, err);
 	if (res == NULL)
-		return false;
+		goto done;
 	PQclear(res);
 	bool parse_ok = true;
 	for (;;) {
@@ -808,9 +988,26 @@ static bool copy_table(PGconn *conn, const char *schema, const char *quoted_sche
 			break;
 		/* After a parse error keep draining so the connection stays usable. */
 		if (parse_ok) {
+			const char *text = row;
+			size_t text_len = (size_t)len;
+			bool nomem = false;
 			copy.line++;
 			*bytes += (uint64_t)len;
-			parse_ok = read_row(&copy, raw, row, (size_t)len, types);
+			if (decoder.cd != (iconv_t)-1 &&
+			    !decode_row(&decoder, row, (size_t)len, &text_len, &nomem)) {
+				text = NULL;
+				if (nomem) {
+					set_error(err, "source: %s: out of memory at line %llu",
+					          what, (unsigned long long)copy.line);
+					parse_ok = false;
+				} else {
+					left_out(&copy, UNREADABLE_TEXT, -1);
+				}
+			} else if (decoder.cd != (iconv_t)-1) {
+				text = decoder.out;
+			}
+			if (text != NULL)
+				parse_ok = read_row(&copy, raw, text, text_len, types);
 		}
 		PQfreemem(row);
 	}
@@ -829,7 +1026,17 @@ static bool copy_table(PGconn *conn, const char *schema, const char *quoted_sche
 		PQclear(res);
 		res = PQgetResult(conn);
 	}
+	if (ok && table->table >= 0) {
+		/* this thread pulls this table alone: its counters are its own */
+		raw->dates_out_of_range[table->table] = copy.left_out[UNREADABLE_DATE];
+		raw->text_invalid[table->table] = copy.left_out[UNREADABLE_TEXT];
+		log_left_out(&copy);
+	}
+done:
 	free(copy.county_slots);
+	free(decoder.out);
+	if (decoder.cd != (iconv_t)-1)
+		iconv_close(decoder.cd);
 	return ok;
 }
 
@@ -842,6 +1049,7 @@ struct pull {
 	const char *quoted_schema;            /* PQescapeIdentifier() result */
 	const char *snapshot;                 /* exported snapshot id, from the server */
 	PGconn *main_conn;                    /* the exporting connection (for pinning) */
+	struct text_encoding encoding;        /* how text comes, the same on every connection */
 	struct model_raw *raw;                /* one table per thread at a time */
 	pthread_mutex_t lock;                 /* guards the fields below */
 	int next_table;                       /* next index into pull_order[] */
@@ -897,8 +1105,9 @@ static void pull_tables(struct pull *pull, PGconn *conn)
 	while ((table = take_table(pull)) != NULL) {
 		uint64_t bytes = 0;
 		bool parse_failed = false;
-		bool ok = copy_table(conn, pull->schema, pull->quoted_schema, table, pull->raw,
-		                     &bytes, &parse_failed, err);
+		bool ok =
+		    copy_table(conn, pull->schema, pull->quoted_schema, table,
+		               pull->encoding.iconv_from, pull->raw, &bytes, &parse_failed, err);
 		enum source_failure kind =
 		    ok ? SOURCE_FAILED_SERVER
 		       : classify(pull->options, conn,
@@ -933,7 +1142,7 @@ static void *pull_worker(void *arg)
 	if (!run_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, "begin",
 	                 err) ||
 	    !run_command(conn, sql, 0, NULL, "importing the snapshot", err) ||
-	    !set_session(conn, pull->options, err))
+	    !set_session(conn, pull->options, err) || !apply_encoding(conn, &pull->encoding, err))
 		goto fail;
 	pull_tables(pull, conn);
 	source_finish(pull->options->cancel, conn);
@@ -1009,9 +1218,10 @@ bool source_pull(const struct source_options *options, struct model_raw *raw,
 	}
 	pull.quoted_schema = quoted;
 	pull.main_conn = conn;
+	choose_encoding(conn, &pull.encoding);
 	if (!run_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, "begin",
 	                 err) ||
-	    !set_session(conn, options, err))
+	    !set_session(conn, options, err) || !apply_encoding(conn, &pull.encoding, err))
 		goto fail;
 	kind = SOURCE_FAILED_CONTRACT;
 	bool present[CONTRACT_TABLES];
@@ -1072,6 +1282,8 @@ fail:
 	stats->rows[MODEL_MISSING] = raw->missing_count;
 	stats->rows[MODEL_ASSIGNMENTS] = raw->assignment_count;
 	stats->rows[MODEL_IDENTIFICATIONS] = raw->identification_count;
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
+		stats->rows[t] += raw->dates_out_of_range[t] + raw->text_invalid[t];
 	stats->bytes = pull.bytes;
 	stats->seconds = now_seconds() - started_at;
 	PQfreemem(quoted);

@@ -133,8 +133,14 @@ enum gen_rule {
 	GEN_UNKNOWN_DISCHARGE_REASON,
 	GEN_UNKNOWN_SCREEN_RESULT,
 	GEN_BIRTH_MONTH_NOT_FIRST,
+	GEN_COUNTY_NAME_CUT, /* issue 16 row 3: none generated (county names are short) */
 	GEN_IGNORED_AFTER_AS_OF,
-	GEN_PARENT_DROPPED, /* last of the model's: the earlier rules' rows stay as they were */
+	GEN_PARENT_DROPPED,       /* the earlier rules' rows stay as they were: later ones append */
+	GEN_BEFORE_EARLIEST_DATE, /* issue 16 row 1 */
+	/* Issue 16 row 2: rows the source cannot read. None is generated (the
+	 * report says 0): tests/integration/test_unreadable_rows.sh makes them. */
+	GEN_DATE_OUT_OF_RANGE,
+	GEN_TEXT_INVALID_ENCODING,
 	/* Issue 17: reported only with identifications (so does the daemon). */
 	GEN_IDENTIFICATION_OUTSIDE_CARE,
 	GEN_REPORT_BEFORE_IDENTIFIED,
@@ -163,8 +169,12 @@ static const char *const gen_rule_names[GEN_RULE_COUNT] = {
     "keep_unknown_discharge_reason",
     "keep_unknown_screen_result",
     "keep_birth_month_not_first",
+    "keep_county_name_cut",
     "ignored_after_as_of",
     "drop_parent_dropped",
+    "drop_before_earliest_date",
+    "drop_date_out_of_range",
+    "drop_text_invalid_encoding",
     "drop_identification_outside_care",
     "keep_report_before_identified",
 };
@@ -1360,6 +1370,9 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 	uint64_t dangling = GEN_DANGLING_BASE;
 
 	for (unsigned rule = 0; rule < GEN_FIRST_IDENTIFICATION_RULE; rule++) {
+		if (rule == GEN_DATE_OUT_OF_RANGE || rule == GEN_TEXT_INVALID_ENCODING ||
+		    rule == GEN_COUNTY_NAME_CUT)
+			continue;
 		unsigned n = 5 + (unsigned)gen_range(&rng, 0, 1); /* every variant at least once */
 		for (unsigned j = 0; j < n; j++) {
 			struct gen_host h = {0};
@@ -1619,6 +1632,43 @@ static void gen_bad_rows(struct gen_ctx *ctx)
 				}
 				break;
 			}
+			case GEN_BEFORE_EARLIEST_DATE: {
+				/* A row starting before the daemon's default earliest_date
+				 * (CONFIG_DEFAULT_EARLIEST_DATE, 2000-01-01): a whole episode
+				 * removed in 1950 + j, whose placement dated 2001 goes with
+				 * it (parent dropped); a clean host's placement or
+				 * assignment starting in 1999. */
+				int32_t last_1999 = gen_days_from_civil(1999, 12, 31) - (int32_t)j;
+				if (j % 3 == 0) {
+					int64_t child = gen_new_key(ctx, GEN_CHILDREN);
+					int64_t episode = gen_new_key(ctx, GEN_EPISODES);
+					int32_t removal = gen_days_from_civil(1950 + (int)j, 3, 1);
+					gen_emit_child(ctx, child, gen_days_from_civil(1945, 6, 1),
+					               true, 0, "female", "white");
+					gen_emit_episode(ctx, episode, child, gen_county_names[0],
+					                 removal, removal + 400, "reunification");
+					gen_emit_placement(ctx, gen_new_key(ctx, GEN_PLACEMENTS),
+					                   episode, "foster_home", 0,
+					                   gen_days_from_civil(2001, 1, 1),
+					                   GEN_NO_DAY);
+					ctx->expected[GEN_PARENT_DROPPED]++;
+				} else {
+					gen_host(ctx, &rng, &h);
+					if (j % 3 == 1)
+						gen_emit_placement(ctx,
+						                   gen_new_key(ctx, GEN_PLACEMENTS),
+						                   h.episode_key, "foster_home", 0,
+						                   last_1999 - 30, last_1999);
+					else
+						gen_emit_assignment(
+						    ctx, gen_new_key(ctx, GEN_ASSIGNMENTS),
+						    h.episode_key, last_1999 - 30, last_1999);
+				}
+				break;
+			}
+			case GEN_COUNTY_NAME_CUT: /* skipped above */
+			case GEN_DATE_OUT_OF_RANGE:
+			case GEN_TEXT_INVALID_ENCODING:
 			case GEN_IDENTIFICATION_OUTSIDE_CARE: /* gen_bad_identifications() */
 			case GEN_REPORT_BEFORE_IDENTIFIED:
 			case GEN_RULE_COUNT:

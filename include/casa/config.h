@@ -41,6 +41,11 @@
  * DISCLOSURE_MIN_CELL_FLOOR). */
 #define CONFIG_DEFAULT_MIN_CELL   11
 #define CONFIG_DEFAULT_CONFIDENCE 0.95 /* issue 14, docs/methods.md "The level" */
+/* earliest_date: rows starting before it are dropped and counted, never
+ * computed (issue 16 row 1: one episode dated 1950 made a refresh take
+ * minutes). A child removed before 2000 turned 21, the end of extended
+ * foster care, by 2020 at the latest: no open episode predates it. */
+#define CONFIG_DEFAULT_EARLIEST_DATE "2000-01-01"
 
 struct config {
 	/* source (SPEC §2, §6) */
@@ -53,6 +58,7 @@ struct config {
 	bool require_read_only;  /* refuse a role that can write (default: warn) */
 	/* metrics (SPEC §3, §4) */
 	int32_t as_of;              /* day number, or CONFIG_AS_OF_TODAY */
+	int32_t earliest_date;      /* day number: rows starting before it are dropped */
 	int fy_start_month;         /* 1..12, CONFIG_DEFAULT_FY_START_MONTH */
 	int screening_window_hours; /* screened_after_return window, hours,
 	                               CONFIG_DEFAULT_SCREENING_WINDOW_HOURS */
@@ -66,9 +72,10 @@ struct config {
 	int min_cell;                         /* k, CONFIG_DEFAULT_MIN_CELL, never below 5 */
 	double dp_epsilon;                    /* dp budget, > 0, default 1.0 */
 	/* schedule and state (SPEC §7) */
-	int refresh_s;   /* seconds between refreshes, >= 1 */
-	int max_age_s;   /* full pull at least this often */
-	char *state_dir; /* persisted snapshot and secret.key */
+	int refresh_s;          /* seconds between refreshes, >= 1 */
+	int refresh_deadline_s; /* a refresh running longer marks the data stale */
+	int max_age_s;          /* full pull at least this often */
+	char *state_dir;        /* persisted snapshot and secret.key */
 	/* http (SPEC §6) */
 	char *listen;                      /* "ADDR:PORT" as configured */
 	char listen_host[CONFIG_HOST_LEN]; /* parsed from listen, no brackets */
@@ -114,6 +121,10 @@ bool config_parse_text(struct config *out, const char *text, size_t len, const c
 
 /* Prints the usage text (every flag, with its default) to out. */
 void config_usage(FILE *out);
+
+/* CONFIG_DEFAULT_EARLIEST_DATE as a day number, for the tools and tests that
+ * run model_build() without a config. */
+int32_t config_default_earliest_date(void);
 
 /*
  * src/config_db.c: the conninfo as the daemon checks, shows and hides it.

@@ -7,12 +7,13 @@
  * daemon keeps no hidden global state. Signals are never handled
  * asynchronously: the main thread blocks SIGHUP, SIGTERM, SIGINT and SIGPIPE
  * before any thread starts (threads inherit the mask) and takes them with
- * sigwait() in daemon_run().
+ * sigtimedwait() in daemon_run(), waking every DAEMON_WATCHDOG_TICK_S to log
+ * a refresh running past refresh_deadline.
  *
  * Threads and ownership:
- *   - the main thread owns `listen_at_start`, `timezone_at_start` and the
- *     HTTP server; on SIGHUP it loads a new config and hands it over through
- *     `pending` (under `lock`);
+ *   - the main thread owns `listen_at_start`, `timezone_at_start`,
+ *     `overdue_logged` and the HTTP server; on SIGHUP it loads a new config
+ *     and hands it over through `pending` (under `lock`);
  *   - the refresh thread owns `config` after daemon_run() starts it, and
  *     swaps in `pending` at the top of each cycle;
  *   - `stats` is atomic and read by the HTTP stage; `slot` has its own lock.
@@ -42,7 +43,9 @@ struct source_cancel; /* casa/source.h */
 /* How long SIGTERM waits for a pull in progress before exiting anyway (the
  * source stage has no cancellation hook; systemd's stop timeout is 90 s). */
 #define DAEMON_STOP_WAIT_S 10
-#define DAEMON_KEY_FILE    "secret.key"
+/* How often the main thread looks at the refresh in progress (watchdog). */
+#define DAEMON_WATCHDOG_TICK_S 1
+#define DAEMON_KEY_FILE        "secret.key"
 
 struct daemon {
 	struct config config;               /* refresh thread's (main's until start) */
@@ -72,6 +75,8 @@ struct daemon {
 	char source_at_start[CONFIG_SOURCE_ID_LEN]; /* the database the state dir is for */
 	bool refused;                               /* require_read_only stopped the daemon;
 	                                               guarded by lock */
+	int64_t overdue_logged;             /* main thread: refresh_started_ms of the
+	                                       overdue refresh already logged */
 	/* refresh-thread state */
 	int64_t served_key;       /* refresh key of the served data, -1 none */
 	int32_t served_as_of;     /* as_of of the served snapshot */

@@ -8,7 +8,7 @@
  * violation per rule (never per row: no key is kept outside the arrays),
  * leaves out what a rule drops and clips what a rule keeps. The metrics
  * stage can then trust the model completely:
- *   - every episode has removal <= as_of, removal <= discharge (equal: a
+ *   - every episode has earliest <= removal <= as_of, removal <= discharge (equal: a
  *     same-day episode, kept with no day in care), and
  *     discharge == DATE_OPEN when it was null or after as_of; its child exists;
  *   - placements of an episode are sorted by (start, placement_key), start in
@@ -182,6 +182,11 @@ enum dq_rule {
 	DQ_DROP_MISSING_OUTSIDE_CARE,        /* begins on a day not in care */
 	DQ_DROP_IDENTIFICATION_OUTSIDE_CARE, /* while_in_care, dated on a day not in care */
 	DQ_DROP_NULL_REQUIRED,               /* a not-null contract column was null */
+	DQ_DROP_BEFORE_EARLIEST_DATE,        /* the row's own start is before earliest_date */
+	DQ_DROP_DATE_OUT_OF_RANGE,           /* a date or timestamp BC or after 9999: the
+	                                        source could not read the row */
+	DQ_DROP_TEXT_INVALID_ENCODING,       /* text not valid in the database's encoding
+	                                        (SQL_ASCII: not UTF-8): not read either */
 	DQ_KEEP_OVERLAPPING_PLACEMENTS,      /* later-starting one wins the days */
 	DQ_KEEP_PLACEMENT_AFTER_DISCHARGE,   /* cut at discharge */
 	DQ_KEEP_REPORT_BEFORE_INFORMED,      /* LE or NCMEC report before the clock */
@@ -192,6 +197,8 @@ enum dq_rule {
 	DQ_KEEP_UNKNOWN_DISCHARGE_REASON,
 	DQ_KEEP_UNKNOWN_SCREEN_RESULT,
 	DQ_KEEP_BIRTH_MONTH_NOT_FIRST, /* truncated to the 1st */
+	DQ_KEEP_COUNTY_NAME_CUT,       /* county name over MODEL_COUNTY_NAME_MAX bytes:
+	                                  published as model_county_label() */
 	DQ_IGNORED_AFTER_AS_OF,        /* rows starting after as_of */
 	DQ_RULE_COUNT
 };
@@ -227,7 +234,8 @@ bool model_quality_shows_table(const struct model_quality *quality, enum model_t
 
 struct model {
 	int32_t as_of;                /* last day of data */
-	int32_t first_day;            /* earliest removal_date, or as_of if none */
+	int32_t first_day;            /* earliest kept removal_date (never before
+	                                 earliest_date), or as_of if none */
 	struct model_child *children; /* sorted by child_key */
 	size_t child_count;
 	struct model_episode *episodes; /* sorted by (child, removal, key) */
@@ -265,6 +273,8 @@ struct model_raw_episode {
 	int64_t child_key;
 	uint32_t county; /* index into model_raw.counties */
 	bool has_county;
+	bool county_cut; /* the name was longer than MODEL_COUNTY_NAME_MAX: counties
+	                    holds its model_county_label() */
 	int32_t removal_date;
 	bool has_removal_date;
 	int32_t discharge_date;
@@ -341,9 +351,28 @@ struct model_raw {
 	bool has_identifications; /* the source has trafficking_identifications */
 	char **counties;          /* distinct county names, in first-seen order */
 	size_t county_count, county_cap;
+	/* Rows the source left out because it could not read them, per table;
+	 * they are in no array above and meet no other rule (issue 16 row 2:
+	 * one such row used to stop the whole pull). */
+	uint64_t dates_out_of_range[MODEL_TABLE_COUNT]; /* DQ_DROP_DATE_OUT_OF_RANGE */
+	uint64_t text_invalid[MODEL_TABLE_COUNT];       /* DQ_DROP_TEXT_INVALID_ENCODING */
 	int64_t refresh_key;       /* max(batch_id) of extract_batches, -1 if none */
 	int64_t refresh_loaded_at; /* loaded_at of that batch, Unix seconds; 0 if none */
 };
+
+/* The longest county name published, in bytes. */
+#define MODEL_COUNTY_NAME_MAX 255
+
+/*
+ * A county name as published (issue 16 row 3): name[0..n) itself when it is
+ * at most MODEL_COUNTY_NAME_MAX bytes; a longer one cut at a UTF-8 character
+ * boundary and followed by "…" and the 16 hex digits of hash_bytes() of the
+ * whole name, so that two long names that begin alike stay two counties and
+ * the same name always gives the same label (replicas agree). name must be
+ * valid UTF-8 (the parser checks it); out is then NUL-terminated valid UTF-8.
+ * Returns true when the name was cut.
+ */
+bool model_county_label(const char *name, size_t n, char out[MODEL_COUNTY_NAME_MAX + 1]);
 
 /* Interns a county name (n bytes) into raw->counties; returns its index, or
  * false on allocation failure. */
@@ -363,11 +392,20 @@ enum model_failure {
 /* A short phrase for logs ("out of memory", ...); static storage. */
 const char *model_failure_text(enum model_failure failure);
 
-/* Validates and sorts raw rows into *out (SPEC §2). Does not modify raw.
+/* No earliest_date: every row on or before as_of counts (tests and tools
+ * that want no lower limit). */
+#define MODEL_EARLIEST_NONE INT32_MIN
+
+/* Validates and sorts raw rows into *out (SPEC §2). Rows whose own start
+ * (removal_date, start_date, went_missing_at, identified_at) is before
+ * `earliest` (the earliest_date setting, or MODEL_EARLIEST_NONE) are left
+ * out and counted as drop_before_earliest_date, so no period before it ever
+ * reaches the tables (issue 16: one episode dated 1950 widened every period
+ * axis by 75 years). Does not modify raw.
  * On failure returns false, leaves *out empty and says why in *failure
  * (written only then; required). On success the caller frees *out with
  * model_free(). */
-bool model_build(const struct model_raw *raw, int32_t as_of, struct model *out,
+bool model_build(const struct model_raw *raw, int32_t earliest, int32_t as_of, struct model *out,
                  enum model_failure *failure) CASA_MUSTCHECK;
 void model_free(struct model *model);
 

@@ -20,6 +20,8 @@
 --             default here to on switches the whole cross-check over.
 --   cells_out optional, default sql_cells: the output table's name
 --             (metrics17.sql, run by itself, writes sql_cells17).
+--   earliest  optional, default 2000-01-01 (the daemon's earliest_date):
+--             rows starting before it are left out (issue 16 row 1).
 -- The session TimeZone must be the zone under test: timestamps become dates
 -- with ::date in that zone (SPEC §3).
 --
@@ -39,6 +41,10 @@
 \if :{?cells_out}
 \else
 \set cells_out sql_cells
+\endif
+\if :{?earliest}
+\else
+\set earliest 2000-01-01
 \endif
 set client_min_messages = warning;
 set work_mem = '256MB';
@@ -158,6 +164,7 @@ join x_child c on c.child_key = e.child_key          -- dangling / dropped paren
 where e.copy_no = 1
   and e.child_key is not null and e.county is not null and e.removal_date is not null
   and e.removal_date <= :'as_of'::date                -- ignored_after_as_of
+  and e.removal_date >= :'earliest'::date             -- drop_before_earliest_date
   -- ends before start; issue 17 keeps an episode discharged on its removal day
   and (e.discharge_date is null or e.discharge_date > e.removal_date
        or (:'issue17'::boolean and e.discharge_date = e.removal_date));

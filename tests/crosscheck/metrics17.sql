@@ -165,7 +165,7 @@ join x_served s using (period_type, period, child_key);
 
 -- Cleaning, first match wins: null required -> duplicate key (physical
 -- order; the first row of a key makes it seen) -> after as_of (ignored) ->
--- dangling or dropped episode -> while_in_care but not on a day in care.
+-- before earliest_date -> dangling or dropped episode -> while_in_care but not on a day in care.
 -- reported_le_at after as_of is null. Kept rows carry their day's groups.
 create temp table x_ident as
 with kept as (
@@ -183,6 +183,7 @@ clean as (
 	where t.copy_no = 1
 	  and t.identified_at is not null and t.while_in_care is not null
 	  and t.identified_at::date <= :'as_of'::date
+	  and t.identified_at::date >= :'earliest'::date
 	  and (not t.while_in_care
 	       or (t.identified_at::date >= e.removal_date and t.identified_at::date < e.end_date))
 )

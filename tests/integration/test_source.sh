@@ -97,7 +97,11 @@ check_utc() {
 	expect .quality.keep_unknown_screen_result 1
 	expect .quality.keep_birth_month_not_first 1
 	expect .quality.ignored_after_as_of 5
-	expect '.quality | length' 22
+	expect .quality.drop_before_earliest_date 0
+	expect .quality.drop_date_out_of_range 0
+	expect .quality.drop_text_invalid_encoding 0
+	expect .quality.keep_county_name_cut 0
+	expect '.quality | length' 26
 	expect .episodes 6
 	expect .children 5
 	expect .counties 4
@@ -149,14 +153,14 @@ for zone in UTC America/Chicago; do
 	PGTZ=$zone psql "$conn" -XAt -v ON_ERROR_STOP=1 \
 		-c "SELECT name || '=' || value FROM src_rand.expected ORDER BY 1" \
 		>"$TEST_TMP/want.txt" || fail "src_rand.expected"
-	"$PULL" --db "$conn" --schema src_rand --as-of 2025-06-30 --timezone "$zone" \
-		--parallel 2 >"$out" || fail "casa-pull src_rand ($zone) failed"
+	"$PULL" --db "$conn" --schema src_rand --as-of 2025-06-30 --earliest-date 2022-01-01 \
+		--timezone "$zone" --parallel 2 >"$out" || fail "casa-pull src_rand ($zone) failed"
 	jq -r '(.quality | to_entries[] | "quality.\(.key)=\(.value)"),
 		(.rows_kept | to_entries[] | "rows_kept.\(.key)=\(.value)")' "$out" |
 		LC_ALL=C sort >"$TEST_TMP/got.txt"
 	LC_ALL=C sort -o "$TEST_TMP/want.txt" "$TEST_TMP/want.txt"
-	# 24 rules + 6 tables (src_rand has the optional identifications table)
-	[ "$(wc -l <"$TEST_TMP/want.txt")" -eq 30 ] || fail "expected 30 SQL counts"
+	# 28 rules + 6 tables (src_rand has the optional identifications table)
+	[ "$(wc -l <"$TEST_TMP/want.txt")" -eq 34 ] || fail "expected 34 SQL counts"
 	diff "$TEST_TMP/want.txt" "$TEST_TMP/got.txt" >&2 ||
 		fail "casa-pull and the SQL implementation disagree ($zone)"
 	cp "$TEST_TMP/want.txt" "$TEST_TMP/want-${zone//\//_}.txt"
@@ -165,11 +169,20 @@ done
 if cmp -s "$TEST_TMP/want-UTC.txt" "$TEST_TMP/want-America_Chicago.txt"; then
 	fail "source_random.sql: the time zone changes no count"
 fi
-# So must every fate of an identification (the five drops, ignored, kept),
+# So must every fate of an identification (the six drops, ignored, kept),
 # an identification whose episode or child was left out among them.
 fates=$(psql "$conn" -XAt -v ON_ERROR_STOP=1 \
 	-c "SELECT count(DISTINCT fate) FROM src_rand.identification_fate") || fail "fates"
-[ "$fates" = 7 ] || fail "source_random.sql: identifications reach $fates fates, want 7"
+[ "$fates" = 8 ] || fail "source_random.sql: identifications reach $fates fates, want 8"
+# Long county names (issue 16 row 3) must be among the kept rows.
+grep -q '^quality.keep_county_name_cut=[1-9]' "$TEST_TMP/want-UTC.txt" ||
+	fail "source_random.sql: no kept episode with a county name over 255 bytes"
+# And the earliest_date rule must meet every table (issue 16 row 1).
+for view in episode placement missing assignment identification; do
+	n=$(psql "$conn" -XAt -v ON_ERROR_STOP=1 -c "SELECT count(*) FROM src_rand.${view}_fate
+		WHERE fate = 'drop_before_earliest_date'") || fail "$view fates"
+	[ "$n" -gt 0 ] || fail "source_random.sql: no $view before earliest_date"
+done
 
 # 3. Schema check: a missing column and a wrongly typed one are named.
 err=$TEST_TMP/err.txt
@@ -198,7 +211,7 @@ grep -q 'no_such_schema\.children: table missing' "$err" ||
 
 # 3a. The optional trafficking_identifications table (issue 17). Absent
 # (src_test): one log line, no error, and neither its table nor its two
-# rules in the report (checked by check_utc: 22 rules). Present (src_ident,
+# rules in the report (checked by check_utc: 26 rules). Present (src_ident,
 # src_test's rows plus these, by hand, as_of 2025-06-30, UTC; episode 11 in
 # care 2024-02-01..2024-05-31, 10 open from 2024-01-01, 15 dropped, 14
 # dropped with its child 4):
@@ -251,7 +264,7 @@ for parallel in 1 3; do
 	expect .quality.drop_parent_dropped 7
 	expect .quality.drop_identification_outside_care 1
 	expect .quality.keep_report_before_identified 1
-	expect '.quality | length' 24
+	expect '.quality | length' 28
 done
 psql "$conn" -Xq -v ON_ERROR_STOP=1 -c "ALTER TABLE src_ident.trafficking_identifications
 	ALTER COLUMN while_in_care TYPE text" >/dev/null

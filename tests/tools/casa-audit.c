@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "casa-audit: %s\n", source_err.message);
 		goto done;
 	}
-	if (!model_build(&raw, as_of, &model, &model_failure)) {
+	if (!model_build(&raw, config_default_earliest_date(), as_of, &model, &model_failure)) {
 		fprintf(stderr, "casa-audit: model_build: %s\n", model_failure_text(model_failure));
 		goto done;
 	}

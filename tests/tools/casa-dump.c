@@ -213,7 +213,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "casa-dump: source: %s\n", err.message);
 		goto fail;
 	}
-	if (!model_build(&raw, options.as_of, &model, &model_failure)) {
+	if (!model_build(&raw, config_default_earliest_date(), options.as_of, &model,
+	                 &model_failure)) {
 		fprintf(stderr, "casa-dump: model: %s\n", model_failure_text(model_failure));
 		goto fail;
 	}

@@ -5,6 +5,7 @@
  *
  *   casa-pull --db CONNINFO --as-of YYYY-MM-DD [--timezone TZ] [--schema S]
  *             [--parallel N] [--statement-timeout SECONDS]
+ *             [--earliest-date YYYY-MM-DD (default: the daemon's)]
  *   casa-pull --db CONNINFO --refresh-key [--schema S]
  *
  * Exits 1 with the source's message on stderr when the pull fails, and a
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "casa/config.h"
 #include "casa/date.h"
 #include "casa/model.h"
 #include "casa/source.h"
@@ -38,7 +40,8 @@ static double cpu_seconds(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: casa-pull --db CONNINFO --as-of YYYY-MM-DD [--timezone TZ] "
-	                "[--schema S] [--parallel N] [--statement-timeout SECONDS]\n");
+	                "[--schema S] [--parallel N] [--statement-timeout SECONDS] "
+	                "[--earliest-date YYYY-MM-DD]\n");
 	exit(2);
 }
 
@@ -65,6 +68,7 @@ int main(int argc, char **argv)
 	    .parallel = 2,
 	};
 	const char *as_of_text = NULL;
+	const char *earliest_text = CONFIG_DEFAULT_EARLIEST_DATE;
 	bool refresh_key_only = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--refresh-key") == 0) {
@@ -77,6 +81,8 @@ int main(int argc, char **argv)
 			options.conninfo = argv[++i];
 		else if (strcmp(argv[i], "--as-of") == 0)
 			as_of_text = argv[++i];
+		else if (strcmp(argv[i], "--earliest-date") == 0)
+			earliest_text = argv[++i];
 		else if (strcmp(argv[i], "--timezone") == 0)
 			options.timezone = argv[++i];
 		else if (strcmp(argv[i], "--schema") == 0)
@@ -99,9 +105,10 @@ int main(int argc, char **argv)
 		printf("{\"refresh_key\": %lld}\n", (long long)key);
 		return 0;
 	}
-	int32_t as_of;
+	int32_t as_of, earliest;
 	if (options.conninfo == NULL || as_of_text == NULL ||
-	    !date_parse(as_of_text, strlen(as_of_text), &as_of) || options.parallel < 1)
+	    !date_parse(as_of_text, strlen(as_of_text), &as_of) ||
+	    !date_parse(earliest_text, strlen(earliest_text), &earliest) || options.parallel < 1)
 		usage();
 
 	struct model_raw raw = {0};
@@ -114,7 +121,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double model_started = now_seconds(), model_cpu_started = cpu_seconds();
-	if (!model_build(&raw, as_of, &model, &model_failure)) {
+	if (!model_build(&raw, earliest, as_of, &model, &model_failure)) {
 		fprintf(stderr, "casa-pull: model: %s\n", model_failure_text(model_failure));
 		model_raw_free(&raw);
 		return 1;

@@ -82,6 +82,8 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.source_parallel, 2);
 	ck_assert_int_eq(c.http_threads, 4);
 	ck_assert_int_eq(c.as_of, CONFIG_AS_OF_TODAY);
+	ck_assert_int_eq(c.earliest_date, date_from_ymd(2000, 1, 1)); /* issue 16 row 1 */
+	ck_assert_int_eq(config_default_earliest_date(), date_from_ymd(2000, 1, 1));
 	ck_assert_int_eq(c.disclosure_mode, DISCLOSURE_SUPPRESS);
 	ck_assert(c.dp_epsilon == 1.0);
 	ck_assert(c.confidence == 0.95);
@@ -195,8 +197,10 @@ START_TEST(test_precedence)
 	                 "suppression_year = year\n" /* obsolete: accepted, ignored */
 	                 "publish = quarter:total+advocate, fiscal_year:all\n"
 	                 "settle_days = 45\n"
-	                 "as_of = 2025-06-30\n");
+	                 "as_of = 2025-06-30\n"
+	                 "earliest_date = 2010-01-01\n");
 	setenv("CASA_METRICS_MIN_CELL", "30", 1);
+	setenv("CASA_METRICS_EARLIEST_DATE", "2012-02-29", 1);
 	setenv("CASA_METRICS_REFRESH", "50", 1);
 	setenv("CASA_METRICS_AS_OF", "2025-01-31", 1);
 	const char *args[] = {"--config", path, "--min-cell", "40", "--as-of=2024-12-31", NULL};
@@ -214,6 +218,11 @@ START_TEST(test_precedence)
 	ck_assert_uint_eq(c.publish.dims[PERIOD_YEAR], 0);
 	ck_assert_uint_eq(c.publish.dims[PERIOD_FISCAL_YEAR], (1u << DIM_COUNT) - 1);
 	ck_assert_int_eq(c.settle_days, 45);
+	ck_assert_int_eq(c.earliest_date, date_from_ymd(2012, 2, 29)); /* env > file */
+	config_free(&c);
+	const char *flag_args[] = {"--config", path, "--earliest-date", "2015-10-01", NULL};
+	ck_assert_msg(load(&c, err, flag_args), "%s", err);
+	ck_assert_int_eq(c.earliest_date, date_from_ymd(2015, 10, 1)); /* flag > env */
 	config_free(&c);
 	unlink(path);
 }
@@ -250,6 +259,9 @@ static const struct bad_value {
     {"--confidence", "95", "confidence"},
     {"--as-of", "2025-02-30", "as_of"},
     {"--as-of", "June 30", "as_of"},
+    {"--earliest-date", "", "earliest_date"},
+    {"--earliest-date", "1950-02-30", "earliest_date"},
+    {"--earliest-date", "10000-01-01", "earliest_date"},
     {"--listen", "localhost:8080", "listen"},
     {"--listen", "127.0.0.1", "listen"},
     {"--listen", "127.0.0.1:0", "listen"},
@@ -326,6 +338,26 @@ START_TEST(test_bad_file_value_names_file_line_key)
 	snprintf(where, sizeof(where), "%s:3: %s", path, bad->key);
 	ck_assert_msg(strstr(err, where) != NULL, "\"%s\" lacks \"%s\"", err, where);
 	unlink(path);
+}
+END_TEST
+
+/* issue 16 row 1: an earliest_date after as_of leaves nothing to compute. */
+START_TEST(test_earliest_date_before_as_of)
+{
+	struct config c;
+	char err[CONFIG_ERROR_LEN];
+	clear_environment();
+	const char *after[] = {"--as-of", "2025-06-30", "--earliest-date", "2025-07-01", NULL};
+	ck_assert(!load(&c, err, after));
+	ck_assert_msg(strstr(err, "earliest_date") != NULL, "%s", err);
+	const char *same_day[] = {"--as-of", "2025-06-30", "--earliest-date", "2025-06-30", NULL};
+	ck_assert_msg(load(&c, err, same_day), "%s", err);
+	config_free(&c);
+	/* as_of today: a date far ahead is refused; the environment too */
+	setenv("CASA_METRICS_EARLIEST_DATE", "2999-01-01", 1);
+	const char *none[] = {NULL};
+	ck_assert(!load(&c, err, none));
+	ck_assert_msg(strstr(err, "earliest_date") != NULL, "%s", err);
 }
 END_TEST
 
@@ -699,6 +731,7 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_bad_env_names_key, 0, (int)CASA_ARRAY_LEN(bad_values));
 	tcase_add_loop_test(tc, test_bad_file_value_names_file_line_key, 0,
 	                    (int)CASA_ARRAY_LEN(bad_values));
+	tcase_add_test(tc, test_earliest_date_before_as_of);
 	tcase_add_test(tc, test_min_cell_floor);
 	tcase_add_test(tc, test_confidence_range);
 	tcase_add_test(tc, test_publish_plan);

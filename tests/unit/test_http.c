@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../src/http_internal.h"
@@ -431,6 +432,47 @@ START_TEST(test_start_refuses_bad_options)
 }
 END_TEST
 
+/* The refresh watchdog behind /readyz's and X-Casa-Stale's stale (issue 16
+ * row 1): a refresh running past its deadline makes the data stale by itself,
+ * and stops doing so when it ends; the stale flag of a failed refresh stays. */
+static void sleep_ms(long ms)
+{
+	struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	while (nanosleep(&pause, &pause) != 0)
+		;
+}
+
+START_TEST(test_stale_watchdog)
+{
+	static struct stats stats; /* zeroed: no refresh, not stale */
+	ck_assert(!stats_stale(&stats));
+	ck_assert_int_eq(stats_refresh_running_ms(&stats), 0);
+
+	/* Within a one-hour deadline: running, not overdue, not stale. */
+	stats_refresh_begin(&stats, 3600);
+	sleep_ms(20);
+	ck_assert_int_ge(stats_refresh_running_ms(&stats), 20);
+	ck_assert(!stats_refresh_overdue(&stats));
+	ck_assert(!stats_stale(&stats));
+	stats_refresh_end(&stats);
+
+	/* A zero deadline (below what config allows) is passed after 20 ms. */
+	stats_refresh_begin(&stats, 0);
+	sleep_ms(20);
+	ck_assert(stats_refresh_overdue(&stats));
+	ck_assert(stats_stale(&stats));
+	ck_assert(!atomic_load(&stats.stale)); /* the flag itself is untouched */
+	stats_refresh_end(&stats);
+	ck_assert(!stats_refresh_overdue(&stats));
+	ck_assert(!stats_stale(&stats));
+	ck_assert_int_eq(stats_refresh_running_ms(&stats), 0);
+
+	/* A failed refresh's flag holds with no refresh running. */
+	atomic_store(&stats.stale, true);
+	ck_assert(stats_stale(&stats));
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -446,6 +488,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_query);
 	tcase_add_test(tc, test_target_nul);
 	tcase_add_test(tc, test_log_limit);
+	tcase_add_test(tc, test_stale_watchdog);
 	suite_add_tcase(s, tc);
 	TCase *live = tcase_create("live");
 	tcase_add_test(live, test_live_reload_and_replace);

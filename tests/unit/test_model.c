@@ -9,11 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casa/config.h"
 #include "casa/date.h"
+#include "casa/hash.h"
 #include "casa/model.h"
 
-#define NUL      INT64_MIN /* a null key column, as src/source.c stores it */
-#define OPEN_END 0         /* "no end date" in the helpers below */
+#define NUL INT64_MIN /* a null key column, as src/source.c stores it */
+/* earliest_date of every test but test_earliest_date: the daemon's default,
+ * before any date of the fixtures. */
+#define EARLIEST d(CONFIG_DEFAULT_EARLIEST_DATE)
+#define OPEN_END 0 /* "no end date" in the helpers below */
 
 static int32_t d(const char *text)
 {
@@ -227,7 +232,7 @@ START_TEST(test_every_rule_counted)
 	struct model model;
 	enum model_failure failure;
 	build_every_rule(&raw);
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	/* One duplicate per table: child 1, episode 10, placement 100,
 	 * missing 1000, assignment 1 = 5. */
@@ -313,7 +318,7 @@ START_TEST(test_clean_rows_survive_in_order)
 	struct model model;
 	enum model_failure failure;
 	build_every_rule(&raw);
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	/* Children by key: 1, 2, 3, 6. Child 1 keeps the first row's values. */
 	ck_assert_int_eq(model.children[0].child_key, 1);
 	ck_assert_int_eq(model.children[0].birth_month, d("2010-05-01"));
@@ -444,7 +449,7 @@ START_TEST(test_sort_ties_and_keys)
 	missing(&raw, 3, 5, at("2024-05-01", 8), none, none, none, none, none, "positive");
 	assignment(&raw, 2, 5, "2024-03-01", NULL);
 	assignment(&raw, 1, 5, "2024-01-01", "2024-03-01");
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.child_count, 2);
 	ck_assert_int_eq(model.children[0].child_key, -7);
 	ck_assert_int_eq(model.children[1].child_key, 50);
@@ -513,7 +518,7 @@ START_TEST(test_first_match_wins)
 	 * discharge but not counted; 215 ends exactly at discharge: fine. */
 	placement(&raw, 214, 21, "foster_home", 0, "2024-06-01", NULL);
 	placement(&raw, 215, 21, "foster_home", 0, "2024-01-01", "2024-06-01");
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert_uint_eq(v[DQ_DROP_NULL_REQUIRED], 4);  /* episode 20, two null keys, 211 */
 	ck_assert_uint_eq(v[DQ_DROP_DUPLICATE_KEY], 1);  /* second episode 20 */
@@ -563,7 +568,7 @@ START_TEST(test_in_care_boundaries)
 	episode(&raw, 2, 1, "X", "2025-06-01", NULL, "");
 	missing(&raw, 3, 2, at("2025-06-30", 23), none, none, none, none, none, "");
 	missing(&raw, 4, 2, at("2025-07-01", 0), none, none, none, none, none, "");
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 2);       /* 3, 4 */
 	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_ENDS_BEFORE_START], 1);  /* 5 */
@@ -590,7 +595,7 @@ START_TEST(test_empty_and_codes)
 	struct model_raw raw = {0};
 	struct model model;
 	enum model_failure failure;
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.episode_count, 0);
 	ck_assert_uint_eq(model.county_count, 0);
 	ck_assert_int_eq(model.first_day, d("2025-06-30"));
@@ -603,7 +608,7 @@ START_TEST(test_empty_and_codes)
 		child(&raw, s + 1, "2010-01-01", model_sex_codes[s], model_race_codes[s]);
 	for (int r = SEX_COUNT; r < RACE_COUNT; r++)
 		child(&raw, r + 1, "2010-01-01", "", model_race_codes[r]);
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	for (int s = 0; s < SEX_COUNT; s++)
 		ck_assert_int_eq(model.children[s].sex, s);
 	for (int r = 0; r < RACE_COUNT; r++)
@@ -658,7 +663,7 @@ START_TEST(test_same_day_episode)
 	identification(&raw, 1, 20, at("2024-06-03", 10), 1, none);     /* in care: no day */
 	identification(&raw, 2, 20, at("2024-06-03", 11), 0, none);     /* not in care: kept */
 	placement(&raw, 210, 21, "foster_home", 0, "2024-06-10", NULL); /* parent dropped */
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert_uint_eq(v[DQ_DROP_EPISODE_ENDS_BEFORE_START], 1);   /* 21 */
 	ck_assert_uint_eq(v[DQ_DROP_PARENT_DROPPED], 1);              /* 210 */
@@ -712,7 +717,7 @@ START_TEST(test_identification_rules)
 	identification(&raw, 12, 10, at("2025-06-30", 20), 1, at("2025-07-01", 2));
 	identification(&raw, 13, 15, at("2024-08-01", 10), 0, none); /* episode dropped */
 	identification(&raw, 14, 16, at("2024-04-01", 10), 1, none); /* its child dropped */
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	const uint64_t *v = model.quality.violations;
 	ck_assert(model.has_identifications);
 	ck_assert(model.quality.has_identifications);
@@ -762,6 +767,196 @@ START_TEST(test_identification_rules)
 END_TEST
 
 /* Many rows: the radix sorts must agree with a direct check of the order. */
+START_TEST(test_earliest_date)
+{
+	/* issue 16 row 1: rows starting before earliest_date (2000-01-01 here)
+	 * are dropped by their own rule, before the parent rules, and never
+	 * widen the period axes (first_day). Episode 10 was removed in 1950;
+	 * episode 11 on 2000-01-01, the first day allowed. */
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure;
+	int32_t earliest = d("2000-01-01");
+	child(&raw, 1, "1940-05-01", "female", "black"); /* a birth month has no limit */
+	child(&raw, 2, "1995-05-01", "male", "white");
+	episode(&raw, 10, 1, "Cook", "1950-03-01", NULL, "");
+	episode(&raw, 11, 2, "Lake", "2000-01-01", NULL, "");
+	placement(&raw, 100, 10, "foster_home", 0, "1950-03-01", NULL); /* own start */
+	placement(&raw, 101, 10, "foster_home", 0, "2001-01-01", NULL); /* parent dropped */
+	placement(&raw, 102, 11, "foster_home", 0, "1999-12-31", NULL); /* own start */
+	placement(&raw, 103, 11, "group_home", 0, "2000-01-01", NULL);  /* kept */
+	missing(&raw, 1000, 10, at("2005-01-01", 10), none, none, none, none, none,
+	        ""); /* parent dropped */
+	missing(&raw, 1001, 11, at("1999-12-31", 23), none, none, none, none, none,
+	        "");                                 /* own start, a day before */
+	assignment(&raw, 1, 11, "1999-06-01", NULL); /* own start */
+	assignment(&raw, 2, 11, "2000-02-01", NULL); /* kept */
+	/* Not while in care, so dated anywhere, but not before earliest_date. */
+	identification(&raw, 1, 11, at("1999-01-01", 10), 0, none);
+	identification(&raw, 2, 11, at("2000-01-01", 0), 1, none); /* kept */
+
+	ck_assert(model_build(&raw, earliest, d("2025-06-30"), &model, &failure));
+	const uint64_t *v = model.quality.violations;
+	/* episode 10, placements 100 and 102, missing 1001, assignment 1,
+	 * identification 1 = 6 */
+	ck_assert_uint_eq(v[DQ_DROP_BEFORE_EARLIEST_DATE], 6);
+	/* placement 101 and missing 1000 of episode 10 = 2 */
+	ck_assert_uint_eq(v[DQ_DROP_PARENT_DROPPED], 2);
+	ck_assert_uint_eq(v[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 0);
+	ck_assert_uint_eq(model.episode_count, 1);
+	ck_assert_uint_eq(model.placement_count, 1);
+	ck_assert_uint_eq(model.missing_count, 0);
+	ck_assert_uint_eq(model.assignment_count, 1);
+	ck_assert_uint_eq(model.identification_count, 1);
+	ck_assert_uint_eq(model.child_count, 2); /* children have no start date */
+	ck_assert_int_eq(model.first_day, earliest);
+	ck_assert_uint_eq(model.county_count, 1); /* Cook only on the dropped episode */
+	ck_assert_str_eq(model.counties[0], "Lake");
+	model_free(&model);
+
+	/* Without a lower limit the 1950 episode counts and widens the axes;
+	 * placement 102 and missing 1001 then start on a day not in care. */
+	ck_assert(model_build(&raw, MODEL_EARLIEST_NONE, d("2025-06-30"), &model, &failure));
+	ck_assert_uint_eq(model.quality.violations[DQ_DROP_BEFORE_EARLIEST_DATE], 0);
+	ck_assert_uint_eq(model.quality.violations[DQ_DROP_PLACEMENT_OUTSIDE_CARE], 1);
+	ck_assert_uint_eq(model.quality.violations[DQ_DROP_MISSING_OUTSIDE_CARE], 1);
+	ck_assert_uint_eq(model.episode_count, 2);
+	ck_assert_int_eq(model.first_day, d("1950-03-01"));
+	ck_assert_str_eq(model_dq_rule_names[DQ_DROP_BEFORE_EARLIEST_DATE],
+	                 "drop_before_earliest_date");
+	model_free(&model);
+	model_raw_free(&raw);
+}
+END_TEST
+
+START_TEST(test_rows_left_out_unread)
+{
+	/* issue 16 row 2: rows the source could not read come as counts per
+	 * table; they are read rows (rows_read = kept + drops) counted by their
+	 * rule, and meet no other rule. Placements: 2 read and kept + 3 with a
+	 * date out of range + 1 with invalid text = 6 read. */
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure;
+	child(&raw, 1, "2010-01-01", "female", "black");
+	episode(&raw, 10, 1, "Cook", "2024-01-01", NULL, "");
+	placement(&raw, 100, 10, "foster_home", 0, "2024-01-01", NULL);
+	placement(&raw, 101, 10, "group_home", 0, "2024-02-01", NULL);
+	raw.dates_out_of_range[MODEL_PLACEMENTS] = 3;
+	raw.text_invalid[MODEL_PLACEMENTS] = 1;
+	raw.dates_out_of_range[MODEL_CHILDREN] = 1;
+	raw.text_invalid[MODEL_EPISODES] = 2;
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
+	const struct model_quality *q = &model.quality;
+	ck_assert_uint_eq(q->violations[DQ_DROP_DATE_OUT_OF_RANGE], 4);     /* 3 + 1 */
+	ck_assert_uint_eq(q->violations[DQ_DROP_TEXT_INVALID_ENCODING], 3); /* 1 + 2 */
+	ck_assert_uint_eq(q->rows_read[MODEL_PLACEMENTS], 6);
+	ck_assert_uint_eq(q->rows_kept[MODEL_PLACEMENTS], 2);
+	ck_assert_uint_eq(q->rows_read[MODEL_CHILDREN], 2);
+	ck_assert_uint_eq(q->rows_read[MODEL_EPISODES], 3);
+	ck_assert_uint_eq(q->rows_kept[MODEL_EPISODES], 1);
+	ck_assert_uint_eq(q->violations[DQ_DROP_DUPLICATE_KEY], 0);
+	ck_assert_uint_eq(q->violations[DQ_DROP_NULL_REQUIRED], 0);
+	ck_assert_str_eq(model_dq_rule_names[DQ_DROP_DATE_OUT_OF_RANGE], "drop_date_out_of_range");
+	ck_assert_str_eq(model_dq_rule_names[DQ_DROP_TEXT_INVALID_ENCODING],
+	                 "drop_text_invalid_encoding");
+	model_free(&model);
+	model_raw_free(&raw);
+}
+END_TEST
+
+/* Independent of the code under test: every character of text is a whole
+ * UTF-8 sequence (a lead byte and as many continuation bytes as it says). */
+static bool whole_utf8(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	while (*p != 0) {
+		int width = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 0;
+		if (width == 0)
+			return false; /* a continuation byte where a character starts */
+		for (int i = 1; i < width; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += width;
+	}
+	return true;
+}
+
+START_TEST(test_county_label)
+{
+	/* issue 16 row 3: names cut at 255 bytes inside a character gave invalid
+	 * JSON, and two names equal in their first 255 bytes merged. */
+	char name[512], other[512], label[MODEL_COUNTY_NAME_MAX + 1];
+	char label2[MODEL_COUNTY_NAME_MAX + 1], hex[17];
+
+	ck_assert(!model_county_label("Cook", 4, label));
+	ck_assert_str_eq(label, "Cook");
+	memset(name, 'a', 255); /* exactly the limit: kept whole */
+	ck_assert(!model_county_label(name, 255, label));
+	ck_assert_uint_eq(strlen(label), 255);
+
+	/* 256 ASCII bytes: the first 236, "…" (3 bytes), 16 hex digits = 255 */
+	memset(name, 'a', 256);
+	name[256] = '\0';
+	ck_assert(model_county_label(name, 256, label));
+	ck_assert_uint_eq(strlen(label), 255);
+	ck_assert(memcmp(label, name, 236) == 0);
+	ck_assert(memcmp(label + 236, "\xe2\x80\xa6", 3) == 0);
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)hash_bytes(name, 256, 0));
+	ck_assert_str_eq(label + 239, hex);
+
+	/* "a" then 150 "é" (301 bytes): byte 236 is the second byte of an "é"
+	 * (leads at 1, 3, ..., 235, 237), so the cut keeps 235 bytes, "a" and
+	 * 117 "é", and the label is 235 + 3 + 16 = 254 bytes. */
+	size_t n = 0;
+	name[n++] = 'a';
+	for (int i = 0; i < 150; i++) {
+		name[n++] = (char)0xc3;
+		name[n++] = (char)0xa9;
+	}
+	name[n] = '\0';
+	ck_assert(model_county_label(name, n, label));
+	ck_assert_uint_eq(strlen(label), 254);
+	ck_assert(memcmp(label, name, 235) == 0);
+	ck_assert(memcmp(label + 235, "\xe2\x80\xa6", 3) == 0);
+	ck_assert(whole_utf8(label));
+
+	/* Equal first 255 bytes (127 "é" and "x"), different ends: two labels,
+	 * the same cut (118 "é" = 236 bytes), different hashes. The same name
+	 * always gives the same label. */
+	n = 0;
+	for (int i = 0; i < 127; i++) {
+		name[n++] = (char)0xc3;
+		name[n++] = (char)0xa9;
+	}
+	name[n++] = 'x';
+	memcpy(other, name, n);
+	memcpy(name + n, "Alpha", 6);
+	memcpy(other + n, "Beta", 5);
+	ck_assert(model_county_label(name, strlen(name), label));
+	ck_assert(model_county_label(other, strlen(other), label2));
+	ck_assert_str_ne(label, label2);
+	ck_assert(memcmp(label, label2, 236 + 3) == 0);
+	ck_assert(whole_utf8(label) && whole_utf8(label2));
+	ck_assert(model_county_label(name, strlen(name), label2));
+	ck_assert_str_eq(label, label2);
+
+	/* Counted on kept episodes only: 10 kept, 11 dangling. */
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure;
+	child(&raw, 1, "2010-01-01", "female", "black");
+	episode(&raw, 10, 1, label, "2024-01-01", NULL, "");
+	episode(&raw, 11, 99, label, "2024-01-01", NULL, "");
+	raw.episodes[0].county_cut = raw.episodes[1].county_cut = true;
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
+	ck_assert_uint_eq(model.quality.violations[DQ_KEEP_COUNTY_NAME_CUT], 1);
+	ck_assert_str_eq(model.counties[0], label);
+	model_free(&model);
+	model_raw_free(&raw);
+}
+END_TEST
+
 START_TEST(test_large_sorted)
 {
 	struct model_raw raw = {0};
@@ -804,7 +999,7 @@ START_TEST(test_large_sorted)
 			}
 		}
 	}
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.child_count, CHILDREN);
 	ck_assert_uint_eq(model.episode_count, 2 * CHILDREN);
 	ck_assert_uint_eq(model.placement_count, 6 * CHILDREN);
@@ -870,7 +1065,7 @@ START_TEST(test_too_many_counties)
 	/* The last episode dropped (null removal_date): 65536 counties kept,
 	 * the largest index 65535 still fits. */
 	raw.episodes[COUNTIES - 1].has_removal_date = false;
-	ck_assert(model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_uint_eq(model.county_count, 65536);
 	ck_assert_uint_eq(model.episodes[model.episode_count - 1].county, 65535);
 	ck_assert_str_eq(model.counties[65535], "c65535");
@@ -878,7 +1073,7 @@ START_TEST(test_too_many_counties)
 
 	/* All kept: 65537 counties. */
 	raw.episodes[COUNTIES - 1].has_removal_date = true;
-	ck_assert(!model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(!model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_int_eq(failure, MODEL_FAILED_TOO_MANY_COUNTIES);
 	ck_assert_str_eq(model_failure_text(failure),
 	                 "more than 65536 distinct counties (the county index is 16 bits)");
@@ -897,7 +1092,7 @@ START_TEST(test_too_many_rows)
 	struct model model;
 	enum model_failure failure = MODEL_FAILED_MEMORY;
 	raw.placement_count = UINT32_MAX;
-	ck_assert(!model_build(&raw, d("2025-06-30"), &model, &failure));
+	ck_assert(!model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
 	ck_assert_int_eq(failure, MODEL_FAILED_TOO_MANY_ROWS);
 	ck_assert_ptr_null(model.placements);
 }
@@ -915,6 +1110,9 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_first_match_wins);
 	tcase_add_test(tc, test_in_care_boundaries);
 	tcase_add_test(tc, test_empty_and_codes);
+	tcase_add_test(tc, test_earliest_date);
+	tcase_add_test(tc, test_rows_left_out_unread);
+	tcase_add_test(tc, test_county_label);
 	tcase_add_test(tc, test_large_sorted);
 	tcase_add_test(tc, test_too_many_counties);
 	tcase_add_test(tc, test_too_many_rows);
