@@ -68,7 +68,20 @@ readyz_fresh() {
 	[ "$(curl -s -o "$TEST_TMP/readyz.json" -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] &&
 		[ "$(jq -r '.stale' "$TEST_TMP/readyz.json")" = false ]
 }
-wait_for 90 readyz_fresh || fail "the unit's daemon never became fresh: $(tail -5 "$TEST_TMP/container.log")"
+# A host that cannot boot a container at all (a chroot, as on a pristine CI
+# machine: nspawn cannot remount its root) ends the container at once; U1
+# and U2 have passed, U3 is skipped and says why. Any other failure fails.
+container_ended() { ! kill -0 "$container" 2>/dev/null; }
+fresh_or_ended() { readyz_fresh || container_ended; }
+wait_for 90 fresh_or_ended || true
+if ! readyz_fresh; then
+	if container_ended && grep -qE 'Failed to mount .* on / |reading cgroup mode' "$TEST_TMP/container.log"; then
+		echo "skip: U1 and U2 passed (exposure $exposure); U3 needs a host where systemd-nspawn" \
+			"can boot a container: $(head -n1 "$TEST_TMP/container.log")"
+		exit 77
+	fi
+	fail "the unit's daemon never became fresh: $(tail -5 "$TEST_TMP/container.log")"
+fi
 pid=$(pgrep -f "^/opt/casa/casa-metricsd --config" | head -n1)
 [ -n "$pid" ] || fail "no daemon process"
 status=/proc/$pid/status
