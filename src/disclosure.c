@@ -77,6 +77,9 @@ static bool protect_suppress(const struct release_view *view, int min_cell,
 	return true;
 }
 
+/* -fanalyzer: "leak of strdup" stored at a variable index of out->counties
+ * (GCC 12 does not follow it); a failed layout is freed by disclosure_free(). */
+CASA_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 /* Lays out out->tables like the view's (cells zeroed, provisional marks). */
 static bool layout(const struct release_view *view, struct disclosure_result *out)
 {
@@ -120,6 +123,7 @@ static bool layout(const struct release_view *view, struct disclosure_result *ou
 	out->secret = calloc(total ? total : 1, 1);
 	return out->secret != NULL;
 }
+CASA_ANALYZER_END
 
 bool disclosure_protect(const struct release_view *view, const struct disclosure_options *options,
                         struct disclosure_result *out, char err[DISCLOSURE_ERROR_LEN])

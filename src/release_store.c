@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,9 @@ static void put_varint(struct buf *buf, uint64_t v)
 
 static void put_signed(struct buf *buf, int64_t v)
 {
-	put_varint(buf, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); /* zigzag */
+	/* zigzag: 0, -1, 1, -2 ... as 0, 1, 2, 3 ...; the sign mask written out,
+	 * not as v >> 63 (right shift of a negative value is implementation-defined) */
+	put_varint(buf, ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0));
 }
 
 static void put_name(struct buf *buf, const char *text)
@@ -463,8 +466,8 @@ bool release_ledger_load(const char *dir, struct release_ledger **out, char err[
 	if ((version != LEDGER_VERSION && version != LEDGER_VERSION_NO_SOURCE) ||
 	    payload != r.left) {
 		snprintf(err, RELEASE_ERROR_LEN,
-		         "ledger: " LEDGER_FILE " has version %u (this build reads %u)", version,
-		         LEDGER_VERSION);
+		         "ledger: " LEDGER_FILE " has version %" PRIu32 " (this build reads %u)",
+		         version, (unsigned)LEDGER_VERSION);
 		goto fail;
 	}
 	ledger = calloc(1, sizeof(*ledger));
