@@ -142,6 +142,9 @@ static bool run_once(const struct source_options *source, int32_t as_of, const c
 		goto fail;
 	}
 	have_model = true;
+	/* kept for the snapshot: raw is freed now and the model after metrics,
+	 * as the daemon frees them */
+	const int64_t refresh_key = raw.refresh_key;
 	model_raw_free(&raw);
 	memset(&raw, 0, sizeof(raw));
 	next = now_seconds();
@@ -154,6 +157,7 @@ static bool run_once(const struct source_options *source, int32_t as_of, const c
 		goto fail;
 	}
 	have_metrics = true;
+	const struct model_quality quality = model.quality;
 	model_free(&model);
 	have_model = false;
 	next = now_seconds();
@@ -189,9 +193,9 @@ static bool run_once(const struct source_options *source, int32_t as_of, const c
 	stage_done(fig, DISCLOSURE, t, next, &cpu_mark, marks, run);
 
 	t = next;
-	struct snapshot_info info = {.refresh_key = raw.refresh_key,
+	struct snapshot_info info = {.refresh_key = refresh_key,
 	                             .generated_at = (int64_t)time(NULL),
-	                             .quality = &model.quality,
+	                             .quality = &quality,
 	                             .refresh_seconds = 300,
 	                             .confidence = CONFIG_DEFAULT_CONFIDENCE};
 	snap = snapshot_build(&protected_tables, &info);
