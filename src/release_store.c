@@ -308,7 +308,7 @@ static bool get_ledger(struct reader *r, uint32_t version, struct release_ledger
 				          metric_name);
 			continue;
 		}
-		long key = ((long)metric * PERIOD_TYPE_COUNT + (long)type) * DIM_COUNT + (long)dim;
+		long key = metrics_table_key(metric, type, dim);
 		if (key <= previous)
 			return false; /* tables are sorted, each once */
 		previous = key;
