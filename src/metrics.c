@@ -13,18 +13,22 @@
 
 #include "casa/interval.h"
 
+long metrics_table_key(enum metric_id metric, enum period_type period_type, enum dim dim)
+{
+	return ((long)metric * PERIOD_TYPE_COUNT + (long)period_type) * DIM_COUNT + (long)dim;
+}
+
 const struct metrics_table *metrics_table_find(const struct metrics_result *result,
                                                enum metric_id metric, enum period_type period_type,
                                                enum dim dim)
 {
 	/* Tables are sorted by (metric, period type, dim): binary search. */
 	size_t lo = 0, hi = result->table_count;
-	long key = ((long)metric * PERIOD_TYPE_COUNT + (long)period_type) * DIM_COUNT + (long)dim;
+	long key = metrics_table_key(metric, period_type, dim);
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct metrics_table *t = &result->tables[mid];
-		long k = ((long)t->metric * PERIOD_TYPE_COUNT + (long)t->period_type) * DIM_COUNT +
-		         (long)t->dim;
+		long k = metrics_table_key(t->metric, t->period_type, t->dim);
 		if (k == key)
 			return t;
 		if (k < key)

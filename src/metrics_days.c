@@ -27,6 +27,15 @@ struct days_scratch {
 	struct metrics_buf moves;    /* move dates of the episode */
 };
 
+/* The days of [start, end) that fall in period r of the axis. */
+static int32_t days_in_period(const struct metrics_axis *axis, uint32_t r, int32_t start,
+                              int32_t end)
+{
+	int32_t from = start > axis->bounds[r] ? start : axis->bounds[r];
+	int32_t to = end < axis->bounds[r + 1] ? end : axis->bounds[r + 1];
+	return to - from;
+}
+
 /* Adds the days of [start, end) to the cells of (metric, dim, group), for
  * every period type, walking only the periods the segment overlaps. */
 static void add_segment(struct metrics_ctx *ctx, enum metric_id metric, enum dim dim,
@@ -37,12 +46,9 @@ static void add_segment(struct metrics_ctx *ctx, enum metric_id metric, enum dim
 			continue;
 		const struct metrics_axis *axis = &ctx->axes[t];
 		for (uint32_t r = metrics_row(ctx, (enum period_type)t, start);
-		     r < axis->period_count && axis->bounds[r] < end; r++) {
-			int32_t from = start > axis->bounds[r] ? start : axis->bounds[r];
-			int32_t to = end < axis->bounds[r + 1] ? end : axis->bounds[r + 1];
+		     r < axis->period_count && axis->bounds[r] < end; r++)
 			metrics_cell_add(ctx, metric, (enum period_type)t, dim, r, group, 0,
-			                 to - from, child);
-		}
+			                 days_in_period(axis, r, start, end), child);
 	}
 }
 
@@ -59,11 +65,10 @@ static void add_constant_segment(struct metrics_ctx *ctx, enum metric_id metric,
 		const struct metrics_axis *axis = &ctx->axes[t];
 		for (uint32_t r = metrics_row(ctx, (enum period_type)t, start);
 		     r < axis->period_count && axis->bounds[r] < end; r++) {
-			int32_t from = start > axis->bounds[r] ? start : axis->bounds[r];
-			int32_t to = end < axis->bounds[r + 1] ? end : axis->bounds[r + 1];
+			int32_t days = days_in_period(axis, r, start, end);
 			for (size_t i = 0; i < CASA_ARRAY_LEN(constant_dims); i++)
 				metrics_cell_add(ctx, metric, (enum period_type)t, constant_dims[i],
-				                 r, groups[constant_dims[i]], 0, to - from, child);
+				                 r, groups[constant_dims[i]], 0, days, child);
 		}
 	}
 }

@@ -210,21 +210,16 @@ uint64_t release_ledger_cells(const struct release_ledger *ledger)
 	return n;
 }
 
-static long table_key(enum metric_id metric, enum period_type type, enum dim dim)
-{
-	return ((long)metric * PERIOD_TYPE_COUNT + (long)type) * DIM_COUNT + (long)dim;
-}
-
 const struct release_frozen_table *release_ledger_find(const struct release_ledger *ledger,
                                                        enum metric_id metric, enum period_type type,
                                                        enum dim dim)
 {
-	long key = table_key(metric, type, dim);
+	long key = metrics_table_key(metric, type, dim);
 	size_t lo = 0, hi = ledger->table_count;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct release_frozen_table *t = &ledger->tables[mid];
-		long k = table_key(t->metric, t->period_type, t->dim);
+		long k = metrics_table_key(t->metric, t->period_type, t->dim);
 		if (k == key)
 			return t;
 		if (k < key)

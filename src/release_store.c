@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "casa/buf.h"
+#include "casa/file.h"
 #include "casa/log.h"
 #include "casa/sha256.h"
 #include "release_internal.h"
@@ -307,7 +308,7 @@ static bool get_ledger(struct reader *r, uint32_t version, struct release_ledger
 				          metric_name);
 			continue;
 		}
-		long key = ((long)metric * PERIOD_TYPE_COUNT + (long)type) * DIM_COUNT + (long)dim;
+		long key = metrics_table_key(metric, type, dim);
 		if (key <= previous)
 			return false; /* tables are sorted, each once */
 		previous = key;
@@ -324,27 +325,11 @@ static bool get_ledger(struct reader *r, uint32_t version, struct release_ledger
 
 /* ---- files ---- */
 
-static bool write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 bool release_ledger_save(const struct release_ledger *ledger, const char *dir,
                          char err[RELEASE_ERROR_LEN])
 {
 	struct buf file = {0};
 	char tmp[4096], path[4096];
-	int fd = -1;
 	snprintf(tmp, sizeof(tmp), "%s/%s", dir, LEDGER_TMP);
 	snprintf(path, sizeof(path), "%s/%s", dir, LEDGER_FILE);
 
@@ -371,39 +356,20 @@ bool release_ledger_save(const struct release_ledger *ledger, const char *dir,
 		goto fail;
 	}
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !write_all(fd, file.data, file.len) || fsync(fd) != 0) {
+	/* the directory's fsync is best effort here (the new ledger is in
+	 * place by then), where snapshot_save() reports it */
+	enum file_step failed;
+	if (!file_replace(dir, tmp, path, file.data, file.len, &failed) &&
+	    failed != FILE_STEP_SYNC_DIR) {
 		snprintf(err, RELEASE_ERROR_LEN,
-		         "ledger: cannot write " LEDGER_TMP " in the state directory: %s",
-		         strerror(errno));
+		         "ledger: cannot %s " LEDGER_TMP " in the state directory: %s",
+		         failed == FILE_STEP_RENAME ? "rename" : "write", strerror(errno));
 		goto fail;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		snprintf(err, RELEASE_ERROR_LEN,
-		         "ledger: cannot write " LEDGER_TMP " in the state directory: %s",
-		         strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		snprintf(err, RELEASE_ERROR_LEN,
-		         "ledger: cannot rename " LEDGER_TMP " in the state directory: %s",
-		         strerror(errno));
-		goto fail;
-	}
-	/* the rename is durable only once the directory is */
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
 	}
 	free(file.data);
 	return true;
 fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
+	unlink(tmp); /* also one a crash left behind */
 	free(file.data);
 	return false;
 }

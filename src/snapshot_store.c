@@ -34,6 +34,7 @@
 #include <zlib.h>
 
 #include "casa/date.h"
+#include "casa/file.h"
 #include "casa/log.h"
 #include "casa/sha256.h"
 #include "snapshot_internal.h"
@@ -456,21 +457,6 @@ static struct snapshot *decode(const unsigned char *payload, size_t len, const c
 
 /* ---- save, load ------------------------------------------------------- */
 
-static bool write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 static void header_bytes(unsigned char out[SNAPSHOT_HEADER_LEN], uint64_t payload_len,
                          uint32_t payload_crc)
 {
@@ -527,8 +513,6 @@ bool snapshot_save(const struct snapshot *snapshot, const char *dir,
 {
 	struct buf file = {0};
 	char tmp_path[4096], final_path[4096];
-	int fd = -1, dir_fd = -1;
-	bool tmp_created = false;
 	if (snprintf(tmp_path, sizeof(tmp_path), "%s/snapshot.tmp", dir) >= (int)sizeof(tmp_path) ||
 	    snprintf(final_path, sizeof(final_path), "%s/snapshot.bin", dir) >=
 	        (int)sizeof(final_path)) {
@@ -561,47 +545,21 @@ bool snapshot_save(const struct snapshot *snapshot, const char *dir,
 		log_warnx("%s: out of memory", __func__);
 		goto fail;
 	}
-	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_warn("%s: open %s", __func__, tmp_path);
+	enum file_step failed;
+	if (!file_replace(dir, tmp_path, final_path, file.data, file.len, &failed)) {
+		static const char *const verbs[] = {
+		    [FILE_STEP_OPEN] = "open",        [FILE_STEP_WRITE] = "write",
+		    [FILE_STEP_FSYNC] = "fsync",      [FILE_STEP_CLOSE] = "close",
+		    [FILE_STEP_RENAME] = "rename to", [FILE_STEP_SYNC_DIR] = "fsync directory"};
+		const char *what = failed == FILE_STEP_RENAME     ? final_path
+		                   : failed == FILE_STEP_SYNC_DIR ? dir
+		                                                  : tmp_path;
+		log_warn("%s: %s %s", __func__, verbs[failed], what);
 		goto fail;
 	}
-	tmp_created = true;
-	if (!write_all(fd, file.data, file.len)) {
-		log_warn("%s: write %s", __func__, tmp_path);
-		goto fail;
-	}
-	if (fsync(fd) != 0) {
-		log_warn("%s: fsync %s", __func__, tmp_path);
-		goto fail;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		log_warn("%s: close %s", __func__, tmp_path);
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp_path, final_path) != 0) {
-		log_warn("%s: rename to %s", __func__, final_path);
-		goto fail;
-	}
-	tmp_created = false;
-	/* the rename is durable only once the directory entry is */
-	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0 || fsync(dir_fd) != 0) {
-		log_warn("%s: fsync directory %s", __func__, dir);
-		goto fail;
-	}
-	close(dir_fd);
 	free(file.data);
 	return true;
 fail:
-	if (fd >= 0)
-		close(fd);
-	if (dir_fd >= 0)
-		close(dir_fd);
-	if (tmp_created)
-		unlink(tmp_path);
 	free(file.data);
 	return false;
 }
@@ -804,7 +762,7 @@ static bool write_file(const char *dir, const char *name, const char *data, size
 		log_warn("%s: open %s", __func__, path);
 		return false;
 	}
-	bool ok = write_all(fd, data, len);
+	bool ok = file_write_all(fd, data, len);
 	if (!ok)
 		log_warn("%s: write %s", __func__, path);
 	if (close(fd) != 0 && ok) {

@@ -272,6 +272,9 @@ enum metrics_failure {
 /* A short phrase for logs ("out of memory", ...); static storage. */
 const char *metrics_failure_text(enum metrics_failure failure);
 
+/* The order tables are kept in (result->tables, the release ledger's): by
+ * metric, then period type, then dim, as one number to compare. */
+long metrics_table_key(enum metric_id metric, enum period_type period_type, enum dim dim);
 /* Finds the table for (metric, period type, dim); NULL when not allowed. */
 const struct metrics_table *metrics_table_find(const struct metrics_result *result,
                                                enum metric_id metric, enum period_type period_type,
