@@ -322,6 +322,19 @@ bool daemon_load_key(const char *state_dir, bool create, uint8_t key[DISCLOSURE_
 			goto fail;
 		}
 		close(fd);
+		/* the new name is durable only once the directory is: a key lost
+		 * in a crash would be replaced by another, and in dp mode a cell
+		 * would then carry two noises an attacker could average */
+		int dir_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir_fd < 0 || fsync(dir_fd) != 0) {
+			snprintf(err, DAEMON_ERROR_LEN, "%.300s: cannot sync the directory: %s",
+			         state_dir, strerror(errno));
+			if (dir_fd >= 0)
+				close(dir_fd);
+			unlink(path);
+			goto fail;
+		}
+		close(dir_fd);
 		log_info("%s: created a new secret key", path);
 		return true;
 	}
