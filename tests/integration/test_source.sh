@@ -274,13 +274,14 @@ fi
 grep -q 'src_ident\.trafficking_identifications\.while_in_care: has type text, expected boolean' \
 	"$err" || fail "wrong type not named: $(cat "$err")"
 
-# 3b. statement_timeout applies to the pull: a view that sleeps 3 s against
-# a 1 s timeout fails cleanly, naming the table.
+# 3b. statement_timeout applies to the pull: a view that sleeps 4 s against
+# a 2 s timeout fails cleanly, naming the table. (2 s, not 1: on a loaded
+# machine the information_schema query before the COPY can take a second.)
 psql "$conn" -Xq -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<-'SQL' || fail "creating src_slow"
 	DROP SCHEMA IF EXISTS src_slow CASCADE;
 	CREATE SCHEMA src_slow;
 	CREATE VIEW src_slow.children AS
-		SELECT c.* FROM src_test.children c, (SELECT pg_sleep(3)) s;
+		SELECT c.* FROM src_test.children c, (SELECT pg_sleep(4)) s;
 	CREATE VIEW src_slow.episodes AS SELECT * FROM src_test.episodes;
 	CREATE VIEW src_slow.placements AS SELECT * FROM src_test.placements;
 	CREATE VIEW src_slow.missing_episodes AS SELECT * FROM src_test.missing_episodes;
@@ -289,7 +290,7 @@ psql "$conn" -Xq -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<-'SQL' || fail "creating s
 SQL
 "$PULL" --db "$conn" --schema src_slow --as-of 2025-06-30 >"$out" ||
 	fail "views without a timeout must pull"
-if "$PULL" --db "$conn" --schema src_slow --as-of 2025-06-30 --statement-timeout 1 \
+if "$PULL" --db "$conn" --schema src_slow --as-of 2025-06-30 --statement-timeout 2 \
 	>"$out" 2>"$err"; then
 	fail "the statement timeout did not apply"
 fi
