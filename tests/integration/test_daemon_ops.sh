@@ -140,6 +140,34 @@ sleep 5
 	fail "a refresh rebuilt the snapshot although the refresh key did not move: $(tail "$log_a")"
 [ "$(metric_value "$port" casa_metrics_refresh_skipped_total)" -gt "$skipped" ] ||
 	fail "no refresh was skipped in 5 s with refresh = 2"
+# Issue 15: the key check keeps its connection open between refreshes (a
+# new one cost tens of ms each time), so every skipped refresh is read by the
+# same backend; one the server closes (here pg_terminate_backend, as a restart
+# or idle_session_timeout would) is replaced at once: no failed refresh, the
+# database still up.
+key_backend() { # -> pid of the daemon's idle key-check session (none: empty)
+	psql "$conn" -XAt -v ON_ERROR_STOP=1 -c "SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = 'casa-metricsd'
+		AND state = 'idle' AND query LIKE 'SELECT newest::text%'"
+}
+key_pid=$(key_backend)
+[ -n "$key_pid" ] && [ "$(echo "$key_pid" | wc -l)" = 1 ] ||
+	fail "not one key-check session after skipped refreshes: '$key_pid'"
+skipped=$(metric_value "$port" casa_metrics_refresh_skipped_total)
+skipped_more() { [ "$(metric_value "$port" casa_metrics_refresh_skipped_total)" -ge "$1" ]; }
+wait_for 10 skipped_more $((skipped + 2)) || fail "refreshes no longer skipped"
+[ "$(key_backend)" = "$key_pid" ] || fail "the key check did not keep its connection"
+failures=$(metric_value "$port" casa_metrics_refresh_failures_total)
+psql "$conn" -XAt -v ON_ERROR_STOP=1 -c "SELECT pg_terminate_backend($key_pid)" >/dev/null
+skipped=$(metric_value "$port" casa_metrics_refresh_skipped_total)
+wait_for 10 skipped_more $((skipped + 2)) || fail "no skipped refresh after the kept session ended"
+[ "$(metric_value "$port" casa_metrics_refresh_failures_total)" = "$failures" ] ||
+	fail "a kept key-check connection closed by the server made a refresh fail: $(tail "$log_a")"
+[ "$(metric_value "$port" casa_metrics_db_up)" = 1 ] || fail "db_up not 1 after a reconnect"
+new_pid=$(key_backend)
+[ -n "$new_pid" ] && [ "$new_pid" != "$key_pid" ] || fail "no new key-check session ($new_pid)"
+grep -q 'kept key-check connection was closed by the server; connecting again' "$log_a" ||
+	fail "the reconnect is not logged: $(tail "$log_a")"
 
 ##############################################################################
 step "A4 SIGHUP with a good config, then a bad one"
