@@ -191,10 +191,20 @@ min_cell_is() { # PORT K: the served tables were protected with min_cell K
 		[ "$(jq -r '.disclosure.min_cell' "$TEST_TMP/k.json")" = "$2" ]
 }
 wait_for 30 min_cell_is "$port" 12 || fail "SIGHUP did not apply min_cell = 12 at a refresh"
-sed -i 's|^min_cell = .*|min_cell = 13|' "$TEST_TMP/good.conf"
+# The kept key-check session (A3) outlives a reload with the same db, and is
+# closed by one whose db differs (here only the password: the same database).
+backend_open() { [ "$(psql "$conn" -XAt -c "SELECT count(*) FROM pg_stat_activity
+	WHERE pid = $1")" = 1 ]; }
+backend_open "$new_pid" || fail "a reload with the same db closed the kept key-check session"
+sed -i -e 's|^min_cell = .*|min_cell = 13|' \
+	-e "s|password=$PASSWORD\"|password=$PASSWORD-2\"|" "$TEST_TMP/good.conf"
+grep -q "password=$PASSWORD-2\"" "$TEST_TMP/good.conf" || fail "the db line was not changed"
 kill -HUP "$DAEMON_PID"
 wait_for 30 min_cell_is "$port" 13 ||
 	fail "SIGHUP did not wake the refresh thread (refresh = 3600): $(tail "$log_a")"
+backend_gone() { ! backend_open "$1"; }
+wait_for 10 backend_gone "$new_pid" ||
+	fail "a reload with another db kept the old key-check session open"
 
 printf 'db = "%s"\nrefresh = 3600\ncors_origins = https://third.example\nmin_cell = 4\n' \
 	"$conn_pw" >"$TEST_TMP/good.conf"
