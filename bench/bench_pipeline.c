@@ -6,7 +6,7 @@
  *
  *   bench_pipeline --db CONNINFO --as-of YYYY-MM-DD [--timezone TZ] [--runs N]
  *                  [--parallel N] [--state-dir DIR] [--tsv] [--marks]
- *   bench_pipeline --db CONNINFO --unchanged N [--timezone TZ] [--tsv]
+ *   bench_pipeline --db CONNINFO --unchanged N [--fresh] [--timezone TZ] [--tsv]
  *
  * Each figure is the best of the runs (the machine may be shared); CPU
  * seconds (user + system, every thread of this process) are printed next to
@@ -19,9 +19,11 @@
  *
  * --unchanged N times, instead, what the daemon's refresh loop does when the
  * refresh key (max(batch_id)) has not moved: src/daemon.c refresh_once()
- * then calls source_refresh_key() (connect, BEGIN READ ONLY, session
- * settings, one max()) and compares the key with the served one; nothing
- * else runs. N calls one after another; the median, p90 and the slowest.
+ * then calls source_refresh_key() (one max() on the key-check connection it
+ * keeps open) and compares the key with the served one; nothing else runs.
+ * One call that opens the connection, then N calls one after another: the
+ * first's time, the N's median, p90 and the slowest. --fresh: a new
+ * connection for every call, as the daemon did before issue 15.
  *
  * Prints aggregate figures only (row counts, bytes, seconds), never a row.
  */
@@ -82,11 +84,11 @@ static double cpu_seconds(void)
 
 static void usage(void)
 {
-	fprintf(stderr,
-	        "usage: bench_pipeline --db CONNINFO --as-of YYYY-MM-DD "
-	        "[--timezone TZ] [--runs N] [--parallel N] [--state-dir DIR] "
-	        "[--tsv] [--marks]\n"
-	        "       bench_pipeline --db CONNINFO --unchanged N [--timezone TZ] [--tsv]\n");
+	fprintf(stderr, "usage: bench_pipeline --db CONNINFO --as-of YYYY-MM-DD "
+	                "[--timezone TZ] [--runs N] [--parallel N] [--state-dir DIR] "
+	                "[--tsv] [--marks]\n"
+	                "       bench_pipeline --db CONNINFO --unchanged N [--fresh] [--timezone "
+	                "TZ] [--tsv]\n");
 	exit(2);
 }
 
@@ -246,29 +248,43 @@ static int compare_doubles(const void *a, const void *b)
 
 #define MAX_UNCHANGED 10000
 
-/* --unchanged: `times` skip-path checks, milliseconds each. */
-static int run_unchanged(const struct source_options *source, int times, bool tsv)
+/* --unchanged: `times` skip-path checks, milliseconds each, through one
+ * kept connection as the daemon's refresh thread keeps it (the first check
+ * opens it: once per daemon, not per refresh, so it is printed apart); with
+ * fresh, a new connection for every check (the daemon before issue 15). */
+static int run_unchanged(const struct source_options *source, int times, bool fresh, bool tsv)
 {
 	static double ms[MAX_UNCHANGED];
-	for (int i = 0; i < times; i++) {
+	struct source_key_conn *kept = NULL;
+	double first = 0;
+	for (int i = 0; i <= times; i++) {
 		struct source_error err;
 		int64_t key;
 		double started = now_seconds();
-		if (!source_refresh_key(source, &key, &err)) {
+		if (!source_refresh_key(source, fresh ? NULL : &kept, &key, &err)) {
 			fprintf(stderr, "bench_pipeline: %s\n", err.message);
+			source_key_conn_close(&kept);
 			return 1;
 		}
-		ms[i] = (now_seconds() - started) * 1e3;
+		double took = (now_seconds() - started) * 1e3;
+		if (i == 0)
+			first = took;
+		else
+			ms[i - 1] = took;
 	}
+	source_key_conn_close(&kept);
 	qsort(ms, (size_t)times, sizeof(ms[0]), compare_doubles);
 	double median = ms[times / 2], p90 = ms[(times * 9) / 10], slowest = ms[times - 1];
+	const char *how = fresh ? "a new connection each" : "one kept connection";
 	if (tsv)
-		printf("unchanged\tmedian_ms=%.2f\tp90_ms=%.2f\tmax_ms=%.2f\ttimes=%d\n", median,
-		       p90, slowest, times);
+		printf(
+		    "unchanged\tmedian_ms=%.2f\tp90_ms=%.2f\tmax_ms=%.2f\tfirst_ms=%.2f\ttimes=%d"
+		    "\tconnection=%s\n",
+		    median, p90, slowest, first, times, fresh ? "fresh" : "kept");
 	else
-		printf("unchanged refresh (source_refresh_key), %d times: median %.2f ms, p90 "
-		       "%.2f ms, slowest %.2f ms\n",
-		       times, median, p90, slowest);
+		printf("unchanged refresh (source_refresh_key, %s), %d times after a first of "
+		       "%.2f ms: median %.2f ms, p90 %.2f ms, slowest %.2f ms\n",
+		       how, times, first, median, p90, slowest);
 	return 0;
 }
 
@@ -283,6 +299,7 @@ int main(int argc, char **argv)
 	                                             {"tsv", no_argument, NULL, 'v'},
 	                                             {"marks", no_argument, NULL, 'm'},
 	                                             {"unchanged", required_argument, NULL, 'u'},
+	                                             {"fresh", no_argument, NULL, 'f'},
 	                                             {NULL, 0, NULL, 0}};
 	/* The daemon's defaults (src/config.c). */
 	struct source_options source = {.conninfo = "",
@@ -292,7 +309,7 @@ int main(int argc, char **argv)
 	                                .connect_timeout_s = 10,
 	                                .parallel = 2};
 	const char *state_dir = NULL;
-	bool tsv = false, marks = false;
+	bool tsv = false, marks = false, fresh = false;
 	int32_t as_of = 0;
 	int runs = 3, unchanged = 0;
 	int opt;
@@ -323,6 +340,9 @@ int main(int argc, char **argv)
 		case 'm':
 			marks = true;
 			break;
+		case 'f':
+			fresh = true;
+			break;
 		case 'u':
 			unchanged = atoi(optarg);
 			if (unchanged < 1 || unchanged > MAX_UNCHANGED)
@@ -333,7 +353,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (unchanged > 0)
-		return run_unchanged(&source, unchanged, tsv);
+		return run_unchanged(&source, unchanged, fresh, tsv);
 	if (as_of == 0 || runs < 1 || runs > 100 || source.parallel < 1)
 		usage();
 	interval_init();

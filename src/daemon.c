@@ -460,7 +460,7 @@ static bool refresh_once(struct daemon *daemon, bool force, bool *db_error,
 	}
 	if (!force && daemon->served_key >= 0 && as_of == daemon->served_as_of &&
 	    now - daemon->served_at < config->max_age_s) {
-		if (!source_refresh_key(&source_options, &key, &source_err)) {
+		if (!source_refresh_key(&source_options, &daemon->key_conn, &key, &source_err)) {
 			*db_error = source_failed(&source_err, err);
 			return false;
 		}
@@ -561,6 +561,10 @@ static void *refresh_main(void *arg)
 			break;
 		}
 		if (daemon->has_pending) {
+			/* the kept key-check connection is for the old conninfo (a
+			 * new password or role: reload allows those) */
+			if (strcmp(daemon->pending.db, daemon->config.db) != 0)
+				source_key_conn_close(&daemon->key_conn);
 			config_free(&daemon->config);
 			daemon->config = daemon->pending;
 			memset(&daemon->pending, 0, sizeof(daemon->pending));
@@ -620,6 +624,7 @@ static void *refresh_main(void *arg)
 		wait_for_wake(daemon, wait);
 		pthread_mutex_unlock(&daemon->lock);
 	}
+	source_key_conn_close(&daemon->key_conn);
 	pthread_mutex_lock(&daemon->lock);
 	daemon->refresh_done = true;
 	pthread_cond_broadcast(&daemon->done);

@@ -47,6 +47,13 @@
 #define KEEPALIVES_IDLE     "30"
 #define KEEPALIVES_INTERVAL "10"
 #define KEEPALIVES_COUNT    "3"
+/* Milliseconds sent data may stay unacknowledged before the connection
+ * counts as lost: the keepalives above cover an idle socket, this one a
+ * request sent to a server that vanished (the kernel's own limit is about
+ * 15 minutes). It matters most for the key-check connection, which stays
+ * open between refreshes; a server busy with a long statement still
+ * acknowledges at the TCP level, so this bounds no statement. */
+#define TCP_USER_TIMEOUT_MS "60000"
 
 #define INITIAL_ROWS 4096
 
@@ -170,8 +177,9 @@ static double now_seconds(void)
 
 /* ---- cancelling --------------------------------------------------------- */
 
-#define MAX_PARALLEL 8                  /* one connection per table at most (five tables) */
-#define CANCEL_SLOTS (MAX_PARALLEL + 1) /* the main connection and the extra ones */
+#define MAX_PARALLEL 8 /* one connection per table at most (five tables) */
+/* the main connection, the extra ones and a kept key-check connection */
+#define CANCEL_SLOTS (MAX_PARALLEL + 2)
 
 struct source_cancel {
 	pthread_mutex_t lock;            /* guards everything below */
@@ -349,6 +357,10 @@ PGconn *source_connect(const struct source_options *options, PGconn *pin,
 	values[n++] = KEEPALIVES_INTERVAL;
 	keywords[n] = "keepalives_count";
 	values[n++] = KEEPALIVES_COUNT;
+	if (PQlibVersion() >= 120000) { /* the keyword came with libpq 12 */
+		keywords[n] = "tcp_user_timeout";
+		values[n++] = TCP_USER_TIMEOUT_MS;
+	}
 	if (options->connect_timeout_s > 0 && !has_timeout) {
 		snprintf(timeout, sizeof(timeout), "%d", options->connect_timeout_s);
 		keywords[n] = "connect_timeout";
@@ -1291,31 +1303,138 @@ fail:
 	return ok;
 }
 
-bool source_refresh_key(const struct source_options *options, int64_t *key,
-                        struct source_error *error)
+/* ---- the refresh key ---------------------------------------------------- */
+
+/* The key-check connection the daemon keeps between refreshes (issue 15: a
+ * new connection, and the new backend behind it, cost 20 to 75 ms per check;
+ * a check on an open one costs one round trip). */
+struct source_key_conn {
+	PGconn *conn;                 /* open, session set for key checks */
+	struct source_cancel *cancel; /* where conn is registered (may be NULL) */
+	uint64_t conninfo_hash;       /* of the conninfo it was opened with */
+	int statement_timeout_s;      /* the session's, as set at open */
+};
+
+static uint64_t conninfo_hash_of(const struct source_options *options)
+{
+	const char *conninfo = options->conninfo ? options->conninfo : "";
+	return hash_bytes(conninfo, strlen(conninfo), 0);
+}
+
+void source_key_conn_close(struct source_key_conn **kept)
+{
+	if (kept == NULL || *kept == NULL)
+		return;
+	source_finish((*kept)->cancel, (*kept)->conn);
+	free(*kept);
+	*kept = NULL;
+}
+
+/* Whether *kept may serve a check under options: opened with the same
+ * conninfo, timeout and cancel handle, and not known to be broken. */
+static bool key_conn_fits(const struct source_key_conn *kept, const struct source_options *options)
+{
+	return PQstatus(kept->conn) == CONNECTION_OK && kept->cancel == options->cancel &&
+	       kept->conninfo_hash == conninfo_hash_of(options) &&
+	       kept->statement_timeout_s == options->statement_timeout_s;
+}
+
+/* Opens a key-check connection. Its settings are the session's (it runs
+ * nothing else), so that a check is a single statement: every transaction
+ * read-only, and the statement timeout as set_session() gives a pull (0 =
+ * the role's or server's). The key's text does not depend on DateStyle or
+ * TimeZone. NULL with err filled. */
+static struct source_key_conn *key_conn_open(const struct source_options *options,
+                                             char err[SOURCE_ERROR_LEN])
+{
+	char timeout[32];
+	const char *params[1] = {timeout};
+	struct source_key_conn *kept = calloc(1, sizeof(*kept));
+	if (kept == NULL) {
+		set_error(err, "source: out of memory connecting");
+		return NULL;
+	}
+	kept->cancel = options->cancel;
+	kept->conninfo_hash = conninfo_hash_of(options);
+	kept->statement_timeout_s = options->statement_timeout_s;
+	kept->conn = source_connect(options, NULL, err);
+	if (kept->conn == NULL) {
+		free(kept);
+		return NULL;
+	}
+	PGresult *res =
+	    run(kept->conn, "SELECT set_config('default_transaction_read_only', 'on', false)", 0,
+	        NULL, PGRES_TUPLES_OK, "session settings", err);
+	if (res == NULL)
+		return kept; /* the caller classifies the failure, then closes */
+	PQclear(res);
+	if (options->statement_timeout_s > 0) {
+		snprintf(timeout, sizeof(timeout), "%lld",
+		         (long long)options->statement_timeout_s * 1000);
+		res = run(kept->conn, "SELECT set_config('statement_timeout', $1, false)", 1,
+		          params, PGRES_TUPLES_OK, "statement timeout", err);
+		if (res == NULL)
+			return kept;
+		PQclear(res);
+	}
+	err[0] = '\0';
+	return kept;
+}
+
+bool source_refresh_key(const struct source_options *options, struct source_key_conn **kept,
+                        int64_t *key, struct source_error *error)
 {
 	const char *schema = options->schema && options->schema[0] ? options->schema : "deid";
+	struct source_key_conn *own = NULL;
+	struct source_key_conn **slot = kept != NULL ? kept : &own;
 	bool ok = false;
 	char *quoted = NULL;
 	/* cppcheck-suppress ctuuninitvar ; as in source_pull(): output only */
 	char *err = error->message;
 	err[0] = '\0';
-	PGconn *conn = source_connect(options, NULL, err);
-	if (conn == NULL)
-		goto fail;
-	quoted = PQescapeIdentifier(conn, schema, strlen(schema));
-	if (quoted == NULL) {
-		set_error(err, "source: the schema name cannot be quoted");
-		goto fail;
-	}
-	if (!run_command(conn, "BEGIN READ ONLY", 0, NULL, "begin", err) ||
-	    !set_session(conn, options, err) || !read_refresh_key(conn, quoted, key, NULL, err))
-		goto fail;
-	ok = true;
-fail:
-	if (!ok)
+	error->kind = SOURCE_FAILED_SERVER;
+	if (*slot != NULL && !key_conn_fits(*slot, options))
+		source_key_conn_close(slot);
+	/* A kept connection may have been closed by the server since the last
+	 * check (a restart, idle_session_timeout, pg_terminate_backend): that
+	 * is found only by using it, and is followed by one new connection at
+	 * once, so that it does not count as the database being down. */
+	bool reused = *slot != NULL;
+	for (;;) {
+		if (*slot == NULL) {
+			*slot = key_conn_open(options, err);
+			if (*slot == NULL) {
+				error->kind = classify(options, NULL, SOURCE_FAILED_CONNECT);
+				goto fail;
+			}
+		}
+		PGconn *conn = (*slot)->conn;
+		if (err[0] == '\0') {
+			quoted = PQescapeIdentifier(conn, schema, strlen(schema));
+			if (quoted == NULL) {
+				set_error(err, "source: the schema name cannot be quoted");
+				goto fail;
+			}
+			if (read_refresh_key(conn, quoted, key, NULL, err)) {
+				ok = true;
+				break;
+			}
+			PQfreemem(quoted);
+			quoted = NULL;
+		}
 		error->kind = classify(options, conn, SOURCE_FAILED_SERVER);
+		source_key_conn_close(slot);
+		if (!reused || error->kind != SOURCE_FAILED_CONNECT)
+			goto fail;
+		log_info("source: the kept key-check connection was closed by the server; "
+		         "connecting again");
+		reused = false;
+		err[0] = '\0';
+	}
+fail:
 	PQfreemem(quoted);
-	source_finish(options->cancel, conn);
+	if (!ok)
+		source_key_conn_close(slot);
+	source_key_conn_close(&own);
 	return ok;
 }

@@ -34,7 +34,8 @@
 #include "casa/snapshot.h"
 #include "casa/stats.h"
 
-struct source_cancel; /* casa/source.h */
+struct source_cancel;   /* casa/source.h */
+struct source_key_conn; /* casa/source.h */
 
 #define DAEMON_ERROR_LEN 512
 /* SPEC §7 capped exponential backoff: never wait longer than this between
@@ -75,16 +76,18 @@ struct daemon {
 	char source_at_start[CONFIG_SOURCE_ID_LEN]; /* the database the state dir is for */
 	bool refused;                               /* require_read_only stopped the daemon;
 	                                               guarded by lock */
-	int64_t overdue_logged;             /* main thread: refresh_started_ms of the
-	                                       overdue refresh already logged */
+	int64_t overdue_logged;                     /* main thread: refresh_started_ms of the
+	                                               overdue refresh already logged */
 	/* refresh-thread state */
-	int64_t served_key;       /* refresh key of the served data, -1 none */
-	int32_t served_as_of;     /* as_of of the served snapshot */
-	int64_t served_at;        /* last full pull of the served data */
-	bool failing;             /* last attempt failed (log state changes) */
-	bool role_checked;        /* the role of this config was checked (daemon_guard.c) */
-	unsigned failures_in_row; /* consecutive failed attempts (backoff) */
-	uint64_t jitter_state;    /* xorshift state for backoff jitter */
+	int64_t served_key;               /* refresh key of the served data, -1 none */
+	int32_t served_as_of;             /* as_of of the served snapshot */
+	int64_t served_at;                /* last full pull of the served data */
+	bool failing;                     /* last attempt failed (log state changes) */
+	bool role_checked;                /* the role of this config was checked (daemon_guard.c) */
+	struct source_key_conn *key_conn; /* kept open for refresh-key checks; NULL =
+	                                     none; closed when the thread ends */
+	unsigned failures_in_row;         /* consecutive failed attempts (backoff) */
+	uint64_t jitter_state;            /* xorshift state for backoff jitter */
 };
 
 /*

@@ -60,9 +60,25 @@ struct source_error {
 
 const char *source_failure_name(enum source_failure kind); /* "connect", "server", ... */
 
-/* Reads max(batch_id) of extract_batches (-1 when empty). */
-bool source_refresh_key(const struct source_options *options, int64_t *key,
-                        struct source_error *err) CASA_MUSTCHECK;
+/* A connection kept open between refresh-key checks (issue 15: opening one,
+ * and the server's new backend behind it, costs tens of milliseconds; a
+ * check on an open one costs one round trip). Opaque; owned by the caller,
+ * used by one thread at a time; NULL = none open. Every transaction on it is
+ * READ ONLY. */
+struct source_key_conn;
+
+/* Reads max(batch_id) of extract_batches (-1 when empty). kept NULL: through
+ * a connection of its own, closed before returning. Otherwise through *kept,
+ * opening one into it when *kept is NULL, was opened under another conninfo,
+ * statement timeout or cancel handle, or is known to be broken; a kept
+ * connection the server closed since the last call (restart, idle timeout)
+ * is replaced once at once, without a failure. After any failure *kept is
+ * closed and NULL. */
+bool source_refresh_key(const struct source_options *options, struct source_key_conn **kept,
+                        int64_t *key, struct source_error *err) CASA_MUSTCHECK;
+
+/* Closes *kept (kept or *kept may be NULL) and sets *kept to NULL. */
+void source_key_conn_close(struct source_key_conn **kept);
 
 /* Pulls every table into *raw (which must be zeroed; caller frees it with
  * model_raw_free() whether or not this succeeds). raw->refresh_key and
@@ -100,8 +116,9 @@ void source_role_describe(const struct source_role *role, char *out, size_t n);
 struct source_cancel *source_cancel_new(void);
 void source_cancel_free(struct source_cancel *cancel);
 /* From any thread: the pull or refresh-key call in flight, and every later
- * one on this handle, fails with SOURCE_FAILED_CANCELLED as soon as it can
- * (statements running on the server are cancelled with PQcancel()). */
+ * one on this handle (a kept key-check connection registered with it too), fails with
+ * SOURCE_FAILED_CANCELLED as soon as it can (statements running on the server are cancelled with
+ * PQcancel()). */
 void source_cancel_request(struct source_cancel *cancel);
 
 #endif

@@ -140,6 +140,34 @@ sleep 5
 	fail "a refresh rebuilt the snapshot although the refresh key did not move: $(tail "$log_a")"
 [ "$(metric_value "$port" casa_metrics_refresh_skipped_total)" -gt "$skipped" ] ||
 	fail "no refresh was skipped in 5 s with refresh = 2"
+# Issue 15: the key check keeps its connection open between refreshes (a
+# new one cost tens of ms each time), so every skipped refresh is read by the
+# same backend; one the server closes (here pg_terminate_backend, as a restart
+# or idle_session_timeout would) is replaced at once: no failed refresh, the
+# database still up.
+key_backend() { # -> pid of the daemon's idle key-check session (none: empty)
+	psql "$conn" -XAt -v ON_ERROR_STOP=1 -c "SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = 'casa-metricsd'
+		AND state = 'idle' AND query LIKE 'SELECT newest::text%'"
+}
+key_pid=$(key_backend)
+[ -n "$key_pid" ] && [ "$(echo "$key_pid" | wc -l)" = 1 ] ||
+	fail "not one key-check session after skipped refreshes: '$key_pid'"
+skipped=$(metric_value "$port" casa_metrics_refresh_skipped_total)
+skipped_more() { [ "$(metric_value "$port" casa_metrics_refresh_skipped_total)" -ge "$1" ]; }
+wait_for 10 skipped_more $((skipped + 2)) || fail "refreshes no longer skipped"
+[ "$(key_backend)" = "$key_pid" ] || fail "the key check did not keep its connection"
+failures=$(metric_value "$port" casa_metrics_refresh_failures_total)
+psql "$conn" -XAt -v ON_ERROR_STOP=1 -c "SELECT pg_terminate_backend($key_pid)" >/dev/null
+skipped=$(metric_value "$port" casa_metrics_refresh_skipped_total)
+wait_for 10 skipped_more $((skipped + 2)) || fail "no skipped refresh after the kept session ended"
+[ "$(metric_value "$port" casa_metrics_refresh_failures_total)" = "$failures" ] ||
+	fail "a kept key-check connection closed by the server made a refresh fail: $(tail "$log_a")"
+[ "$(metric_value "$port" casa_metrics_db_up)" = 1 ] || fail "db_up not 1 after a reconnect"
+new_pid=$(key_backend)
+[ -n "$new_pid" ] && [ "$new_pid" != "$key_pid" ] || fail "no new key-check session ($new_pid)"
+grep -q 'kept key-check connection was closed by the server; connecting again' "$log_a" ||
+	fail "the reconnect is not logged: $(tail "$log_a")"
 
 ##############################################################################
 step "A4 SIGHUP with a good config, then a bad one"
@@ -163,10 +191,20 @@ min_cell_is() { # PORT K: the served tables were protected with min_cell K
 		[ "$(jq -r '.disclosure.min_cell' "$TEST_TMP/k.json")" = "$2" ]
 }
 wait_for 30 min_cell_is "$port" 12 || fail "SIGHUP did not apply min_cell = 12 at a refresh"
-sed -i 's|^min_cell = .*|min_cell = 13|' "$TEST_TMP/good.conf"
+# The kept key-check session (A3) outlives a reload with the same db, and is
+# closed by one whose db differs (here only the password: the same database).
+backend_open() { [ "$(psql "$conn" -XAt -c "SELECT count(*) FROM pg_stat_activity
+	WHERE pid = $1")" = 1 ]; }
+backend_open "$new_pid" || fail "a reload with the same db closed the kept key-check session"
+sed -i -e 's|^min_cell = .*|min_cell = 13|' \
+	-e "s|password=$PASSWORD\"|password=$PASSWORD-2\"|" "$TEST_TMP/good.conf"
+grep -q "password=$PASSWORD-2\"" "$TEST_TMP/good.conf" || fail "the db line was not changed"
 kill -HUP "$DAEMON_PID"
 wait_for 30 min_cell_is "$port" 13 ||
 	fail "SIGHUP did not wake the refresh thread (refresh = 3600): $(tail "$log_a")"
+backend_gone() { ! backend_open "$1"; }
+wait_for 10 backend_gone "$new_pid" ||
+	fail "a reload with another db kept the old key-check session open"
 
 printf 'db = "%s"\nrefresh = 3600\ncors_origins = https://third.example\nmin_cell = 4\n' \
 	"$conn_pw" >"$TEST_TMP/good.conf"

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	struct source_error err;
 	if (refresh_key_only && options.conninfo != NULL) {
 		int64_t key;
-		if (!source_refresh_key(&options, &key, &err)) {
+		if (!source_refresh_key(&options, NULL, &key, &err)) {
 			fprintf(stderr, "%s\nfailure: %s\n", err.message,
 			        source_failure_name(err.kind));
 			return 1;
