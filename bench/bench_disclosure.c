@@ -10,6 +10,16 @@
  *   bench_disclosure --db CONNINFO --as-of YYYY-MM-DD [--min-cell K]
  *                    [--fy-start-month M] [--timezone TZ] [--schema S]
  *                    [--publish PLAN] [--settle-days N] [--runs N] [--quiet]
+ *                    [--json]
+ *
+ * --json prints the same figures as one JSON object instead (the utility
+ * regression test, tests/integration/test_utility.sh, reads it):
+ *   {"seconds", "primary", "secondary", "frozen", "unprotected",
+ *    "goals": {NAME: {"published", "safe"}},
+ *    "metrics": {ID: {"totals": {...}, "breakdowns": {...}}}}
+ * with the goals named totals, advocate_sex_age_quarter, _year, _fy and
+ * runaway_breakdowns (every runaway-rate breakdown, quarter and longer),
+ * and per metric its tables summed over the period types.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,7 +48,7 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: bench_disclosure --db CONNINFO --as-of YYYY-MM-DD [--min-cell K]\n"
 	        "       [--fy-start-month M] [--timezone TZ] [--schema S] [--publish PLAN]\n"
-	        "       [--settle-days N] [--runs N] [--quiet]\n");
+	        "       [--settle-days N] [--runs N] [--quiet] [--json]\n");
 	exit(2);
 }
 
@@ -128,15 +138,72 @@ static void report(const struct disclosure_result *pub, double seconds)
 	put("runaway rate, every breakdown, quarter and longer (goal 70%)", &runaway_bd);
 }
 
+static void put_json(const char *name, const struct tally *t, bool comma)
+{
+	printf("\"%s\":{\"published\":%llu,\"safe\":%llu}%s", name,
+	       (unsigned long long)t->published, (unsigned long long)t->safe, comma ? "," : "");
+}
+
+/* The figures of report() as one JSON object (the header comment). Counts
+ * of cells only. */
+static void report_json(const struct disclosure_result *pub, double seconds)
+{
+	static const char *const pt_name[PERIOD_TYPE_COUNT] = {"quarter", "year", "fy"};
+	struct tally totals = {0}, advocate_sex_age[PERIOD_TYPE_COUNT] = {{0}}, runaway_bd = {0};
+	printf("{\"seconds\":%.3f,\"primary\":%llu,\"secondary\":%llu,\"frozen\":%llu,"
+	       "\"unprotected\":%llu,\"metrics\":{",
+	       seconds, (unsigned long long)pub->suppressed_primary,
+	       (unsigned long long)pub->suppressed_secondary,
+	       (unsigned long long)pub->suppressed_frozen, (unsigned long long)pub->unprotected);
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		struct tally tot = {0}, bd = {0};
+		for (size_t i = 0; i < pub->table_count; i++) {
+			const struct disclosure_table *t = &pub->tables[i];
+			if ((int)t->metric != m || !t->published)
+				continue;
+			if (t->dim == DIM_TOTAL) {
+				add(&tot, &t->counts);
+				add(&totals, &t->counts);
+				continue;
+			}
+			add(&bd, &t->counts);
+			if (m == METRIC_RUNAWAY_EPISODES_PER_1000_DAYS &&
+			    t->period_type != PERIOD_MONTH) {
+				add(&runaway_bd, &t->counts);
+				if (t->dim == DIM_ADVOCATE || t->dim == DIM_SEX ||
+				    t->dim == DIM_AGE_BAND)
+					add(&advocate_sex_age[t->period_type], &t->counts);
+			}
+		}
+		printf("%s\"%s\":{", m ? "," : "", metrics_catalog[m].id);
+		put_json("totals", &tot, true);
+		put_json("breakdowns", &bd, false);
+		printf("}");
+	}
+	printf("},\"goals\":{");
+	put_json("totals", &totals, true);
+	for (int p = PERIOD_QUARTER; p < PERIOD_TYPE_COUNT; p++) {
+		char name[64];
+		snprintf(name, sizeof(name), "advocate_sex_age_%s", pt_name[p - PERIOD_QUARTER]);
+		put_json(name, &advocate_sex_age[p], true);
+	}
+	put_json("runaway_breakdowns", &runaway_bd, false);
+	printf("}}\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_release b;
 	bench_release_defaults(&b, DISCLOSURE_SUPPRESS);
 	int runs = 1;
-	bool quiet = false;
+	bool quiet = false, json = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quiet") == 0) {
 			quiet = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -180,7 +247,9 @@ int main(int argc, char **argv)
 			best = seconds;
 		release_view_free(&view);
 	}
-	if (quiet)
+	if (json)
+		report_json(&pub, best);
+	else if (quiet)
 		printf("protection: %.3f s\n", best);
 	else
 		report(&pub, best);
