@@ -37,7 +37,9 @@
  *      otherwise the star that needs the cheapest new cells is hidden:
  *      months before quarters before years, totals only for a secret total,
  *      never a frozen published cell, never an empty cell outside a small
- *      group. Every cell a star hides is protected by that star too.
+ *      group. Every cell a star hides is protected by that star too. A
+ *      count only the last resort could protect waits for every other
+ *      secret first (the work queue, once).
  *   4. The room of a star is a proof: the attacker's feasible set contains
  *      the whole segment, so the interval of x is at least that wide
  *      whatever else is published. tests/audit/ checks the outcome with a
@@ -71,6 +73,7 @@
 #define VAR_QUEUED 0x04u /* in the work queue */
 #define VAR_ZERO   0x10u /* known to be 0 from published zeros (find_known_zeros) */
 #define VAR_PIN    0x20u /* a published 0 that pins a secret count: never a complement */
+#define VAR_LATER  0x40u /* sent to the back of the queue once (protect: the last resort) */
 
 /* Relations in compressed rows: relation r has members
  * rel_var[rel_start[r] .. rel_start[r + 1]) with signs rel_sign (+1 the
@@ -658,6 +661,13 @@ static bool enqueue(struct engine *e, uint32_t v)
 	e->queue[e->queue_tail++] = v;
 	e->var[v] |= VAR_QUEUED;
 	return true;
+}
+
+/* Puts root v, taken off the queue, at its back again. */
+static bool requeue(struct engine *e, uint32_t v)
+{
+	e->var[v] &= (uint8_t)~VAR_QUEUED;
+	return enqueue(e, v);
 }
 
 /* Makes root v secret and hides every cell holding it. */
@@ -2340,7 +2350,8 @@ static bool lift_found(struct engine *e, uint32_t x, uint32_t den, int64_t need,
 
 static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps);
 
-/* Makes sure secret root x has k - 1 of room (see the file comment). */
+/* Makes sure secret root x has k - 1 of room (see the file comment), or
+ * puts x at the back of the queue once before the last resort. */
 static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 {
 	const int64_t need = e->k - 1;
@@ -2450,6 +2461,15 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 	if (!ok) {
 		star_free(&best);
 		return false;
+	}
+	if (!found && !(e->var[x] & VAR_LATER)) {
+		/* the last resort raises totals and longer periods: first let
+		 * every other secret be protected, whose stars often leave x
+		 * room among cells hidden already (at 20,000 children: 36 more
+		 * totals published, 14 breakdown cells fewer) */
+		star_free(&best);
+		e->var[x] |= VAR_LATER;
+		return requeue(e, x);
 	}
 	if (!found && !try_fallback(e, t, period, group, field, need, &best, &found)) {
 		star_free(&best);

@@ -51,8 +51,9 @@ floor() {
 [ "$(jq '.primary > 1000 and .secondary > 1000 and .goals.totals.safe > 1000' <<<"$report")" = true ] ||
 	fail "nothing to protect: $(jq -c '{primary, secondary, goals}' <<<"$report")"
 
-# Measured 88.5% (1333 / 1506); goal 100% (a total hidden only when unsafe).
-floor .goals.totals 87 "totals, every metric and period type"
+# Measured 90.9% (1369 / 1506; 88.5% before the last resort waited for the
+# other secrets); goal 100% (a total hidden only when unsafe).
+floor .goals.totals 90 "totals, every metric and period type"
 # Measured 66.0% (124 / 188); goal 90%. Tiny sex and age groups cap these
 # (docs/privacy.md explains why 90% cannot be met at 20,000 children).
 floor .goals.advocate_sex_age_quarter 64 "runaway rate by advocate, sex, age band, quarters"
