@@ -150,8 +150,11 @@ struct engine {
 	uint32_t lift_var;                   /* search mode: the numerator whose cap is
 	                                        lifted by its denominator's star, or NO_VAR */
 	int64_t lift_ub;                     /* its lifted cap (lift_var only) */
-	bool lift_rising;                    /* search mode: no cap on a term rising with
-	                                        x (chain_found checks the sum) */
+	bool lift_rising;                    /* search mode: no cap on a term of x's
+	                                        group rising with x (chain_found checks
+	                                        the sum) */
+	enum dim lift_dim;                   /* x's breakdown (lift_rising) */
+	uint32_t lift_group;                 /* x's group (lift_rising) */
 	int32_t *star_of;                    /* per root: its own saved star, or -1 */
 	int64_t *star_rise;                  /* per root: how far its own star raises it */
 	size_t *saved_first;                 /* saved star s: terms saved_first[s] .. [s + 1) */
@@ -985,16 +988,30 @@ static int tau_coef(const struct tau *tau, enum period_type type, int32_t period
 
 /* Room of a set of terms moved together by +1 per unit: how far up and down
  * (in units) before a bound is hit. */
+/* Whether root v is a count of x's group (lift_rising): x's column, its
+ * denominators and their longer periods, not a partner's. */
+static bool in_lift_group(struct engine *e, uint32_t v)
+{
+	for (size_t j = e->var_first[v]; j < e->var_first[v + 1]; j++) {
+		uint32_t row, group;
+		const struct metrics_table *t = cell_table(e, e->var_cells[j] / 2, &row, &group);
+		if (t->dim == e->lift_dim && group == e->lift_group)
+			return true;
+	}
+	return false;
+}
+
 static void room(struct engine *e, const struct term *terms, int n, int64_t *up, int64_t *down)
 {
 	int64_t u = UNBOUNDED, d = UNBOUNDED;
 	for (int i = 0; i < n; i++) {
 		uint32_t v = terms[i].var;
 		int64_t val = var_value(e, v), lb = lower_bound(e, v);
-		int64_t ub = terms[i].attached                     ? UNBOUNDED
-		             : v == e->lift_var                    ? e->lift_ub
-		             : e->lift_rising && terms[i].coef > 0 ? UNBOUNDED
-		                                                   : upper_bound(e, v);
+		int64_t ub = terms[i].attached  ? UNBOUNDED
+		             : v == e->lift_var ? e->lift_ub
+		             : e->lift_rising && terms[i].coef > 0 && in_lift_group(e, v)
+		                 ? UNBOUNDED
+		                 : upper_bound(e, v);
 		int64_t rise = ub >= UNBOUNDED ? UNBOUNDED : ub - val, fall = val - lb;
 		if (rise < 0)
 			rise = 0;
@@ -2472,7 +2489,8 @@ static bool apply_star(struct engine *e, const struct star *s)
 /*
  * The chain's second level (screened positive x, screened den, returned
  * den2): x's star was found with x moving with den and no cap on the terms
- * rising with x (lift_rising), so den may rise past den2. It holds when a
+ * of x's group rising with x (lift_rising; its partners keep their caps),
+ * so den may rise past den2. It holds when a
  * star of den2's own in which den does not move (no numerator with its
  * denominator: den2 falls only to its numerator), found for the purpose,
  * raises den2 by what den needs and every bound holds on the sum of the
@@ -2575,6 +2593,8 @@ static bool protect(struct engine *e, uint32_t x, struct dim_partners *dps)
 		e->lift_var = lift_mode ? x : NO_VAR;
 		e->lift_ub = lift_mode ? sat_add(var_value(e, den), den_rise) : 0;
 		e->lift_rising = chain_mode;
+		e->lift_dim = t->dim;
+		e->lift_group = group;
 		e->free_dens = mode == 1 || mode == 3;
 		e->co_move = mode < 4 ? 0 : mode < 6 ? 1 : 3;
 		ok = search_star(e, x, need, dps, &best, &found);

@@ -51,9 +51,10 @@ floor() {
 [ "$(jq '.primary > 1000 and .secondary > 1000 and .goals.totals.safe > 1000' <<<"$report")" = true ] ||
 	fail "nothing to protect: $(jq -c '{primary, secondary, goals}' <<<"$report")"
 
-# Measured 91.2% (1373 / 1506; 88.5% before the last resort waited for the
-# other secrets); goal 100% (a total hidden only when unsafe).
-floor .goals.totals 90 "totals, every metric and period type"
+# Measured 92.5% (1393 / 1506; 88.5% before the last resort waited for the
+# other secrets and the chain's second level was lifted); goal 100% (a
+# total hidden only when unsafe).
+floor .goals.totals 91 "totals, every metric and period type"
 # Measured 66.0% (124 / 188); goal 90%. Tiny sex and age groups cap these
 # (docs/privacy.md explains why 90% cannot be met at 20,000 children).
 floor .goals.advocate_sex_age_quarter 64 "runaway rate by advocate, sex, age band, quarters"
@@ -65,10 +66,10 @@ floor .goals.advocate_sex_age_fy 40 "runaway rate by advocate, sex, age band, fi
 floor .goals.runaway_breakdowns 58 "runaway rate, every breakdown, quarter and longer"
 # The three-level chain of the trafficking screens (positive <= screened <=
 # returned) is what protection costs most; its tables (no goal of their own):
-# measured 28.9% (153 / 530) and 6.5% (10 / 153) of the breakdown cells, and
-# 56.0% (347 / 620) of days_missing_median's (27.0%, 167 / 620, before the
+# measured 27.7% (147 / 530) and 5.9% (9 / 153) of the breakdown cells, and
+# 56.3% (349 / 620) of days_missing_median's (27.0%, 167 / 620, before the
 # chain's second level was lifted by a star of the returned count).
-floor .metrics.screened_after_return_pct.breakdowns 27 "screened_after_return_pct breakdowns"
+floor .metrics.screened_after_return_pct.breakdowns 26 "screened_after_return_pct breakdowns"
 floor .metrics.screened_positive_pct.breakdowns 5 "screened_positive_pct breakdowns"
 floor .metrics.days_missing_median.breakdowns 54 "days_missing_median breakdowns"
 floor .metrics.days_missing_p90.breakdowns 54 "days_missing_p90 breakdowns"
