@@ -10,6 +10,16 @@
  *   bench_disclosure --db CONNINFO --as-of YYYY-MM-DD [--min-cell K]
  *                    [--fy-start-month M] [--timezone TZ] [--schema S]
  *                    [--publish PLAN] [--settle-days N] [--runs N] [--quiet]
+ *                    [--json]
+ *
+ * --json prints the same figures as one JSON object instead (the utility
+ * regression test, tests/integration/test_utility.sh, reads it):
+ *   {"seconds", "primary", "secondary", "frozen", "unprotected",
+ *    "goals": {NAME: {"published", "safe"}},
+ *    "metrics": {ID: {"totals": {...}, "breakdowns": {...}}}}
+ * with the goals named totals, advocate_sex_age_quarter, _year, _fy and
+ * runaway_breakdowns (every runaway-rate breakdown, quarter and longer),
+ * and per metric its tables summed over the period types.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,7 +48,7 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: bench_disclosure --db CONNINFO --as-of YYYY-MM-DD [--min-cell K]\n"
 	        "       [--fy-start-month M] [--timezone TZ] [--schema S] [--publish PLAN]\n"
-	        "       [--settle-days N] [--runs N] [--quiet]\n");
+	        "       [--settle-days N] [--runs N] [--quiet] [--json]\n");
 	exit(2);
 }
 
@@ -59,6 +69,38 @@ static void put(const char *label, const struct tally *t)
 	       t->safe ? 100.0 * (double)t->published / (double)t->safe : 100.0);
 }
 
+/* The published shares: per metric and period type (totals, breakdowns),
+ * and the ones the disclosure issue sets goals for. */
+struct figures {
+	struct tally tot[METRIC_COUNT][PERIOD_TYPE_COUNT]; /* totals */
+	struct tally bd[METRIC_COUNT][PERIOD_TYPE_COUNT];  /* breakdowns */
+	struct tally totals;                               /* every total */
+	struct tally advocate_sex_age[PERIOD_TYPE_COUNT];  /* runaway rate by these */
+	struct tally runaway_bd; /* runaway rate, every breakdown, quarter and longer */
+};
+
+static void count_figures(const struct disclosure_result *pub, struct figures *f)
+{
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < pub->table_count; i++) {
+		const struct disclosure_table *t = &pub->tables[i];
+		if (!t->published)
+			continue;
+		if (t->dim == DIM_TOTAL) {
+			add(&f->tot[t->metric][t->period_type], &t->counts);
+			add(&f->totals, &t->counts);
+			continue;
+		}
+		add(&f->bd[t->metric][t->period_type], &t->counts);
+		if (t->metric == METRIC_RUNAWAY_EPISODES_PER_1000_DAYS &&
+		    t->period_type != PERIOD_MONTH) {
+			add(&f->runaway_bd, &t->counts);
+			if (t->dim == DIM_ADVOCATE || t->dim == DIM_SEX || t->dim == DIM_AGE_BAND)
+				add(&f->advocate_sex_age[t->period_type], &t->counts);
+		}
+	}
+}
+
 static void report(const struct disclosure_result *pub, double seconds)
 {
 	static const char *const pt_name[PERIOD_TYPE_COUNT] = {"month", "quarter", "year", "fy"};
@@ -68,37 +110,19 @@ static void report(const struct disclosure_result *pub, double seconds)
 	       (unsigned long long)pub->suppressed_secondary,
 	       (unsigned long long)pub->suppressed_frozen, (unsigned long long)pub->unprotected);
 	printf("safe cells published (published / safe):\n");
-	struct tally totals = {0}, advocate_sex_age[PERIOD_TYPE_COUNT] = {{0}}, runaway_bd = {0};
+	struct figures f;
+	count_figures(pub, &f);
 	for (int m = 0; m < METRIC_COUNT; m++) {
-		struct tally tot[PERIOD_TYPE_COUNT] = {{0}}, bd[PERIOD_TYPE_COUNT] = {{0}};
-		for (size_t i = 0; i < pub->table_count; i++) {
-			const struct disclosure_table *t = &pub->tables[i];
-			if ((int)t->metric != m || !t->published)
-				continue;
-			if (t->dim == DIM_TOTAL) {
-				add(&tot[t->period_type], &t->counts);
-				add(&totals, &t->counts);
-				continue;
-			}
-			add(&bd[t->period_type], &t->counts);
-			if (m == METRIC_RUNAWAY_EPISODES_PER_1000_DAYS &&
-			    t->period_type != PERIOD_MONTH) {
-				add(&runaway_bd, &t->counts);
-				if (t->dim == DIM_ADVOCATE || t->dim == DIM_SEX ||
-				    t->dim == DIM_AGE_BAND)
-					add(&advocate_sex_age[t->period_type], &t->counts);
-			}
-		}
 		printf("%s\n", metrics_catalog[m].id);
 		for (int p = 0; p < PERIOD_TYPE_COUNT; p++) {
 			char label[96];
-			if (tot[p].safe || tot[p].published) {
+			if (f.tot[m][p].safe || f.tot[m][p].published) {
 				snprintf(label, sizeof(label), "total %s", pt_name[p]);
-				put(label, &tot[p]);
+				put(label, &f.tot[m][p]);
 			}
-			if (bd[p].safe || bd[p].published) {
+			if (f.bd[m][p].safe || f.bd[m][p].published) {
 				snprintf(label, sizeof(label), "breakdowns %s", pt_name[p]);
-				put(label, &bd[p]);
+				put(label, &f.bd[m][p]);
 			}
 		}
 	}
@@ -118,14 +142,56 @@ static void report(const struct disclosure_result *pub, double seconds)
 			put(label, &one);
 		}
 	printf("goals:\n");
-	put("totals, every metric and period type (goal 100%)", &totals);
+	put("totals, every metric and period type (goal 100%)", &f.totals);
 	for (int p = PERIOD_QUARTER; p < PERIOD_TYPE_COUNT; p++) {
 		char label[96];
 		snprintf(label, sizeof(label),
 		         "runaway rate by advocate, sex, age band, %s (goal 90%%)", pt_name[p]);
-		put(label, &advocate_sex_age[p]);
+		put(label, &f.advocate_sex_age[p]);
 	}
-	put("runaway rate, every breakdown, quarter and longer (goal 70%)", &runaway_bd);
+	put("runaway rate, every breakdown, quarter and longer (goal 70%)", &f.runaway_bd);
+}
+
+static void put_json(const char *name, const struct tally *t, bool comma)
+{
+	printf("\"%s\":{\"published\":%llu,\"safe\":%llu}%s", name,
+	       (unsigned long long)t->published, (unsigned long long)t->safe, comma ? "," : "");
+}
+
+/* The figures of report() as one JSON object (the header comment). Counts
+ * of cells only. */
+static void report_json(const struct disclosure_result *pub, double seconds)
+{
+	static const char *const pt_name[PERIOD_TYPE_COUNT] = {"quarter", "year", "fy"};
+	struct figures f;
+	count_figures(pub, &f);
+	printf("{\"seconds\":%.3f,\"primary\":%llu,\"secondary\":%llu,\"frozen\":%llu,"
+	       "\"unprotected\":%llu,\"metrics\":{",
+	       seconds, (unsigned long long)pub->suppressed_primary,
+	       (unsigned long long)pub->suppressed_secondary,
+	       (unsigned long long)pub->suppressed_frozen, (unsigned long long)pub->unprotected);
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		struct tally tot = {0}, bd = {0};
+		for (int p = 0; p < PERIOD_TYPE_COUNT; p++) {
+			tot.safe += f.tot[m][p].safe;
+			tot.published += f.tot[m][p].published;
+			bd.safe += f.bd[m][p].safe;
+			bd.published += f.bd[m][p].published;
+		}
+		printf("%s\"%s\":{", m ? "," : "", metrics_catalog[m].id);
+		put_json("totals", &tot, true);
+		put_json("breakdowns", &bd, false);
+		printf("}");
+	}
+	printf("},\"goals\":{");
+	put_json("totals", &f.totals, true);
+	for (int p = PERIOD_QUARTER; p < PERIOD_TYPE_COUNT; p++) {
+		char name[64];
+		snprintf(name, sizeof(name), "advocate_sex_age_%s", pt_name[p - PERIOD_QUARTER]);
+		put_json(name, &f.advocate_sex_age[p], true);
+	}
+	put_json("runaway_breakdowns", &f.runaway_bd, false);
+	printf("}}\n");
 }
 
 int main(int argc, char **argv)
@@ -133,10 +199,14 @@ int main(int argc, char **argv)
 	struct bench_release b;
 	bench_release_defaults(&b, DISCLOSURE_SUPPRESS);
 	int runs = 1;
-	bool quiet = false;
+	bool quiet = false, json = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quiet") == 0) {
 			quiet = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -180,7 +250,9 @@ int main(int argc, char **argv)
 			best = seconds;
 		release_view_free(&view);
 	}
-	if (quiet)
+	if (json)
+		report_json(&pub, best);
+	else if (quiet)
 		printf("protection: %.3f s\n", best);
 	else
 		report(&pub, best);
