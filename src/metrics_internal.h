@@ -10,15 +10,18 @@
  *                          moves, missing episodes per day, the
  *                          placement-moves entry cohort;
  *   metrics_pass_missing   (metrics_events.c) per event: episode-based
- *                          runaway metrics, quantiles, runaway discharges,
- *                          the 12-month entry cohort, identified after
- *                          missing;
+ *                          runaway metrics, the quantiles' counts (their
+ *                          values: metrics_quantiles_missing), runaway
+ *                          discharges, the 12-month entry cohort,
+ *                          identified after missing;
  *   metrics_pass_children  (metrics_children.c) per child: the child-based
  *                          metrics, the program's reach, identifications
  *                          per 1,000 children served;
  *   metrics_pass_cohorts   (metrics_cohorts.c) per child: permanency and
  *                          re-entry of the entry cohort, the assignment
- *                          cohort, identifications reported in 24 hours;
+ *                          cohort (its median's values:
+ *                          metrics_quantiles_assignment), identifications
+ *                          reported in 24 hours;
  *   metrics_pass_strata    (metrics_strata.c) per day in care and event: the
  *                          internal age band x setting strata behind the
  *                          advocate tables' expected counts (issue 14),
