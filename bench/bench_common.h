@@ -39,7 +39,8 @@ static inline void bench_release_defaults(struct bench_release *b, enum disclosu
 	b->metrics = (struct metrics_options){.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
 	                                      .screening_window_s =
 	                                          CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600,
-	                                      .confidence = CONFIG_DEFAULT_CONFIDENCE};
+	                                      .confidence = CONFIG_DEFAULT_CONFIDENCE,
+	                                      .threads = CONFIG_DEFAULT_METRICS_THREADS};
 	interval_init(); /* metrics_compute's quantile intervals (interval.h) */
 	release_plan_default(&b->release.settings.plan);
 	b->release.settings.settle_days = RELEASE_DEFAULT_SETTLE_DAYS;

@@ -5,17 +5,20 @@
  * daemon's), and prints the figures side by side.
  *
  *   bench_pipeline --db CONNINFO --as-of YYYY-MM-DD [--timezone TZ] [--runs N]
- *                  [--parallel N] [--state-dir DIR] [--tsv] [--marks]
+ *                  [--parallel N] [--metrics-threads N] [--state-dir DIR] [--tsv]
+ *                  [--marks]
  *   bench_pipeline --db CONNINFO --unchanged N [--fresh] [--timezone TZ] [--tsv]
  *
  * Each figure is the best of the runs (the machine may be shared); CPU
  * seconds (user + system, every thread of this process) are printed next to
  * the wall time. --state-dir DIR adds the daemon's last step, persisting
- * the snapshot (snapshot_save) under DIR. --tsv prints one tab-separated line per run and
- * a summary line for scripts (bench/run). --marks prints, on stderr, where
- * each stage began and ended on CLOCK_MONOTONIC, the clock `perf record -k
- * CLOCK_MONOTONIC` stamps its samples with, so that `perf report --time`
- * can cut a profile into stages (bench/profile.sh).
+ * the snapshot (snapshot_save) under DIR. --metrics-threads N: the metric
+ * passes' threads (config metrics_threads, default 2). --tsv prints one
+ * tab-separated line per run and a summary line for scripts (bench/run).
+ * --marks prints, on stderr, where each stage began and ended on
+ * CLOCK_MONOTONIC, the clock `perf record -k CLOCK_MONOTONIC` stamps its
+ * samples with, so that `perf report --time` can cut a profile into stages
+ * (bench/profile.sh).
  *
  * --unchanged N times, instead, what the daemon's refresh loop does when the
  * refresh key (max(batch_id)) has not moved: src/daemon.c refresh_once()
@@ -84,11 +87,12 @@ static double cpu_seconds(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_pipeline --db CONNINFO --as-of YYYY-MM-DD "
-	                "[--timezone TZ] [--runs N] [--parallel N] [--state-dir DIR] "
-	                "[--tsv] [--marks]\n"
-	                "       bench_pipeline --db CONNINFO --unchanged N [--fresh] [--timezone "
-	                "TZ] [--tsv]\n");
+	fprintf(stderr,
+	        "usage: bench_pipeline --db CONNINFO --as-of YYYY-MM-DD "
+	        "[--timezone TZ] [--runs N] [--parallel N] [--metrics-threads N] [--state-dir DIR] "
+	        "[--tsv] [--marks]\n"
+	        "       bench_pipeline --db CONNINFO --unchanged N [--fresh] [--timezone TZ] "
+	        "[--tsv]\n");
 	exit(2);
 }
 
@@ -105,8 +109,8 @@ static void stage_done(struct run_figures *fig, enum stage s, double started, do
 }
 
 /* One refresh, freeing as the daemon frees. */
-static bool run_once(const struct source_options *source, int32_t as_of, const char *state_dir,
-                     bool marks, int run, struct run_figures *fig)
+static bool run_once(const struct source_options *source, int32_t as_of, int metrics_threads,
+                     const char *state_dir, bool marks, int run, struct run_figures *fig)
 {
 	struct model_raw raw = {0};
 	struct source_stats stats = {0};
@@ -118,7 +122,8 @@ static bool run_once(const struct source_options *source, int32_t as_of, const c
 	struct metrics_options metrics = {.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
 	                                  .screening_window_s =
 	                                      (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600,
-	                                  .confidence = CONFIG_DEFAULT_CONFIDENCE};
+	                                  .confidence = CONFIG_DEFAULT_CONFIDENCE,
+	                                  .threads = metrics_threads};
 	bool have_model = false, have_metrics = false, have_protected = false;
 	struct snapshot *snap = NULL;
 	enum model_failure model_failure;
@@ -290,17 +295,19 @@ static int run_unchanged(const struct source_options *source, int times, bool fr
 
 int main(int argc, char **argv)
 {
-	static const struct option long_options[] = {{"db", required_argument, NULL, 'd'},
-	                                             {"as-of", required_argument, NULL, 'a'},
-	                                             {"timezone", required_argument, NULL, 't'},
-	                                             {"runs", required_argument, NULL, 'r'},
-	                                             {"parallel", required_argument, NULL, 'p'},
-	                                             {"state-dir", required_argument, NULL, 's'},
-	                                             {"tsv", no_argument, NULL, 'v'},
-	                                             {"marks", no_argument, NULL, 'm'},
-	                                             {"unchanged", required_argument, NULL, 'u'},
-	                                             {"fresh", no_argument, NULL, 'f'},
-	                                             {NULL, 0, NULL, 0}};
+	static const struct option long_options[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"as-of", required_argument, NULL, 'a'},
+	    {"timezone", required_argument, NULL, 't'},
+	    {"runs", required_argument, NULL, 'r'},
+	    {"parallel", required_argument, NULL, 'p'},
+	    {"metrics-threads", required_argument, NULL, 'M'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"tsv", no_argument, NULL, 'v'},
+	    {"marks", no_argument, NULL, 'm'},
+	    {"unchanged", required_argument, NULL, 'u'},
+	    {"fresh", no_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0}};
 	/* The daemon's defaults (src/config.c). */
 	struct source_options source = {.conninfo = "",
 	                                .schema = "deid",
@@ -311,7 +318,7 @@ int main(int argc, char **argv)
 	const char *state_dir = NULL;
 	bool tsv = false, marks = false, fresh = false;
 	int32_t as_of = 0;
-	int runs = 3, unchanged = 0;
+	int runs = 3, unchanged = 0, metrics_threads = CONFIG_DEFAULT_METRICS_THREADS;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
 		switch (opt) {
@@ -330,6 +337,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			source.parallel = atoi(optarg);
+			break;
+		case 'M':
+			metrics_threads = atoi(optarg);
 			break;
 		case 's':
 			state_dir = optarg;
@@ -364,7 +374,7 @@ int main(int argc, char **argv)
 		best.seconds[s] = best.cpu[s] = 1e300;
 	best.total = 1e300;
 	for (int run = 0; run < runs; run++) {
-		if (!run_once(&source, as_of, state_dir, marks, run, &fig))
+		if (!run_once(&source, as_of, metrics_threads, state_dir, marks, run, &fig))
 			return 1;
 		if (tsv) {
 			printf("run\t%d", run);
@@ -410,8 +420,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	printf("rows pulled: %zu (%.1f MB of COPY text), cells computed: %zu, "
-	       "%d connection(s), best of %d runs\n",
-	       best.rows, (double)best.bytes / 1e6, best.cells, source.parallel, runs);
+	       "%d connection(s), %d metrics thread(s), best of %d runs\n",
+	       best.rows, (double)best.bytes / 1e6, best.cells, source.parallel, metrics_threads,
+	       runs);
 	for (int s = 0; s < STAGE_COUNT; s++)
 		if (s != PERSIST || state_dir != NULL)
 			printf("  %-26s %8.3f s  (CPU %.3f s)\n", stage_titles[s], best.seconds[s],

@@ -22,6 +22,7 @@
 #include "casa/date.h"
 #include "casa/interval.h"
 #include "casa/log.h"
+#include "casa/metrics.h"
 #include "casa/release.h"
 #include "casa/version.h"
 
@@ -109,6 +110,9 @@ static const struct config_key config_keys[] = {
     {"confidence", KEY_LEVEL, FIELD(confidence), 0, 0,
      "level of every published interval, 0.80 to 0.999 (default " DEFAULT_TEXT(
          CONFIG_DEFAULT_CONFIDENCE) ")"},
+    {"metrics_threads", KEY_INT, FIELD(metrics_threads), 1, METRICS_THREADS_MAX,
+     "threads computing the metrics, each over a slice of the children (default " DEFAULT_TEXT(
+         CONFIG_DEFAULT_METRICS_THREADS) ")"},
     {"cors_origins", KEY_STRING, FIELD(cors_origins), 0, 0,
      "comma-separated allowed CORS origins, * for any (default none)"},
     {"api_tokens", KEY_STRING, FIELD(api_tokens), 0, 0,
@@ -446,6 +450,7 @@ static bool set_defaults(struct config *config)
 	release_plan_default(&config->publish);
 	config->settle_days = RELEASE_DEFAULT_SETTLE_DAYS;
 	config->confidence = CONFIG_DEFAULT_CONFIDENCE;
+	config->metrics_threads = CONFIG_DEFAULT_METRICS_THREADS;
 	config->statement_timeout_s = 600;
 	config->connect_timeout_s = 10;
 	config->max_age_s = 86400;

@@ -209,6 +209,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	metrics_options.fy_start_month = config->fy_start_month;
 	metrics_options.screening_window_s = (int64_t)config->screening_window_hours * 3600;
 	metrics_options.confidence = config->confidence;
+	metrics_options.threads = config->metrics_threads;
 	if (!metrics_compute(&model, &metrics_options, &metrics, &metrics_failure)) {
 		snprintf(err, DAEMON_ERROR_LEN, "metrics: %s",
 		         metrics_failure_text(metrics_failure));

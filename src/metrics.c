@@ -1,9 +1,10 @@
 /*
  * metrics.c — metrics_compute(), which lays out every table of the catalog
  * (metrics_catalog.c) and runs the passes of metrics_days.c,
- * metrics_events.c, metrics_children.c and metrics_strata.c (two threads
- * when available); and the lookups into a result. The reading of every rule
- * is docs/metrics.md.
+ * metrics_events.c, metrics_children.c, metrics_cohorts.c and
+ * metrics_strata.c over slices of children on options->threads threads,
+ * sums the slices and then runs the quantile passes; and the lookups into
+ * a result. The reading of every rule is docs/metrics.md.
  */
 #include "metrics_internal.h"
 
@@ -12,6 +13,10 @@
 #include <string.h>
 
 #include "casa/interval.h"
+
+/* METRICS_THREADS_MAX as text, for the failure's phrase. */
+#define THREADS_MAX_TEXT(macro)  THREADS_MAX_TEXT_(macro)
+#define THREADS_MAX_TEXT_(value) #value
 
 long metrics_table_key(enum metric_id metric, enum period_type period_type, enum dim dim)
 {
@@ -190,14 +195,178 @@ static void copy_days_in_care(struct metrics_ctx *ctx)
 	}
 }
 
-/* The second thread's share: the missing and cohort passes, half the days
- * pass and the strata of the advocate comparison. */
-static void *run_second_thread(void *arg)
+/* ---- slices of children on threads ---- */
+
+/* One slice after the first (which the main ctx runs, into the result's
+ * tables): a ctx with the main one's axes and settings, and its own zeroed
+ * copy of every table and stamp array. */
+struct metrics_worker {
+	struct metrics_ctx ctx;       /* axes borrowed from the main ctx */
+	struct metrics_table *tables; /* copies of the result's tables, own cells */
+	size_t table_count;           /* entries in tables */
+	pthread_t thread;             /* when started */
+	bool started;                 /* the thread runs (else run inline) */
+	bool ok;                      /* its passes succeeded */
+};
+
+/* Where slice k of n begins: at the k/n share of the episodes, moved on to
+ * the first episode of a child, so a child is in one slice only (its
+ * stamps, reference days and cohorts see all its episodes). */
+static size_t slice_first(const struct model *model, unsigned k, unsigned n)
 {
-	return metrics_pass_missing(arg) && metrics_pass_cohorts(arg) &&
-	               metrics_pass_days(arg, METRICS_DAYS_SEGMENTED) && metrics_pass_strata(arg)
-	           ? arg
-	           : NULL;
+	size_t e = (size_t)((uint64_t)model->episode_count * k / n);
+	while (e > 0 && e < model->episode_count &&
+	       model->episodes[e].child == model->episodes[e - 1].child)
+		e++;
+	return e;
+}
+
+/* Every count of one slice. */
+static bool run_slice(struct metrics_ctx *ctx)
+{
+	return metrics_pass_children(ctx) && metrics_pass_days(ctx) && metrics_pass_missing(ctx) &&
+	       metrics_pass_cohorts(ctx) && metrics_pass_strata(ctx);
+}
+
+static void *run_worker(void *arg)
+{
+	struct metrics_worker *w = arg;
+	w->ok = run_slice(&w->ctx);
+	return NULL;
+}
+
+/* Frees what the worker owns (not the borrowed axes). */
+static void worker_free(struct metrics_worker *w)
+{
+	for (int m = 0; m < METRIC_COUNT; m++)
+		for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
+			for (int d = 0; d < DIM_COUNT; d++)
+				free(w->ctx.stamp[m][t][d]);
+	metrics_strata_free(&w->ctx);
+	for (size_t i = 0; i < w->table_count; i++)
+		free(w->tables[i].cells);
+	free(w->tables);
+	memset(w, 0, sizeof *w);
+}
+
+/* -fanalyzer: "leak" of a stamp or cell array: each is stored in
+ * w->ctx.stamp[m][t][d] or w->tables[i].cells (variable indices, which
+ * GCC 12 does not follow) before any return, and worker_free() frees every
+ * entry. */
+CASA_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
+static bool worker_init(struct metrics_worker *w, const struct metrics_ctx *main_ctx,
+                        const struct metrics_result *out, size_t first, size_t last)
+{
+	memset(w, 0, sizeof *w);
+	w->ctx = *main_ctx;
+	w->ctx.strata = NULL;
+	w->ctx.episode_first = first;
+	w->ctx.episode_last = last;
+	memset(w->ctx.stamp, 0, sizeof w->ctx.stamp);
+	w->tables = calloc(out->table_count ? out->table_count : 1, sizeof *w->tables);
+	if (!w->tables)
+		return false;
+	w->table_count = out->table_count;
+	for (size_t i = 0; i < out->table_count; i++) {
+		size_t cells = (size_t)out->tables[i].period_count * out->tables[i].group_count;
+		w->tables[i] = out->tables[i];
+		w->tables[i].cells = calloc(cells ? cells : 1, sizeof *w->tables[i].cells);
+		if (!w->tables[i].cells)
+			return false;
+	}
+	for (int m = 0; m < METRIC_COUNT; m++)
+		for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
+			for (int d = 0; d < DIM_COUNT; d++) {
+				const struct metrics_table *table = main_ctx->tab[m][t][d];
+				if (!table)
+					continue;
+				size_t cells = (size_t)table->period_count * table->group_count;
+				w->ctx.tab[m][t][d] = &w->tables[table - out->tables];
+				w->ctx.stamp[m][t][d] =
+				    calloc(cells ? cells : 1, sizeof *w->ctx.stamp[m][t][d]);
+				if (!w->ctx.stamp[m][t][d])
+					return false;
+			}
+	for (int m = 0; m < METRIC_COUNT; m++)
+		for (int t = 0; t < PERIOD_TYPE_COUNT; t++)
+			for (uint32_t k = 0; k < w->ctx.slot_count[m][t]; k++) {
+				struct metrics_slot *slot = &w->ctx.slots[m][t][k];
+				slot->table = w->ctx.tab[m][t][slot->dim];
+				slot->stamp = w->ctx.stamp[m][t][slot->dim];
+			}
+	return true;
+}
+CASA_ANALYZER_END
+
+/* Adds a worker's counts into the result: every count is an integer sum,
+ * and a child's episodes are all in one slice, so the distinct children
+ * of the slices add up. The quantiles and expected counts come later. */
+static void worker_merge(struct metrics_ctx *main_ctx, struct metrics_result *out,
+                         const struct metrics_worker *w)
+{
+	for (size_t i = 0; i < out->table_count; i++) {
+		struct metrics_cell *to = out->tables[i].cells;
+		const struct metrics_cell *from = w->tables[i].cells;
+		size_t cells = (size_t)out->tables[i].period_count * out->tables[i].group_count;
+		for (size_t c = 0; c < cells; c++) {
+			to[c].numerator += from[c].numerator;
+			to[c].denominator += from[c].denominator;
+			to[c].children += from[c].children;
+		}
+	}
+	metrics_strata_merge(main_ctx, &w->ctx);
+}
+
+static void *run_quantiles_assignment(void *arg)
+{
+	return metrics_quantiles_assignment(arg) ? arg : NULL;
+}
+
+/* The slices: the main ctx runs the first, each worker one of the
+ * others, on its own thread when one starts. */
+static bool run_slices(struct metrics_ctx *ctx, struct metrics_result *out,
+                       struct metrics_worker *workers, unsigned n)
+{
+	bool ok = true;
+	for (unsigned k = 1; k < n; k++) {
+		struct metrics_worker *w = &workers[k - 1];
+		if (!worker_init(w, ctx, out, slice_first(ctx->model, k, n),
+		                 slice_first(ctx->model, k + 1, n))) {
+			ok = false;
+			break;
+		}
+		w->started = pthread_create(&w->thread, NULL, run_worker, w) == 0;
+	}
+	ok = ok && run_slice(ctx);
+	for (unsigned k = 1; k < n; k++) {
+		struct metrics_worker *w = &workers[k - 1];
+		if (w->started)
+			pthread_join(w->thread, NULL);
+		else if (ok && w->tables)
+			w->ok = run_slice(&w->ctx);
+		ok = ok && w->ok;
+	}
+	if (ok)
+		for (unsigned k = 1; k < n; k++)
+			worker_merge(ctx, out, &workers[k - 1]);
+	for (unsigned k = 1; k < n; k++)
+		worker_free(&workers[k - 1]);
+	return ok;
+}
+
+/* The two quantile passes, on two threads when there are. */
+static bool run_quantiles(struct metrics_ctx *ctx, unsigned n)
+{
+	pthread_t thread;
+	bool threaded = n > 1 && pthread_create(&thread, NULL, run_quantiles_assignment, ctx) == 0;
+	bool assignment_ok = threaded || metrics_quantiles_assignment(ctx);
+	bool missing_ok = metrics_quantiles_missing(ctx);
+	if (threaded) {
+		void *ret = NULL;
+		pthread_join(thread, &ret);
+		assignment_ok = ret != NULL;
+	}
+	return assignment_ok && missing_ok;
 }
 
 const char *metrics_failure_text(enum metrics_failure failure)
@@ -211,6 +380,8 @@ const char *metrics_failure_text(enum metrics_failure failure)
 		return "screening window is not a positive number of seconds";
 	case METRICS_FAILED_CONFIDENCE:
 		return "confidence level is not one an interval accepts";
+	case METRICS_FAILED_THREADS:
+		return "thread count is not 1.." THREADS_MAX_TEXT(METRICS_THREADS_MAX);
 	}
 	return "unknown failure";
 }
@@ -240,6 +411,10 @@ bool metrics_compute(const struct model *model, const struct metrics_options *op
 		why = METRICS_FAILED_CONFIDENCE;
 		goto fail;
 	}
+	if (options->threads < 1 || options->threads > METRICS_THREADS_MAX) {
+		why = METRICS_FAILED_THREADS;
+		goto fail;
+	}
 	out->as_of = model->as_of;
 	out->fy_start_month = options->fy_start_month;
 	if (model->county_count) {
@@ -256,20 +431,20 @@ bool metrics_compute(const struct model *model, const struct metrics_options *op
 	if (!ctx_init(&ctx, model, options, out))
 		goto fail;
 
-	/* Two threads over disjoint tables, shares measured to take about
-	 * the same time: the child pass and the constant-breakdown half of the
-	 * days pass here; the missing pass and the other half there. */
-	pthread_t thread;
-	bool threaded = pthread_create(&thread, NULL, run_second_thread, &ctx) == 0;
-	bool second_ok = threaded || run_second_thread(&ctx) != NULL;
-	bool first_ok =
-	    metrics_pass_children(&ctx) && metrics_pass_days(&ctx, METRICS_DAYS_CONSTANT);
-	if (threaded) {
-		void *ret = NULL;
-		pthread_join(thread, &ret);
-		second_ok = ret != NULL;
+	/* Slices of children on options->threads threads, then the
+	 * quantiles, which need every cell's count. */
+	unsigned n = (unsigned)options->threads;
+	struct metrics_worker *workers = NULL;
+	if (n > 1) {
+		workers = calloc(n - 1, sizeof *workers);
+		if (!workers)
+			goto fail;
 	}
-	if (!first_ok || !second_ok)
+	ctx.episode_first = 0;
+	ctx.episode_last = slice_first(model, 1, n);
+	bool counted = run_slices(&ctx, out, workers, n);
+	free(workers);
+	if (!counted || !run_quantiles(&ctx, n))
 		goto fail;
 	copy_days_in_care(&ctx);
 	metrics_strata_finish(&ctx);

@@ -314,7 +314,7 @@ bool metrics_pass_children(struct metrics_ctx *ctx)
 		if (!s.rows[t] || !s.touched[t])
 			goto fail;
 	}
-	for (size_t first = 0; first < model->episode_count;) {
+	for (size_t first = ctx->episode_first; first < ctx->episode_last;) {
 		uint32_t child = model->episodes[first].child;
 		size_t last = metrics_child_end(model, first);
 		if (!collect_moves(model, &s, first, last))

@@ -153,8 +153,8 @@ static int32_t assignment_groups(const struct metrics_ctx *ctx, const struct mod
 
 /* The assignment cohort of one episode: dated on s, the start of its first
  * (earliest-starting) assignment; every episode is `assigned`. */
-static void add_assignment(struct metrics_ctx *ctx, struct cohort_scratch *s,
-                           const struct metrics_birthdays *birthdays, uint32_t child, size_t e)
+static void add_assignment(struct metrics_ctx *ctx, const struct metrics_birthdays *birthdays,
+                           uint32_t child, size_t e)
 {
 	const struct model_episode *episode = &ctx->model->episodes[e];
 	if (episode->assignment_count == 0)
@@ -172,9 +172,6 @@ static void add_assignment(struct metrics_ctx *ctx, struct cohort_scratch *s,
 			metrics_add_groups(ctx, METRIC_PERMANENCY_12M_AFTER_ASSIGNMENT_PCT, type,
 			                   row, groups, permanent, 1, child);
 	}
-	s->items[s->item_count].days = start - episode->removal_date;
-	s->items[s->item_count].episode = (uint32_t)e;
-	s->item_count++;
 }
 
 /* trafficking_reported_le_24h_pct for the identifications of one episode. */
@@ -234,31 +231,46 @@ static bool fill_medians(struct metrics_ctx *ctx, const struct cohort_scratch *s
 bool metrics_pass_cohorts(struct metrics_ctx *ctx)
 {
 	const struct model *model = ctx->model;
-	struct cohort_scratch s = {NULL, 0};
-	if (model->episode_count) {
-		s.items = malloc(model->episode_count * sizeof(*s.items));
-		if (!s.items)
-			goto fail;
-	}
-	for (size_t first = 0; first < model->episode_count;) {
+	for (size_t first = ctx->episode_first; first < ctx->episode_last;) {
 		uint32_t child = model->episodes[first].child;
 		size_t last = metrics_child_end(model, first);
 		struct metrics_birthdays birthdays;
 		metrics_birthdays_of(model->children[child].birth_month, &birthdays);
 		add_entries(ctx, &birthdays, child, first, last);
 		for (size_t e = first; e < last; e++) {
-			add_assignment(ctx, &s, &birthdays, child, e);
+			add_assignment(ctx, &birthdays, child, e);
 			add_reports(ctx, &birthdays, child, &model->episodes[e]);
 		}
 		first = last;
 	}
+	return true;
+}
+
+bool metrics_quantiles_assignment(struct metrics_ctx *ctx)
+{
+	const struct model *model = ctx->model;
+	struct cohort_scratch s = {NULL, 0};
+	bool ok = false;
+	/* at least one: never a NULL array to index */
+	s.items = malloc((model->episode_count ? model->episode_count : 1) * sizeof(*s.items));
+	if (!s.items)
+		goto fail;
+	/* The assignment cohort of every slice (add_assignment): each episode
+	 * with an assignment, by the start of its first one. */
+	for (size_t e = 0; e < model->episode_count; e++) {
+		const struct model_episode *episode = &model->episodes[e];
+		if (episode->assignment_count == 0)
+			continue;
+		s.items[s.item_count].days =
+		    model->assignments[episode->first_assignment].start_date -
+		    episode->removal_date;
+		s.items[s.item_count].episode = (uint32_t)e;
+		s.item_count++;
+	}
 	if (s.item_count)
 		qsort(s.items, s.item_count, sizeof(*s.items), compare_item);
-	if (!fill_medians(ctx, &s))
-		goto fail;
-	free(s.items);
-	return true;
+	ok = fill_medians(ctx, &s);
 fail:
 	free(s.items);
-	return false;
+	return ok;
 }

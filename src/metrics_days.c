@@ -255,7 +255,7 @@ static void add_entry_cohort(struct metrics_ctx *ctx, const struct model_episode
 /* Moves dated on days in care add to the numerators of
  * moves_per_1000_days_in_care; no stamp: the move's day in care already
  * counts the child in the same cell (copied in metrics.c). */
-static void add_moves(struct metrics_ctx *ctx, uint32_t dims, const struct model_episode *episode,
+static void add_moves(struct metrics_ctx *ctx, const struct model_episode *episode,
                       uint32_t groups[DIM_COUNT], const struct metrics_birthdays *birthdays,
                       const struct days_scratch *scratch)
 {
@@ -273,7 +273,7 @@ static void add_moves(struct metrics_ctx *ctx, uint32_t dims, const struct model
 			uint32_t row = metrics_row(ctx, (enum period_type)t, day);
 			for (int d = 0; d < DIM_COUNT; d++) {
 				struct metrics_table *table = ctx->tab[metric][t][d];
-				if (table && (dims & DIM_BIT(d)))
+				if (table)
 					table->cells[(size_t)row * table->group_count + groups[d]]
 					    .numerator++;
 			}
@@ -283,9 +283,8 @@ static void add_moves(struct metrics_ctx *ctx, uint32_t dims, const struct model
 
 /* Missing episodes beginning on a day in care: numerators of
  * runaway_episodes_per_1000_days, in the group of their begin day. */
-static void add_missing_events(struct metrics_ctx *ctx, uint32_t dims,
-                               const struct model_episode *episode, uint32_t child,
-                               uint32_t groups[DIM_COUNT],
+static void add_missing_events(struct metrics_ctx *ctx, const struct model_episode *episode,
+                               uint32_t child, uint32_t groups[DIM_COUNT],
                                const struct metrics_birthdays *birthdays,
                                const struct days_scratch *scratch)
 {
@@ -303,8 +302,7 @@ static void add_missing_events(struct metrics_ctx *ctx, uint32_t dims,
 		for (int t = 0; t < PERIOD_TYPE_COUNT; t++) {
 			uint32_t row = metrics_row(ctx, (enum period_type)t, day);
 			for (int d = 0; d < DIM_COUNT; d++)
-				if (ctx->tab[METRIC_RUNAWAY_EPISODES_PER_1000_DAYS][t][d] &&
-				    (dims & DIM_BIT(d)))
+				if (ctx->tab[METRIC_RUNAWAY_EPISODES_PER_1000_DAYS][t][d])
 					metrics_cell_add(ctx, METRIC_RUNAWAY_EPISODES_PER_1000_DAYS,
 					                 (enum period_type)t, (enum dim)d, row,
 					                 groups[d], 1, 0, child);
@@ -312,7 +310,7 @@ static void add_missing_events(struct metrics_ctx *ctx, uint32_t dims,
 	}
 }
 
-bool metrics_pass_days(struct metrics_ctx *ctx, uint32_t dims)
+bool metrics_pass_days(struct metrics_ctx *ctx)
 {
 	const struct model *model = ctx->model;
 	const enum metric_id days_metric = METRIC_RUNAWAY_EPISODES_PER_1000_DAYS;
@@ -320,7 +318,7 @@ bool metrics_pass_days(struct metrics_ctx *ctx, uint32_t dims)
 	uint32_t last_child = UINT32_MAX;
 	struct metrics_birthdays birthdays = {{0, 0, 0, 0}};
 
-	for (size_t e = 0; e < model->episode_count; e++) {
+	for (size_t e = ctx->episode_first; e < ctx->episode_last; e++) {
 		const struct model_episode *episode = &model->episodes[e];
 		uint32_t child = episode->child;
 		const struct model_child *kid = &model->children[child];
@@ -340,26 +338,19 @@ bool metrics_pass_days(struct metrics_ctx *ctx, uint32_t dims)
 		if (!merge_assignments(model, episode, start, end, &scratch.assigned) ||
 		    !metrics_episode_moves(model, episode, &scratch.moves))
 			goto fail;
-		if (dims & DIM_BIT(DIM_TOTAL))
-			add_constant_segment(ctx, days_metric, groups, start, end, child);
-		if (dims & DIM_BIT(DIM_AGE_BAND))
-			add_age_segments(ctx, days_metric, &birthdays, start, end, child);
-		if (dims & DIM_BIT(DIM_ADVOCATE))
-			add_advocate_segments(ctx, days_metric, &scratch.assigned, start, end,
-			                      child);
-		if ((dims & DIM_BIT(DIM_SETTING)) &&
-		    !add_setting_segments(ctx, days_metric, episode, start, end, child,
+		add_constant_segment(ctx, days_metric, groups, start, end, child);
+		add_age_segments(ctx, days_metric, &birthdays, start, end, child);
+		add_advocate_segments(ctx, days_metric, &scratch.assigned, start, end, child);
+		if (!add_setting_segments(ctx, days_metric, episode, start, end, child,
 		                          &scratch.points))
 			goto fail;
-		add_moves(ctx, dims, episode, groups, &birthdays, &scratch);
-		add_missing_events(ctx, dims, episode, child, groups, &birthdays, &scratch);
+		add_moves(ctx, episode, groups, &birthdays, &scratch);
+		add_missing_events(ctx, episode, child, groups, &birthdays, &scratch);
 
 		/* Entry cohort (its own tables, every dim): age at removal;
 		 * advocate split per day. */
-		if (dims & DIM_BIT(DIM_TOTAL)) {
-			groups[DIM_AGE_BAND] = metrics_band_on(&birthdays, start);
-			add_entry_cohort(ctx, episode, child, groups, &birthdays, &scratch);
-		}
+		groups[DIM_AGE_BAND] = metrics_band_on(&birthdays, start);
+		add_entry_cohort(ctx, episode, child, groups, &birthdays, &scratch);
 	}
 	free(scratch.points.v);
 	free(scratch.assigned.v);

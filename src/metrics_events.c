@@ -235,17 +235,10 @@ static bool fill_quantiles(struct metrics_ctx *ctx, const struct quantile_item *
 bool metrics_pass_missing(struct metrics_ctx *ctx)
 {
 	const struct model *model = ctx->model;
-	struct quantile_item *items = NULL;
-	size_t item_count = 0;
 	struct metrics_birthdays birthdays = {{0, 0, 0, 0}};
 	uint32_t last_child = UINT32_MAX;
 	struct child_episodes range = {0, 0};
-	if (model->missing_count) {
-		items = malloc(model->missing_count * sizeof *items);
-		if (!items)
-			goto fail;
-	}
-	for (size_t e = 0; e < model->episode_count; e++) {
+	for (size_t e = ctx->episode_first; e < ctx->episode_last; e++) {
 		const struct model_episode *episode = &model->episodes[e];
 		uint32_t child = episode->child;
 		int32_t end = metrics_episode_end(ctx, episode);
@@ -262,24 +255,46 @@ bool metrics_pass_missing(struct metrics_ctx *ctx)
 			if (missing->begin_day < episode->removal_date || missing->begin_day >= end)
 				continue;
 			add_missing(ctx, episode, &birthdays, missing, child, range);
-			if (missing->returned_at != TS_NONE && missing->end_day != DATE_OPEN) {
-				items[item_count].duration_s =
-				    missing->returned_at - missing->went_missing_at;
-				items[item_count].episode = (uint32_t)e;
-				items[item_count].missing = episode->first_missing + i;
-				item_count++;
-			}
 		}
 		add_discharge(ctx, episode, &birthdays, child);
 		add_entry_runaway(ctx, episode, &birthdays, child);
 	}
+	return true;
+}
+
+bool metrics_quantiles_missing(struct metrics_ctx *ctx)
+{
+	const struct model *model = ctx->model;
+	size_t item_count = 0;
+	bool ok = false;
+	/* at least one: never a NULL array to index */
+	struct quantile_item *items =
+	    malloc((model->missing_count ? model->missing_count : 1) * sizeof *items);
+	if (!items)
+		goto fail;
+	/* The returned missing episodes metrics_pass_missing() counted in
+	 * the medians' denominators, of every slice. */
+	for (size_t e = 0; e < model->episode_count; e++) {
+		const struct model_episode *episode = &model->episodes[e];
+		int32_t end = metrics_episode_end(ctx, episode);
+		for (uint32_t i = 0; i < episode->missing_count; i++) {
+			const struct model_missing *missing =
+			    &model->missing[episode->first_missing + i];
+			if (missing->begin_day < episode->removal_date ||
+			    missing->begin_day >= end || missing->returned_at == TS_NONE ||
+			    missing->end_day == DATE_OPEN)
+				continue;
+			items[item_count].duration_s =
+			    missing->returned_at - missing->went_missing_at;
+			items[item_count].episode = (uint32_t)e;
+			items[item_count].missing = episode->first_missing + i;
+			item_count++;
+		}
+	}
 	if (item_count)
 		qsort(items, item_count, sizeof *items, compare_item);
-	if (!fill_quantiles(ctx, items, item_count))
-		goto fail;
-	free(items);
-	return true;
+	ok = fill_quantiles(ctx, items, item_count);
 fail:
 	free(items);
-	return false;
+	return ok;
 }

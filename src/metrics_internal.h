@@ -3,34 +3,44 @@
  *
  * metrics.c builds a struct metrics_ctx (period axes, a day -> period-row
  * lookup, a pointer to every table and its child stamps) from the catalog
- * (metrics_catalog.c) and runs five passes over the sorted model, each
- * filling its own tables:
+ * (metrics_catalog.c) and runs five passes over a slice of the sorted
+ * model (whole children: ctx->episode_first..episode_last), each filling
+ * its own tables:
  *   metrics_pass_days      (metrics_days.c) per day in care: days in care,
  *                          moves, missing episodes per day, the
- *                          placement-moves entry cohort (in two halves by
- *                          breakdown, to balance threads);
+ *                          placement-moves entry cohort;
  *   metrics_pass_missing   (metrics_events.c) per event: episode-based
- *                          runaway metrics, quantiles, runaway discharges,
- *                          the 12-month entry cohort, identified after
- *                          missing;
+ *                          runaway metrics, the quantiles' counts (their
+ *                          values: metrics_quantiles_missing), runaway
+ *                          discharges, the 12-month entry cohort,
+ *                          identified after missing;
  *   metrics_pass_children  (metrics_children.c) per child: the child-based
  *                          metrics, the program's reach, identifications
  *                          per 1,000 children served;
  *   metrics_pass_cohorts   (metrics_cohorts.c) per child: permanency and
  *                          re-entry of the entry cohort, the assignment
- *                          cohort, identifications reported in 24 hours;
+ *                          cohort (its median's values:
+ *                          metrics_quantiles_assignment), identifications
+ *                          reported in 24 hours;
  *   metrics_pass_strata    (metrics_strata.c) per day in care and event: the
  *                          internal age band x setting strata behind the
  *                          advocate tables' expected counts (issue 14),
  *                          written to the cells by metrics_strata_finish()
  *                          once every pass is done.
- * The quantile passes (days missing, days to assignment) pick their
- * statistics and intervals through metrics_quantile.c.
+ * With options->threads = n, metrics.c cuts the episodes into n slices of
+ * whole children and gives each slice a ctx of its own (the main one's
+ * axes, its own zeroed copy of every table, its own stamps and strata);
+ * the slices run at once, and their counts, all integers, are summed into
+ * the result: a child is in one slice only, so the per-slice distinct
+ * children add up too. The quantile passes (days missing, days to
+ * assignment) need every cell's count first: they run after the sum, over
+ * the whole model, and pick their statistics and intervals through
+ * metrics_quantile.c.
  * The passes read episodes through metrics_episode.c, which calls no other
  * metrics file: calls run metrics.c -> passes -> metrics_episode.c.
- * Passes touch disjoint tables, so they may run on different threads.
- * Every pass visits episodes in model order (sorted by child), which is what
- * makes the per-cell `last child` stamp count distinct children.
+ * Every pass visits its slice's episodes in model order (sorted by child),
+ * which is what makes the per-cell `last child` stamp count distinct
+ * children.
  */
 #ifndef CASA_METRICS_INTERNAL_H
 #define CASA_METRICS_INTERNAL_H
@@ -78,6 +88,9 @@ struct metrics_ctx {
 	int fy_start_month;                          /* 1..12 */
 	int64_t screening_window_s;                  /* screened_after_return_pct window */
 	double confidence;                           /* level of the quantiles' intervals */
+	size_t episode_first;                        /* the slice the passes visit: */
+	size_t episode_last;                         /* model.episodes[first, last), whole
+	                                                children */
 	struct metrics_strata *strata;               /* metrics_pass_strata's sums; owned */
 	struct metrics_axis axes[PERIOD_TYPE_COUNT]; /* one per period type */
 	struct metrics_table *tab[METRIC_COUNT][PERIOD_TYPE_COUNT][DIM_COUNT]; /* NULL when
@@ -283,18 +296,18 @@ void metrics_quantile_end(struct metrics_quantile_pass *pass);
 
 /* ---- the passes ---- */
 
-/* The days pass fills the breakdowns in dims (DIM_BIT mask) of the day-
- * based tables; DIM_TOTAL stands for all four constant dims (total,
- * county, sex, race) and the placement_moves_per_1000_days cohort. Two
- * calls with disjoint masks can run at once. */
-#define METRICS_DAYS_CONSTANT                                                                      \
-	(DIM_BIT(DIM_TOTAL) | DIM_BIT(DIM_COUNTY) | DIM_BIT(DIM_SEX) | DIM_BIT(DIM_RACE_ETHNICITY))
-#define METRICS_DAYS_SEGMENTED                                                                     \
-	(DIM_BIT(DIM_AGE_BAND) | DIM_BIT(DIM_ADVOCATE) | DIM_BIT(DIM_SETTING))
-bool metrics_pass_days(struct metrics_ctx *ctx, uint32_t dims) CASA_MUSTCHECK;
+/* The passes over ctx's slice of children (every count but the
+ * quantiles'). */
+bool metrics_pass_days(struct metrics_ctx *ctx) CASA_MUSTCHECK;
 bool metrics_pass_missing(struct metrics_ctx *ctx) CASA_MUSTCHECK;
 bool metrics_pass_children(struct metrics_ctx *ctx) CASA_MUSTCHECK;
 bool metrics_pass_cohorts(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+/* The quantiles, over the whole model, once every slice's counts are in
+ * ctx's tables: days_missing_median and _p90 (metrics_events.c), and
+ * days_to_assignment_median (metrics_cohorts.c). The two touch disjoint
+ * tables and stamps, so they may run at once. false: out of memory. */
+bool metrics_quantiles_missing(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+bool metrics_quantiles_assignment(struct metrics_ctx *ctx) CASA_MUSTCHECK;
 
 /* The 12 months of issue 17's windows: "within 12 months of t" is before
  * t + 365 days, and a window counts once t + 365 <= as_of + 1. */
@@ -309,6 +322,9 @@ static inline bool metrics_12_months_elapsed(const struct metrics_ctx *ctx, int3
  * expected counts into the standardized tables' cells, after every pass,
  * and metrics_strata_free() (ctx_free) releases the sums. */
 bool metrics_pass_strata(struct metrics_ctx *ctx) CASA_MUSTCHECK;
+/* Adds the sums of another slice's ctx (`from`, whose pass ran) into
+ * into's (whose pass ran too). */
+void metrics_strata_merge(struct metrics_ctx *into, const struct metrics_ctx *from);
 void metrics_strata_finish(struct metrics_ctx *ctx);
 void metrics_strata_free(struct metrics_ctx *ctx);
 

@@ -196,7 +196,7 @@ bool metrics_pass_strata(struct metrics_ctx *ctx)
 	bool ok = false;
 	if (!strata_alloc(ctx))
 		goto fail;
-	for (size_t e = 0; e < model->episode_count; e++) {
+	for (size_t e = ctx->episode_first; e < ctx->episode_last; e++) {
 		const struct model_episode *episode = &model->episodes[e];
 		if (episode->child != last_child) {
 			metrics_birthdays_of(model->children[episode->child].birth_month,
@@ -234,6 +234,23 @@ fail:
 	free(cuts.v);
 	free(moves.v);
 	return ok;
+}
+
+void metrics_strata_merge(struct metrics_ctx *into, const struct metrics_ctx *from)
+{
+	for (int t = 0; t < PERIOD_TYPE_COUNT; t++) {
+		struct strata_type *to = &into->strata->types[t];
+		const struct strata_type *add = &from->strata->types[t];
+		if (!to->used)
+			continue;
+		/* the same axes, so the same layout */
+		size_t n = sum_index(into->axes[t].period_count, 0, 0);
+		for (size_t k = 0; k < n; k++) {
+			to->days[k] += add->days[k];
+			for (size_t i = 0; i < RATE_COUNT; i++)
+				to->events[i][k] += add->events[i][k];
+		}
+	}
 }
 
 void metrics_strata_finish(struct metrics_ctx *ctx)

@@ -41,6 +41,8 @@
  * DISCLOSURE_MIN_CELL_FLOOR). */
 #define CONFIG_DEFAULT_MIN_CELL   11
 #define CONFIG_DEFAULT_CONFIDENCE 0.95 /* issue 14, docs/methods.md "The level" */
+/* Threads of the metric passes (issue 15): the benchmark machine's cores. */
+#define CONFIG_DEFAULT_METRICS_THREADS 2
 /* earliest_date: rows starting before it are dropped and counted, never
  * computed (issue 16 row 1: one episode dated 1950 made a refresh take
  * minutes). A child removed before 2000 turned 21, the end of extended
@@ -64,6 +66,8 @@ struct config {
 	                               CONFIG_DEFAULT_SCREENING_WINDOW_HOURS */
 	double confidence;          /* level of published intervals,
 	                               CONFIG_DEFAULT_CONFIDENCE */
+	int metrics_threads;        /* threads of the metric passes,
+	                               CONFIG_DEFAULT_METRICS_THREADS */
 	/* disclosure (SPEC §5) */
 	enum disclosure_mode disclosure_mode; /* suppress (default) or dp */
 	struct release_plan publish;          /* published tables (SPEC §5) */

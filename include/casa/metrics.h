@@ -259,7 +259,13 @@ struct metrics_options {
 	int64_t screening_window_s; /* screened_after_return_pct window, > 0 */
 	double confidence;          /* level of the quantiles' intervals, one
 	                               interval_confidence_valid() accepts */
+	int threads;                /* threads the passes run on, 1..METRICS_THREADS_MAX:
+	                               each takes a slice of the children into its
+	                               own cells, summed at the end, so every cell
+	                               is the same for any number of threads */
 };
+/* The most threads metrics_compute() takes (config metrics_threads). */
+#define METRICS_THREADS_MAX 64
 
 /* Why metrics_compute() failed. */
 enum metrics_failure {
@@ -267,6 +273,7 @@ enum metrics_failure {
 	METRICS_FAILED_FY_START_MONTH,   /* options->fy_start_month not 1..12 */
 	METRICS_FAILED_SCREENING_WINDOW, /* options->screening_window_s <= 0 */
 	METRICS_FAILED_CONFIDENCE,       /* options->confidence out of range */
+	METRICS_FAILED_THREADS,          /* options->threads not 1..METRICS_THREADS_MAX */
 };
 
 /* A short phrase for logs ("out of memory", ...); static storage. */

@@ -73,7 +73,8 @@ int main(int argc, char **argv)
 	struct metrics_options metrics = {.fy_start_month = CONFIG_DEFAULT_FY_START_MONTH,
 	                                  .screening_window_s =
 	                                      (int64_t)CONFIG_DEFAULT_SCREENING_WINDOW_HOURS * 3600,
-	                                  .confidence = CONFIG_DEFAULT_CONFIDENCE};
+	                                  .confidence = CONFIG_DEFAULT_CONFIDENCE,
+	                                  .threads = CONFIG_DEFAULT_METRICS_THREADS};
 	struct release_options release;
 	memset(&release, 0, sizeof(release));
 	release_plan_default(&release.settings.plan);

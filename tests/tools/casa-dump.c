@@ -209,6 +209,7 @@ int main(int argc, char **argv)
 	metrics_options.fy_start_month = options.fy_start_month;
 	metrics_options.screening_window_s = options.screening_window_s;
 	metrics_options.confidence = CONFIG_DEFAULT_CONFIDENCE;
+	metrics_options.threads = CONFIG_DEFAULT_METRICS_THREADS;
 	if (!source_pull(&source, &raw, &stats, &err)) {
 		fprintf(stderr, "casa-dump: source: %s\n", err.message);
 		goto fail;

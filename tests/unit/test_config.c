@@ -81,6 +81,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.max_age_s, 86400);
 	ck_assert_int_eq(c.source_parallel, 2);
 	ck_assert_int_eq(c.http_threads, 4);
+	ck_assert_int_eq(c.metrics_threads, 2); /* issue 15: the benchmark's 2 cores */
 	ck_assert_int_eq(c.as_of, CONFIG_AS_OF_TODAY);
 	ck_assert_int_eq(c.earliest_date, date_from_ymd(2000, 1, 1)); /* issue 16 row 1 */
 	ck_assert_int_eq(config_default_earliest_date(), date_from_ymd(2000, 1, 1));
@@ -146,6 +147,7 @@ START_TEST(test_usage_states_defaults)
 	    {"max-age", "(default 86400)"},
 	    {"source-parallel", "(default 2)"},
 	    {"http-threads", "(default 4)"},
+	    {"metrics-threads", "(default 2)"},
 	    {"http-connection-limit", "(default 4096)"},
 	    {"http-per-ip-limit", "(default 64)"},
 	    {"http-timeout", "(default 30)"},
@@ -285,6 +287,9 @@ static const struct bad_value {
     {"--max-age", "0", "max_age"},
     {"--source-parallel", "0", "source_parallel"},
     {"--http-threads", "0", "http_threads"},
+    /* 1..METRICS_THREADS_MAX (64) */
+    {"--metrics-threads", "0", "metrics_threads"},
+    {"--metrics-threads", "65", "metrics_threads"},
     {"--http-connection-limit", "0", "http_connection_limit"},
     {"--http-per-ip-limit", "-1", "http_per_ip_limit"},
     {"--http-timeout", "0", "http_timeout"},

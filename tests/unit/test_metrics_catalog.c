@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casa/config.h"
 #include "casa/interval.h"
 #include "casa/metrics.h"
 
@@ -286,7 +287,7 @@ START_TEST(test_layout_empty_model)
 	model.first_day = model.as_of;
 	model.counties = counties;
 	model.county_count = 2;
-	struct metrics_options options = {10, 259200, 0.95};
+	struct metrics_options options = {10, 259200, 0.95, CONFIG_DEFAULT_METRICS_THREADS};
 	struct metrics_result result;
 	enum metrics_failure failure;
 	ck_assert(metrics_compute(&model, &options, &result, &failure));
@@ -349,16 +350,20 @@ START_TEST(test_options_refused)
 		struct metrics_options options;
 		enum metrics_failure expected;
 	} cases[] = {
-	    {{0, 259200, 0.95}, METRICS_FAILED_FY_START_MONTH},
-	    {{13, 259200, 0.95}, METRICS_FAILED_FY_START_MONTH},
-	    {{10, 0, 0.95}, METRICS_FAILED_SCREENING_WINDOW},
-	    {{10, -3600, 0.95}, METRICS_FAILED_SCREENING_WINDOW},
+	    {{0, 259200, 0.95, 1}, METRICS_FAILED_FY_START_MONTH},
+	    {{13, 259200, 0.95, 1}, METRICS_FAILED_FY_START_MONTH},
+	    {{10, 0, 0.95, 1}, METRICS_FAILED_SCREENING_WINDOW},
+	    {{10, -3600, 0.95, 1}, METRICS_FAILED_SCREENING_WINDOW},
 	    /* Both wrong: the month is checked first. */
-	    {{-1, 0, 0.95}, METRICS_FAILED_FY_START_MONTH},
+	    {{-1, 0, 0.95, 1}, METRICS_FAILED_FY_START_MONTH},
 	    /* The level's range is INTERVAL_CONFIDENCE_MIN..MAX (0.80..0.999);
 	     * 0 is what a caller that forgets the field passes. */
-	    {{10, 259200, 0}, METRICS_FAILED_CONFIDENCE},
-	    {{10, 259200, 0.9999}, METRICS_FAILED_CONFIDENCE},
+	    {{10, 259200, 0, 1}, METRICS_FAILED_CONFIDENCE},
+	    {{10, 259200, 0.9999, 1}, METRICS_FAILED_CONFIDENCE},
+	    /* threads: 1..METRICS_THREADS_MAX (64); 0 is a forgotten field */
+	    {{10, 259200, 0.95, 0}, METRICS_FAILED_THREADS},
+	    {{10, 259200, 0.95, -2}, METRICS_FAILED_THREADS},
+	    {{10, 259200, 0.95, 65}, METRICS_FAILED_THREADS},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct metrics_result result;
@@ -374,6 +379,7 @@ START_TEST(test_options_refused)
 	ck_assert_str_eq(metrics_failure_text(METRICS_FAILED_MEMORY), "out of memory");
 	ck_assert_str_eq(metrics_failure_text(METRICS_FAILED_CONFIDENCE),
 	                 "confidence level is not one an interval accepts");
+	ck_assert_str_eq(metrics_failure_text(METRICS_FAILED_THREADS), "thread count is not 1..64");
 }
 END_TEST
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casa/config.h"
 #include "casa/interval.h"
 #include "casa/metrics.h"
 
@@ -149,7 +150,8 @@ static void fx_compute(int fy_start_month)
 	for (size_t i = 0; i < fx.model.episode_count; i++)
 		if (fx.episodes[i].removal_date < fx.model.first_day)
 			fx.model.first_day = fx.episodes[i].removal_date;
-	struct metrics_options options = {fy_start_month, 72 * HOUR_S, 0.95};
+	struct metrics_options options = {fy_start_month, 72 * HOUR_S, 0.95,
+	                                  CONFIG_DEFAULT_METRICS_THREADS};
 	enum metrics_failure failure;
 	ck_assert(metrics_compute(&fx.model, &options, &fx.result, &failure));
 	fx.computed = true;

@@ -6,12 +6,14 @@
  *   - months add up to quarters, years and fiscal years for the counts
  *     the catalog marks time_additive;
  *   - days in care, moves and missing episodes per month and group agree
- *     with a naive day-by-day count written independently below.
+ *     with a naive day-by-day count written independently below;
+ *   - 1, 2, 3 and 64 threads give the same cells (issue 15).
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "casa/config.h"
 #include "casa/interval.h"
 #include "casa/metrics.h"
 
@@ -208,7 +210,8 @@ static struct metrics_result result;
 static void setup(void)
 {
 	gen_build(&gen, 400, 20240615);
-	struct metrics_options options = {FY_START, 72 * 3600, 0.95};
+	struct metrics_options options = {FY_START, 72 * 3600, 0.95,
+	                                  CONFIG_DEFAULT_METRICS_THREADS};
 	enum metrics_failure failure;
 	ck_assert(metrics_compute(&gen.model, &options, &result, &failure));
 }
@@ -870,7 +873,8 @@ START_TEST(test_deterministic)
 {
 	/* Same model, same cells (threads must not change anything). */
 	struct metrics_result again;
-	struct metrics_options options = {FY_START, 72 * 3600, 0.95};
+	struct metrics_options options = {FY_START, 72 * 3600, 0.95,
+	                                  CONFIG_DEFAULT_METRICS_THREADS};
 	enum metrics_failure failure;
 	ck_assert(metrics_compute(&gen.model, &options, &again, &failure));
 	ck_assert_uint_eq(again.table_count, result.table_count);
@@ -880,6 +884,105 @@ START_TEST(test_deterministic)
 		ck_assert_int_eq(memcmp(a->cells, b->cells, cells * sizeof *a->cells), 0);
 	}
 	metrics_free(&again);
+}
+END_TEST
+
+/* Every table and cell of a and b, field by field (exact: counts are
+ * integers, and the quantiles and expected counts are worked out from the
+ * summed counts, so a thread count changes no bit). */
+static void assert_same_result(const struct metrics_result *a, const struct metrics_result *b,
+                               int threads)
+{
+	ck_assert_uint_eq(a->table_count, b->table_count);
+	for (size_t i = 0; i < a->table_count; i++) {
+		const struct metrics_table *x = &a->tables[i], *y = &b->tables[i];
+		ck_assert(x->metric == y->metric && x->period_type == y->period_type &&
+		          x->dim == y->dim && x->first_period == y->first_period);
+		ck_assert_uint_eq(x->period_count, y->period_count);
+		ck_assert_uint_eq(x->group_count, y->group_count);
+		for (size_t c = 0; c < (size_t)x->period_count * x->group_count; c++) {
+			const struct metrics_cell *p = &x->cells[c], *q = &y->cells[c];
+			ck_assert_msg(
+			    p->numerator == q->numerator && p->denominator == q->denominator &&
+			        p->children == q->children && p->quantile_2s == q->quantile_2s &&
+			        p->has_quantile_interval == q->has_quantile_interval &&
+			        p->quantile_low_s == q->quantile_low_s &&
+			        p->quantile_high_s == q->quantile_high_s &&
+			        p->has_expected == q->has_expected &&
+			        memcmp(&p->expected, &q->expected, sizeof p->expected) == 0,
+			    "%d threads: %s table %zu cell %zu differs", threads,
+			    metrics_catalog[x->metric].id, i, c);
+		}
+	}
+}
+
+/* What the cells hold, so the comparison below compares something: sums
+ * over every cell of every table. */
+struct result_sums {
+	int64_t numerators, denominators, children, quantiles, intervals, expected;
+};
+
+static struct result_sums sum_result(const struct metrics_result *r)
+{
+	struct result_sums sums = {0, 0, 0, 0, 0, 0};
+	for (size_t i = 0; i < r->table_count; i++)
+		for (size_t c = 0; c < (size_t)r->tables[i].period_count * r->tables[i].group_count;
+		     c++) {
+			const struct metrics_cell *cell = &r->tables[i].cells[c];
+			sums.numerators += cell->numerator;
+			sums.denominators += cell->denominator;
+			sums.children += cell->children;
+			sums.quantiles += cell->quantile_2s != 0;
+			sums.intervals += cell->has_quantile_interval;
+			sums.expected += cell->has_expected && cell->expected > 0;
+		}
+	return sums;
+}
+
+START_TEST(test_threads_same_cells)
+{
+	/* Issue 15: the passes run over slices of children, one per thread,
+	 * into cells of their own, summed at the end. 1 thread is the whole
+	 * model in one slice; 2 and 3 (400 children do not split evenly in
+	 * 3: slices of whole children, uneven) and 64 must give every cell
+	 * of every table bit for bit. */
+	struct metrics_options options = {FY_START, 72 * 3600, 0.95, 1};
+	struct metrics_result one;
+	enum metrics_failure failure;
+	ck_assert(metrics_compute(&gen.model, &options, &one, &failure));
+	/* Not an empty comparison: counts, distinct children, quantiles with
+	 * intervals and expected counts are all there. */
+	struct result_sums sums = sum_result(&one);
+	ck_assert(sums.numerators > 0 && sums.denominators > 0 && sums.children > 0);
+	ck_assert(sums.quantiles > 0 && sums.intervals > 0 && sums.expected > 0);
+	static const int threads[] = {2, 3, 64};
+	for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++) {
+		struct metrics_result many;
+		options.threads = threads[k];
+		ck_assert(metrics_compute(&gen.model, &options, &many, &failure));
+		assert_same_result(&one, &many, threads[k]);
+		metrics_free(&many);
+	}
+	metrics_free(&one);
+}
+END_TEST
+
+START_TEST(test_threads_more_than_children)
+{
+	/* 3 children on 5 threads: slices with no child at all add nothing. */
+	struct gen small;
+	gen_build(&small, 3, 77);
+	struct metrics_options options = {FY_START, 72 * 3600, 0.95, 1};
+	struct metrics_result one, five;
+	enum metrics_failure failure;
+	ck_assert(metrics_compute(&small.model, &options, &one, &failure));
+	ck_assert(sum_result(&one).denominators > 0);
+	options.threads = 5;
+	ck_assert(metrics_compute(&small.model, &options, &five, &failure));
+	assert_same_result(&one, &five, 5);
+	metrics_free(&one);
+	metrics_free(&five);
+	gen_free(&small);
 }
 END_TEST
 
@@ -895,6 +998,8 @@ static Suite *property_suite(void)
 	tcase_add_test(tc, test_naive_child_based);
 	tcase_add_test(tc, test_naive_episode_based);
 	tcase_add_test(tc, test_deterministic);
+	tcase_add_test(tc, test_threads_same_cells);
+	tcase_add_test(tc, test_threads_more_than_children);
 	suite_add_tcase(s, tc);
 	return s;
 }
