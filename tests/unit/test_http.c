@@ -236,7 +236,7 @@ START_TEST(test_query)
 	/* 16 distinct names pass; the 17th is one too many, even though only
 	 * the first 16 are kept */
 	struct http_query many = {0};
-	char names[HTTP_PARAMS_MAX + 1][8];
+	char names[HTTP_PARAMS_MAX + 1][16]; /* "p" and any int */
 	for (int i = 0; i <= HTTP_PARAMS_MAX; i++) {
 		snprintf(names[i], sizeof(names[i]), "p%d", i);
 		if (i == HTTP_PARAMS_MAX)
