@@ -1240,7 +1240,7 @@ static int take_greedy(const struct partner *p, int n, int64_t want_up, int64_t 
 	return *up >= want_up && *down >= want_down ? n : -1;
 }
 
-#define TAKE_STATES 256 /* (want_up + 1) * (want_down + 1) the exact choice handles */
+#define TAKE_STATES 1024 /* (want_up + 1) * (want_down + 1) the exact choice handles */
 
 /* What one candidate of a cover gives and costs. */
 struct cover_item {
