@@ -1224,8 +1224,8 @@ static void tau_for_dim(struct engine *e, const struct component *comp, const st
 
 /* Chooses partners (sorted) until they give `want_up` and `want_down`;
  * returns how many, or -1 when they cannot. */
-static int take_partners(const struct partner *p, int n, int64_t want_up, int64_t want_down,
-                         int64_t *up, int64_t *down, int64_t *cost)
+static int take_greedy(const struct partner *p, int n, int64_t want_up, int64_t want_down,
+                       int64_t *up, int64_t *down, int64_t *cost)
 {
 	*up = 0;
 	*down = 0;
@@ -1238,6 +1238,118 @@ static int take_partners(const struct partner *p, int n, int64_t want_up, int64_
 		*cost += p[i].cost;
 	}
 	return *up >= want_up && *down >= want_down ? n : -1;
+}
+
+#define TAKE_STATES 1024 /* (want_up + 1) * (want_down + 1) the exact choice handles */
+
+/* What one candidate of a cover gives and costs. */
+struct cover_item {
+	int64_t up, down, cost;
+};
+
+/*
+ * The cheapest set of items that gives `wu` up and `wd` down together (a
+ * covering knapsack over the room capped at what is wanted): chosen[i] set
+ * for each item of it. 1 when found, 0 when no set gives enough, -1 when
+ * the room asked is too large for the table or memory runs out (the
+ * caller takes the cheapest first instead). Ties keep the set built from
+ * the items listed first, so the same data gives the same choice.
+ */
+static int cheapest_cover(const struct cover_item *it, int n, int64_t wu, int64_t wd,
+                          uint8_t *chosen)
+{
+	if (wu < 0)
+		wu = 0;
+	if (wd < 0)
+		wd = 0;
+	if ((wu + 1) * (wd + 1) > TAKE_STATES)
+		return -1;
+	int cols = (int)wd + 1, states = ((int)wu + 1) * cols;
+	int16_t *from = malloc((size_t)n * (size_t)states * sizeof(*from) + 1);
+	if (from == NULL)
+		return -1;
+	int64_t best[TAKE_STATES], next[TAKE_STATES];
+	for (int st = 0; st < states; st++)
+		best[st] = -1; /* unreachable */
+	best[0] = 0;
+	for (int i = 0; i < n; i++) {
+		int16_t *fi = from + (size_t)i * (size_t)states;
+		int64_t pu = min64(it[i].up, wu), pd = min64(it[i].down, wd);
+		for (int st = 0; st < states; st++) {
+			next[st] = best[st];
+			fi[st] = -1; /* not taken */
+		}
+		for (int st = 0; st < states; st++) {
+			if (best[st] < 0)
+				continue;
+			int64_t u = min64(st / cols + pu, wu), d = min64(st % cols + pd, wd);
+			int to = (int)(u * cols + d);
+			int64_t c = best[st] + it[i].cost;
+			if (next[to] < 0 || c < next[to]) {
+				next[to] = c;
+				fi[to] = (int16_t)st;
+			}
+		}
+		memcpy(best, next, (size_t)states * sizeof(best[0]));
+	}
+	int st = states - 1;
+	bool found = best[st] >= 0;
+	for (int i = n - 1; i >= 0; i--) {
+		int16_t f = found ? from[(size_t)i * (size_t)states + (size_t)st] : -1;
+		chosen[i] = f >= 0;
+		if (chosen[i])
+			st = f;
+	}
+	free(from);
+	return found ? 1 : 0;
+}
+
+/*
+ * Chooses the cheapest set of partners that gives `want_up` and `want_down`
+ * (cheapest_cover), moves it to the front of p in its sorted order and
+ * returns its size, or -1 when no set can. Taking the cheapest first until
+ * enough was taken chose many small partners, each giving a little room
+ * and each hiding its cells, where one larger partner alone gives it all:
+ * at 20,000 children a small setting's quarter hid the year of 7 other
+ * settings.
+ */
+static int take_partners(struct partner *p, int n, int64_t want_up, int64_t want_down, int64_t *up,
+                         int64_t *down, int64_t *cost)
+{
+	if (n <= 0 || (want_up <= 0 && want_down <= 0))
+		return take_greedy(p, n, want_up, want_down, up, down, cost);
+	struct cover_item *it = malloc((size_t)n * (sizeof(*it) + 1));
+	if (it == NULL)
+		return take_greedy(p, n, want_up, want_down, up, down, cost);
+	uint8_t *chosen = (uint8_t *)(it + n);
+	for (int i = 0; i < n; i++)
+		it[i] = (struct cover_item){p[i].up, p[i].down, p[i].cost};
+	int r = cheapest_cover(it, n, want_up, want_down, chosen);
+	if (r <= 0) {
+		free(it);
+		return r < 0 ? take_greedy(p, n, want_up, want_down, up, down, cost) : -1;
+	}
+	int taken = 0;
+	*up = 0;
+	*down = 0;
+	*cost = 0;
+	for (int i = 0; i < n; i++) {
+		if (!chosen[i])
+			continue;
+		*up = sat_add(*up, p[i].up);
+		*down = sat_add(*down, p[i].down);
+		*cost += p[i].cost;
+		if (i != taken) {
+			/* rotate p[taken .. i] right by one: the order kept on both sides
+			 * (the ones between are not chosen) */
+			struct partner tmp = p[i];
+			memmove(&p[taken + 1], &p[taken], (size_t)(i - taken) * sizeof(*p));
+			p[taken] = tmp;
+		}
+		taken++;
+	}
+	free(it);
+	return taken;
 }
 
 /* Partners of one breakdown for a star under tau_d: every group but skip
@@ -1691,6 +1803,85 @@ static int compare_rect_partners(const void *a, const void *b)
 	return p->group < q->group ? -1 : p->group > q->group;
 }
 
+/* Whether partner p of a rectangle keeps every relation: each unit (x's
+ * row, another row) x (x's column, p). */
+static bool rect_partner_ok(struct engine *e, const struct rect_cell *xcol, int nrows,
+                            const struct rect_partner *p)
+{
+	bool valid = true;
+	for (int r = 1; r < nrows && valid; r++) {
+		struct term unit[MAX_TERMS];
+		int un = 0;
+		const struct rect_cell *cs[4] = {&xcol[0], &xcol[r], &p->cells[0], &p->cells[r]};
+		const int sign[4] = {1, -1, -1, 1};
+		for (int q = 0; q < 4; q++)
+			for (int i = 0; i < cs[q]->n && un < MAX_TERMS; i++) {
+				unit[un] = cs[q]->terms[i];
+				unit[un++].coef *= sign[q];
+			}
+		valid = in_kernel(e, unit, (size_t)un);
+	}
+	return valid;
+}
+
+/* The cheapest partners of a rectangle that give want_up and want_down
+ * (cheapest_cover over the partners that keep every relation; those that
+ * do not are dropped), moved to the front of partners. false when the
+ * cover cannot be used (the caller takes the cheapest first). */
+static bool rect_cheapest(struct engine *e, const struct rect_cell *xcol, int nrows,
+                          struct rect_partner *partners, int *np, int64_t want_up,
+                          int64_t want_down, int *taken, int64_t *up_sum, int64_t *down_sum,
+                          int64_t *pcost)
+{
+	if (*np <= 0 || (want_up <= 0 && want_down <= 0))
+		return false;
+	struct cover_item *it = malloc((size_t)*np * (sizeof(*it) + 1));
+	if (it == NULL)
+		return false;
+	uint8_t *chosen = (uint8_t *)(it + *np);
+	for (;;) {
+		int n = *np;
+		for (int i = 0; i < n; i++)
+			it[i] = (struct cover_item){partners[i].fall_x_row,
+			                            partners[i].fall_other_rows, partners[i].cost};
+		if (cheapest_cover(it, n, want_up, want_down, chosen) <= 0) {
+			free(it);
+			return false;
+		}
+		int bad = -1;
+		for (int i = 0; i < n && bad < 0; i++)
+			if (chosen[i] && !rect_partner_ok(e, xcol, nrows, &partners[i]))
+				bad = i;
+		if (bad < 0)
+			break;
+		memmove(&partners[bad], &partners[bad + 1],
+		        (size_t)(n - bad - 1) * sizeof(*partners));
+		(*np)--;
+	}
+	*taken = 0;
+	*up_sum = 0;
+	*down_sum = 0;
+	*pcost = 0;
+	for (int i = 0; i < *np; i++) {
+		if (!chosen[i])
+			continue;
+		*up_sum = sat_add(*up_sum, partners[i].fall_x_row);
+		*down_sum = sat_add(*down_sum, partners[i].fall_other_rows);
+		*pcost += partners[i].cost;
+		if (i != *taken) {
+			/* rotate partners[taken .. i] right by one (those between are
+			 * not chosen) */
+			struct rect_partner tmp = partners[i];
+			memmove(&partners[*taken + 1], &partners[*taken],
+			        (size_t)(i - *taken) * sizeof(*partners));
+			partners[*taken] = tmp;
+		}
+		(*taken)++;
+	}
+	free(it);
+	return true;
+}
+
 /*
  * Rectangle: x's cell and other hidden rows of its atom (same longer
  * periods, so no time relation sees them move) in x's column, times x's
@@ -1796,25 +1987,12 @@ static bool try_rect_star(struct engine *e, const struct component *comp, enum d
 			continue;
 		int64_t up_sum = 0, down_sum = 0, pcost = 0;
 		int taken = 0;
-		while (taken < np && (up_sum < want_up || down_sum < want_down)) {
-			/* each unit (x's row, another row) x (x's column, this
-			 * partner) must keep every relation */
-			bool valid = true;
-			for (int r = 1; r < nrows && valid; r++) {
-				struct term unit[MAX_TERMS];
-				int un = 0;
-				const struct rect_cell *cs[4] = {&xcol[0], &xcol[r],
-				                                 &partners[taken].cells[0],
-				                                 &partners[taken].cells[r]};
-				const int sign[4] = {1, -1, -1, 1};
-				for (int q = 0; q < 4; q++)
-					for (int i = 0; i < cs[q]->n && un < MAX_TERMS; i++) {
-						unit[un] = cs[q]->terms[i];
-						unit[un++].coef *= sign[q];
-					}
-				valid = in_kernel(e, unit, (size_t)un);
-			}
-			if (!valid) {
+		/* the cheapest cover of valid partners, or else the cheapest
+		 * first (the valid ones) until enough */
+		bool covered = rect_cheapest(e, xcol, nrows, partners, &np, want_up, want_down,
+		                             &taken, &up_sum, &down_sum, &pcost);
+		while (!covered && taken < np && (up_sum < want_up || down_sum < want_down)) {
+			if (!rect_partner_ok(e, xcol, nrows, &partners[taken])) {
 				memmove(&partners[taken], &partners[taken + 1],
 				        (size_t)(np - taken - 1) * sizeof(*partners));
 				np--;
