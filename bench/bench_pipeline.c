@@ -144,7 +144,8 @@ static bool run_once(const struct source_options *source, int32_t as_of, int met
 	fig->bytes = stats.bytes;
 
 	t = next;
-	if (!model_build(&raw, config_default_earliest_date(), as_of, &model, &model_failure)) {
+	if (!model_build_consuming(&raw, config_default_earliest_date(), as_of, &model,
+	                           &model_failure)) {
 		fprintf(stderr, "bench_pipeline: model: %s\n", model_failure_text(model_failure));
 		goto fail;
 	}

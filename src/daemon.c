@@ -196,7 +196,7 @@ static bool pipeline_run(const struct config *config, struct source_cancel *canc
 	}
 	out->refresh_key = raw.refresh_key;
 	generated_at = content_time(raw.refresh_loaded_at, as_of);
-	if (!model_build(&raw, config->earliest_date, as_of, &model, &model_failure)) {
+	if (!model_build_consuming(&raw, config->earliest_date, as_of, &model, &model_failure)) {
 		snprintf(err, DAEMON_ERROR_LEN, "model: %s", model_failure_text(model_failure));
 		goto fail;
 	}

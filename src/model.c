@@ -25,14 +25,21 @@
  *     back to went_missing_at like a null one: a snapshot never depends on
  *     data dated after its as_of.
  *
- * Keys are only sorted and joined: a stable radix sort of (key, row) pairs
- * gives both duplicate detection (the first of a run of equal keys is the
- * earliest in stream order) and the parent joins (merge of two sorted key
- * lists), in linear time. No key leaves this file except inside the model
- * arrays.
+ * Keys are only sorted and joined: a radix sort of (key, row) pairs gives
+ * both duplicate detection (the first of a run of equal keys is its least
+ * row, the earliest in stream order) and the parent joins (merge of two
+ * sorted key lists), in linear time. No key leaves this file except inside
+ * the model arrays.
+ *
+ * Memory: model_build_consuming() frees each table's raw rows once its
+ * model table is built, the placements (the largest) last and written over
+ * their own raw rows; the key sorts are in place and each scratch array is
+ * freed after its step, so that the peak is the raw placements, the other
+ * model tables and a few bytes per placement (bench/RESULTS.md).
  */
 #include "casa/model.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +183,36 @@ bool model_setting_parse(const char *code, enum setting *out)
 		return false;
 	*out = (enum setting)i;
 	return true;
+}
+
+uint8_t model_raw_code(enum model_code_list list, const char *text)
+{
+	const char *const *codes = model_sex_codes;
+	int n = SEX_COUNT;
+	switch (list) {
+	case MODEL_CODES_SEX:
+		break;
+	case MODEL_CODES_RACE:
+		codes = model_race_codes;
+		n = RACE_COUNT;
+		break;
+	case MODEL_CODES_REASON:
+		codes = model_reason_codes;
+		n = REASON_OTHER + 1;
+		break;
+	case MODEL_CODES_SETTING:
+		codes = model_setting_codes;
+		n = SETTING_COUNT;
+		break;
+	case MODEL_CODES_SCREEN:
+		codes = screen_codes;
+		n = (int)CASA_ARRAY_LEN(screen_codes);
+		break;
+	}
+	if (text[0] == '\0')
+		return MODEL_RAW_CODE_NULL;
+	int i = code_index(codes, n, text);
+	return i < 0 ? MODEL_RAW_CODE_UNKNOWN : (uint8_t)(i + 1);
 }
 
 bool model_raw_county(struct model_raw *raw, const char *name, size_t n, uint32_t *index)
@@ -370,6 +407,87 @@ fail:
 	return ok;
 }
 
+/*
+ * Sort of the pairs by key that keeps no order among equal keys, in place:
+ * one most-significant-digit pass that moves each pair straight to its
+ * bucket (American flag sort), then each bucket by sort_low_bits() with
+ * scratch the size of the largest bucket only. radix_sort() needs scratch
+ * for all n pairs (12 bytes each); the key index and the parent join do
+ * not need its stability, and at the peak of the build those 12 bytes per
+ * row are what does not fit.
+ */
+static bool radix_sort_in_place(uint64_t *keys, uint32_t *rows, size_t n)
+{
+	bool ok = false;
+	size_t *start = NULL, *next = NULL;
+	uint64_t *tmp_keys = NULL;
+	uint32_t *tmp_rows = NULL;
+	uint64_t varying = 0;
+	for (size_t i = 1; i < n; i++)
+		varying |= keys[i] ^ keys[0];
+	if (varying == 0)
+		return true; /* all equal (or n < 2) */
+	unsigned bits = 64 - (unsigned)__builtin_clzll(varying);
+	unsigned msd_bits = bits < MSD_BITS ? bits : MSD_BITS;
+	unsigned shift = bits - msd_bits;
+	size_t buckets = (size_t)1 << msd_bits;
+	start = calloc(buckets + 1, sizeof(*start));
+	next = malloc(buckets * sizeof(*next));
+	if (start == NULL || next == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		start[((keys[i] >> shift) & (buckets - 1)) + 1]++;
+	size_t largest = 0;
+	for (size_t d = 0; d < buckets; d++) {
+		if (start[d + 1] > largest)
+			largest = start[d + 1];
+		start[d + 1] += start[d];
+		next[d] = start[d];
+	}
+	/* Each pair not in its bucket displaces the one at its bucket's next
+	 * free place, until a pair of bucket d comes back to place i. */
+	for (size_t d = 0; d < buckets; d++) {
+		while (next[d] < start[d + 1]) {
+			size_t i = next[d];
+			uint64_t key = keys[i];
+			uint32_t row = rows[i];
+			size_t t = (key >> shift) & (buckets - 1);
+			while (t != d) {
+				size_t j = next[t]++;
+				uint64_t swap_key = keys[j];
+				uint32_t swap_row = rows[j];
+				keys[j] = key;
+				rows[j] = row;
+				key = swap_key;
+				row = swap_row;
+				t = (key >> shift) & (buckets - 1);
+			}
+			keys[i] = key;
+			rows[i] = row;
+			next[d]++;
+		}
+	}
+	if (shift > 0 && largest > SMALL_BUCKET) {
+		tmp_keys = malloc(largest * sizeof(*tmp_keys));
+		tmp_rows = malloc(largest * sizeof(*tmp_rows));
+		if (tmp_keys == NULL || tmp_rows == NULL)
+			goto fail;
+	}
+	for (size_t d = 0; shift > 0 && d < buckets; d++) {
+		size_t size = start[d + 1] - start[d];
+		if (size > 1)
+			sort_low_bits(keys + start[d], rows + start[d], size, shift, tmp_keys,
+			              tmp_rows);
+	}
+	ok = true;
+fail:
+	free(start);
+	free(next);
+	free(tmp_keys);
+	free(tmp_rows);
+	return ok;
+}
+
 /* The key-order and output-order loops read raw rows out of stream order:
  * asking for a row a few iterations early hides most of the memory latency. */
 #define PREFETCH_AHEAD 8
@@ -402,46 +520,94 @@ static void key_index_free(struct key_index *index)
 	memset(index, 0, sizeof(*index));
 }
 
+/* One column of a table of raw rows: the field at `base + i * stride`.
+ * The rules read keys and starts straight from the raw rows rather than
+ * from copies, so that no per-row copy of a column is alive at the peak. */
+struct column {
+	const char *base; /* the field of row 0; NULL when the table is empty */
+	size_t stride;    /* bytes from one row to the next */
+};
+
+static struct column column_of(const void *rows, size_t stride, size_t offset)
+{
+	struct column c = {NULL, stride};
+	if (rows != NULL)
+		c.base = (const char *)rows + offset;
+	return c;
+}
+
+#define COLUMN(rows, type, field) column_of((rows), sizeof(type), offsetof(type, field))
+
+static int64_t column_i64(struct column c, size_t i)
+{
+	int64_t value;
+	memcpy(&value, c.base + i * c.stride, sizeof(value));
+	return value;
+}
+
+static int32_t column_i32(struct column c, size_t i)
+{
+	int32_t value;
+	memcpy(&value, c.base + i * c.stride, sizeof(value));
+	return value;
+}
+
 /*
- * Builds the key index of a table from keys[0..n) (row i has key keys[i],
- * MODEL_RAW_KEY_NULL for null) and marks the second and later rows of a key
- * as duplicates (rule 2), unless rule 1 already dropped them.
+ * Builds the key index of a table from the key column of rows [0..n)
+ * (MODEL_RAW_KEY_NULL for null) and marks the second and later rows of a
+ * key as duplicates (rule 2), unless rule 1 already dropped them. With
+ * keep_keys false the index is only its rows (out->keys NULL, enough for
+ * collect_kept()): the sorted keys are freed here.
  */
-static bool index_keys(const int64_t *keys, size_t n, uint8_t *fate, struct model_quality *quality,
-                       struct key_index *out)
+static bool index_keys(struct column keys, size_t n, bool keep_keys, uint8_t *fate,
+                       struct model_quality *quality, struct key_index *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->keys = malloc((n ? n : 1) * sizeof(*out->keys));
+	uint64_t *sorted = malloc((n ? n : 1) * sizeof(*sorted));
 	out->rows = malloc((n ? n : 1) * sizeof(*out->rows));
-	if (out->keys == NULL || out->rows == NULL)
+	if (sorted == NULL || out->rows == NULL)
 		goto fail;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (keys[i] == MODEL_RAW_KEY_NULL)
+		int64_t key = column_i64(keys, i);
+		if (key == MODEL_RAW_KEY_NULL)
 			continue;
-		out->keys[m] = order_i64(keys[i]);
+		sorted[m] = order_i64(key);
 		out->rows[m] = (uint32_t)i;
 		m++;
 	}
-	if (!radix_sort(out->keys, out->rows, m))
+	if (!radix_sort_in_place(sorted, out->rows, m))
 		goto fail;
+	/* Equal keys are in no particular order: the first of a key in stream
+	 * order is the least row of its run. */
 	size_t distinct = 0;
-	for (size_t i = 0; i < m; i++) {
-		if (distinct > 0 && out->keys[distinct - 1] == out->keys[i]) {
-			uint32_t row = out->rows[i];
-			if (fate[row] == FATE_PENDING) {
+	for (size_t i = 0; i < m;) {
+		uint32_t first = out->rows[i];
+		size_t end = i + 1;
+		for (; end < m && sorted[end] == sorted[i]; end++) {
+			if (out->rows[end] < first)
+				first = out->rows[end];
+		}
+		for (size_t k = i; end - i > 1 && k < end; k++) {
+			uint32_t row = out->rows[k];
+			if (row != first && fate[row] == FATE_PENDING) {
 				fate[row] = FATE_DROPPED;
 				quality->violations[DQ_DROP_DUPLICATE_KEY]++;
 			}
-			continue;
 		}
-		out->keys[distinct] = out->keys[i];
-		out->rows[distinct] = out->rows[i];
+		sorted[distinct] = sorted[i];
+		out->rows[distinct] = first; /* distinct <= i: the run is read */
 		distinct++;
+		i = end;
 	}
 	out->count = distinct;
+	if (keep_keys)
+		out->keys = sorted;
+	else
+		free(sorted);
 	return true;
 fail:
+	free(sorted);
 	key_index_free(out);
 	return false;
 }
@@ -450,26 +616,26 @@ fail:
  * For every row still pending, finds the parent's first row by merging the
  * rows sorted by parent key with the parent's key index: parent_row[i] is
  * the parent row, or UINT32_MAX when the key is absent. Rows already decided
- * are skipped.
+ * are skipped. rows[0..n) is the caller's scratch.
  */
-static bool join_parent(const int64_t *parent_keys, size_t n, const uint8_t *fate,
-                        const struct key_index *parent, uint32_t *parent_row)
+static bool join_parent(struct column parent_keys, size_t n, const uint8_t *fate,
+                        const struct key_index *parent, uint32_t *parent_row, uint32_t *rows)
 {
 	bool ok = false;
 	uint64_t *keys = malloc((n ? n : 1) * sizeof(*keys));
-	uint32_t *rows = malloc((n ? n : 1) * sizeof(*rows));
-	if (keys == NULL || rows == NULL)
-		goto fail;
+	if (keys == NULL)
+		return false;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		parent_row[i] = UINT32_MAX;
 		if (fate[i] != FATE_PENDING)
 			continue;
-		keys[m] = order_i64(parent_keys[i]);
+		keys[m] = order_i64(column_i64(parent_keys, i));
 		rows[m] = (uint32_t)i;
 		m++;
 	}
-	if (!radix_sort(keys, rows, m))
+	/* rows of one parent key may come in any order: each gets that parent */
+	if (!radix_sort_in_place(keys, rows, m))
 		goto fail;
 	size_t j = 0;
 	for (size_t i = 0; i < m; i++) {
@@ -481,7 +647,6 @@ static bool join_parent(const int64_t *parent_keys, size_t n, const uint8_t *fat
 	ok = true;
 fail:
 	free(keys);
-	free(rows);
 	return ok;
 }
 
@@ -494,20 +659,21 @@ struct data_window {
 /*
  * Rules 3 and 4 for a child table: decides rows still pending whose start is
  * after as_of (ignored) or before earliest_date (dropped), whose parent is
- * absent (dangling) or not kept (parent dropped). starts[i] is the row's own
+ * absent (dangling) or not kept (parent dropped). starts holds the row's own
  * start day.
  */
-static void apply_parent_rules(size_t n, const int32_t *starts, struct data_window window,
+static void apply_parent_rules(size_t n, struct column starts, struct data_window window,
                                const uint32_t *parent_row, const uint8_t *parent_fate,
                                uint8_t *fate, struct model_quality *quality)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (fate[i] != FATE_PENDING)
 			continue;
-		if (starts[i] > window.as_of) {
+		int32_t start = column_i32(starts, i);
+		if (start > window.as_of) {
 			fate[i] = FATE_IGNORED;
 			quality->violations[DQ_IGNORED_AFTER_AS_OF]++;
-		} else if (starts[i] < window.earliest) {
+		} else if (start < window.earliest) {
 			fate[i] = FATE_DROPPED;
 			quality->violations[DQ_DROP_BEFORE_EARLIEST_DATE]++;
 		} else if (parent_row[i] == UINT32_MAX) {
@@ -535,19 +701,19 @@ static size_t collect_kept(const struct key_index *own, const uint8_t *fate, uin
 
 /* Scratch state of one model_build() call. */
 struct build {
-	const struct model_raw *raw;   /* input, not modified */
+	struct model_raw *raw;         /* input: each table's rows are freed (the
+	                                  placements' reused) once it is built */
 	int32_t earliest;              /* earliest_date, or MODEL_EARLIEST_NONE */
 	int32_t as_of;                 /* last day of data */
 	struct model *model;           /* output */
 	struct model_quality *quality; /* = &model->quality */
-	int64_t *keys;                 /* scratch keys, one per row of the largest table */
-	int64_t *parent_keys;          /* scratch parent keys, same size */
-	int32_t *starts;               /* scratch start days, same size */
-	uint32_t *parent_row;          /* scratch join result, same size */
+	uint32_t *parent_row;          /* scratch join result, one per row of the
+	                                  largest table */
 	uint8_t *child_fate;           /* per raw child row */
 	uint8_t *episode_fate;         /* per raw episode row */
 	uint32_t *child_out;           /* raw child row -> model.children index */
 	uint32_t *episode_out;         /* raw episode row -> model.episodes index */
+	int32_t *episode_start;        /* raw episode row -> removal date (kept rows) */
 	int32_t *episode_end;          /* raw episode row -> first day not in care */
 	struct key_index children;     /* child keys */
 	struct key_index episodes;     /* episode keys */
@@ -555,15 +721,14 @@ struct build {
 };
 
 /* Counts a kept row's code column: returns the code index, or fallback
- * (counting `rule`) when the text is not a code; `null_value` for "". */
-static int recode(const char *const *codes, int n, const char *text, int null_value, int fallback,
-                  enum dq_rule rule, struct model_quality *quality)
+ * (counting `rule`) when it is not a code; `null_value` for null. */
+static int recode(uint8_t code, int null_value, int fallback, enum dq_rule rule,
+                  struct model_quality *quality)
 {
-	if (text[0] == '\0')
+	if (code == MODEL_RAW_CODE_NULL)
 		return null_value;
-	int i = code_index(codes, n, text);
-	if (i >= 0)
-		return i;
+	if (code != MODEL_RAW_CODE_UNKNOWN)
+		return code - 1;
 	quality->violations[rule]++;
 	return fallback;
 }
@@ -579,14 +744,14 @@ static bool build_children(struct build *b)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		const struct model_raw_child *row = &raw->children[i];
-		b->keys[i] = row->child_key;
 		b->child_out[i] = UINT32_MAX;
 		if (row->child_key == MODEL_RAW_KEY_NULL || !row->has_birth_month) {
 			b->child_fate[i] = FATE_DROPPED;
 			quality->violations[DQ_DROP_NULL_REQUIRED]++;
 		}
 	}
-	if (!index_keys(b->keys, n, b->child_fate, quality, &b->children))
+	if (!index_keys(COLUMN(raw->children, struct model_raw_child, child_key), n, true,
+	                b->child_fate, quality, &b->children))
 		return false;
 	struct model *model = b->model;
 	model->children =
@@ -612,10 +777,10 @@ static bool build_children(struct build *b)
 			child->birth_month = date_from_ymd(y, m, 1);
 			quality->violations[DQ_KEEP_BIRTH_MONTH_NOT_FIRST]++;
 		}
-		child->sex = (uint8_t)recode(model_sex_codes, SEX_COUNT, row->sex, SEX_UNKNOWN,
-		                             SEX_UNKNOWN, DQ_KEEP_UNKNOWN_SEX, quality);
-		child->race = (uint8_t)recode(model_race_codes, RACE_COUNT, row->race, RACE_UNKNOWN,
-		                              RACE_UNKNOWN, DQ_KEEP_UNKNOWN_RACE, quality);
+		child->sex = (uint8_t)recode(row->sex, SEX_UNKNOWN, SEX_UNKNOWN,
+		                             DQ_KEEP_UNKNOWN_SEX, quality);
+		child->race = (uint8_t)recode(row->race, RACE_UNKNOWN, RACE_UNKNOWN,
+		                              DQ_KEEP_UNKNOWN_RACE, quality);
 	}
 	quality->rows_kept[MODEL_CHILDREN] = model->child_count;
 	return true;
@@ -684,15 +849,15 @@ static bool build_episodes(struct build *b)
 	uint32_t *remap = NULL;
 	b->episode_fate = calloc(n ? n : 1, 1);
 	b->episode_out = malloc((n ? n : 1) * sizeof(*b->episode_out));
+	b->episode_start = malloc((n ? n : 1) * sizeof(*b->episode_start));
 	b->episode_end = malloc((n ? n : 1) * sizeof(*b->episode_end));
-	if (b->episode_fate == NULL || b->episode_out == NULL || b->episode_end == NULL)
+	kept = malloc((n ? n : 1) * sizeof(*kept));
+	if (b->episode_fate == NULL || b->episode_out == NULL || b->episode_start == NULL ||
+	    b->episode_end == NULL || kept == NULL)
 		goto fail;
 	uint8_t *fate = b->episode_fate;
 	for (size_t i = 0; i < n; i++) {
 		const struct model_raw_episode *row = &raw->episodes[i];
-		b->keys[i] = row->episode_key;
-		b->parent_keys[i] = row->child_key;
-		b->starts[i] = row->removal_date;
 		b->episode_out[i] = UINT32_MAX;
 		if (row->episode_key == MODEL_RAW_KEY_NULL ||
 		    row->child_key == MODEL_RAW_KEY_NULL || !row->has_county ||
@@ -701,19 +866,27 @@ static bool build_episodes(struct build *b)
 			quality->violations[DQ_DROP_NULL_REQUIRED]++;
 		}
 	}
-	if (!index_keys(b->keys, n, fate, quality, &b->episodes))
+	if (!index_keys(COLUMN(raw->episodes, struct model_raw_episode, episode_key), n, true, fate,
+	                quality, &b->episodes))
 		goto fail;
-	if (!join_parent(b->parent_keys, n, fate, &b->children, b->parent_row))
+	/* kept is free until collect_kept: the join's scratch */
+	if (!join_parent(COLUMN(raw->episodes, struct model_raw_episode, child_key), n, fate,
+	                 &b->children, b->parent_row, kept))
 		goto fail;
-	apply_parent_rules(n, b->starts, (struct data_window){b->earliest, b->as_of}, b->parent_row,
+	apply_parent_rules(n, COLUMN(raw->episodes, struct model_raw_episode, removal_date),
+	                   (struct data_window){b->earliest, b->as_of}, b->parent_row,
 	                   b->child_fate, fate, quality);
+	/* The children's index and fates have served: only child_out is read
+	 * from here on. */
+	key_index_free(&b->children);
+	free(b->child_fate);
+	b->child_fate = NULL;
 
 	/* Own rule in stream order (sequential reads), then the kept rows in
 	 * episode-key order (index order) with their (child, removal) key. */
-	kept = malloc((n ? n : 1) * sizeof(*kept));
 	sort_keys = malloc((n ? n : 1) * sizeof(*sort_keys));
 	remap = malloc((raw->county_count ? raw->county_count : 1) * sizeof(*remap));
-	if (kept == NULL || sort_keys == NULL || remap == NULL)
+	if (sort_keys == NULL || remap == NULL)
 		goto fail;
 	for (uint32_t r = 0; r < n; r++) {
 		const struct model_raw_episode *row = &raw->episodes[r];
@@ -727,16 +900,18 @@ static bool build_episodes(struct build *b)
 			continue;
 		}
 		fate[r] = FATE_KEPT;
+		b->episode_start[r] = row->removal_date;
 		b->episode_end[r] = row->has_discharge_date && row->discharge_date <= b->as_of
 		                        ? row->discharge_date
 		                        : DATE_OPEN;
-		/* Reuse the scratch: the sort key of row r. */
-		b->keys[r] = (int64_t)(((uint64_t)b->child_out[b->parent_row[r]] << 32) |
-		                       order_i32(row->removal_date));
 	}
 	size_t kept_count = collect_kept(&b->episodes, fate, kept);
-	for (size_t k = 0; k < kept_count; k++)
-		sort_keys[k] = (uint64_t)b->keys[kept[k]];
+	for (size_t k = 0; k < kept_count; k++) {
+		uint32_t r = kept[k];
+		/* (child, removal) */
+		sort_keys[k] = ((uint64_t)b->child_out[b->parent_row[r]] << 32) |
+		               order_i32(raw->episodes[r].removal_date);
+	}
 	/* Stable: ties of (child, removal) stay in episode-key order. */
 	if (!radix_sort(sort_keys, kept, kept_count))
 		goto fail;
@@ -760,9 +935,8 @@ static bool build_episodes(struct build *b)
 			quality->violations[DQ_KEEP_COUNTY_NAME_CUT]++;
 		episode->removal_date = row->removal_date;
 		episode->discharge_date = b->episode_end[r];
-		int reason =
-		    recode(model_reason_codes, REASON_OTHER + 1, row->discharge_reason,
-		           REASON_OTHER, REASON_OTHER, DQ_KEEP_UNKNOWN_DISCHARGE_REASON, quality);
+		int reason = recode(row->discharge_reason, REASON_OTHER, REASON_OTHER,
+		                    DQ_KEEP_UNKNOWN_DISCHARGE_REASON, quality);
 		/* Still in care as of as_of: no reason yet, whatever the row says. */
 		episode->discharge_reason =
 		    (uint8_t)(episode->discharge_date == DATE_OPEN ? REASON_NONE : reason);
@@ -771,6 +945,8 @@ static bool build_episodes(struct build *b)
 	}
 	model->episode_count = kept_count;
 	quality->rows_kept[MODEL_EPISODES] = kept_count;
+	free(b->child_out);
+	b->child_out = NULL;
 	ok = true;
 fail:
 	free(sort_keys);
@@ -779,28 +955,10 @@ fail:
 	return ok;
 }
 
-/*
- * Rules 1-4 for a table whose parent is an episode: keys, parent keys and
- * starts are in b's scratch arrays; null[i] marks rule 1. On return fate[i]
- * is decided except for rows that passed rules 1-4 (still pending) and
- * parent_row holds their episode row.
- */
-static bool episode_child_rules(struct build *b, size_t n, uint8_t *fate, struct key_index *own)
-{
-	if (!index_keys(b->keys, n, fate, b->quality, own))
-		return false;
-	if (!join_parent(b->parent_keys, n, fate, &b->episodes, b->parent_row))
-		return false;
-	apply_parent_rules(n, b->starts, (struct data_window){b->earliest, b->as_of}, b->parent_row,
-	                   b->episode_fate, fate, b->quality);
-	return true;
-}
-
 /* A day in care of the (kept) episode in raw row r (SPEC §3). */
 static bool in_care(const struct build *b, uint32_t r, int32_t day)
 {
-	return day >= b->raw->episodes[r].removal_date && day < b->episode_end[r] &&
-	       day <= b->as_of;
+	return day >= b->episode_start[r] && day < b->episode_end[r] && day <= b->as_of;
 }
 
 /* Sorts kept rows (given in own-key order) by (episode, start) and returns
@@ -854,30 +1012,39 @@ static void link_episodes(struct build *b, const uint32_t *rows, size_t count, i
 }
 
 /*
- * The frame shared by the three tables whose parent is an episode
- * (placements, missing episodes, assignments). Each build_* fills b's
- * scratch arrays (keys, parent keys, starts) and marks rule 1 with
- * child_drop_null(), runs child_rules() (rules 2-4), decides its own rules
- * into fate[] and start_key[], orders the kept rows with child_order(),
- * writes its output rows in that order, and ends with child_link().
+ * The frame shared by the tables whose parent is an episode (placements,
+ * missing episodes, assignments, identifications). Each build_* names the
+ * columns of its raw rows (own key, episode key, start day) in child_init(),
+ * marks rule 1 with child_drop_null(), runs child_rules() (rules 2-4),
+ * decides its own rules into fate[] and start_key[], orders the kept rows
+ * with child_order(), writes its output rows in that order, and ends with
+ * child_link(). Each scratch array lives only as long as its step: with
+ * the raw rows and the output alive, the scratch sets the build's peak.
  */
 struct child_pass {
 	size_t n;             /* raw rows of the table */
+	struct column keys;   /* own key of each raw row */
+	struct column parent; /* episode key of each raw row */
+	struct column starts; /* own start day of each raw row */
 	uint8_t *fate;        /* FATE_* per raw row */
-	uint64_t *start_key;  /* per kept raw row: its order inside the episode */
+	uint64_t *start_key;  /* per kept raw row: its order inside the episode,
+	                         from child_rules until child_order */
 	uint32_t *rows;       /* kept raw rows, in (episode, start) order after child_order */
 	size_t count;         /* kept rows */
-	struct key_index own; /* the table's own keys */
+	struct key_index own; /* the table's own keys (rows only), until child_order */
 };
 
-static bool child_init(struct child_pass *p, size_t n)
+static bool child_init(struct child_pass *p, size_t n, struct column keys, struct column parent,
+                       struct column starts)
 {
 	memset(p, 0, sizeof(*p));
 	p->n = n;
+	p->keys = keys;
+	p->parent = parent;
+	p->starts = starts;
 	p->fate = calloc(n ? n : 1, 1);
-	p->start_key = malloc((n ? n : 1) * sizeof(*p->start_key));
 	p->rows = malloc((n ? n : 1) * sizeof(*p->rows));
-	return p->fate != NULL && p->start_key != NULL && p->rows != NULL;
+	return p->fate != NULL && p->rows != NULL;
 }
 
 static void child_free(struct child_pass *p)
@@ -886,6 +1053,7 @@ static void child_free(struct child_pass *p)
 	free(p->fate);
 	free(p->start_key);
 	free(p->rows);
+	memset(p, 0, sizeof(*p));
 }
 
 /* Rule 1: a required column of raw row i is null. */
@@ -895,16 +1063,36 @@ static void child_drop_null(struct build *b, struct child_pass *p, size_t i)
 	b->quality->violations[DQ_DROP_NULL_REQUIRED]++;
 }
 
-static bool child_rules(struct build *b, struct child_pass *p)
+/* Rules 2-4: on return fate[i] is decided except for rows that passed them
+ * (still pending), and b->parent_row holds their episode row. With
+ * start_keys, start_key is allocated for the table's own rules. */
+static bool child_rules(struct build *b, struct child_pass *p, bool start_keys)
 {
-	return episode_child_rules(b, p->n, p->fate, &p->own);
+	size_t n = p->n;
+	if (!index_keys(p->keys, n, false, p->fate, b->quality, &p->own))
+		return false;
+	/* p->rows is free until child_order: the join's scratch */
+	if (!join_parent(p->parent, n, p->fate, &b->episodes, b->parent_row, p->rows))
+		return false;
+	apply_parent_rules(n, p->starts, (struct data_window){b->earliest, b->as_of}, b->parent_row,
+	                   b->episode_fate, p->fate, b->quality);
+	if (!start_keys)
+		return true;
+	p->start_key = malloc((n ? n : 1) * sizeof(*p->start_key));
+	return p->start_key != NULL;
 }
 
 /* The kept rows, ordered by (episode, start_key), ties in own-key order. */
 static bool child_order(struct build *b, struct child_pass *p)
 {
 	p->count = collect_kept(&p->own, p->fate, p->rows);
-	return sort_by_episode(b, p->rows, p->count, p->start_key);
+	key_index_free(&p->own);
+	free(p->fate);
+	p->fate = NULL;
+	bool ok = sort_by_episode(b, p->rows, p->count, p->start_key);
+	free(p->start_key);
+	p->start_key = NULL;
+	return ok;
 }
 
 static void child_link(struct build *b, struct child_pass *p, int table)
@@ -913,80 +1101,206 @@ static void child_link(struct build *b, struct child_pass *p, int table)
 	b->quality->rows_kept[table] = p->count;
 }
 
+/* The placements are the largest table (about 60% of the source rows):
+ * their model rows are written over their raw rows, which are larger, and
+ * then put in order in place, so that the raw and the model placements are
+ * never both alive. */
+_Static_assert(sizeof(struct model_placement) <= sizeof(struct model_raw_placement),
+               "a model placement fits where its raw row was");
+
+/* Rows per block of the permutation below: 4096 placements, 128 KB, stay
+ * in the second-level cache. */
+#define PERMUTE_BLOCK 4096
+
+static void swap_placements(struct model_placement *out, uint32_t *dest, size_t i, size_t j)
+{
+	struct model_placement row;
+	memcpy(&row, &out[i], sizeof(row));
+	memcpy(&out[i], &out[j], sizeof(row));
+	memcpy(&out[j], &row, sizeof(row));
+	uint32_t to = dest[i];
+	dest[i] = dest[j];
+	dest[j] = to;
+}
+
+/*
+ * Moves each out[i] to out[dest[i]] in place; dest[0..n) is a permutation of
+ * 0..n-1, and is spent. Following each cycle of the permutation straight
+ * through the array costs a cache and TLB miss per row, each waiting on the
+ * one before: first each row goes to the block of its place (one in-place
+ * bucket pass: the blocks' write fronts are few and advance in order), then
+ * the cycles are followed inside each block, in cache. Without memory for
+ * the block fronts, the second step alone does it, only slower.
+ */
+static void permute_placements(struct model_placement *out, uint32_t *dest, size_t n)
+{
+	size_t blocks = (n + PERMUTE_BLOCK - 1) / PERMUTE_BLOCK;
+	size_t *next = malloc((blocks ? blocks : 1) * sizeof(*next));
+	if (next != NULL) {
+		for (size_t b = 0; b < blocks; b++)
+			next[b] = b * PERMUTE_BLOCK;
+		for (size_t b = 0; b < blocks; b++) {
+			size_t end = (b + 1) * PERMUTE_BLOCK < n ? (b + 1) * PERMUTE_BLOCK : n;
+			/* block b receives exactly the rows whose place is in it */
+			while (next[b] < end) {
+				size_t i = next[b];
+				size_t t = dest[i] / PERMUTE_BLOCK;
+				while (t != b) {
+					swap_placements(out, dest, i, next[t]++);
+					t = dest[i] / PERMUTE_BLOCK;
+				}
+				next[b]++;
+			}
+		}
+		free(next);
+	}
+	for (size_t i = 0; i < n; i++) {
+		while (dest[i] != i)
+			swap_placements(out, dest, i, dest[i]);
+	}
+}
+
+/*
+ * Orders the kept placements rows[0..count) (given in key order) by
+ * (episode, start), ties in key order: a counting sort by episode (model
+ * episode indices are dense), then each episode's run by start, insertion
+ * sort when short, radix sort when long (cost follows rows). Needs 4 bytes
+ * per kept row and per episode, where a radix sort of 64-bit keys needs 20
+ * per row: this is the build's peak.
+ */
+static bool sort_placements(const struct build *b, const struct model_placement *out,
+                            uint32_t *rows, size_t count)
+{
+	bool ok = false;
+	size_t episodes = b->model->episode_count;
+	uint32_t *at = calloc(episodes + 1, sizeof(*at));
+	uint32_t *sorted = malloc((count ? count : 1) * sizeof(*sorted));
+	uint64_t *keys = NULL;
+	if (at == NULL || sorted == NULL)
+		goto fail;
+	for (size_t k = 0; k < count; k++)
+		at[b->episode_out[b->parent_row[rows[k]]] + 1]++;
+	for (size_t e = 1; e <= episodes; e++)
+		at[e] += at[e - 1];
+	/* at[e] is where episode e's run starts; the scatter moves it to its end */
+	for (size_t k = 0; k < count; k++) {
+		uint32_t r = rows[k];
+		sorted[at[b->episode_out[b->parent_row[r]]]++] = r;
+	}
+	size_t start = 0;
+	for (size_t e = 0; e < episodes; e++) {
+		size_t end = at[e];
+		size_t n = end - start;
+		uint32_t *run = sorted + start;
+		if (n > SMALL_BUCKET) {
+			keys = malloc(n * sizeof(*keys));
+			if (keys == NULL)
+				goto fail;
+			for (size_t i = 0; i < n; i++)
+				keys[i] = order_i32(out[run[i]].start_date);
+			if (!radix_sort(keys, run, n))
+				goto fail;
+			free(keys);
+			keys = NULL;
+		} else {
+			/* stable: a row moves only past rows with a later start */
+			for (size_t i = 1; i < n; i++) {
+				uint32_t r = run[i];
+				int32_t day = out[r].start_date;
+				size_t j = i;
+				for (; j > 0 && out[run[j - 1]].start_date > day; j--)
+					run[j] = run[j - 1];
+				run[j] = r;
+			}
+		}
+		start = end;
+	}
+	memcpy(rows, sorted, count * sizeof(*rows));
+	ok = true;
+fail:
+	free(at);
+	free(sorted);
+	free(keys);
+	return ok;
+}
+
 static bool build_placements(struct build *b)
 {
-	const struct model_raw *raw = b->raw;
+	struct model_raw *raw = b->raw;
 	struct model_quality *quality = b->quality;
 	struct model *model = b->model;
 	bool ok = false;
 	struct child_pass p;
-	uint8_t *settings = malloc(raw->placement_count ? raw->placement_count : 1);
-	if (!child_init(&p, raw->placement_count) || settings == NULL)
+	if (!child_init(&p, raw->placement_count,
+	                COLUMN(raw->placements, struct model_raw_placement, placement_key),
+	                COLUMN(raw->placements, struct model_raw_placement, episode_key),
+	                COLUMN(raw->placements, struct model_raw_placement, start_date)))
 		goto fail;
 	for (size_t i = 0; i < p.n; i++) {
 		const struct model_raw_placement *row = &raw->placements[i];
-		b->keys[i] = row->placement_key;
-		b->parent_keys[i] = row->episode_key;
-		b->starts[i] = row->start_date;
 		if (row->placement_key == MODEL_RAW_KEY_NULL ||
-		    row->episode_key == MODEL_RAW_KEY_NULL || row->setting[0] == '\0' ||
+		    row->episode_key == MODEL_RAW_KEY_NULL || row->setting == MODEL_RAW_CODE_NULL ||
 		    !row->has_start_date)
 			child_drop_null(b, &p, i);
 	}
-	if (!child_rules(b, &p))
+	if (!child_rules(b, &p, false))
 		goto fail;
-	/* Rules in stream order (sequential reads), then the kept rows in key
-	 * order (the sort keeps ties in that order). */
+	/* Own rules in stream order (sequential reads); a kept row's model row
+	 * is written at its own index over the raw rows: model row r ends at
+	 * byte 32(r+1) at most, before raw row r+1 begins (40(r+1)), so no raw
+	 * row is overwritten before it is read. */
+	struct model_placement *out = (struct model_placement *)(void *)raw->placements;
 	for (uint32_t r = 0; r < p.n; r++) {
-		const struct model_raw_placement *row = &raw->placements[r];
-		enum setting setting;
+		struct model_raw_placement row;
 		if (p.fate[r] != FATE_PENDING)
 			continue;
+		memcpy(&row, &raw->placements[r], sizeof(row));
 		p.fate[r] = FATE_DROPPED;
-		if (row->has_end_date && row->end_date <= row->start_date)
+		if (row.has_end_date && row.end_date <= row.start_date) {
 			quality->violations[DQ_DROP_PLACEMENT_ENDS_BEFORE_START]++;
-		else if (!model_setting_parse(row->setting, &setting))
-			quality->violations[DQ_DROP_PLACEMENT_UNKNOWN_SETTING]++;
-		else if (!in_care(b, b->parent_row[r], row->start_date))
-			quality->violations[DQ_DROP_PLACEMENT_OUTSIDE_CARE]++;
-		else {
-			p.fate[r] = FATE_KEPT;
-			settings[r] = (uint8_t)setting;
-			p.start_key[r] = order_i32(row->start_date);
+			continue;
 		}
+		if (row.setting == MODEL_RAW_CODE_UNKNOWN) {
+			quality->violations[DQ_DROP_PLACEMENT_UNKNOWN_SETTING]++;
+			continue;
+		}
+		if (!in_care(b, b->parent_row[r], row.start_date)) {
+			quality->violations[DQ_DROP_PLACEMENT_OUTSIDE_CARE]++;
+			continue;
+		}
+		p.fate[r] = FATE_KEPT;
+		struct model_placement placement;
+		memset(&placement, 0, sizeof(placement));
+		int32_t discharge = b->episode_end[b->parent_row[r]];
+		placement.placement_key = row.placement_key;
+		placement.provider_key = row.has_provider ? row.provider_key : 0;
+		placement.has_provider = row.has_provider;
+		placement.setting = (uint8_t)(row.setting - 1); /* a known code */
+		placement.start_date = row.start_date;
+		placement.end_date =
+		    row.has_end_date && row.end_date <= b->as_of ? row.end_date : DATE_OPEN;
+		if (discharge != DATE_OPEN && placement.end_date > discharge) {
+			/* A null end in a discharged episode is only closed, not a
+			 * violation: the row never said it ended after discharge. */
+			if (row.has_end_date)
+				quality->violations[DQ_KEEP_PLACEMENT_AFTER_DISCHARGE]++;
+			placement.end_date = discharge;
+		}
+		memcpy(&out[r], &placement, sizeof(placement));
 	}
-	if (!child_order(b, &p))
+	/* The kept rows in key order, then by (episode, start). */
+	size_t n = p.n;
+	size_t count = collect_kept(&p.own, p.fate, p.rows);
+	key_index_free(&p.own);
+	if (!sort_placements(b, out, p.rows, count))
 		goto fail;
-	size_t count = p.count;
-	const uint32_t *rows = p.rows;
-	model->placements = calloc(count ? count : 1, sizeof(*model->placements));
-	if (model->placements == NULL)
-		goto fail;
+	p.count = count;
 	uint32_t previous_episode = UINT32_MAX;
 	int32_t covered_until = 0; /* max end of the earlier placements of the episode */
 	for (size_t k = 0; k < count; k++) {
-		uint32_t r = rows[k];
-		const struct model_raw_placement *row = &raw->placements[r];
-		if (k + PREFETCH_AHEAD < count)
-			PREFETCH(&raw->placements[rows[k + PREFETCH_AHEAD]]);
-		struct model_placement *placement = &model->placements[k];
-		uint32_t episode_row = b->parent_row[r];
-		int32_t discharge = b->episode_end[episode_row];
-		placement->placement_key = row->placement_key;
-		placement->provider_key = row->has_provider ? row->provider_key : 0;
-		placement->has_provider = row->has_provider;
-		placement->setting = settings[r];
-		placement->start_date = row->start_date;
-		placement->end_date =
-		    row->has_end_date && row->end_date <= b->as_of ? row->end_date : DATE_OPEN;
-		if (discharge != DATE_OPEN && placement->end_date > discharge) {
-			/* A null end in a discharged episode is only closed, not a
-			 * violation: the row never said it ended after discharge. */
-			if (row->has_end_date)
-				quality->violations[DQ_KEEP_PLACEMENT_AFTER_DISCHARGE]++;
-			placement->end_date = discharge;
-		}
-		uint32_t episode = b->episode_out[episode_row];
+		uint32_t r = p.rows[k];
+		const struct model_placement *placement = &out[r];
+		uint32_t episode = b->episode_out[b->parent_row[r]];
 		if (episode != previous_episode) {
 			previous_episode = episode;
 			covered_until = placement->end_date;
@@ -998,11 +1312,34 @@ static bool build_placements(struct build *b)
 		}
 	}
 	child_link(b, &p, MODEL_PLACEMENTS);
+	/* The rows left out follow the kept ones, so that rows is a whole
+	 * permutation; then the kept rows are moved to 0..count in place.
+	 * Placements are built last: parent_row is free now, and holds each
+	 * raw row's place. */
+	size_t m = count;
+	for (uint32_t r = 0; r < n; r++) {
+		if (p.fate[r] != FATE_KEPT)
+			p.rows[m++] = r;
+	}
+	uint32_t *dest = b->parent_row;
+	for (size_t k = 0; k < n; k++)
+		dest[p.rows[k]] = (uint32_t)k;
+	permute_placements(out, dest, n);
+	if (out == NULL) {
+		model->placements = calloc(1, sizeof(*model->placements));
+		if (model->placements == NULL)
+			goto fail;
+	} else {
+		struct model_placement *shrunk =
+		    realloc(out, (count ? count : 1) * sizeof(*model->placements));
+		model->placements = shrunk != NULL ? shrunk : out;
+		raw->placements = NULL; /* now the model's */
+		raw->placement_count = raw->placement_cap = 0;
+	}
 	model->placement_count = count;
 	ok = true;
 fail:
 	child_free(&p);
-	free(settings);
 	return ok;
 }
 
@@ -1019,18 +1356,18 @@ static bool build_missing(struct build *b)
 	struct model *model = b->model;
 	bool ok = false;
 	struct child_pass p;
-	if (!child_init(&p, raw->missing_count))
+	if (!child_init(&p, raw->missing_count,
+	                COLUMN(raw->missing, struct model_raw_missing, missing_key),
+	                COLUMN(raw->missing, struct model_raw_missing, episode_key),
+	                COLUMN(raw->missing, struct model_raw_missing, went_missing_day)))
 		goto fail;
 	for (size_t i = 0; i < p.n; i++) {
 		const struct model_raw_missing *row = &raw->missing[i];
-		b->keys[i] = row->missing_key;
-		b->parent_keys[i] = row->episode_key;
-		b->starts[i] = row->went_missing_day;
 		if (row->missing_key == MODEL_RAW_KEY_NULL ||
 		    row->episode_key == MODEL_RAW_KEY_NULL || row->went_missing_at == TS_NONE)
 			child_drop_null(b, &p, i);
 	}
-	if (!child_rules(b, &p))
+	if (!child_rules(b, &p, true))
 		goto fail;
 	/* Rules in stream order (sequential reads), then the kept rows in key
 	 * order (the sort keeps ties in that order). */
@@ -1083,9 +1420,8 @@ static bool build_missing(struct build *b)
 		if (missing->screened_at != TS_NONE && missing->returned_at != TS_NONE &&
 		    missing->screened_at < missing->returned_at)
 			quality->violations[DQ_KEEP_SCREEN_BEFORE_RETURN]++;
-		int screen =
-		    recode(screen_codes, (int)CASA_ARRAY_LEN(screen_codes), row->screen_result, -1,
-		           SCREEN_OTHER - SCREEN_POSITIVE, DQ_KEEP_UNKNOWN_SCREEN_RESULT, quality);
+		int screen = recode(row->screen_result, -1, SCREEN_OTHER - SCREEN_POSITIVE,
+		                    DQ_KEEP_UNKNOWN_SCREEN_RESULT, quality);
 		missing->screen_result = (uint8_t)(screen + SCREEN_POSITIVE);
 	}
 	child_link(b, &p, MODEL_MISSING);
@@ -1103,18 +1439,18 @@ static bool build_assignments(struct build *b)
 	struct model *model = b->model;
 	bool ok = false;
 	struct child_pass p;
-	if (!child_init(&p, raw->assignment_count))
+	if (!child_init(&p, raw->assignment_count,
+	                COLUMN(raw->assignments, struct model_raw_assignment, assignment_key),
+	                COLUMN(raw->assignments, struct model_raw_assignment, episode_key),
+	                COLUMN(raw->assignments, struct model_raw_assignment, start_date)))
 		goto fail;
 	for (size_t i = 0; i < p.n; i++) {
 		const struct model_raw_assignment *row = &raw->assignments[i];
-		b->keys[i] = row->assignment_key;
-		b->parent_keys[i] = row->episode_key;
-		b->starts[i] = row->start_date;
 		if (row->assignment_key == MODEL_RAW_KEY_NULL ||
 		    row->episode_key == MODEL_RAW_KEY_NULL || !row->has_start_date)
 			child_drop_null(b, &p, i);
 	}
-	if (!child_rules(b, &p))
+	if (!child_rules(b, &p, true))
 		goto fail;
 	/* Rules in stream order (sequential reads), then the kept rows in key
 	 * order (the sort keeps ties in that order). */
@@ -1163,19 +1499,20 @@ static bool build_identifications(struct build *b)
 	struct model *model = b->model;
 	bool ok = false;
 	struct child_pass p;
-	if (!child_init(&p, raw->identification_count))
+	if (!child_init(
+	        &p, raw->identification_count,
+	        COLUMN(raw->identifications, struct model_raw_identification, identification_key),
+	        COLUMN(raw->identifications, struct model_raw_identification, episode_key),
+	        COLUMN(raw->identifications, struct model_raw_identification, identified_day)))
 		goto fail;
 	for (size_t i = 0; i < p.n; i++) {
 		const struct model_raw_identification *row = &raw->identifications[i];
-		b->keys[i] = row->identification_key;
-		b->parent_keys[i] = row->episode_key;
-		b->starts[i] = row->identified_day;
 		if (row->identification_key == MODEL_RAW_KEY_NULL ||
 		    row->episode_key == MODEL_RAW_KEY_NULL || row->identified_at == TS_NONE ||
 		    !row->has_while_in_care)
 			child_drop_null(b, &p, i);
 	}
-	if (!child_rules(b, &p))
+	if (!child_rules(b, &p, true))
 		goto fail;
 	/* Identified while not in care (before the removal, after the
 	 * discharge) may be dated anywhere; while in care, on a day in care. */
@@ -1232,9 +1569,81 @@ const char *model_failure_text(enum model_failure failure)
 	return "unknown failure";
 }
 
-bool model_build(const struct model_raw *raw, int32_t earliest, int32_t as_of, struct model *out,
-                 enum model_failure *failure)
+/* Frees one array of raw rows and empties it. */
+#define RELEASE_ROWS(raw, rows, count, cap)                                                        \
+	do {                                                                                       \
+		free((raw)->rows);                                                                 \
+		(raw)->rows = NULL;                                                                \
+		(raw)->count = (raw)->cap = 0;                                                     \
+	} while (0)
+
+/* Frees the raw rows of one table (model_build_consuming()). */
+static void raw_release(struct model_raw *raw, enum model_table table)
 {
+	switch (table) {
+	case MODEL_CHILDREN:
+		RELEASE_ROWS(raw, children, child_count, child_cap);
+		break;
+	case MODEL_EPISODES:
+		RELEASE_ROWS(raw, episodes, episode_count, episode_cap);
+		break;
+	case MODEL_PLACEMENTS:
+		RELEASE_ROWS(raw, placements, placement_count, placement_cap);
+		break;
+	case MODEL_MISSING:
+		RELEASE_ROWS(raw, missing, missing_count, missing_cap);
+		break;
+	case MODEL_ASSIGNMENTS:
+		RELEASE_ROWS(raw, assignments, assignment_count, assignment_cap);
+		break;
+	case MODEL_IDENTIFICATIONS:
+		RELEASE_ROWS(raw, identifications, identification_count, identification_cap);
+		break;
+	case MODEL_TABLE_COUNT:
+		break;
+	}
+}
+
+/* Builds one table, then frees its raw rows. */
+static bool build_table(struct build *b, enum model_table table)
+{
+	bool ok = false;
+	switch (table) {
+	case MODEL_CHILDREN:
+		ok = build_children(b);
+		break;
+	case MODEL_EPISODES:
+		ok = build_episodes(b);
+		break;
+	case MODEL_PLACEMENTS:
+		ok = build_placements(b);
+		break;
+	case MODEL_MISSING:
+		ok = build_missing(b);
+		break;
+	case MODEL_ASSIGNMENTS:
+		ok = build_assignments(b);
+		break;
+	case MODEL_IDENTIFICATIONS:
+		ok = build_identifications(b);
+		break;
+	case MODEL_TABLE_COUNT:
+		break;
+	}
+	raw_release(b->raw, table);
+	return ok;
+}
+
+bool model_build_consuming(struct model_raw *raw, int32_t earliest, int32_t as_of,
+                           struct model *out, enum model_failure *failure)
+{
+	/* Parents first; then the episodes' child tables, whose order changes
+	 * nothing but the peak: placements, the largest raw table, last, when
+	 * the others' raw rows are freed and only their (smaller) model
+	 * tables are alive. */
+	static const enum model_table order[MODEL_TABLE_COUNT] = {
+	    MODEL_CHILDREN,        MODEL_EPISODES, MODEL_ASSIGNMENTS,
+	    MODEL_IDENTIFICATIONS, MODEL_MISSING,  MODEL_PLACEMENTS};
 	struct build b = {.raw = raw,
 	                  .earliest = earliest,
 	                  .as_of = as_of,
@@ -1269,25 +1678,23 @@ bool model_build(const struct model_raw *raw, int32_t earliest, int32_t as_of, s
 		b.failure = MODEL_FAILED_TOO_MANY_ROWS;
 		goto fail;
 	}
-	b.keys = malloc(largest * sizeof(*b.keys));
-	b.parent_keys = malloc(largest * sizeof(*b.parent_keys));
-	b.starts = malloc(largest * sizeof(*b.starts));
 	b.parent_row = malloc(largest * sizeof(*b.parent_row));
-	if (b.keys == NULL || b.parent_keys == NULL || b.starts == NULL || b.parent_row == NULL)
+	if (b.parent_row == NULL)
 		goto fail;
-	if (!build_children(&b) || !build_episodes(&b) || !build_placements(&b) ||
-	    !build_missing(&b) || !build_assignments(&b) || !build_identifications(&b))
-		goto fail;
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++) {
+		if (!build_table(&b, order[t]))
+			goto fail;
+	}
 	ok = true;
 fail:
-	free(b.keys);
-	free(b.parent_keys);
-	free(b.starts);
+	for (int t = 0; t < MODEL_TABLE_COUNT; t++)
+		raw_release(raw, (enum model_table)t);
 	free(b.parent_row);
 	free(b.child_fate);
 	free(b.episode_fate);
 	free(b.child_out);
 	free(b.episode_out);
+	free(b.episode_start);
 	free(b.episode_end);
 	key_index_free(&b.children);
 	key_index_free(&b.episodes);
@@ -1296,4 +1703,63 @@ fail:
 		*failure = b.failure;
 	}
 	return ok;
+}
+
+/* A copy of n rows of `size` bytes (NULL for none); sets *failed when
+ * out of memory, or when n rows were said but there is no array. */
+static void *copy_rows(const void *rows, size_t n, size_t size, bool *failed)
+{
+	if (n == 0)
+		return NULL;
+	void *copy = rows != NULL ? malloc(n * size) : NULL;
+	if (copy == NULL)
+		*failed = true;
+	else
+		memcpy(copy, rows, n * size);
+	return copy;
+}
+
+bool model_build(const struct model_raw *raw, int32_t earliest, int32_t as_of, struct model *out,
+                 enum model_failure *failure)
+{
+	/* The same build on a copy of the rows (tests and tools; the pipeline
+	 * consumes its own). The counties are shared: the build only reads
+	 * them, and the copy's are not freed. */
+	bool failed = false;
+	struct model_raw copy = *raw;
+	/* A table too long for 32-bit row indices is refused before anything
+	 * is copied (model_build_consuming() says so first thing). */
+	size_t counts[] = {raw->child_count,   raw->episode_count,    raw->placement_count,
+	                   raw->missing_count, raw->assignment_count, raw->identification_count};
+	for (size_t t = 0; t < CASA_ARRAY_LEN(counts); t++) {
+		if (counts[t] >= UINT32_MAX) {
+			memset(out, 0, sizeof(*out));
+			*failure = MODEL_FAILED_TOO_MANY_ROWS;
+			return false;
+		}
+	}
+	copy.children = copy_rows(raw->children, raw->child_count, sizeof(*raw->children), &failed);
+	copy.episodes =
+	    copy_rows(raw->episodes, raw->episode_count, sizeof(*raw->episodes), &failed);
+	copy.placements =
+	    copy_rows(raw->placements, raw->placement_count, sizeof(*raw->placements), &failed);
+	copy.missing = copy_rows(raw->missing, raw->missing_count, sizeof(*raw->missing), &failed);
+	copy.assignments =
+	    copy_rows(raw->assignments, raw->assignment_count, sizeof(*raw->assignments), &failed);
+	copy.identifications = copy_rows(raw->identifications, raw->identification_count,
+	                                 sizeof(*raw->identifications), &failed);
+	copy.child_cap = copy.child_count;
+	copy.episode_cap = copy.episode_count;
+	copy.placement_cap = copy.placement_count;
+	copy.missing_cap = copy.missing_count;
+	copy.assignment_cap = copy.assignment_count;
+	copy.identification_cap = copy.identification_count;
+	if (failed) {
+		for (int t = 0; t < MODEL_TABLE_COUNT; t++)
+			raw_release(&copy, (enum model_table)t);
+		memset(out, 0, sizeof(*out));
+		*failure = MODEL_FAILED_MEMORY;
+		return false;
+	}
+	return model_build_consuming(&copy, earliest, as_of, out, failure);
 }

@@ -41,6 +41,8 @@
 /* A non-null empty code is not a contract code, but "" means null in the raw
  * rows: store this instead so that the model counts it as unknown. */
 #define EMPTY_CODE "\x7f"
+/* The widest code text decoded (the setting column's; the others 16). */
+#define CODE_TEXT_MAX 32
 
 /* TCP keepalives so that a dead server is noticed during a long COPY
  * (seconds; libpq defaults would wait for the kernel's two hours). */
@@ -724,16 +726,20 @@ static void timestamp_of(const struct copy_text_field *f, int64_t *at, int32_t *
 	*day = f->null ? 0 : f->day;
 }
 
-/* A code column: "" for null, EMPTY_CODE for a non-null empty string;
- * longer text is cut (a cut code is still unknown: no code is that long). */
-static void code_of(const struct copy_text_field *f, char *out, size_t cap)
+/* A code column, recoded (model_raw_code()): the text is decoded as it
+ * always was, "" for null, EMPTY_CODE for a non-null empty string, longer
+ * text cut at `cap` bytes (a cut code is still unknown: no code is that
+ * long), so the same text gives the same count as before recoding. */
+static uint8_t code_of(const struct copy_text_field *f, enum model_code_list list, size_t cap)
 {
-	if (f->null) {
-		out[0] = '\0';
-		return;
-	}
+	char out[CODE_TEXT_MAX];
+	if (f->null)
+		return MODEL_RAW_CODE_NULL;
+	if (cap > sizeof(out))
+		cap = sizeof(out);
 	if (copy_text_decode(f, out, cap) == 0)
 		snprintf(out, cap, "%s", EMPTY_CODE);
+	return model_raw_code(list, out);
 }
 
 /* Grows a raw array geometrically so that one more row fits. */
@@ -814,8 +820,8 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		struct model_raw_child *row = &raw->children[raw->child_count];
 		row->child_key = key_of(&f[0]);
 		date_of(&f[1], &row->birth_month, &row->has_birth_month);
-		code_of(&f[2], row->sex, sizeof(row->sex));
-		code_of(&f[3], row->race, sizeof(row->race));
+		row->sex = code_of(&f[2], MODEL_CODES_SEX, 16);
+		row->race = code_of(&f[3], MODEL_CODES_RACE, 16);
 		raw->child_count++;
 		return true;
 	}
@@ -845,7 +851,7 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		if (row->has_county &&
 		    !intern_county(copy, raw, county, strlen(county), &row->county))
 			goto nomem;
-		code_of(&f[5], row->discharge_reason, sizeof(row->discharge_reason));
+		row->discharge_reason = code_of(&f[5], MODEL_CODES_REASON, 16);
 		raw->episode_count++;
 		return true;
 	}
@@ -855,7 +861,7 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		struct model_raw_placement *row = &raw->placements[raw->placement_count];
 		row->placement_key = key_of(&f[0]);
 		row->episode_key = key_of(&f[1]);
-		code_of(&f[2], row->setting, sizeof(row->setting));
+		row->setting = code_of(&f[2], MODEL_CODES_SETTING, CODE_TEXT_MAX);
 		row->has_provider = !f[3].null;
 		row->provider_key = f[3].null ? 0 : f[3].bigint;
 		date_of(&f[4], &row->start_date, &row->has_start_date);
@@ -875,7 +881,7 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		timestamp_of(&f[5], &row->reported_le_at, &row->reported_le_day);
 		timestamp_of(&f[6], &row->reported_ncmec_at, &row->reported_ncmec_day);
 		timestamp_of(&f[7], &row->screened_at, &row->screened_day);
-		code_of(&f[8], row->screen_result, sizeof(row->screen_result));
+		row->screen_result = code_of(&f[8], MODEL_CODES_SCREEN, 16);
 		raw->missing_count++;
 		return true;
 	}

@@ -257,41 +257,63 @@ struct model {
 
 /*
  * Raw rows, as the source stage hands them over: columns already parsed into
- * numbers and dates, codes still text (the model recodes them and counts the
- * unknown ones). A `has_*` flag false means SQL NULL.
+ * numbers and dates, codes recoded by model_raw_code() (the model counts the
+ * unknown ones). A `has_*` flag false means SQL NULL. Fields are ordered by
+ * size: at a million children the raw rows are most of the peak memory.
  */
+
+/* A code column of a raw row: MODEL_RAW_CODE_NULL (0, so a zeroed row
+ * reads as null), the code's index in its list plus 1, or
+ * MODEL_RAW_CODE_UNKNOWN for text that is no contract code (an empty
+ * string and text cut for length included). */
+#define MODEL_RAW_CODE_NULL    0
+#define MODEL_RAW_CODE_UNKNOWN 255
+
+/* The code lists a raw code column is recoded against. */
+enum model_code_list {
+	MODEL_CODES_SEX,     /* model_sex_codes */
+	MODEL_CODES_RACE,    /* model_race_codes */
+	MODEL_CODES_REASON,  /* model_reason_codes up to REASON_OTHER */
+	MODEL_CODES_SETTING, /* model_setting_codes */
+	MODEL_CODES_SCREEN,  /* the contract's screen_result codes, from SCREEN_POSITIVE */
+};
+
+/* The raw code of text in `list`: MODEL_RAW_CODE_NULL for "" (the source
+ * passes "" only for SQL NULL), else as above. */
+uint8_t model_raw_code(enum model_code_list list, const char *text);
+
 struct model_raw_child {
 	int64_t child_key;
 	int32_t birth_month;
 	bool has_birth_month;
-	char sex[16]; /* code, "" for null; longer codes are cut (still unknown) */
-	char race[16];
+	uint8_t sex;  /* raw code of MODEL_CODES_SEX */
+	uint8_t race; /* raw code of MODEL_CODES_RACE */
 };
 
 struct model_raw_episode {
 	int64_t episode_key;
 	int64_t child_key;
 	uint32_t county; /* index into model_raw.counties */
+	int32_t removal_date;
+	int32_t discharge_date;
 	bool has_county;
 	bool county_cut; /* the name was longer than MODEL_COUNTY_NAME_MAX: counties
 	                    holds its model_county_label() */
-	int32_t removal_date;
 	bool has_removal_date;
-	int32_t discharge_date;
 	bool has_discharge_date;
-	char discharge_reason[16]; /* "" for null */
+	uint8_t discharge_reason; /* raw code of MODEL_CODES_REASON */
 };
 
 struct model_raw_placement {
 	int64_t placement_key;
 	int64_t episode_key;
 	int64_t provider_key;
-	bool has_provider;
-	char setting[32];
 	int32_t start_date;
-	bool has_start_date;
 	int32_t end_date;
+	bool has_provider;
+	bool has_start_date;
 	bool has_end_date;
+	uint8_t setting; /* raw code of MODEL_CODES_SETTING */
 };
 
 /* Each timestamp: Unix seconds plus its date in the configured time zone
@@ -300,38 +322,38 @@ struct model_raw_missing {
 	int64_t missing_key;
 	int64_t episode_key;
 	int64_t went_missing_at;
-	int32_t went_missing_day;
 	int64_t agency_informed_at;
 	int64_t returned_at;
-	int32_t returned_day;
 	int64_t reported_le_at;
 	int64_t reported_ncmec_at;
 	int64_t screened_at;
-	int32_t screened_day;
+	int32_t went_missing_day;
+	int32_t agency_informed_day;
+	int32_t returned_day;
 	int32_t reported_le_day;
 	int32_t reported_ncmec_day;
-	int32_t agency_informed_day;
-	char screen_result[16];
+	int32_t screened_day;
+	uint8_t screen_result; /* raw code of MODEL_CODES_SCREEN */
 };
 
 struct model_raw_assignment {
 	int64_t assignment_key;
 	int64_t episode_key;
 	int32_t start_date;
-	bool has_start_date;
 	int32_t end_date;
+	bool has_start_date;
 	bool has_end_date;
 };
 
 struct model_raw_identification {
 	int64_t identification_key;
 	int64_t episode_key;
-	int64_t identified_at; /* TS_NONE for null */
+	int64_t identified_at;  /* TS_NONE for null */
+	int64_t reported_le_at; /* TS_NONE for null */
 	int32_t identified_day;
+	int32_t reported_le_day;
 	bool has_while_in_care;
 	bool while_in_care;
-	int64_t reported_le_at; /* TS_NONE for null */
-	int32_t reported_le_day;
 };
 
 /* Growable arrays filled by the source stage; freed by model_raw_free(). */
@@ -407,6 +429,14 @@ const char *model_failure_text(enum model_failure failure);
  * model_free(). */
 bool model_build(const struct model_raw *raw, int32_t earliest, int32_t as_of, struct model *out,
                  enum model_failure *failure) CASA_MUSTCHECK;
+/* model_build() that frees each table of raw's rows as soon as its model
+ * table is built (parents first, placements last; the placements' model
+ * rows are written over their raw rows), so that the raw rows and the model
+ * are never both whole in memory: the pipeline's peak. On
+ * return, success or not, raw's row arrays are freed (counts 0); its
+ * counties, refresh key and the rest stay for model_raw_free(). */
+bool model_build_consuming(struct model_raw *raw, int32_t earliest, int32_t as_of,
+                           struct model *out, enum model_failure *failure) CASA_MUSTCHECK;
 void model_free(struct model *model);
 
 /* Code lookups: false when the text is not a contract code. */

@@ -49,8 +49,8 @@ static void child(struct model_raw *raw, int64_t key, const char *birth, const c
 	row->child_key = key;
 	row->has_birth_month = birth != NULL;
 	row->birth_month = birth ? d(birth) : 0;
-	strcpy(row->sex, sex);
-	strcpy(row->race, race);
+	row->sex = model_raw_code(MODEL_CODES_SEX, sex);
+	row->race = model_raw_code(MODEL_CODES_RACE, race);
 }
 
 static void episode(struct model_raw *raw, int64_t key, int64_t child_key, const char *county,
@@ -67,7 +67,7 @@ static void episode(struct model_raw *raw, int64_t key, int64_t child_key, const
 	row->removal_date = removal ? d(removal) : 0;
 	row->has_discharge_date = discharge != NULL;
 	row->discharge_date = discharge ? d(discharge) : 0;
-	strcpy(row->discharge_reason, reason);
+	row->discharge_reason = model_raw_code(MODEL_CODES_REASON, reason);
 }
 
 static void placement(struct model_raw *raw, int64_t key, int64_t episode_key, const char *setting,
@@ -77,7 +77,7 @@ static void placement(struct model_raw *raw, int64_t key, int64_t episode_key, c
 	struct model_raw_placement *row = &raw->placements[raw->placement_count++];
 	row->placement_key = key;
 	row->episode_key = episode_key;
-	strcpy(row->setting, setting);
+	row->setting = model_raw_code(MODEL_CODES_SETTING, setting);
 	row->has_provider = provider != 0;
 	row->provider_key = provider;
 	row->has_start_date = start != NULL;
@@ -112,7 +112,7 @@ static void missing(struct model_raw *raw, int64_t key, int64_t episode_key, str
 	set_ts(le, &row->reported_le_at, &row->reported_le_day);
 	set_ts(ncmec, &row->reported_ncmec_at, &row->reported_ncmec_day);
 	set_ts(screened, &row->screened_at, &row->screened_day);
-	strcpy(row->screen_result, result);
+	row->screen_result = model_raw_code(MODEL_CODES_SCREEN, result);
 }
 
 static void assignment(struct model_raw *raw, int64_t key, int64_t episode_key, const char *start,
@@ -994,7 +994,8 @@ START_TEST(test_large_sorted)
 				    .has_start_date = true,
 				    .start_date =
 				        removal + (int32_t)((state >> (10 + p * 7)) % 50)};
-				strcpy(raw.placements[raw.placement_count].setting, "foster_home");
+				raw.placements[raw.placement_count].setting =
+				    model_raw_code(MODEL_CODES_SETTING, "foster_home");
 				raw.placement_count++;
 			}
 		}
@@ -1022,6 +1023,66 @@ START_TEST(test_large_sorted)
 			ck_assert(a->start_date < b->start_date ||
 			          (a->start_date == b->start_date &&
 			           a->placement_key < b->placement_key));
+		}
+	}
+	model_free(&model);
+	model_raw_free(&raw);
+}
+END_TEST
+
+/* Duplicate keys beyond the tiny-table paths: 5000 placements of one
+ * episode, 1000 keys five times each (key(i) = (1 + 7i mod 1000) << 30),
+ * then 100 rows with keys 1..100. The sorts' first digit (12 of 40 varying
+ * bits) spreads the first 1000 keys over buckets, moving rows across each
+ * other (a Python model of the bucket pass finds 841 runs of a key whose
+ * first row after it is not the earliest), and puts the 100 small keys in
+ * one bucket, over the insertion-sort size (byte passes with scratch).
+ * Rule 2 keeps the first row of a key in stream order: the rows i < 1000
+ * (7 is invertible mod 1000, so they hold each key once) and the last 100,
+ * 4000 duplicates. Row i starts on day removal + (i * 37) mod 301: a key's
+ * duplicates (rows i + 1000j, 37000 mod 301 = 278) start on other days
+ * than its first row, and the starts are not in key order. The episode's
+ * 1100 placements come out by (start, key), a run far over the
+ * insertion-sort size. */
+START_TEST(test_large_duplicates)
+{
+	enum { ROWS = 5000, KEYS = 1000, SMALL = 100 };
+	struct model_raw raw = {0};
+	struct model model;
+	enum model_failure failure;
+	child(&raw, 1, "2010-01-01", "female", "black");
+	episode(&raw, 10, 1, "Cook", "2020-01-01", NULL, "");
+	int32_t removal = d("2020-01-01");
+	raw.placements = calloc(ROWS + SMALL, sizeof(*raw.placements));
+	ck_assert_ptr_nonnull(raw.placements);
+	for (int i = 0; i < ROWS + SMALL; i++) {
+		raw.placements[i] = (struct model_raw_placement){
+		    .placement_key = i < ROWS ? (1 + (int64_t)i * 7 % KEYS) << 30 : i - ROWS + 1,
+		    .episode_key = 10,
+		    .has_start_date = true,
+		    .start_date = removal + (int32_t)((i * 37) % 301),
+		    .setting = model_raw_code(MODEL_CODES_SETTING, "foster_home")};
+	}
+	raw.placement_count = ROWS + SMALL;
+	ck_assert(model_build(&raw, EARLIEST, d("2025-06-30"), &model, &failure));
+	ck_assert_uint_eq(model.quality.violations[DQ_DROP_DUPLICATE_KEY], ROWS - KEYS);
+	ck_assert_uint_eq(model.placement_count, KEYS + SMALL);
+	ck_assert_uint_eq(model.episodes[0].placement_count, KEYS + SMALL);
+	for (size_t k = 0; k < model.placement_count; k++) {
+		const struct model_placement *p = &model.placements[k];
+		/* the row kept for this key: its first one */
+		int first = -1;
+		for (int i = 0; i < ROWS + SMALL && first < 0; i++) {
+			if (raw.placements[i].placement_key == p->placement_key)
+				first = i;
+		}
+		ck_assert(first >= 0 && (first < KEYS || first >= ROWS));
+		ck_assert_int_eq(p->start_date, removal + (first * 37) % 301);
+		if (k > 0) {
+			const struct model_placement *q = &model.placements[k - 1];
+			ck_assert(q->start_date < p->start_date ||
+			          (q->start_date == p->start_date &&
+			           q->placement_key < p->placement_key));
 		}
 	}
 	model_free(&model);
@@ -1114,6 +1175,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_rows_left_out_unread);
 	tcase_add_test(tc, test_county_label);
 	tcase_add_test(tc, test_large_sorted);
+	tcase_add_test(tc, test_large_duplicates);
 	tcase_add_test(tc, test_too_many_counties);
 	tcase_add_test(tc, test_too_many_rows);
 	suite_add_tcase(suite, tc);
