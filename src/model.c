@@ -46,25 +46,6 @@
 
 #include "casa/date.h"
 
-const char *const model_sex_codes[SEX_COUNT] = {"female", "male", "other", "unknown"};
-
-const char *const model_race_codes[RACE_COUNT] = {"aian", "asian", "black",       "hispanic",
-                                                  "nhpi", "white", "multiracial", "unknown"};
-
-const char *const model_reason_codes[REASON_COUNT] = {
-    "reunification", "relative", "adoption", "guardianship", "emancipation",
-    "transfer",      "runaway",  "death",    "other",        ""};
-
-const char *const model_setting_codes[SETTING_COUNT] = {
-    "relative_home",    "foster_home", "pre_adoptive_home",
-    "group_home",       "institution", "supervised_independent_living",
-    "trial_home_visit", "runaway",     "respite",
-    "hospital",         "detention"};
-
-/* Not exported: the contract's screen_result codes (SPEC §2), enum order
- * from SCREEN_POSITIVE. */
-static const char *const screen_codes[] = {"positive", "negative", "inconclusive"};
-
 const char *const model_dq_rule_names[DQ_RULE_COUNT] = {
     "drop_duplicate_key",
     "drop_dangling_parent",
@@ -164,55 +145,6 @@ bool model_setting_is_temporary(enum setting setting)
 {
 	/* SPEC §2: the temporary settings follow the six placement settings. */
 	return setting >= SETTING_TRIAL_HOME_VISIT && setting < SETTING_COUNT;
-}
-
-/* Index of text in codes[0..n), or -1. */
-static int code_index(const char *const *codes, int n, const char *text)
-{
-	for (int i = 0; i < n; i++) {
-		if (strcmp(codes[i], text) == 0)
-			return i;
-	}
-	return -1;
-}
-
-bool model_setting_parse(const char *code, enum setting *out)
-{
-	int i = code_index(model_setting_codes, SETTING_COUNT, code);
-	if (i < 0)
-		return false;
-	*out = (enum setting)i;
-	return true;
-}
-
-uint8_t model_raw_code(enum model_code_list list, const char *text)
-{
-	const char *const *codes = model_sex_codes;
-	int n = SEX_COUNT;
-	switch (list) {
-	case MODEL_CODES_SEX:
-		break;
-	case MODEL_CODES_RACE:
-		codes = model_race_codes;
-		n = RACE_COUNT;
-		break;
-	case MODEL_CODES_REASON:
-		codes = model_reason_codes;
-		n = REASON_OTHER + 1;
-		break;
-	case MODEL_CODES_SETTING:
-		codes = model_setting_codes;
-		n = SETTING_COUNT;
-		break;
-	case MODEL_CODES_SCREEN:
-		codes = screen_codes;
-		n = (int)CASA_ARRAY_LEN(screen_codes);
-		break;
-	}
-	if (text[0] == '\0')
-		return MODEL_RAW_CODE_NULL;
-	int i = code_index(codes, n, text);
-	return i < 0 ? MODEL_RAW_CODE_UNKNOWN : (uint8_t)(i + 1);
 }
 
 bool model_raw_county(struct model_raw *raw, const char *name, size_t n, uint32_t *index)
