@@ -429,11 +429,11 @@ static void default_timezone(char *out, size_t n)
 
 static bool set_defaults(struct config *config)
 {
-	char timezone[256];
+	char zone[256]; /* not "timezone": <time.h> declares that */
 	struct stat st;
 	const char *dashboards = CASA_DATADIR "/dashboards";
 	memset(config, 0, sizeof(*config));
-	default_timezone(timezone, sizeof(timezone));
+	default_timezone(zone, sizeof(zone));
 	if (stat(dashboards, &st) != 0 || !S_ISDIR(st.st_mode))
 		dashboards = "./dashboards";
 	config->as_of = CONFIG_AS_OF_TODAY;
@@ -467,7 +467,7 @@ static bool set_defaults(struct config *config)
 	snprintf(config->listen_host, sizeof(config->listen_host), "127.0.0.1");
 	config->listen_port = 8080;
 	return set_string(&config->db, "") && set_string(&config->schema, "deid") &&
-	       set_string(&config->timezone, timezone) &&
+	       set_string(&config->timezone, zone) &&
 	       set_string(&config->state_dir, "/var/lib/casa-metricsd") &&
 	       set_string(&config->listen, "127.0.0.1:8080") &&
 	       set_string(&config->cors_origins, "") && set_string(&config->api_tokens, "") &&
