@@ -41,8 +41,10 @@
 /* A non-null empty code is not a contract code, but "" means null in the raw
  * rows: store this instead so that the model counts it as unknown. */
 #define EMPTY_CODE "\x7f"
-/* The widest code text decoded (the setting column's; the others 16). */
-#define CODE_TEXT_MAX 32
+/* How much of a code text is decoded: the setting column up to
+ * CODE_TEXT_MAX bytes, the other code columns up to CODE_TEXT_SHORT. */
+#define CODE_TEXT_MAX   32
+#define CODE_TEXT_SHORT 16
 
 /* TCP keepalives so that a dead server is noticed during a long COPY
  * (seconds; libpq defaults would wait for the kernel's two hours). */
@@ -820,8 +822,8 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		struct model_raw_child *row = &raw->children[raw->child_count];
 		row->child_key = key_of(&f[0]);
 		date_of(&f[1], &row->birth_month, &row->has_birth_month);
-		row->sex = code_of(&f[2], MODEL_CODES_SEX, 16);
-		row->race = code_of(&f[3], MODEL_CODES_RACE, 16);
+		row->sex = code_of(&f[2], MODEL_CODES_SEX, CODE_TEXT_SHORT);
+		row->race = code_of(&f[3], MODEL_CODES_RACE, CODE_TEXT_SHORT);
 		raw->child_count++;
 		return true;
 	}
@@ -851,7 +853,7 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		if (row->has_county &&
 		    !intern_county(copy, raw, county, strlen(county), &row->county))
 			goto nomem;
-		row->discharge_reason = code_of(&f[5], MODEL_CODES_REASON, 16);
+		row->discharge_reason = code_of(&f[5], MODEL_CODES_REASON, CODE_TEXT_SHORT);
 		raw->episode_count++;
 		return true;
 	}
@@ -881,7 +883,7 @@ static bool add_row(struct copy_table *copy, struct model_raw *raw, const struct
 		timestamp_of(&f[5], &row->reported_le_at, &row->reported_le_day);
 		timestamp_of(&f[6], &row->reported_ncmec_at, &row->reported_ncmec_day);
 		timestamp_of(&f[7], &row->screened_at, &row->screened_day);
-		row->screen_result = code_of(&f[8], MODEL_CODES_SCREEN, 16);
+		row->screen_result = code_of(&f[8], MODEL_CODES_SCREEN, CODE_TEXT_SHORT);
 		raw->missing_count++;
 		return true;
 	}
