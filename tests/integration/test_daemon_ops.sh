@@ -388,7 +388,7 @@ wait "$DAEMON_PID" || fail "SIGTERM exit status $?"
 step "B5 --once with the database down"
 "$PG" stop "$PRIVATE_PG"
 if "$BIN" --once --output "$TEST_TMP/once-down" --db "$conn_b_pw" --as-of "$AS_OF" \
-	--connect-timeout 2 >"$TEST_TMP/once-down.log" 2>&1; then
+	--state-dir "$TEST_TMP/once-down-state" --connect-timeout 2 >"$TEST_TMP/once-down.log" 2>&1; then
 	fail "--once succeeded with the database down"
 fi
 grep -q "cannot read the database" "$TEST_TMP/once-down.log" || fail "unclear --once error: $(cat "$TEST_TMP/once-down.log")"
