@@ -47,7 +47,9 @@ fresh_db() {
 }
 
 # start_daemon PORT ARGS...: starts the daemon in the background (log in
-# $TEST_TMP/daemon-PORT.log) and waits until /readyz answers 200.
+# $TEST_TMP/daemon-PORT.log) and waits until /readyz answers 200: up to
+# 120 s (a first refresh of 5,000 children under the sanitizers on a busy
+# 2-core machine took over 30 s), less if the daemon exits.
 start_daemon() {
 	local port=$1
 	shift
@@ -55,7 +57,7 @@ start_daemon() {
 		>"$TEST_TMP/daemon-$port.log" 2>&1 &
 	TEST_PIDS+=($!)
 	DAEMON_PID=$!
-	for _ in $(seq 1 300); do
+	for _ in $(seq 1 1200); do
 		if curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then
 			return 0
 		fi

@@ -24,16 +24,18 @@ trap 'rm -rf "$TMP"' EXIT
 [ -x "$CASA_GEN" ] || { echo "FAIL: $CASA_GEN not built" >&2; exit 1; }
 admin=$("$PG" conninfo "$CASA_PG_DIR")
 
-# run_case NAME TIMEZONE FY_START SCHEMA METRICS_AS_OF [casa-gen options...]
-#   or     NAME TIMEZONE FY_START deid METRICS_AS_OF random CHILDREN
+# seed_case NAME TIMEZONE FY_START SCHEMA METRICS_AS_OF [casa-gen options...]
+#   or      NAME TIMEZONE FY_START deid METRICS_AS_OF random CHILDREN
 # The data is generated as of $AS_OF; the metrics are computed as of
 # METRICS_AS_OF (an earlier day exercises every "after as_of" rule).
-run_case() {
-	local name=$1 tz=$2 fy=$3 schema=$4 as_of=$5
+# Seeding runs one case at a time (sql/roles.sql alters one cluster-wide
+# role); check_case, nearly all of the time (the SQL inside PostgreSQL, one
+# backend each), runs two cases at a time.
+seed_case() {
+	local name=$1 schema=$4
 	shift 5
 	local db=xcheck_$name
 	local conn=${admin/dbname=casa/dbname=$db}
-	echo "== case $name: tz=$tz fy_start=$fy schema=$schema as_of=$as_of casa-gen $*"
 	PGOPTIONS="-c client_min_messages=warning" psql "$admin" -XqAt -v ON_ERROR_STOP=1 \
 		-c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
 	if [ "$1" = random ]; then
@@ -49,7 +51,15 @@ run_case() {
 		echo "FAIL: seeding $name" >&2
 		return 1
 	}
+}
 
+# check_case, the same arguments: the engine against the SQL on that data.
+check_case() {
+	local name=$1 tz=$2 fy=$3 schema=$4 as_of=$5
+	shift 5
+	local db=xcheck_$name
+	local conn=${admin/dbname=casa/dbname=$db}
+	echo "== case $name: tz=$tz fy_start=$fy schema=$schema as_of=$as_of casa-gen $*"
 	"$DUMP" --db "$conn" --as-of "$as_of" --timezone "$tz" --fy-start "$fy" \
 		--schema "$schema" --window-s "$WINDOW_S" >"$TMP/c-$name.csv" || {
 		echo "FAIL: casa-dump $name" >&2
@@ -92,11 +102,22 @@ cases=(
 )
 
 failed=0
+names=()
 for c in "${cases[@]}"; do
 	read -r -a words <<<"$c"
-	if [ -n "${XCHECK_CASES:-}" ] && [[ " $XCHECK_CASES " != *" ${words[0]} "* ]]; then
+	name=${words[0]}
+	if [ -n "${XCHECK_CASES:-}" ] && [[ " $XCHECK_CASES " != *" $name "* ]]; then
 		continue
 	fi
-	run_case "${words[@]}" || failed=1
+	seed_case "${words[@]}" || { failed=1; continue; }
+	names+=("$name")
+	# at most two checks at a time: wait for one to end before the third
+	while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done
+	(check_case "${words[@]}" >"$TMP/out-$name" 2>&1; echo $? >"$TMP/rc-$name") &
+done
+wait
+for name in "${names[@]}"; do
+	cat "$TMP/out-$name"
+	[ "$(cat "$TMP/rc-$name" 2>/dev/null)" = 0 ] || { echo "FAIL: case $name" >&2; failed=1; }
 done
 exit $failed
